@@ -1,0 +1,22 @@
+//! Gatehouse domain: the product's nouns and rules, with no I/O.
+//!
+//! Owns ids (SIDs), entities, the role → permission mapping, the single `authorize` function,
+//! the account-role rules, error kinds and the store traits the adapters implement.
+//! Must not import tokio, sqlx, axum or any other I/O crate (CI checks `cargo tree`).
+
+pub mod account;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod membership;
+pub mod organization;
+pub mod page;
+pub mod permission;
+pub mod policy;
+pub mod role;
+pub mod session;
+pub mod sid;
+pub mod store;
+pub mod user;
+
+pub use error::{Error, Result};

@@ -1,0 +1,111 @@
+//! Keyset pagination and search for every list that can grow.
+
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// Largest page a caller may ask for.
+pub const MAX_PAGE_SIZE: u32 = 200;
+/// Page size when none is asked for.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// A request for one page: items after a cursor (a SID), optionally filtered by a search text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageRequest {
+    pub after: Option<String>,
+    pub limit: u32,
+    pub search: Option<String>,
+}
+
+impl PageRequest {
+    /// Validates raw inputs: limit 1..=200 (default 50), search trimmed (empty = none).
+    pub fn new(after: Option<String>, limit: Option<u32>, search: Option<String>) -> Result<Self, Error> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if limit == 0 || limit > MAX_PAGE_SIZE {
+            return Err(Error::invalid("limit", format!("must be between 1 and {MAX_PAGE_SIZE}")));
+        }
+        let after = after.filter(|a| !a.is_empty());
+        if let Some(a) = &after {
+            if a.len() != 34 || !a.is_ascii() {
+                return Err(Error::invalid("after", "is not a cursor from a previous page"));
+            }
+        }
+        let search = search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+        if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            return Err(Error::invalid("q", "search at most 100 characters"));
+        }
+        Ok(PageRequest { after, limit, search })
+    }
+
+    /// The first page of everything, at most `limit` items.
+    pub fn first(limit: u32) -> Self {
+        PageRequest { after: None, limit, search: None }
+    }
+
+    /// The search as a SQL `LIKE` pattern (with `\` as the escape character), lowercased.
+    pub fn like_pattern(&self) -> Option<String> {
+        self.search.as_ref().map(|s| {
+            let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+    }
+
+    /// How many rows a store should fetch: one more than the page, to know if another follows.
+    pub fn fetch_limit(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+}
+
+/// One page of results and the cursor of the next page, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows, using `key` to make the next cursor.
+    pub fn from_rows(mut rows: Vec<T>, req: &PageRequest, key: impl Fn(&T) -> String) -> Self {
+        let limit = req.limit as usize;
+        let next_after = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(key)
+        } else {
+            None
+        };
+        Page { items: rows, next_after }
+    }
+
+    /// Maps the items, keeping the cursor.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_after: self.next_after }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_outside_the_range_are_rejected() {
+        assert!(PageRequest::new(None, Some(0), None).is_err());
+        assert!(PageRequest::new(None, Some(201), None).is_err());
+        assert_eq!(PageRequest::new(None, None, None).map(|p| p.limit), Ok(50));
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        let p = PageRequest::new(None, None, Some(" 50%_Off ".into())).unwrap();
+        assert_eq!(p.like_pattern().as_deref(), Some("%50\\%\\_off%"));
+    }
+
+    #[test]
+    fn a_page_knows_whether_another_follows() {
+        let req = PageRequest::first(2);
+        let p = Page::from_rows(vec![1, 2, 3], &req, |n| n.to_string());
+        assert_eq!(p.items, vec![1, 2]);
+        assert_eq!(p.next_after.as_deref(), Some("2"));
+        let p = Page::from_rows(vec![1, 2], &req, |n| n.to_string());
+        assert_eq!(p.next_after, None);
+    }
+}

@@ -1,0 +1,148 @@
+//! The permission catalogue (SPEC §2) and a compact set type for it.
+
+use serde::Serialize;
+
+/// Where a permission is asked: on an account or on an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ScopeKind {
+    Account,
+    Organization,
+}
+
+macro_rules! permissions {
+    ($($variant:ident = $name:literal, $kind:ident;)*) => {
+        /// One thing a role may allow.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum Permission { $($variant),* }
+
+        impl Permission {
+            /// Every permission, in catalogue order.
+            pub const ALL: &'static [Permission] = &[$(Permission::$variant),*];
+
+            /// The dotted name used in APIs and custom-role definitions.
+            pub fn name(self) -> &'static str {
+                match self { $(Permission::$variant => $name),* }
+            }
+
+            /// Whether it is asked on an account or an organization.
+            pub fn scope_kind(self) -> ScopeKind {
+                match self { $(Permission::$variant => ScopeKind::$kind),* }
+            }
+
+            /// Parses a dotted name.
+            pub fn parse(s: &str) -> Option<Permission> {
+                match s { $($name => Some(Permission::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+permissions! {
+    AccountRead = "account.read", Account;
+    AccountSettingsWrite = "account.settings.write", Account;
+    AccountClose = "account.close", Account;
+    AccountOwnerTransfer = "account.owner.transfer", Account;
+    UsersRead = "users.read", Account;
+    UsersManage = "users.manage", Account;
+    RolesAssign = "roles.assign", Account;
+    BillingRead = "billing.read", Account;
+    BillingWrite = "billing.write", Account;
+    ApiKeysRead = "api_keys.read", Account;
+    ApiKeysManage = "api_keys.manage", Account;
+    LogsRead = "logs.read", Account;
+    UsageRead = "usage.read", Account;
+    ResourcesRead = "resources.read", Account;
+    ResourcesWrite = "resources.write", Account;
+    NotificationsManage = "notifications.manage", Account;
+    SubaccountsManage = "subaccounts.manage", Account;
+    AuditRead = "audit.read", Account;
+    OrgRead = "org.read", Organization;
+    OrgSettingsWrite = "org.settings.write", Organization;
+    OrgUsersRead = "org.users.read", Organization;
+    OrgUsersManage = "org.users.manage", Organization;
+    OrgAccountsRead = "org.accounts.read", Organization;
+    OrgAccountsCreate = "org.accounts.create", Organization;
+    OrgAccountsManage = "org.accounts.manage", Organization;
+    OrgRolesAssign = "org.roles.assign", Organization;
+    OrgOwnerTransfer = "org.owner.transfer", Organization;
+    OrgAuditRead = "org.audit.read", Organization;
+}
+
+/// A set of permissions as a bitmask: cheap to copy, union and test on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct PermissionSet(u64);
+
+impl PermissionSet {
+    /// The empty set.
+    pub const EMPTY: PermissionSet = PermissionSet(0);
+
+    /// The set of the given permissions.
+    pub fn of(perms: &[Permission]) -> Self {
+        perms.iter().fold(Self::EMPTY, |s, p| s.with(*p))
+    }
+
+    /// Every permission of one scope kind.
+    pub fn all_of(kind: ScopeKind) -> Self {
+        Self::of(
+            &Permission::ALL
+                .iter()
+                .copied()
+                .filter(|p| p.scope_kind() == kind)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// This set plus `p`.
+    pub fn with(self, p: Permission) -> Self {
+        PermissionSet(self.0 | (1u64 << (p as u8)))
+    }
+
+    /// This set minus `p`.
+    pub fn without(self, p: Permission) -> Self {
+        PermissionSet(self.0 & !(1u64 << (p as u8)))
+    }
+
+    /// The union of two sets.
+    pub fn union(self, other: Self) -> Self {
+        PermissionSet(self.0 | other.0)
+    }
+
+    /// Whether `p` is in the set.
+    pub fn contains(self, p: Permission) -> bool {
+        self.0 & (1u64 << (p as u8)) != 0
+    }
+
+    /// Whether the set holds any permission of `kind`.
+    pub fn any_of(self, kind: ScopeKind) -> bool {
+        self.0 & Self::all_of(kind).0 != 0
+    }
+
+    /// The permissions in catalogue order.
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL.iter().copied().filter(move |p| self.contains(*p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_fits_the_bitmask_and_names_round_trip() {
+        assert!(Permission::ALL.len() <= 64);
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.name()), Some(*p));
+        }
+    }
+
+    #[test]
+    fn sets_add_remove_and_test_membership() {
+        let s = PermissionSet::of(&[Permission::UsersRead, Permission::LogsRead]);
+        assert!(s.contains(Permission::UsersRead));
+        assert!(!s.contains(Permission::UsersManage));
+        assert!(!s.without(Permission::LogsRead).contains(Permission::LogsRead));
+        assert_eq!(s.iter().count(), 2);
+        assert!(s.any_of(ScopeKind::Account));
+        assert!(!s.any_of(ScopeKind::Organization));
+    }
+}

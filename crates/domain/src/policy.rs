@@ -1,0 +1,239 @@
+//! Who is acting, what they hold, and the one `authorize` function that answers every
+//! permission question (SPEC §2). The permission-check API will call this function too.
+
+use serde::Serialize;
+
+use crate::account::Account;
+use crate::error::Error;
+use crate::membership::ScopeRef;
+use crate::permission::{Permission, PermissionSet, ScopeKind};
+use crate::sid::{OrganizationSid, UserSid};
+
+/// Who is making a request, as authenticated by a surface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ActorKind {
+    /// The operator through the CLI: allowed everything, still audited.
+    System,
+    /// The first-run setup page, holding the one-time setup token.
+    Setup,
+    /// Someone not signed in (sign-up, sign-in).
+    Anonymous,
+    /// A signed-in user.
+    User(UserSid),
+}
+
+/// The actor plus request context recorded in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub source_ip: Option<String>,
+}
+
+impl Actor {
+    /// The CLI operator.
+    pub fn system() -> Self {
+        Actor { kind: ActorKind::System, source_ip: None }
+    }
+
+    /// A signed-in user.
+    pub fn user(sid: UserSid, source_ip: Option<String>) -> Self {
+        Actor { kind: ActorKind::User(sid), source_ip }
+    }
+
+    /// How the actor is written in the audit log: a user SID or a fixed word.
+    pub fn audit_name(&self) -> String {
+        match &self.kind {
+            ActorKind::System => "system".into(),
+            ActorKind::Setup => "setup".into(),
+            ActorKind::Anonymous => "anonymous".into(),
+            ActorKind::User(sid) => sid.to_string(),
+        }
+    }
+
+    /// The acting user, if any.
+    pub fn user_sid(&self) -> Option<&UserSid> {
+        match &self.kind {
+            ActorKind::User(sid) => Some(sid),
+            _ => None,
+        }
+    }
+}
+
+/// One held grant: the permissions of a role, at a scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub scope: ScopeRef,
+    pub permissions: PermissionSet,
+}
+
+/// An actor with the grants that were loaded for the target of this request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// Allowed everything (CLI, first-run setup).
+    System,
+    /// A user and their grants on the target, its ancestors and its organization.
+    User { sid: UserSid, grants: Vec<Grant> },
+    /// Holds nothing.
+    Nobody,
+}
+
+/// What a permission is asked about.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Organization(&'a OrganizationSid),
+    Account(&'a Account),
+}
+
+impl Target<'_> {
+    fn kind(&self) -> ScopeKind {
+        match self {
+            Target::Organization(_) => ScopeKind::Organization,
+            Target::Account(_) => ScopeKind::Account,
+        }
+    }
+
+    /// Whether a grant at `scope` applies to this target: the target itself, the parent of a
+    /// subaccount, or the organization that manages the account.
+    fn covered_by(&self, scope: &ScopeRef) -> bool {
+        match (self, scope) {
+            (Target::Organization(o), ScopeRef::Organization(s)) => *o == s,
+            (Target::Organization(_), ScopeRef::Account(_)) => false,
+            (Target::Account(a), ScopeRef::Account(s)) => {
+                a.sid == *s || a.parent_sid.as_ref() == Some(s)
+            }
+            (Target::Account(a), ScopeRef::Organization(s)) => {
+                a.organization_sid.as_ref() == Some(s)
+            }
+        }
+    }
+}
+
+/// The permissions a principal holds on a target (all of them for `System`).
+pub fn effective_permissions(principal: &Principal, target: Target<'_>) -> PermissionSet {
+    match principal {
+        Principal::System => PermissionSet::all_of(target.kind()),
+        Principal::Nobody => PermissionSet::EMPTY,
+        Principal::User { grants, .. } => grants
+            .iter()
+            .filter(|g| target.covered_by(&g.scope))
+            .fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions)),
+    }
+}
+
+/// Decides one permission question.
+///
+/// `Ok(())` if allowed. `Forbidden` if the principal can see the target but lacks the
+/// permission. `NotFound` if the principal holds nothing on the target, so that a resource of
+/// another tenant answers exactly like a missing one.
+pub fn authorize(principal: &Principal, permission: Permission, target: Target<'_>) -> Result<(), Error> {
+    let held = effective_permissions(principal, target);
+    if permission.scope_kind() == target.kind() && held.contains(permission) {
+        Ok(())
+    } else if held.any_of(target.kind()) {
+        Err(Error::Forbidden)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{AccountSettings, AccountStatus};
+    use crate::role::{AccountRole, OrgRole};
+    use crate::sid::AccountSid;
+    use chrono::Utc;
+
+    fn account(org: Option<&OrganizationSid>, parent: Option<&AccountSid>) -> Account {
+        Account {
+            sid: AccountSid::generate(),
+            name: "Acme".into(),
+            status: AccountStatus::Active,
+            organization_sid: org.cloned(),
+            parent_sid: parent.cloned(),
+            settings: AccountSettings::default(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn user(grants: Vec<Grant>) -> Principal {
+        Principal::User { sid: UserSid::generate(), grants }
+    }
+
+    fn on_account(a: &Account, r: AccountRole) -> Grant {
+        Grant { scope: ScopeRef::Account(a.sid.clone()), permissions: r.permissions() }
+    }
+
+    #[test]
+    fn a_role_on_the_account_answers_by_its_permissions() {
+        let a = account(None, None);
+        let dev = user(vec![on_account(&a, AccountRole::Developer)]);
+        assert_eq!(authorize(&dev, Permission::ApiKeysManage, Target::Account(&a)), Ok(()));
+        assert_eq!(authorize(&dev, Permission::BillingRead, Target::Account(&a)), Err(Error::Forbidden));
+    }
+
+    #[test]
+    fn another_tenants_account_answers_not_found() {
+        let mine = account(None, None);
+        let theirs = account(None, None);
+        let owner = user(vec![on_account(&mine, AccountRole::Owner)]);
+        assert_eq!(authorize(&owner, Permission::AccountRead, Target::Account(&theirs)), Err(Error::NotFound));
+    }
+
+    #[test]
+    fn parent_account_roles_cascade_to_subaccounts_but_not_upwards() {
+        let parent = account(None, None);
+        let child = account(None, Some(&parent.sid));
+        let admin_of_parent = user(vec![on_account(&parent, AccountRole::Administrator)]);
+        assert_eq!(authorize(&admin_of_parent, Permission::UsersManage, Target::Account(&child)), Ok(()));
+        let admin_of_child = user(vec![on_account(&child, AccountRole::Administrator)]);
+        assert_eq!(authorize(&admin_of_child, Permission::AccountRead, Target::Account(&parent)), Err(Error::NotFound));
+    }
+
+    #[test]
+    fn organization_admins_control_managed_accounts_only() {
+        let org = OrganizationSid::generate();
+        let managed = account(Some(&org), None);
+        let independent = account(None, None);
+        let admin = user(vec![Grant {
+            scope: ScopeRef::Organization(org.clone()),
+            permissions: OrgRole::Administrator.permissions(),
+        }]);
+        assert_eq!(authorize(&admin, Permission::RolesAssign, Target::Account(&managed)), Ok(()));
+        assert_eq!(authorize(&admin, Permission::OrgUsersManage, Target::Organization(&org)), Ok(()));
+        assert_eq!(authorize(&admin, Permission::OrgOwnerTransfer, Target::Organization(&org)), Err(Error::Forbidden));
+        assert_eq!(authorize(&admin, Permission::AccountRead, Target::Account(&independent)), Err(Error::NotFound));
+    }
+
+    #[test]
+    fn standard_users_see_no_account_they_hold_no_role_on() {
+        let org = OrganizationSid::generate();
+        let managed = account(Some(&org), None);
+        let std_user = user(vec![Grant {
+            scope: ScopeRef::Organization(org.clone()),
+            permissions: OrgRole::StandardUser.permissions(),
+        }]);
+        assert_eq!(authorize(&std_user, Permission::AccountRead, Target::Account(&managed)), Err(Error::NotFound));
+        assert_eq!(authorize(&std_user, Permission::OrgAccountsCreate, Target::Organization(&org)), Ok(()));
+        assert_eq!(authorize(&std_user, Permission::OrgUsersRead, Target::Organization(&org)), Err(Error::Forbidden));
+    }
+
+    #[test]
+    fn a_permission_of_the_wrong_kind_is_never_granted() {
+        let org = OrganizationSid::generate();
+        let managed = account(Some(&org), None);
+        let owner = user(vec![Grant {
+            scope: ScopeRef::Organization(org.clone()),
+            permissions: OrgRole::Owner.permissions(),
+        }]);
+        assert_eq!(authorize(&owner, Permission::OrgUsersManage, Target::Account(&managed)), Err(Error::Forbidden));
+    }
+
+    #[test]
+    fn system_may_do_anything_and_nobody_nothing() {
+        let a = account(None, None);
+        assert_eq!(authorize(&Principal::System, Permission::AccountClose, Target::Account(&a)), Ok(()));
+        assert_eq!(authorize(&Principal::Nobody, Permission::AccountRead, Target::Account(&a)), Err(Error::NotFound));
+    }
+}

@@ -1,0 +1,75 @@
+//! SQL for the audit log (append-only: there is no update or delete here).
+
+use gatehouse_domain::audit::{AuditEvent, AuditScope};
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid};
+use gatehouse_domain::Result;
+
+use crate::rows::{corrupt, db_err, get, Conn, Row};
+
+pub(crate) async fn append(c: &mut Conn, e: &AuditEvent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (sid, occurred_at, actor, action, target, organization_sid, account_sid, source_ip, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
+    )
+    .bind(e.sid.as_str())
+    .bind(e.occurred_at)
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(&e.target)
+    .bind(e.organization_sid.as_ref().map(|s| s.as_str()))
+    .bind(e.account_sid.as_ref().map(|s| s.as_str()))
+    .bind(e.source_ip.as_deref())
+    .bind(e.details.to_string())
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+fn event(row: &Row) -> Result<AuditEvent> {
+    let details: String = get(row, "details")?;
+    Ok(AuditEvent {
+        sid: AuditEventSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        occurred_at: get(row, "occurred_at")?,
+        actor: get(row, "actor")?,
+        action: get(row, "action")?,
+        target: get(row, "target")?,
+        organization_sid: get::<Option<String>>(row, "organization_sid")?
+            .map(|s| OrganizationSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        account_sid: get::<Option<String>>(row, "account_sid")?
+            .map(|s| AccountSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        source_ip: get(row, "source_ip")?,
+        details: serde_json::from_str(&details).map_err(|e| corrupt(gatehouse_domain::Error::internal(e)))?,
+    })
+}
+
+pub(crate) async fn list(c: &mut Conn, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>> {
+    let (account, org) = match scope {
+        AuditScope::Account(a) => (Some(a.as_str()), None),
+        AuditScope::Organization(o) => (None, Some(o.as_str())),
+    };
+    let rows = sqlx::query(
+        "SELECT sid, occurred_at, actor, action, target, organization_sid, account_sid, source_ip, details::text AS details \
+         FROM audit_events \
+         WHERE (($1 IS NOT NULL AND account_sid = $1) OR ($2 IS NOT NULL AND organization_sid = $2)) \
+           AND ($3 IS NULL OR sid < $3) \
+           AND ($4 IS NULL OR lower(action) LIKE $4 ESCAPE '\\' OR lower(actor) LIKE $4 ESCAPE '\\' \
+                OR lower(target) LIKE $4 ESCAPE '\\') \
+         ORDER BY sid DESC LIMIT $5",
+    )
+    .bind(account)
+    .bind(org)
+    .bind(page.after.as_deref())
+    .bind(page.like_pattern())
+    .bind(page.fetch_limit())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    let items = rows.iter().map(event).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page, |e| e.sid.to_string()))
+}

@@ -1,0 +1,108 @@
+//! Row decoding and error mapping shared by this adapter's modules.
+
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::organization::Organization;
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::user::{Email, User, UserStatus};
+use gatehouse_domain::{Error, Result};
+use sqlx::Row as _;
+
+pub(crate) type Conn = sqlx::PgConnection;
+pub(crate) type Row = sqlx::postgres::PgRow;
+
+/// Maps a database error: unique violations become a `Conflict` that names what collided.
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let what = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
+            let msg = if what.contains("email") {
+                "a user with this email address already exists"
+            } else if what.contains("one_owner") {
+                "this already has an Owner"
+            } else if what.contains("role_assignments") {
+                "this role is already assigned"
+            } else {
+                "this already exists"
+            };
+            return Error::Conflict(msg.into());
+        }
+    }
+    Error::Internal(format!("database: {e}"))
+}
+
+/// Maps a value stored in the database that no longer parses: data corruption, not user error.
+pub(crate) fn corrupt(e: Error) -> Error {
+    Error::Internal(format!("stored value does not parse: {e:?}"))
+}
+
+pub(crate) fn get<'r, T>(row: &'r Row, col: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(col).map_err(db_err)
+}
+
+pub(crate) fn user(row: &Row) -> Result<User> {
+    Ok(User {
+        sid: UserSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        email: Email::parse(&get::<String>(row, "email")?).map_err(corrupt)?,
+        name: get(row, "name")?,
+        status: UserStatus::parse(&get::<String>(row, "status")?).map_err(corrupt)?,
+        organization_sid: get::<Option<String>>(row, "organization_sid")?
+            .map(|s| OrganizationSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        last_login_at: get(row, "last_login_at")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn organization(row: &Row) -> Result<Organization> {
+    Ok(Organization {
+        sid: OrganizationSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        name: get(row, "name")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn account(row: &Row) -> Result<Account> {
+    Ok(Account {
+        sid: AccountSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        name: get(row, "name")?,
+        status: AccountStatus::parse(&get::<String>(row, "status")?).map_err(corrupt)?,
+        organization_sid: get::<Option<String>>(row, "organization_sid")?
+            .map(|s| OrganizationSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        parent_sid: get::<Option<String>>(row, "parent_sid")?
+            .map(|s| AccountSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        settings: AccountSettings {
+            require_two_factor: get(row, "require_two_factor")?,
+            require_https_webhooks: get(row, "require_https_webhooks")?,
+            require_public_key_validation: get(row, "require_public_key_validation")?,
+        },
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// The user columns, prefixed with the `u` alias, for `concat!`.
+macro_rules! user_columns {
+    () => {
+        "u.sid, u.email, u.name, u.status, u.organization_sid, u.last_login_at, u.created_at, u.updated_at"
+    };
+}
+
+/// The account columns, prefixed with the `a` alias, for `concat!`.
+macro_rules! account_columns {
+    () => {
+        "a.sid, a.name, a.status, a.organization_sid, a.parent_sid, a.require_two_factor, \
+         a.require_https_webhooks, a.require_public_key_validation, a.created_at, a.updated_at"
+    };
+}
+
+pub(crate) use {account_columns, user_columns};

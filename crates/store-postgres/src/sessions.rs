@@ -1,0 +1,106 @@
+//! SQL for web sessions and the first-run setup token.
+
+use chrono::{DateTime, Utc};
+use gatehouse_domain::session::Session;
+use gatehouse_domain::sid::UserSid;
+use gatehouse_domain::Result;
+
+use crate::rows::{corrupt, db_err, get, Conn};
+
+pub(crate) async fn insert(c: &mut Conn, s: &Session) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&s.token_hash)
+    .bind(s.user_sid.as_str())
+    .bind(&s.csrf_token)
+    .bind(s.created_at)
+    .bind(s.last_seen_at)
+    .bind(s.expires_at)
+    .bind(s.ip.as_deref())
+    .bind(s.user_agent.as_deref())
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn by_hash(c: &mut Conn, token_hash: &str) -> Result<Option<Session>> {
+    let row = sqlx::query(
+        "SELECT token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent \
+         FROM sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await
+    .map_err(db_err)?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Session {
+        token_hash: get(&r, "token_hash")?,
+        user_sid: UserSid::parse(&get::<String>(&r, "user_sid")?).map_err(corrupt)?,
+        csrf_token: get(&r, "csrf_token")?,
+        created_at: get(&r, "created_at")?,
+        last_seen_at: get(&r, "last_seen_at")?,
+        expires_at: get(&r, "expires_at")?,
+        ip: get(&r, "ip")?,
+        user_agent: get(&r, "user_agent")?,
+    }))
+}
+
+pub(crate) async fn touch(c: &mut Conn, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn delete(c: &mut Conn, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn delete_of_user(c: &mut Conn, user: &UserSid) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_sid = $1")
+        .bind(user.as_str())
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn replace_setup_token(c: &mut Conn, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("DELETE FROM setup_tokens").execute(&mut *c).await.map_err(db_err)?;
+    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+        .bind(token_hash)
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn setup_token_valid(c: &mut Conn, token_hash: &str) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM setup_tokens WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some())
+}
+
+pub(crate) async fn consume_setup_token(c: &mut Conn, token_hash: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(done.rows_affected() == 1)
+}

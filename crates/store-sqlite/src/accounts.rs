@@ -1,0 +1,126 @@
+//! SQL for organizations and accounts.
+
+use gatehouse_domain::account::Account;
+use gatehouse_domain::organization::Organization;
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::Result;
+
+use crate::rows::{self, account_columns, db_err, Conn, Row};
+
+pub(crate) async fn insert_organization(c: &mut Conn, o: &Organization) -> Result<()> {
+    sqlx::query("INSERT INTO organizations (sid, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")
+        .bind(o.sid.as_str())
+        .bind(&o.name)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn organization(c: &mut Conn, sid: &OrganizationSid) -> Result<Option<Organization>> {
+    sqlx::query("SELECT sid, name, created_at, updated_at FROM organizations WHERE sid = $1")
+        .bind(sid.as_str())
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::organization(&r))
+        .transpose()
+}
+
+pub(crate) async fn insert(c: &mut Conn, a: &Account) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO accounts (sid, name, status, organization_sid, parent_sid, require_two_factor, \
+         require_https_webhooks, require_public_key_validation, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(a.sid.as_str())
+    .bind(&a.name)
+    .bind(a.status.as_str())
+    .bind(a.organization_sid.as_ref().map(|s| s.as_str()))
+    .bind(a.parent_sid.as_ref().map(|s| s.as_str()))
+    .bind(a.settings.require_two_factor)
+    .bind(a.settings.require_https_webhooks)
+    .bind(a.settings.require_public_key_validation)
+    .bind(a.created_at)
+    .bind(a.updated_at)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn by_sid(c: &mut Conn, sid: &AccountSid) -> Result<Option<Account>> {
+    sqlx::query(concat!("SELECT ", account_columns!(), " FROM accounts a WHERE a.sid = $1"))
+        .bind(sid.as_str())
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::account(&r))
+        .transpose()
+}
+
+fn page_of(rows: Vec<Row>, page: &PageRequest) -> Result<Page<Account>> {
+    let accounts = rows.iter().map(rows::account).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(accounts, page, |a| a.sid.to_string()))
+}
+
+pub(crate) async fn of_organization(c: &mut Conn, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts a WHERE a.organization_sid = $1 \
+           AND ($2 IS NULL OR a.sid > $2) \
+           AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
+         ORDER BY a.sid LIMIT $4"
+    ))
+    .bind(org.as_str())
+    .bind(page.after.as_deref())
+    .bind(page.like_pattern())
+    .bind(page.fetch_limit())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    page_of(rows, page)
+}
+
+pub(crate) async fn of_user(c: &mut Conn, user: &UserSid, page: &PageRequest) -> Result<Page<Account>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts a WHERE EXISTS (SELECT 1 FROM role_assignments ra \
+                                        WHERE ra.account_sid = a.sid AND ra.user_sid = $1) \
+           AND ($2 IS NULL OR a.sid > $2) \
+           AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
+         ORDER BY a.sid LIMIT $4"
+    ))
+    .bind(user.as_str())
+    .bind(page.after.as_deref())
+    .bind(page.like_pattern())
+    .bind(page.fetch_limit())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    page_of(rows, page)
+}
+
+pub(crate) async fn children(c: &mut Conn, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts a WHERE a.parent_sid = $1 \
+           AND ($2 IS NULL OR a.sid > $2) \
+           AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
+         ORDER BY a.sid LIMIT $4"
+    ))
+    .bind(parent.as_str())
+    .bind(page.after.as_deref())
+    .bind(page.like_pattern())
+    .bind(page.fetch_limit())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    page_of(rows, page)
+}

@@ -1,0 +1,117 @@
+//! SQL for users.
+
+use chrono::{DateTime, Utc};
+use gatehouse_domain::membership::OrgUser;
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::role::BuiltinRole;
+use gatehouse_domain::sid::{OrganizationSid, RoleSid, UserSid};
+use gatehouse_domain::user::{Email, User};
+use gatehouse_domain::Result;
+
+use crate::rows::{self, corrupt, db_err, get, user_columns, Conn};
+
+pub(crate) async fn insert(c: &mut Conn, u: &User, password_hash: Option<&str>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO users (sid, email, name, password_hash, status, organization_sid, last_login_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(u.sid.as_str())
+    .bind(u.email.as_str())
+    .bind(&u.name)
+    .bind(password_hash)
+    .bind(u.status.as_str())
+    .bind(u.organization_sid.as_ref().map(|s| s.as_str()))
+    .bind(u.last_login_at)
+    .bind(u.created_at)
+    .bind(u.updated_at)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn by_sid(c: &mut Conn, sid: &UserSid) -> Result<Option<User>> {
+    sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.sid = $1"))
+        .bind(sid.as_str())
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::user(&r))
+        .transpose()
+}
+
+pub(crate) async fn by_email(c: &mut Conn, email: &Email) -> Result<Option<User>> {
+    sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE lower(u.email) = $1"))
+        .bind(email.as_str())
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::user(&r))
+        .transpose()
+}
+
+pub(crate) async fn password_hash(c: &mut Conn, sid: &UserSid) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT password_hash FROM users WHERE sid = $1")
+        .bind(sid.as_str())
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?;
+    match row {
+        Some(r) => get::<Option<String>>(&r, "password_hash"),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn record_login(c: &mut Conn, sid: &UserSid, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET last_login_at = $2 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn count(c: &mut Conn) -> Result<u64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(c).await.map_err(db_err)?;
+    Ok(u64::try_from(get::<i64>(&row, "n")?).unwrap_or_default())
+}
+
+pub(crate) async fn of_organization(c: &mut Conn, org: &OrganizationSid, page: &PageRequest) -> Result<Page<OrgUser>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        // Org role SIDs sort Owner < Administrator < Standard User, so MIN is the strongest.
+        ", (SELECT MIN(ra.role_sid) FROM role_assignments ra \
+             WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) AS org_role_sid \
+         FROM users u \
+         WHERE (u.organization_sid = $1 \
+                OR EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) \
+                OR EXISTS (SELECT 1 FROM role_assignments ra JOIN accounts a ON a.sid = ra.account_sid \
+                           WHERE ra.user_sid = u.sid AND a.organization_sid = $1)) \
+           AND ($2 IS NULL OR u.sid > $2) \
+           AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\') \
+         ORDER BY u.sid LIMIT $4"
+    ))
+    .bind(org.as_str())
+    .bind(page.after.as_deref())
+    .bind(page.like_pattern())
+    .bind(page.fetch_limit())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let user = rows::user(r)?;
+        let org_role = match get::<Option<String>>(r, "org_role_sid")? {
+            Some(s) => match BuiltinRole::from_sid(&RoleSid::parse(&s).map_err(corrupt)?) {
+                Some(BuiltinRole::Org(role)) => Some(role),
+                _ => None,
+            },
+            None => None,
+        };
+        let managed = user.organization_sid.as_ref() == Some(org);
+        out.push(OrgUser { user, org_role, managed });
+    }
+    Ok(Page::from_rows(out, page, |u| u.user.sid.to_string()))
+}

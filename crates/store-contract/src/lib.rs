@@ -1,1 +1,68 @@
-//! placeholder
+//! Test-only: the behaviour every Gatehouse store must show, run by both adapters.
+//!
+//! Each adapter's `tests/contract.rs` calls [`contract_tests!`] with a factory that returns a
+//! fresh, migrated store (or `None` to skip when PostgreSQL is not configured outside CI).
+//! Must not import a concrete adapter.
+
+// This crate is test code: panicking on an unexpected error is how a case fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod cases;
+mod fixtures;
+
+/// Whether a missing test dependency must fail the run (`CI=true`) instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The PostgreSQL URL for tests, from `GATEHOUSE_TEST_POSTGRES_URL`.
+///
+/// Panics under `CI=true` when it is not set; elsewhere prints that the test is skipped.
+pub fn postgres_test_url() -> Option<String> {
+    match std::env::var("GATEHOUSE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                !in_ci(),
+                "GATEHOUSE_TEST_POSTGRES_URL is not set, and CI=true forbids skipping PostgreSQL tests"
+            );
+            eprintln!("SKIPPED: GATEHOUSE_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// Generates one `#[tokio::test]` per contract case, each on a fresh store from `$factory`
+/// (an `async fn() -> Option<Arc<dyn Store>>`).
+#[macro_export]
+macro_rules! contract_tests {
+    ($factory:path) => {
+        $crate::contract_tests!(@cases $factory;
+            users_round_trip_and_emails_are_unique_case_insensitively,
+            password_hashes_are_stored_apart_from_the_user,
+            accounts_round_trip_with_settings_and_parent,
+            the_database_refuses_a_second_owner_of_one_account,
+            the_database_refuses_a_duplicate_role_assignment,
+            the_database_refuses_an_assignment_for_a_missing_user,
+            members_are_paged_with_their_roles_and_searchable,
+            organization_users_include_managed_users_and_members_of_its_accounts,
+            account_lists_are_scoped_paged_and_searchable,
+            user_organizations_report_the_strongest_role,
+            audit_events_are_listed_newest_first_per_scope,
+            sessions_round_trip_and_end_per_user,
+            only_the_newest_setup_token_is_valid_and_it_is_consumed_once,
+            a_dropped_transaction_leaves_nothing_behind,
+            deleting_assignments_removes_only_that_users_roles_at_that_scope
+        );
+    };
+    (@cases $factory:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                if let Some(store) = $factory().await {
+                    $crate::cases::$case(store).await;
+                }
+            }
+        )*
+    };
+}

@@ -28,7 +28,7 @@ use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Connection as _, PgPool, Postgres, Transaction};
 
 pub(crate) use rows::db_err;
 
@@ -49,6 +49,29 @@ impl PgStore {
             .await
             .map_err(db_err)?;
         Ok(PgStore { pool })
+    }
+
+    /// For tests: creates a new, empty database next to the one `base_url` names, connects to
+    /// it and migrates it. Names start with `gh_t_` so a CI run can drop them afterwards.
+    pub async fn connect_fresh(base_url: &str) -> Result<Self> {
+        let base = PgConnectOptions::from_str(base_url)
+            .map_err(|e| Error::invalid("database_url", e.to_string()))?;
+        let name = format!("gh_t_{}", &UserSid::generate().as_str()[2..]);
+        let mut admin = sqlx::PgConnection::connect_with(&base).await.map_err(db_err)?;
+        // The name is generated here from hex digits only, so formatting it in is safe.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .map_err(db_err)?;
+        admin.close().await.map_err(db_err)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(base.database(&name))
+            .await
+            .map_err(db_err)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
     }
 
     /// Applies the embedded migrations that have not run yet (forward-only).

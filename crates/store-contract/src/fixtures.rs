@@ -1,0 +1,67 @@
+//! Builders for the entities the contract cases store.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
+use gatehouse_domain::organization::Organization;
+use gatehouse_domain::role::{AccountRole, OrgRole};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::store::Tx;
+use gatehouse_domain::user::{Email, User, UserStatus};
+
+/// A fixed instant with whole microseconds (both engines keep microseconds).
+pub(crate) fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).single().unwrap_or_default() + Duration::microseconds(123_456)
+}
+
+pub(crate) fn user(email: &str, name: &str, org: Option<&OrganizationSid>) -> User {
+    User {
+        sid: UserSid::generate(),
+        email: Email::parse(email).unwrap_or_else(|e| panic!("{e}")),
+        name: name.into(),
+        status: UserStatus::Active,
+        organization_sid: org.cloned(),
+        last_login_at: None,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+pub(crate) fn organization(name: &str) -> Organization {
+    Organization { sid: OrganizationSid::generate(), name: name.into(), created_at: t0(), updated_at: t0() }
+}
+
+pub(crate) fn account(name: &str, org: Option<&OrganizationSid>, parent: Option<&AccountSid>) -> Account {
+    Account {
+        sid: AccountSid::generate(),
+        name: name.into(),
+        status: AccountStatus::Active,
+        organization_sid: org.cloned(),
+        parent_sid: parent.cloned(),
+        settings: AccountSettings::default(),
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+pub(crate) async fn add_user(tx: &mut dyn Tx, email: &str, name: &str) -> User {
+    let u = user(email, name, None);
+    tx.insert_user(&u, None).await.unwrap_or_else(|e| panic!("insert user: {e:?}"));
+    u
+}
+
+pub(crate) async fn add_account(tx: &mut dyn Tx, name: &str, org: Option<&OrganizationSid>) -> Account {
+    let a = account(name, org, None);
+    tx.insert_account(&a).await.unwrap_or_else(|e| panic!("insert account: {e:?}"));
+    a
+}
+
+pub(crate) async fn grant(tx: &mut dyn Tx, user: &User, role: AccountRole, account: &Account) {
+    let ra = RoleAssignment::new(role.sid(), user.sid.clone(), ScopeRef::Account(account.sid.clone()), t0());
+    tx.insert_assignment(&ra).await.unwrap_or_else(|e| panic!("grant {role:?}: {e:?}"));
+}
+
+pub(crate) async fn grant_org(tx: &mut dyn Tx, user: &User, role: OrgRole, org: &Organization) {
+    let ra = RoleAssignment::new(role.sid(), user.sid.clone(), ScopeRef::Organization(org.sid.clone()), t0());
+    tx.insert_assignment(&ra).await.unwrap_or_else(|e| panic!("grant {role:?}: {e:?}"));
+}

@@ -1,0 +1,14 @@
+//! The store contract on PostgreSQL: each case gets a fresh database.
+
+use std::sync::Arc;
+
+use gatehouse_domain::store::Store;
+use gatehouse_store_postgres::PgStore;
+
+async fn fresh() -> Option<Arc<dyn Store>> {
+    let base = gatehouse_store_contract::postgres_test_url()?;
+    let store = PgStore::connect_fresh(&base).await.expect("fresh database");
+    Some(Arc::new(store))
+}
+
+gatehouse_store_contract::contract_tests!(fresh);

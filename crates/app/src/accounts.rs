@@ -1,0 +1,216 @@
+//! Use cases for accounts: sign-up, creating accounts and subaccounts, reading them.
+
+use gatehouse_domain::account::{parse_account_name, Account, AccountSettings, AccountStatus};
+use gatehouse_domain::audit::{AuditEvent, AuditScope};
+use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
+use gatehouse_domain::organization::Organization;
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::permission::{Permission, PermissionSet};
+use gatehouse_domain::policy::{authorize, effective_permissions, Actor, Target};
+use gatehouse_domain::role::AccountRole;
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::user::{check_password, parse_display_name, Email, User, UserStatus};
+use gatehouse_domain::{Error, Result};
+use serde_json::json;
+
+use crate::{acting_user, account_scopes, principal, App};
+
+/// Input for signing up: a new independent user who owns a new account.
+#[derive(Debug, Clone)]
+pub struct NewSignUp {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub account_name: String,
+}
+
+/// Input for a new account: standalone, in an organization, or a subaccount of a parent.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub name: String,
+    pub organization_sid: Option<OrganizationSid>,
+    pub parent_sid: Option<AccountSid>,
+}
+
+/// An account as its console shows it.
+#[derive(Debug, Clone)]
+pub struct AccountView {
+    pub account: Account,
+    pub organization: Option<Organization>,
+    pub parent: Option<Account>,
+    pub owner: Option<User>,
+    /// What the viewer may do here, so pages show only the actions that will succeed.
+    pub permissions: PermissionSet,
+}
+
+impl App {
+    /// Signs up: creates an independent user and a new standalone account they own.
+    /// Field errors come back all at once.
+    pub async fn sign_up(&self, actor: &Actor, input: NewSignUp) -> Result<(User, Account), Vec<Error>> {
+        let mut errors = Vec::new();
+        let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
+        let name = parse_display_name(&input.name).map_err(|e| errors.push(e)).ok();
+        let account_name = parse_account_name(&input.account_name).map_err(|e| errors.push(e)).ok();
+        if let Some(email) = &email {
+            if let Err(e) = check_password(&input.password, email) {
+                errors.push(e);
+            }
+        }
+        let (Some(email), Some(name), Some(account_name)) = (email, name, account_name) else {
+            return Err(errors);
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
+        self.insert_sign_up(actor, email, name, account_name, &hash).await.map_err(|e| vec![e])
+    }
+
+    async fn insert_sign_up(&self, actor: &Actor, email: Email, name: String, account_name: String, hash: &str) -> Result<(User, Account)> {
+        let mut tx = self.store.write().await?;
+        if tx.user_by_email(&email).await?.is_some() {
+            return Err(Error::invalid("email", "a user with this email address already exists"));
+        }
+        let now = self.now();
+        let user = User {
+            sid: UserSid::generate(),
+            email,
+            name,
+            status: UserStatus::Active,
+            organization_sid: None,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_user(&user, Some(hash)).await?;
+        let account = new_account(account_name, None, None, now);
+        tx.insert_account(&account).await?;
+        let scope = ScopeRef::Account(account.sid.clone());
+        tx.insert_assignment(&RoleAssignment::new(AccountRole::Owner.sid(), user.sid.clone(), scope, now)).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.signed_up", user.sid.as_str(), now)
+                .in_account(&account.sid, None)
+                .with_details(json!({ "email": user.email })),
+        )
+        .await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "account.created", account.sid.as_str(), now)
+                .in_account(&account.sid, None)
+                .with_details(json!({ "name": account.name, "owner": user.sid })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((user, account))
+    }
+
+    /// Creates an account. A subaccount (with `parent_sid`) needs `subaccounts.manage` on the
+    /// parent, joins the parent's organization and is owned by the parent's Owner. An account in
+    /// an organization needs `org.accounts.create` and a managed creator, who becomes its Owner.
+    /// A standalone account is owned by its creator.
+    pub async fn create_account(&self, actor: &Actor, input: NewAccount) -> Result<Account> {
+        let creator = acting_user(actor)?.clone();
+        let name = parse_account_name(&input.name)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let (account, owner) = if let Some(parent_sid) = &input.parent_sid {
+            let parent = tx.lock_account(parent_sid).await?.ok_or(Error::NotFound)?;
+            let p = principal(&mut *tx, actor, &account_scopes(&parent)).await?;
+            authorize(&p, Permission::SubaccountsManage, Target::Account(&parent))?;
+            parent.ensure_can_parent()?;
+            let owner = tx.account_owner(&parent.sid).await?.ok_or_else(|| Error::Internal("parent account has no Owner".into()))?;
+            (new_account(name, parent.organization_sid.clone(), Some(parent.sid.clone()), now), owner)
+        } else if let Some(org) = &input.organization_sid {
+            let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
+            authorize(&p, Permission::OrgAccountsCreate, Target::Organization(org))?;
+            let user = tx.user(&creator).await?.ok_or(Error::Unauthenticated)?;
+            if user.organization_sid.as_ref() != Some(org) {
+                return Err(Error::Precondition(
+                    "a managed account's Owner must be a managed user of the organization".into(),
+                ));
+            }
+            (new_account(name, Some(org.clone()), None, now), creator)
+        } else {
+            (new_account(name, None, None, now), creator)
+        };
+        tx.insert_account(&account).await?;
+        let scope = ScopeRef::Account(account.sid.clone());
+        tx.insert_assignment(&RoleAssignment::new(AccountRole::Owner.sid(), owner.clone(), scope, now)).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "account.created", account.sid.as_str(), now)
+                .in_account(&account.sid, account.organization_sid.as_ref())
+                .with_details(json!({ "name": account.name, "owner": owner, "parent": account.parent_sid })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// An account with its organization, parent, Owner and the viewer's permissions.
+    pub async fn account(&self, actor: &Actor, sid: &AccountSid) -> Result<AccountView> {
+        let mut tx = self.store.read().await?;
+        let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::AccountRead, Target::Account(&account))?;
+        let permissions = effective_permissions(&p, Target::Account(&account));
+        let organization = match &account.organization_sid {
+            Some(o) => tx.organization(o).await?,
+            None => None,
+        };
+        let parent = match &account.parent_sid {
+            Some(parent) => tx.account(parent).await?,
+            None => None,
+        };
+        let owner = match tx.account_owner(sid).await? {
+            Some(o) => tx.user(&o).await?,
+            None => None,
+        };
+        Ok(AccountView { account, organization, parent, owner, permissions })
+    }
+
+    /// The accounts on which the actor holds a role.
+    pub async fn my_accounts(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Account>> {
+        let user = acting_user(actor)?;
+        let mut tx = self.store.read().await?;
+        tx.user_accounts(user, page).await
+    }
+
+    /// The subaccounts of an account the actor may read.
+    pub async fn subaccounts(&self, actor: &Actor, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>> {
+        let mut tx = self.store.read().await?;
+        let account = tx.account(parent).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::AccountRead, Target::Account(&account))?;
+        tx.subaccounts(parent, page).await
+    }
+
+    /// An account's audit events, newest first.
+    pub async fn account_audit(&self, actor: &Actor, sid: &AccountSid, page: &PageRequest) -> Result<Page<AuditEvent>> {
+        let mut tx = self.store.read().await?;
+        let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::AuditRead, Target::Account(&account))?;
+        tx.audit_events(&AuditScope::Account(sid.clone()), page).await
+    }
+
+    /// An organization's audit events, newest first.
+    pub async fn organization_audit(&self, actor: &Actor, org: &OrganizationSid, page: &PageRequest) -> Result<Page<AuditEvent>> {
+        let mut tx = self.store.read().await?;
+        let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
+        authorize(&p, Permission::OrgAuditRead, Target::Organization(org))?;
+        tx.audit_events(&AuditScope::Organization(org.clone()), page).await
+    }
+}
+
+fn new_account(name: String, org: Option<OrganizationSid>, parent: Option<AccountSid>, now: chrono::DateTime<chrono::Utc>) -> Account {
+    Account {
+        sid: AccountSid::generate(),
+        name,
+        status: AccountStatus::Active,
+        organization_sid: org,
+        parent_sid: parent,
+        // Custom settings are not inherited (SPEC §1): every new account starts at the defaults.
+        settings: AccountSettings::default(),
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -1,0 +1,180 @@
+//! Use cases for signing in and out, web sessions, and the first-run setup link.
+//!
+//! Sessions live in the database (so several nodes share them); only a SHA-256 of the cookie
+//! token is stored. Sign-in failures answer with one generic error, and an unknown email costs
+//! the same argon2 time as a wrong password.
+
+use chrono::Duration;
+use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::session::Session;
+use gatehouse_domain::user::{Email, User, UserStatus};
+use gatehouse_domain::{Error, Result};
+use serde_json::json;
+
+use crate::organizations::{check_new_organization, CreatedOrganization, NewOrganization};
+use crate::secret::{new_token, token_hash};
+use crate::App;
+
+/// How long a session lives without activity, and at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionTimeouts {
+    /// Eight idle hours (a working day), seven days at most.
+    fn default() -> Self {
+        SessionTimeouts { idle: Duration::hours(8), absolute: Duration::days(7) }
+    }
+}
+
+/// A new session: the cookie token (shown to the browser only) and what is stored.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Activity is written at most this often, so reads stay reads.
+const TOUCH_EVERY: i64 = 60;
+
+impl App {
+    /// Checks an email and password and opens a session. Every failure is the same
+    /// `Unauthenticated`; successes and failures are audited and successes update last login.
+    pub async fn sign_in(&self, email: &str, password: &str, ip: Option<String>, user_agent: Option<String>) -> Result<SignedIn> {
+        let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip.clone() };
+        let email = Email::parse(email).ok();
+        let (user, hash) = match &email {
+            Some(e) => {
+                let mut tx = self.store.read().await?;
+                match tx.user_by_email(e).await? {
+                    Some(u) => {
+                        let h = tx.password_hash(&u.sid).await?;
+                        (Some(u), h)
+                    }
+                    None => (None, None),
+                }
+            }
+            None => (None, None),
+        };
+        let ok = self.passwords.verify(password, hash.as_deref()).await?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        match user {
+            Some(user) if ok && user.status == UserStatus::Active => {
+                let token = new_token()?;
+                let session = Session {
+                    token_hash: token_hash(&token),
+                    user_sid: user.sid.clone(),
+                    csrf_token: new_token()?,
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at: now + self.timeouts.absolute,
+                    ip,
+                    user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
+                };
+                tx.insert_session(&session).await?;
+                tx.record_login(&user.sid, now).await?;
+                let actor = Actor::user(user.sid.clone(), actor.source_ip);
+                tx.append_audit(&AuditEvent::new(&actor, "user.signed_in", user.sid.as_str(), now)).await?;
+                tx.commit().await?;
+                Ok(SignedIn { token, session, user: User { last_login_at: Some(now), ..user } })
+            }
+            other => {
+                let target = other.as_ref().map_or("unknown", |u| u.sid.as_str());
+                let reason = match &other {
+                    None => "unknown email",
+                    Some(u) if u.status != UserStatus::Active => "user not active",
+                    Some(_) => "wrong password",
+                };
+                tx.append_audit(
+                    &AuditEvent::new(&actor, "user.sign_in_failed", target, now)
+                        .with_details(json!({ "email": email.as_ref().map(|e| e.as_str()), "reason": reason })),
+                )
+                .await?;
+                tx.commit().await?;
+                Err(Error::Unauthenticated)
+            }
+        }
+    }
+
+    /// The user and session behind a cookie token, if the session is live and the user active.
+    pub async fn authenticate(&self, token: &str) -> Result<(User, Session)> {
+        let hash = token_hash(token);
+        let now = self.now();
+        let mut tx = self.store.read().await?;
+        let session = tx.session(&hash).await?.ok_or(Error::Unauthenticated)?;
+        let user = tx.user(&session.user_sid).await?.ok_or(Error::Unauthenticated)?;
+        drop(tx);
+        let expired = now >= session.expires_at || now >= session.last_seen_at + self.timeouts.idle;
+        if expired || user.status != UserStatus::Active {
+            let mut tx = self.store.write().await?;
+            tx.delete_session(&hash).await?;
+            tx.commit().await?;
+            return Err(Error::Unauthenticated);
+        }
+        if now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY) {
+            let mut tx = self.store.write().await?;
+            tx.touch_session(&hash, now).await?;
+            tx.commit().await?;
+        }
+        Ok((user, session))
+    }
+
+    /// Ends the session behind a cookie token.
+    pub async fn sign_out(&self, actor: &Actor, token: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        tx.delete_session(&token_hash(token)).await?;
+        if let Some(user) = actor.user_sid() {
+            tx.append_audit(&AuditEvent::new(actor, "user.signed_out", user.as_str(), now)).await?;
+        }
+        tx.commit().await
+    }
+
+    /// On first run (no users at all), makes a new one-time setup token, replacing any earlier
+    /// one, and returns it; `None` once anyone exists.
+    pub async fn issue_setup_token(&self) -> Result<Option<String>> {
+        let mut tx = self.store.write().await?;
+        if tx.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let token = new_token()?;
+        tx.replace_setup_token(&token_hash(&token), self.now()).await?;
+        tx.commit().await?;
+        Ok(Some(token))
+    }
+
+    /// Whether a setup token is the current one and nobody exists yet.
+    pub async fn setup_token_valid(&self, token: &str) -> Result<bool> {
+        let mut tx = self.store.read().await?;
+        Ok(tx.count_users().await? == 0 && tx.setup_token_valid(&token_hash(token)).await?)
+    }
+
+    /// First-run setup: with the current setup token, creates the first organization, its
+    /// Owner and account, consumes the token, and signs the Owner in.
+    pub async fn complete_setup(&self, token: &str, input: NewOrganization, ip: Option<String>, user_agent: Option<String>) -> Result<(CreatedOrganization, SignedIn), Vec<Error>> {
+        let checked = check_new_organization(&input)?;
+        let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
+        let actor = Actor { kind: ActorKind::Setup, source_ip: ip.clone() };
+        let created = async {
+            let mut tx = self.store.write().await?;
+            if tx.count_users().await? > 0 || !tx.consume_setup_token(&token_hash(token)).await? {
+                return Err(Error::Precondition("this setup link has already been used or has been replaced".into()));
+            }
+            let created = self.insert_organization(&mut *tx, &actor, checked, &hash).await?;
+            tx.commit().await?;
+            Ok(created)
+        }
+        .await
+        .map_err(|e| vec![e])?;
+        let signed_in = self
+            .sign_in(created.user.email.as_str(), &input.password, ip, user_agent)
+            .await
+            .map_err(|e| vec![e])?;
+        Ok((created, signed_in))
+    }
+}

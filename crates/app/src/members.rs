@@ -1,0 +1,218 @@
+//! Use cases for an account's members: add with roles, change roles, remove, transfer
+//! ownership, list. Every change locks the account first so changes to one account serialise
+//! and the account always ends with exactly one Owner.
+
+use gatehouse_domain::account::Account;
+use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::membership::{ensure_not_owner, normalize_member_roles, Member, RoleAssignment, ScopeRef};
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::permission::Permission;
+use gatehouse_domain::policy::{authorize, Actor, Target};
+use gatehouse_domain::role::{AccountRole, BuiltinRole};
+use gatehouse_domain::sid::{AccountSid, UserSid};
+use gatehouse_domain::store::Tx;
+use gatehouse_domain::user::Email;
+use gatehouse_domain::{Error, Result};
+use serde_json::json;
+
+use crate::{account_scopes, principal, App};
+
+/// Input for adding an existing user to an account.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub email: String,
+    pub roles: Vec<AccountRole>,
+}
+
+/// A member's roles before and after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChange {
+    pub before: Vec<AccountRole>,
+    pub after: Vec<AccountRole>,
+}
+
+impl RoleChange {
+    /// Whether anything changed (and so was audited).
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+fn role_keys(roles: impl IntoIterator<Item = AccountRole>) -> Vec<&'static str> {
+    roles.into_iter().map(AccountRole::key).collect()
+}
+
+/// Locks the account, loads the actor's grants on it and checks `permission` and that the
+/// account is active.
+async fn locked_for(tx: &mut dyn Tx, actor: &Actor, sid: &AccountSid, permission: Permission) -> Result<Account> {
+    let account = tx.lock_account(sid).await?.ok_or(Error::NotFound)?;
+    let p = principal(tx, actor, &account_scopes(&account)).await?;
+    authorize(&p, permission, Target::Account(&account))?;
+    account.ensure_active()?;
+    Ok(account)
+}
+
+/// The user's roles on the account (empty if not a member).
+async fn roles_of(tx: &mut dyn Tx, account: &AccountSid, user: &UserSid) -> Result<Vec<AccountRole>> {
+    let assignments = tx.user_assignments(user, &[ScopeRef::Account(account.clone())]).await?;
+    let mut roles: Vec<AccountRole> = assignments
+        .iter()
+        .filter_map(|a| match BuiltinRole::from_sid(&a.role_sid) {
+            Some(BuiltinRole::Account(r)) => Some(r),
+            _ => None,
+        })
+        .collect();
+    roles.sort();
+    Ok(roles)
+}
+
+async fn grant_roles(tx: &mut dyn Tx, account: &AccountSid, user: &UserSid, roles: impl IntoIterator<Item = AccountRole>, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    for role in roles {
+        let scope = ScopeRef::Account(account.clone());
+        tx.insert_assignment(&RoleAssignment::new(role.sid(), user.clone(), scope, now)).await?;
+    }
+    Ok(())
+}
+
+impl App {
+    /// Adds an existing user, found by email, to an account with the given roles
+    /// (Owner or Administrator only; SPEC §2 role rules applied).
+    pub async fn add_member(&self, actor: &Actor, account_sid: &AccountSid, input: NewMember) -> Result<Member> {
+        let email = Email::parse(&input.email)?;
+        let roles = normalize_member_roles(&input.roles)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let account = locked_for(&mut *tx, actor, account_sid, Permission::UsersManage).await?;
+        let user = tx.user_by_email(&email).await?.ok_or_else(|| {
+            Error::invalid("email", "no user has this email address yet; ask them to sign up first")
+        })?;
+        if !roles_of(&mut *tx, account_sid, &user.sid).await?.is_empty() {
+            return Err(Error::Conflict(format!("{} is already a member; change their roles instead", user.email)));
+        }
+        grant_roles(&mut *tx, account_sid, &user.sid, roles.iter().copied(), now).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "member.added", user.sid.as_str(), now)
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "email": user.email, "roles": role_keys(roles.iter().copied()) })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Member { user, roles: roles.into_iter().collect() })
+    }
+
+    /// Replaces a member's roles (not the Owner's: ownership moves only by transfer).
+    /// Choosing Administrator clears the others. Takes effect on the member's next request.
+    /// Asking for the roles the member already has changes nothing and is not audited.
+    pub async fn change_member_roles(&self, actor: &Actor, account_sid: &AccountSid, user: &UserSid, requested: &[AccountRole]) -> Result<RoleChange> {
+        let roles = normalize_member_roles(requested)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let account = locked_for(&mut *tx, actor, account_sid, Permission::RolesAssign).await?;
+        let current = roles_of(&mut *tx, account_sid, user).await?;
+        if current.is_empty() {
+            return Err(Error::NotFound);
+        }
+        ensure_not_owner(&current)?;
+        let new: Vec<AccountRole> = roles.into_iter().collect();
+        if new == current {
+            return Ok(RoleChange { before: current, after: new });
+        }
+        tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), user).await?;
+        grant_roles(&mut *tx, account_sid, user, new.iter().copied(), now).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "member.roles_changed", user.as_str(), now)
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "from": role_keys(current.iter().copied()), "to": role_keys(new.iter().copied()) })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RoleChange { before: current, after: new })
+    }
+
+    /// Removes a member from an account. Their login survives; the Owner cannot be removed.
+    pub async fn remove_member(&self, actor: &Actor, account_sid: &AccountSid, user: &UserSid) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let account = locked_for(&mut *tx, actor, account_sid, Permission::UsersManage).await?;
+        let current = roles_of(&mut *tx, account_sid, user).await?;
+        if current.is_empty() {
+            return Err(Error::NotFound);
+        }
+        ensure_not_owner(&current)?;
+        tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), user).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "member.removed", user.as_str(), now)
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "roles": role_keys(current) })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Makes another member the Owner; the previous Owner becomes an Administrator.
+    /// A managed account's new Owner must be a managed user of the same organization.
+    pub async fn transfer_ownership(&self, actor: &Actor, account_sid: &AccountSid, new_owner: &UserSid) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let account = locked_for(&mut *tx, actor, account_sid, Permission::AccountOwnerTransfer).await?;
+        let old_owner = tx
+            .account_owner(account_sid)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("account {account_sid} has no Owner")))?;
+        if &old_owner == new_owner {
+            return Err(Error::Precondition("this user already owns the account".into()));
+        }
+        let new_roles = roles_of(&mut *tx, account_sid, new_owner).await?;
+        if new_roles.is_empty() {
+            return Err(Error::invalid("new_owner", "the new Owner must already be a member of this account"));
+        }
+        let user = tx.user(new_owner).await?.ok_or(Error::NotFound)?;
+        if let Some(org) = &account.organization_sid {
+            if user.organization_sid.as_ref() != Some(org) {
+                return Err(Error::invalid(
+                    "new_owner",
+                    "a managed account's Owner must be a managed user of its organization",
+                ));
+            }
+        }
+        let scope = ScopeRef::Account(account_sid.clone());
+        tx.delete_user_assignments(&scope, &old_owner).await?;
+        tx.delete_user_assignments(&scope, new_owner).await?;
+        grant_roles(&mut *tx, account_sid, new_owner, [AccountRole::Owner], now).await?;
+        grant_roles(&mut *tx, account_sid, &old_owner, [AccountRole::Administrator], now).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "account.owner_transferred", account_sid.as_str(), now)
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "from": old_owner, "to": new_owner, "new_owner_previous_roles": role_keys(new_roles) })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// An account's members and their roles.
+    pub async fn account_members(&self, actor: &Actor, account_sid: &AccountSid, page: &PageRequest) -> Result<Page<Member>> {
+        let mut tx = self.store.read().await?;
+        let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::UsersRead, Target::Account(&account))?;
+        tx.account_members(account_sid, page).await
+    }
+
+    /// The role assignments at one scope (an account's or an organization's), the shape of
+    /// Twilio's RoleAssignments API.
+    pub async fn role_assignments(&self, actor: &Actor, scope: &ScopeRef, page: &PageRequest) -> Result<Page<RoleAssignment>> {
+        let mut tx = self.store.read().await?;
+        match scope {
+            ScopeRef::Account(sid) => {
+                let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
+                let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+                authorize(&p, Permission::UsersRead, Target::Account(&account))?;
+            }
+            ScopeRef::Organization(org) => {
+                let p = principal(&mut *tx, actor, std::slice::from_ref(scope)).await?;
+                authorize(&p, Permission::OrgUsersRead, Target::Organization(org))?;
+            }
+        }
+        tx.scope_assignments(scope, page).await
+    }
+}

@@ -1,0 +1,92 @@
+//! Password hashing with argon2id at the OWASP parameters (the crate default: m=19456, t=2,
+//! p=1), off the async runtime and capped at one hash per core so sign-in floods cannot
+//! starve the server.
+
+use std::sync::Arc;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::Argon2;
+use gatehouse_domain::{Error, Result};
+use tokio::sync::Semaphore;
+
+/// Hashes and verifies passwords.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+    /// A real hash of a random password, verified against when the email is unknown so that an
+    /// unknown email costs the same time as a wrong password.
+    decoy: Arc<tokio::sync::OnceCell<String>>,
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PasswordHasher {
+    /// A hasher allowing as many concurrent hashes as there are cores.
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        PasswordHasher { permits: Arc::new(Semaphore::new(cores)), decoy: Arc::default() }
+    }
+
+    /// The PHC string of a new argon2id hash of `password`.
+    pub async fn hash(&self, password: &str) -> Result<String> {
+        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || {
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| Error::Internal(format!("argon2: {e}")))
+        })
+        .await
+        .map_err(Error::internal)?
+    }
+
+    /// Whether `password` matches the stored PHC string. With no stored hash, verifies against
+    /// a decoy and answers false, taking the same time.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool> {
+        let stored = match stored {
+            Some(s) => s.to_owned(),
+            None => {
+                let decoy = self
+                    .decoy
+                    .get_or_try_init(|| async { self.hash(&crate::secret::new_token()?).await })
+                    .await?;
+                let _ = self.check(password, decoy.clone()).await?;
+                return Ok(false);
+            }
+        };
+        self.check(password, stored).await
+    }
+
+    async fn check(&self, password: &str, stored: String) -> Result<bool> {
+        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let parsed = PasswordHash::new(&stored)
+                .map_err(|e| Error::Internal(format!("stored password hash: {e}")))?;
+            Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .await
+        .map_err(Error::internal)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_only_its_own_password() {
+        let h = PasswordHasher::new();
+        let stored = h.hash("correct horse battery").await.unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(h.verify("correct horse battery", Some(&stored)).await.unwrap());
+        assert!(!h.verify("wrong horse battery", Some(&stored)).await.unwrap());
+        assert!(!h.verify("anything", None).await.unwrap());
+    }
+}

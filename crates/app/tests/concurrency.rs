@@ -1,0 +1,103 @@
+//! 50 concurrent ownership transfers and role changes on one account end with exactly one
+//! Owner and one audit event per change that committed — on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+
+use gatehouse_app::{App, NewMember};
+use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::page::PageRequest;
+use gatehouse_domain::policy::Actor;
+use gatehouse_domain::role::AccountRole;
+use gatehouse_domain::store::Store;
+use support::*;
+
+async fn all_audit(app: &App, store: &Arc<dyn Store>, account: &gatehouse_domain::sid::AccountSid) -> Vec<AuditEvent> {
+    let _ = store;
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .account_audit(&Actor::system(), account, &PageRequest::new(after, Some(200), None).unwrap())
+            .await
+            .unwrap();
+        out.extend(page.items);
+        match page.next_after {
+            Some(n) => after = Some(n),
+            None => return out,
+        }
+    }
+}
+
+async fn fifty_concurrent_changes_leave_exactly_one_owner(store: Arc<dyn Store>) {
+    let app = App::new(store.clone());
+    let (owner, account) = sign_up(&app, "owner@example.com").await;
+    let account = account.sid;
+    let mut members = vec![owner];
+    for i in 0..4 {
+        let (user, _) = sign_up(&app, &format!("member{i}@example.com")).await;
+        app.add_member(&Actor::system(), &account, NewMember { email: user.email.to_string(), roles: vec![AccountRole::Developer] })
+            .await
+            .unwrap();
+        members.push(user);
+    }
+    let before = all_audit(&app, &store, &account).await.len();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..50usize {
+        let app = app.clone();
+        let account = account.clone();
+        let target = members[i % members.len()].sid.clone();
+        let owner_candidate = members[(i / 2) % 2].sid.clone();
+        tasks.spawn(async move {
+            let actor = Actor::system();
+            if i % 2 == 0 {
+                (true, app.transfer_ownership(&actor, &account, &owner_candidate).await.is_ok())
+            } else {
+                let roles = if i % 4 == 1 { vec![AccountRole::Administrator] } else { vec![AccountRole::Developer, AccountRole::Viewer] };
+                (false, matches!(app.change_member_roles(&actor, &account, &target, &roles).await, Ok(c) if c.changed()))
+            }
+        });
+    }
+    let (mut transfers, mut role_changes) = (0, 0);
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap() {
+            (true, true) => transfers += 1,
+            (false, true) => role_changes += 1,
+            _ => {}
+        }
+    }
+    assert!(transfers >= 2, "ownership moved back and forth: {transfers}");
+    assert!(role_changes >= 2, "roles changed: {role_changes}");
+    eprintln!("committed: {transfers} ownership transfers, {role_changes} role changes");
+    let committed = transfers + role_changes;
+
+    let mut tx = store.read().await.unwrap();
+    let members_now = tx.account_members(&account, &PageRequest::first(50)).await.unwrap();
+    let owners: Vec<_> = members_now.items.iter().filter(|m| m.is_owner()).collect();
+    assert_eq!(owners.len(), 1, "exactly one Owner: {members_now:?}");
+    assert_eq!(owners[0].roles, vec![AccountRole::Owner], "the Owner holds no other role");
+    assert!(members_now.items.iter().all(|m| !m.roles.is_empty()));
+    drop(tx);
+    let after = all_audit(&app, &store, &account).await;
+    let changes = after
+        .iter()
+        .filter(|e| e.action == "account.owner_transferred" || e.action == "member.roles_changed")
+        .count();
+    assert_eq!(after.len() - before, changes, "only change events were added");
+    assert_eq!(changes, committed, "one audit event per committed change");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_changes_leave_exactly_one_owner_on_sqlite() {
+    fifty_concurrent_changes_leave_exactly_one_owner(sqlite_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_changes_leave_exactly_one_owner_on_postgres() {
+    if let Some(store) = postgres_store().await {
+        fifty_concurrent_changes_leave_exactly_one_owner(store).await;
+    }
+}

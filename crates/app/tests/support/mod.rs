@@ -11,12 +11,18 @@ use gatehouse_domain::store::Store;
 use gatehouse_domain::user::User;
 use gatehouse_domain::account::Account;
 
-/// A clock stuck at one instant.
-pub struct FixedClock(pub DateTime<Utc>);
+/// A clock that only moves when a test moves it.
+pub struct FixedClock(pub std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0
+        *self.0.lock().unwrap()
     }
 }
 
@@ -49,8 +55,9 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-pub fn app(store: Arc<dyn Store>) -> App {
-    App::new(store).with_clock(Arc::new(FixedClock(t0())))
+pub fn app(store: Arc<dyn Store>) -> (App, Arc<FixedClock>) {
+    let clock = Arc::new(FixedClock(std::sync::Mutex::new(t0())));
+    (App::new(store).with_clock(clock.clone()), clock)
 }
 
 pub async fn new_org(app: &App, email: &str) -> CreatedOrganization {

@@ -9,7 +9,7 @@ use gatehouse_domain::permission::{Permission, PermissionSet};
 use gatehouse_domain::policy::{authorize, effective_permissions, Actor, Target};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
-use gatehouse_domain::user::{check_password, parse_display_name, Email, User, UserStatus};
+use gatehouse_domain::user::{check_password, parse_display_name, parse_name, Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
@@ -50,7 +50,7 @@ impl App {
         let mut errors = Vec::new();
         let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
         let name = parse_display_name(&input.name).map_err(|e| errors.push(e)).ok();
-        let account_name = parse_account_name(&input.account_name).map_err(|e| errors.push(e)).ok();
+        let account_name = parse_name("account_name", &input.account_name, 64).map_err(|e| errors.push(e)).ok();
         if let Some(email) = &email {
             if let Err(e) = check_password(&input.password, email) {
                 errors.push(e);

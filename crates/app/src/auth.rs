@@ -148,6 +148,12 @@ impl App {
         Ok(Some(token))
     }
 
+    /// Whether nobody exists yet, so the server is waiting for first-run setup.
+    pub async fn needs_setup(&self) -> Result<bool> {
+        let mut tx = self.store.read().await?;
+        Ok(tx.count_users().await? == 0)
+    }
+
     /// Whether a setup token is the current one and nobody exists yet.
     pub async fn setup_token_valid(&self, token: &str) -> Result<bool> {
         let mut tx = self.store.read().await?;

@@ -28,7 +28,7 @@ pub use auth::{SessionTimeouts, SignedIn};
 pub use members::{NewMember, RoleChange};
 pub use organizations::{CreatedOrganization, NewOrganization};
 pub use password::PasswordHasher;
-pub use secret::constant_time_eq;
+pub use secret::{constant_time_eq, new_token as new_random_token};
 
 /// The application: a store, a clock and the password hasher, shared by every surface.
 #[derive(Clone)]

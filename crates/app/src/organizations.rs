@@ -1,6 +1,6 @@
 //! Use cases for organizations: creating one with its Owner (first-run setup and the CLI).
 
-use gatehouse_domain::account::{parse_account_name, Account, AccountSettings, AccountStatus};
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::{parse_organization_name, Organization};
@@ -10,7 +10,7 @@ use gatehouse_domain::policy::{authorize, Actor, ActorKind, Target};
 use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::{check_password, parse_display_name, Email, User, UserStatus};
+use gatehouse_domain::user::{check_password, parse_display_name, parse_name, Email, User, UserStatus};
 use gatehouse_domain::membership::OrgUser;
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
@@ -57,7 +57,7 @@ pub(crate) fn check_new_organization(input: &NewOrganization) -> Result<CheckedO
     let account_name = if input.account_name.trim().is_empty() {
         org_name.clone().map(|n| n.chars().take(64).collect())
     } else {
-        parse_account_name(&input.account_name).map_err(|e| errors.push(e)).ok()
+        parse_name("account_name", &input.account_name, 64).map_err(|e| errors.push(e)).ok()
     };
     match (org_name, email, name, account_name) {
         (Some(org_name), Some(email), Some(name), Some(account_name)) if errors.is_empty() => {

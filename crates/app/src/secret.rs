@@ -5,7 +5,7 @@ use gatehouse_domain::{Error, Result};
 use sha2::{Digest, Sha256};
 
 /// A new random token: 32 bytes from the OS, hex-encoded.
-pub(crate) fn new_token() -> Result<String> {
+pub fn new_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("random source: {e}")))?;
     Ok(hex::encode(bytes))

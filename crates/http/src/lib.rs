@@ -1,1 +1,76 @@
-//! placeholder
+//! Gatehouse's HTTP surface: the axum router with the web pages (`web/`), health checks and
+//! the request pipeline (request ids, tracing, timeouts, security headers).
+//!
+//! Handlers only authenticate (session cookie → `Actor`), call one `App` method and render.
+//! Must not import sqlx or a concrete store.
+
+mod error;
+mod health;
+mod web;
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::Router;
+use gatehouse_app::App;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use error::WebError;
+
+/// How the HTTP surface is configured.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Mark cookies `Secure` (set when the public URL is https).
+    pub secure_cookies: bool,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub config: HttpConfig,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole router with its middleware.
+pub fn router(state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<_>| {
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let security_headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")));
+    Router::new()
+        .merge(health::routes())
+        .merge(web::routes())
+        .with_state(state)
+        .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))
+        .layer(security_headers)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::new())
+                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+                .layer(RequestBodyLimitLayer::new(1024 * 1024)),
+        )
+}

@@ -51,9 +51,9 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
-    /// For tests: creates a new, empty database next to the one `base_url` names, connects to
-    /// it and migrates it. Names start with `gh_t_` so a CI run can drop them afterwards.
-    pub async fn connect_fresh(base_url: &str) -> Result<Self> {
+    /// For tests: creates a new, empty database on the server `base_url` points at and returns
+    /// its URL. Names start with `gh_t_` so a CI run can drop them afterwards.
+    pub async fn create_test_database(base_url: &str) -> Result<String> {
         let base = PgConnectOptions::from_str(base_url)
             .map_err(|e| Error::invalid("database_url", e.to_string()))?;
         let name = format!("gh_t_{}", &UserSid::generate().as_str()[2..]);
@@ -64,12 +64,21 @@ impl PgStore {
             .await
             .map_err(db_err)?;
         admin.close().await.map_err(db_err)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .connect_with(base.database(&name))
-            .await
-            .map_err(db_err)?;
-        let store = PgStore { pool };
+        let (path, query) = base_url.split_once('?').map_or((base_url, None), |(p, q)| (p, Some(q)));
+        let prefix = match path.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{}", rest.split_once('/').map_or(rest, |(host, _)| host)),
+            None => return Err(Error::invalid("database_url", "expected postgres://host/database")),
+        };
+        Ok(match query {
+            Some(q) => format!("{prefix}/{name}?{q}"),
+            None => format!("{prefix}/{name}"),
+        })
+    }
+
+    /// For tests: a migrated store on a new, empty database (see [`PgStore::create_test_database`]).
+    pub async fn connect_fresh(base_url: &str) -> Result<Self> {
+        let url = Self::create_test_database(base_url).await?;
+        let store = Self::connect(&url).await?;
         store.migrate().await?;
         Ok(store)
     }

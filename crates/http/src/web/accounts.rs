@@ -1,0 +1,202 @@
+//! Account pages: your accounts, create an account or subaccount, an account's overview.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use gatehouse_app::NewAccount;
+use gatehouse_domain::account::Account;
+use gatehouse_domain::page::PageRequest;
+use gatehouse_domain::permission::Permission;
+use gatehouse_domain::role::OrgRole;
+use gatehouse_domain::sid::{AccountSid, OrganizationSid};
+use serde::Deserialize;
+
+use super::{notice, CurrentUser, FormData, FormErrors, Layout, ListNav};
+use crate::{AppState, WebError};
+
+type PageResult = Result<Response, WebError>;
+
+/// Query of a list page: search, cursor, notice after a redirect.
+#[derive(Deserialize, Default)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub after: String,
+    pub notice: Option<String>,
+}
+
+impl ListQuery {
+    pub(crate) fn page(&self) -> Result<PageRequest, WebError> {
+        let after = Some(self.after.clone()).filter(|a| !a.is_empty());
+        Ok(PageRequest::new(after, None, Some(self.q.clone()))?)
+    }
+}
+
+/// An account as a row of a list.
+pub(crate) struct AccountRow {
+    pub sid: String,
+    pub name: String,
+    pub status: &'static str,
+    pub kind: &'static str,
+}
+
+impl From<&Account> for AccountRow {
+    fn from(a: &Account) -> Self {
+        let kind = match (&a.parent_sid, &a.organization_sid) {
+            (Some(_), _) => "Subaccount",
+            (None, Some(_)) => "Managed",
+            (None, None) => "Standalone",
+        };
+        AccountRow { sid: a.sid.to_string(), name: a.name.clone(), status: a.status.as_str(), kind }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage {
+    layout: Layout,
+    rows: Vec<AccountRow>,
+    list: ListNav,
+}
+
+pub(crate) async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<ListQuery>) -> PageResult {
+    let page = state.app.my_accounts(&user.actor, &q.page()?).await?;
+    let list = ListNav::new("/accounts", &q.q, Some(&q.after), &page);
+    let rows = page.items.iter().map(AccountRow::from).collect();
+    let layout = user.layout("Your accounts", "/accounts", notice(q.notice.as_deref()));
+    Ok(Html(AccountsPage { layout, rows, list }.render()?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct NewAccountQuery {
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    org: String,
+}
+
+#[derive(Template)]
+#[template(path = "account_new.html")]
+struct NewAccountPage {
+    layout: Layout,
+    name: String,
+    parent_sid: String,
+    parent_name: String,
+    /// Organizations the user may create accounts in: (sid, name).
+    orgs: Vec<(String, String)>,
+    org: String,
+    errors: FormErrors,
+}
+
+async fn render_new_account(state: &AppState, user: &CurrentUser, name: String, parent: &str, org: &str, errors: FormErrors, status: StatusCode) -> PageResult {
+    let parent_name = if parent.is_empty() {
+        String::new()
+    } else {
+        let sid = AccountSid::parse(parent)?;
+        state.app.account(&user.actor, &sid).await?.account.name
+    };
+    let orgs = user.orgs.iter().filter(|(_, _, r)| OrgRole::ALL.contains(r)).map(|(s, n, _)| (s.clone(), n.clone())).collect();
+    let title = if parent.is_empty() { "Create an account" } else { "Create a subaccount" };
+    let page = NewAccountPage {
+        layout: user.layout(title, "/accounts", None),
+        name,
+        parent_sid: parent.to_owned(),
+        parent_name,
+        orgs,
+        org: org.to_owned(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn new_form(State(state): State<AppState>, user: CurrentUser, Query(q): Query<NewAccountQuery>) -> PageResult {
+    render_new_account(&state, &user, String::new(), &q.parent, &q.org, FormErrors::default(), StatusCode::OK).await
+}
+
+pub(crate) async fn create(State(state): State<AppState>, user: CurrentUser, form: FormData) -> PageResult {
+    user.check_csrf(&form)?;
+    let parent = form.text("parent_sid");
+    let org = form.text("organization_sid");
+    let input = NewAccount {
+        name: form.text("name"),
+        parent_sid: Some(parent.as_str()).filter(|p| !p.is_empty()).map(AccountSid::parse).transpose()?,
+        organization_sid: Some(org.as_str()).filter(|o| !o.is_empty()).map(OrganizationSid::parse).transpose()?,
+    };
+    match state.app.create_account(&user.actor, input).await {
+        Ok(account) => Ok(Redirect::to(&format!("/accounts/{}?notice=account-created", account.sid)).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_errors(vec![e])?;
+            render_new_account(&state, &user, form.text("name"), &parent, &org, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// One audit event as a row.
+pub(crate) struct ActivityRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    tab: &'static str,
+    sid: String,
+    name: String,
+    status: &'static str,
+    kind: &'static str,
+    organization: Option<(String, String)>,
+    parent: Option<(String, String)>,
+    owner: String,
+    require_two_factor: bool,
+    require_https_webhooks: bool,
+    require_public_key_validation: bool,
+    can_read_users: bool,
+    can_manage_subaccounts: bool,
+    is_subaccount: bool,
+    subaccounts: Vec<AccountRow>,
+    activity: Option<Vec<ActivityRow>>,
+}
+
+pub(crate) async fn show(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+    let sid = AccountSid::parse(&sid)?;
+    let view = state.app.account(&user.actor, &sid).await?;
+    let subaccounts = state.app.subaccounts(&user.actor, &sid, &PageRequest::first(50)).await?;
+    let activity = if view.permissions.contains(Permission::AuditRead) {
+        let events = state.app.account_audit(&user.actor, &sid, &PageRequest::first(15)).await?;
+        Some(events.items.into_iter().map(|e| ActivityRow {
+            at: e.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+        }).collect())
+    } else {
+        None
+    };
+    let a = &view.account;
+    let page = AccountPage {
+        layout: user.layout(&a.name, "/accounts", notice(q.notice.as_deref())),
+        tab: "overview",
+        sid: a.sid.to_string(),
+        name: a.name.clone(),
+        status: a.status.as_str(),
+        kind: AccountRow::from(a).kind,
+        organization: view.organization.as_ref().map(|o| (o.sid.to_string(), o.name.clone())),
+        parent: view.parent.as_ref().map(|p| (p.sid.to_string(), p.name.clone())),
+        owner: view.owner.as_ref().map(|o| format!("{} <{}>", o.name, o.email)).unwrap_or_default(),
+        require_two_factor: a.settings.require_two_factor,
+        require_https_webhooks: a.settings.require_https_webhooks,
+        require_public_key_validation: a.settings.require_public_key_validation,
+        can_read_users: view.permissions.contains(Permission::UsersRead),
+        can_manage_subaccounts: view.permissions.contains(Permission::SubaccountsManage),
+        is_subaccount: a.parent_sid.is_some(),
+        subaccounts: subaccounts.items.iter().map(AccountRow::from).collect(),
+        activity,
+    };
+    Ok(Html(page.render()?).into_response())
+}

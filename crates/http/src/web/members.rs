@@ -1,0 +1,163 @@
+//! An account's users page: members and roles, add, change roles, remove, transfer ownership.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use gatehouse_app::NewMember;
+use gatehouse_domain::permission::Permission;
+use gatehouse_domain::role::AccountRole;
+use gatehouse_domain::sid::{AccountSid, UserSid};
+use gatehouse_domain::Error;
+
+use super::accounts::ListQuery;
+use super::{notice, CurrentUser, FormData, FormErrors, Layout, ListNav};
+use crate::{AppState, WebError};
+
+type PageResult = Result<Response, WebError>;
+
+/// One role checkbox.
+pub(crate) struct RoleCheck {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub checked: bool,
+}
+
+fn role_checks(selected: &[AccountRole]) -> Vec<RoleCheck> {
+    AccountRole::ASSIGNABLE
+        .into_iter()
+        .map(|r| RoleCheck { key: r.key(), name: r.name(), checked: selected.contains(&r) })
+        .collect()
+}
+
+pub(crate) struct MemberRow {
+    pub sid: String,
+    pub name: String,
+    pub email: String,
+    pub roles_label: String,
+    pub is_owner: bool,
+    pub is_self: bool,
+    pub role_checks: Vec<RoleCheck>,
+}
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersPage {
+    layout: Layout,
+    tab: &'static str,
+    sid: String,
+    name: String,
+    can_read_users: bool,
+    can_manage: bool,
+    can_transfer: bool,
+    rows: Vec<MemberRow>,
+    list: ListNav,
+    add_email: String,
+    add_roles: Vec<RoleCheck>,
+    errors: FormErrors,
+}
+
+/// What to show in the add-user form when the page is re-rendered after a failed POST.
+struct AddForm {
+    email: String,
+    roles: Vec<AccountRole>,
+}
+
+async fn render(state: &AppState, user: &CurrentUser, sid: &AccountSid, q: &ListQuery, add: AddForm, errors: FormErrors, status: StatusCode) -> PageResult {
+    let view = state.app.account(&user.actor, sid).await?;
+    let page = state.app.account_members(&user.actor, sid, &q.page()?).await?;
+    let base = format!("/accounts/{sid}/users");
+    let list = ListNav::new(&base, &q.q, Some(&q.after), &page);
+    let rows = page
+        .items
+        .iter()
+        .map(|m| MemberRow {
+            sid: m.user.sid.to_string(),
+            name: m.user.name.clone(),
+            email: m.user.email.to_string(),
+            roles_label: m.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
+            is_owner: m.is_owner(),
+            is_self: m.user.sid == user.user.sid,
+            role_checks: role_checks(&m.roles),
+        })
+        .collect();
+    let page = MembersPage {
+        layout: user.layout(&format!("Users · {}", view.account.name), "/accounts", notice(q.notice.as_deref())),
+        tab: "users",
+        sid: sid.to_string(),
+        name: view.account.name.clone(),
+        can_read_users: true,
+        can_manage: view.permissions.contains(Permission::UsersManage),
+        can_transfer: view.permissions.contains(Permission::AccountOwnerTransfer),
+        rows,
+        list,
+        add_email: add.email,
+        add_roles: role_checks(&add.roles),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub(crate) async fn list(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+    let sid = AccountSid::parse(&sid)?;
+    let add = AddForm { email: String::new(), roles: vec![AccountRole::Developer] };
+    render(&state, &user, &sid, &q, add, FormErrors::default(), StatusCode::OK).await
+}
+
+/// The roles ticked in a form (`roles` repeated).
+fn roles_from(form: &FormData) -> Result<Vec<AccountRole>, Error> {
+    form.all("roles").into_iter().map(AccountRole::parse_key).collect()
+}
+
+/// Redirects after success, or re-renders the page with the error inline.
+async fn finish(state: &AppState, user: &CurrentUser, sid: &AccountSid, result: Result<&'static str, Error>, add: AddForm) -> PageResult {
+    match result {
+        Ok(code) => Ok(Redirect::to(&format!("/accounts/{sid}/users?notice={code}")).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_errors(vec![e])?;
+            render(state, user, sid, &ListQuery::default(), add, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub(crate) async fn add(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, form: FormData) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let email = form.text("email");
+    let roles = roles_from(&form);
+    let shown = roles.clone().unwrap_or_default();
+    let result = match roles {
+        Ok(roles) => state.app.add_member(&user.actor, &sid, NewMember { email: email.clone(), roles }).await.map(|_| "member-added"),
+        Err(e) => Err(e),
+    };
+    finish(&state, &user, &sid, result, AddForm { email, roles: shown }).await
+}
+
+pub(crate) async fn change_roles(State(state): State<AppState>, user: CurrentUser, Path((sid, member)): Path<(String, String)>, form: FormData) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let member = UserSid::parse(&member)?;
+    let result = match roles_from(&form) {
+        Ok(roles) => state.app.change_member_roles(&user.actor, &sid, &member, &roles).await.map(|_| "roles-changed"),
+        Err(e) => Err(e),
+    };
+    finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
+}
+
+pub(crate) async fn remove(State(state): State<AppState>, user: CurrentUser, Path((sid, member)): Path<(String, String)>, form: FormData) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let member = UserSid::parse(&member)?;
+    let result = state.app.remove_member(&user.actor, &sid, &member).await.map(|()| "member-removed");
+    finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
+}
+
+pub(crate) async fn transfer(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, form: FormData) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let result = match UserSid::parse(&form.text("new_owner")) {
+        Ok(new_owner) => state.app.transfer_ownership(&user.actor, &sid, &new_owner).await.map(|()| "owner-transferred"),
+        Err(_) => Err(Error::invalid("new_owner", "choose the member who will become the Owner")),
+    };
+    finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
+}

@@ -1,0 +1,157 @@
+//! Server-rendered pages (askama): plain HTML forms, POST → redirect → GET, CSRF on every form.
+//! Shared pieces live here: the layout, form decoding, cookies, the signed-in user extractor.
+
+mod accounts;
+mod members;
+mod organizations;
+mod session;
+mod sign_in;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use gatehouse_domain::page::Page;
+use gatehouse_domain::Error;
+
+use crate::AppState;
+
+pub(crate) use session::{CurrentUser, FormData};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(sign_in::home))
+        .route("/setup", get(sign_in::setup_form).post(sign_in::setup_submit))
+        .route("/signin", get(sign_in::sign_in_form).post(sign_in::sign_in_submit))
+        .route("/signup", get(sign_in::sign_up_form).post(sign_in::sign_up_submit))
+        .route("/signout", post(sign_in::sign_out))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/new", get(accounts::new_form))
+        .route("/accounts/{sid}", get(accounts::show))
+        .route("/accounts/{sid}/users", get(members::list).post(members::add))
+        .route("/accounts/{sid}/users/{user}/roles", post(members::change_roles))
+        .route("/accounts/{sid}/users/{user}/remove", post(members::remove))
+        .route("/accounts/{sid}/owner", post(members::transfer))
+        .route("/orgs/{sid}", get(organizations::home))
+        .route("/orgs/{sid}/users", get(organizations::users))
+        .route("/orgs/{sid}/accounts", get(organizations::accounts))
+        .route("/static/style.css", get(style))
+        .route("/static/app.js", get(script))
+        .fallback(not_found)
+}
+
+async fn style() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/style.css"))
+}
+
+async fn script() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.js"))
+}
+
+async fn not_found() -> crate::WebError {
+    crate::WebError(Error::NotFound)
+}
+
+/// One link in the top navigation.
+pub(crate) struct NavLink {
+    pub href: String,
+    pub label: String,
+    pub active: bool,
+}
+
+/// What the shared layout (`base.html`) shows around every page.
+pub(crate) struct Layout {
+    pub title: String,
+    pub user_name: Option<String>,
+    pub user_email: String,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+    pub notice: Option<&'static str>,
+}
+
+impl Layout {
+    /// The layout for pages seen before signing in.
+    pub(crate) fn anonymous(title: &str) -> Self {
+        Layout { title: title.into(), user_name: None, user_email: String::new(), csrf: String::new(), nav: Vec::new(), notice: None }
+    }
+}
+
+/// Field errors of a submitted form, shown next to their inputs, plus one form-level error.
+#[derive(Default)]
+pub(crate) struct FormErrors {
+    fields: Vec<(&'static str, String)>,
+    pub form: Option<String>,
+}
+
+impl FormErrors {
+    /// Sorts domain errors into field errors and a form-level message. Errors that are not
+    /// about the input (not found, forbidden, internal) are returned for the error page.
+    pub(crate) fn from_errors(errors: Vec<Error>) -> Result<Self, Error> {
+        let mut out = FormErrors::default();
+        for e in errors {
+            match e {
+                Error::Invalid { field, reason } => out.fields.push((field, reason)),
+                Error::Conflict(m) | Error::Precondition(m) => out.form = Some(m),
+                Error::Unauthenticated => out.form = Some("The email address or password is not right.".into()),
+                other @ (Error::NotFound | Error::Forbidden | Error::Internal(_)) => return Err(other),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The message for one field, if it has one.
+    pub(crate) fn get(&self, field: &str) -> Option<&str> {
+        self.fields.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// Field errors for fields the form does not show next to an input (e.g. a SID in the
+    /// URL), as sentences. `shown` lists the shown fields, comma-separated.
+    pub(crate) fn others(&self, shown: &str) -> Vec<String> {
+        let shown: Vec<&str> = shown.split(',').collect();
+        self.fields.iter().filter(|(f, _)| !shown.contains(f)).map(|(f, m)| format!("{f}: {m}")).collect()
+    }
+}
+
+/// Search and paging state of a list page.
+pub(crate) struct ListNav {
+    pub q: String,
+    pub next_href: Option<String>,
+    pub first_href: Option<String>,
+}
+
+impl ListNav {
+    /// Links for a page of `base` results with search `q`.
+    pub(crate) fn new<T>(base: &str, q: &str, after: Option<&str>, page: &Page<T>) -> Self {
+        let enc = |s: &str| url_encode(s);
+        let next_href = page.next_after.as_ref().map(|n| format!("{base}?q={}&after={}", enc(q), enc(n)));
+        let first_href = after.filter(|a| !a.is_empty()).map(|_| format!("{base}?q={}", enc(q)));
+        ListNav { q: q.to_owned(), next_href, first_href }
+    }
+}
+
+/// Percent-encodes a query value.
+pub(crate) fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Fixed notices shown after a redirect (`?notice=…`), so no user text is reflected.
+pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "account-created" => "Account created.",
+        "member-added" => "User added to the account.",
+        "roles-changed" => "Roles updated. They apply from the user's next request.",
+        "member-removed" => "User removed from the account. Their login still exists.",
+        "owner-transferred" => "Ownership transferred. You are now an Administrator of this account.",
+        "welcome" => "Welcome to Gatehouse. Your organization and first account are ready.",
+        "signed-up" => "Your account is ready.",
+        _ => return None,
+    })
+}

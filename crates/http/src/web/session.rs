@@ -1,0 +1,221 @@
+//! Cookies, the signed-in user extractor, CSRF checks and form decoding.
+//!
+//! Signed-in forms carry the session's synchronizer token. Forms shown before sign-in (sign-in,
+//! sign-up, setup) use a double-submit cookie. Cookies are `HttpOnly`, `SameSite=Lax`, and
+//! `Secure` when the public URL is https.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use gatehouse_app::constant_time_eq;
+use gatehouse_domain::policy::Actor;
+use gatehouse_domain::role::OrgRole;
+use gatehouse_domain::session::Session;
+use gatehouse_domain::user::User;
+use gatehouse_domain::Error;
+
+use super::{Layout, NavLink};
+use crate::{AppState, WebError};
+
+pub(crate) const SESSION_COOKIE: &str = "gh_session";
+pub(crate) const PRE_CSRF_COOKIE: &str = "gh_csrf";
+
+/// The value of one cookie from the request.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` header value; `max_age` 0 deletes the cookie.
+pub(crate) fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+}
+
+/// Adds `Set-Cookie` headers to a response.
+pub(crate) fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
+    for c in cookies {
+        response.headers_mut().append(SET_COOKIE, c);
+    }
+    response
+}
+
+/// The client's address as seen by this process.
+pub(crate) fn client_ip(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// The client's address, if the server recorded it (it does when served with connect info).
+pub(crate) struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+/// The request's user agent.
+pub(crate) fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// A signed-in user, their session and the actor their requests act as.
+pub(crate) struct CurrentUser {
+    pub user: User,
+    pub session: Session,
+    pub actor: Actor,
+    pub token: String,
+    /// Organizations where the user holds a role, for navigation.
+    pub orgs: Vec<(String, String, OrgRole)>,
+}
+
+impl CurrentUser {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub(crate) fn check_csrf(&self, form: &FormData) -> Result<(), WebError> {
+        let sent = form.get("csrf").unwrap_or_default();
+        if constant_time_eq(sent, &self.session.csrf_token) {
+            Ok(())
+        } else {
+            Err(WebError(Error::Forbidden))
+        }
+    }
+
+    /// The layout for a signed-in page; `active` names the navigation entry to highlight.
+    pub(crate) fn layout(&self, title: &str, active: &str, notice: Option<&'static str>) -> Layout {
+        let mut nav = vec![NavLink { href: "/accounts".into(), label: "Accounts".into(), active: active == "/accounts" }];
+        for (sid, name, role) in &self.orgs {
+            if matches!(role, OrgRole::Owner | OrgRole::Administrator) {
+                let href = format!("/orgs/{sid}");
+                nav.push(NavLink { active: active == href, href, label: format!("Admin Center · {name}") });
+            }
+        }
+        Layout {
+            title: title.into(),
+            user_name: Some(self.user.name.clone()),
+            user_email: self.user.email.to_string(),
+            csrf: self.session.csrf_token.clone(),
+            nav,
+            notice,
+        }
+    }
+}
+
+/// Sends an unauthenticated browser to the sign-in page, coming back afterwards.
+pub(crate) struct SignInRedirect(String);
+
+impl IntoResponse for SignInRedirect {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("/signin?next={}", super::url_encode(&self.0))).into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let back = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(SignInRedirect(back).into_response());
+        };
+        let (user, session) = match state.app.authenticate(&token).await {
+            Ok(found) => found,
+            Err(Error::Unauthenticated) => {
+                let clear = set_cookie(state, SESSION_COOKIE, "", Some(0));
+                return Err(with_cookies(SignInRedirect(back).into_response(), vec![clear]));
+            }
+            Err(e) => return Err(WebError(e).into_response()),
+        };
+        let actor = Actor::user(user.sid.clone(), client_ip(parts));
+        let orgs = state
+            .app
+            .my_organizations(&actor)
+            .await
+            .map_err(|e| WebError(e).into_response())?
+            .into_iter()
+            .map(|(o, r)| (o.sid.to_string(), o.name, r))
+            .collect();
+        Ok(CurrentUser { user, session, actor, token, orgs })
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if cookie(&parts.headers, SESSION_COOKIE).is_none() {
+            return Ok(None);
+        }
+        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(Some(u)),
+            Err(r) if r.status().is_redirection() => Ok(None),
+            Err(r) => Err(r),
+        }
+    }
+}
+
+/// A decoded `application/x-www-form-urlencoded` body, keeping repeated keys (checkboxes).
+/// Decoding never fails on a missing field; handlers report what is missing in the form.
+pub(crate) struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `key`, or empty.
+    pub(crate) fn text(&self, key: &str) -> String {
+        self.get(key).unwrap_or_default().to_owned()
+    }
+
+    /// Every value of `key`.
+    pub(crate) fn all(&self, key: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormData {
+    type Rejection = WebError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+            .await
+            .map_err(|e| WebError(Error::invalid("form", e.body_text())))?;
+        Ok(FormData(pairs))
+    }
+}
+
+/// The double-submit token for forms shown before sign-in: the existing cookie, or a new one
+/// (`true`: set it on the response).
+pub(crate) fn pre_sign_in_csrf(headers: &HeaderMap) -> Result<(String, bool), WebError> {
+    match cookie(headers, PRE_CSRF_COOKIE).filter(|c| c.len() == 64) {
+        Some(c) => Ok((c, false)),
+        None => Ok((gatehouse_app::new_random_token()?, true)),
+    }
+}
+
+/// Checks a pre-sign-in form against its double-submit cookie.
+pub(crate) fn check_pre_sign_in_csrf(headers: &HeaderMap, form: &FormData) -> Result<(), WebError> {
+    let cookie = cookie(headers, PRE_CSRF_COOKIE).unwrap_or_default();
+    let sent = form.get("csrf").unwrap_or_default();
+    if !cookie.is_empty() && constant_time_eq(&cookie, sent) {
+        Ok(())
+    } else {
+        Err(WebError(Error::Forbidden))
+    }
+}

@@ -1,0 +1,219 @@
+//! Pages before sign-in: the first-run setup, sign-in, sign-up, and sign-out.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use gatehouse_app::{NewOrganization, NewSignUp, SignedIn};
+use gatehouse_domain::policy::{Actor, ActorKind};
+use serde::Deserialize;
+
+use super::session::{check_pre_sign_in_csrf, ClientIp, pre_sign_in_csrf, set_cookie, user_agent, with_cookies, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use super::{CurrentUser, FormData, FormErrors, Layout};
+use crate::{AppState, WebError};
+
+type PageResult = Result<Response, WebError>;
+
+#[derive(Deserialize)]
+pub(crate) struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/accounts".into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup_needed.html")]
+struct SetupNeededPage {
+    layout: Layout,
+}
+
+pub(crate) async fn home(State(state): State<AppState>, user: Option<CurrentUser>) -> PageResult {
+    if user.is_some() {
+        return Ok(Redirect::to("/accounts").into_response());
+    }
+    if state.app.needs_setup().await? {
+        let page = SetupNeededPage { layout: Layout::anonymous("Finish setting up Gatehouse") };
+        return Ok(Html(page.render()?).into_response());
+    }
+    Ok(Redirect::to("/signin").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    layout: Layout,
+    token: String,
+    organization_name: String,
+    account_name: String,
+    name: String,
+    email: String,
+    errors: FormErrors,
+}
+
+fn respond_with_csrf(state: &AppState, body: String, new_cookie: Option<&str>, status: axum::http::StatusCode) -> Response {
+    let cookies = new_cookie.map(|c| vec![set_cookie(state, PRE_CSRF_COOKIE, c, None)]).unwrap_or_default();
+    with_cookies((status, Html(body)).into_response(), cookies)
+}
+
+pub(crate) async fn setup_form(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<SetupQuery>) -> PageResult {
+    if !state.app.setup_token_valid(&q.token).await? {
+        return Err(WebError(gatehouse_domain::Error::Precondition(
+            "This setup link is not valid: it was already used, or the server printed a newer one. \
+             If nobody has set up Gatehouse yet, restart the server for a new link."
+                .into(),
+        )));
+    }
+    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
+    let mut layout = Layout::anonymous("Set up Gatehouse");
+    layout.csrf = csrf.clone();
+    let page = SetupPage {
+        layout,
+        token: q.token,
+        organization_name: String::new(),
+        account_name: String::new(),
+        name: String::new(),
+        email: String::new(),
+        errors: FormErrors::default(),
+    };
+    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
+}
+
+/// Signs the browser in: sets the session cookie and redirects.
+fn signed_in_redirect(state: &AppState, signed_in: &SignedIn, to: &str) -> Response {
+    let max_age = (signed_in.session.expires_at - signed_in.session.created_at).num_seconds();
+    let cookies = vec![
+        set_cookie(state, SESSION_COOKIE, &signed_in.token, Some(max_age)),
+        set_cookie(state, PRE_CSRF_COOKIE, "", Some(0)),
+    ];
+    with_cookies(Redirect::to(to).into_response(), cookies)
+}
+
+pub(crate) async fn setup_submit(State(state): State<AppState>, headers: HeaderMap, ClientIp(ip): ClientIp, form: FormData) -> PageResult {
+    check_pre_sign_in_csrf(&headers, &form)?;
+    let input = NewOrganization {
+        organization_name: form.text("organization_name"),
+        owner_email: form.text("email"),
+        owner_name: form.text("name"),
+        password: form.text("password"),
+        account_name: form.text("account_name"),
+    };
+    let token = form.text("token");
+    match state.app.complete_setup(&token, input.clone(), ip, user_agent(&headers)).await {
+        Ok((created, signed_in)) => {
+            Ok(signed_in_redirect(&state, &signed_in, &format!("/accounts/{}?notice=welcome", created.account.sid)))
+        }
+        Err(errors) => {
+            let errors = FormErrors::from_errors(errors)?;
+            let mut layout = Layout::anonymous("Set up Gatehouse");
+            layout.csrf = form.text("csrf");
+            let page = SetupPage {
+                layout,
+                token,
+                organization_name: input.organization_name,
+                account_name: input.account_name,
+                name: input.owner_name,
+                email: input.owner_email,
+                errors,
+            };
+            Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNPROCESSABLE_ENTITY))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    errors: FormErrors,
+}
+
+pub(crate) async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap, user: Option<CurrentUser>, Query(q): Query<NextQuery>) -> PageResult {
+    if user.is_some() {
+        return Ok(Redirect::to(&safe_next(&q.next)).into_response());
+    }
+    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
+    let mut layout = Layout::anonymous("Sign in");
+    layout.csrf = csrf.clone();
+    let page = SignInPage { layout, email: String::new(), next: q.next, errors: FormErrors::default() };
+    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
+}
+
+pub(crate) async fn sign_in_submit(State(state): State<AppState>, headers: HeaderMap, ClientIp(ip): ClientIp, form: FormData) -> PageResult {
+    check_pre_sign_in_csrf(&headers, &form)?;
+    let email = form.text("email");
+    match state.app.sign_in(&email, &form.text("password"), ip, user_agent(&headers)).await {
+        Ok(signed_in) => Ok(signed_in_redirect(&state, &signed_in, &safe_next(&form.text("next")))),
+        Err(e) => {
+            let errors = FormErrors::from_errors(vec![e])?;
+            let mut layout = Layout::anonymous("Sign in");
+            layout.csrf = form.text("csrf");
+            let page = SignInPage { layout, email, next: form.text("next"), errors };
+            Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNAUTHORIZED))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignUpPage {
+    layout: Layout,
+    email: String,
+    name: String,
+    account_name: String,
+    errors: FormErrors,
+}
+
+pub(crate) async fn sign_up_form(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
+    let mut layout = Layout::anonymous("Create your Gatehouse login");
+    layout.csrf = csrf.clone();
+    let page = SignUpPage { layout, email: String::new(), name: String::new(), account_name: String::new(), errors: FormErrors::default() };
+    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
+}
+
+pub(crate) async fn sign_up_submit(State(state): State<AppState>, headers: HeaderMap, ClientIp(ip): ClientIp, form: FormData) -> PageResult {
+    check_pre_sign_in_csrf(&headers, &form)?;
+    let input = NewSignUp { email: form.text("email"), name: form.text("name"), password: form.text("password"), account_name: form.text("account_name") };
+    let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip.clone() };
+    let result = match state.app.sign_up(&actor, input.clone()).await {
+        Ok((_, account)) => state
+            .app
+            .sign_in(&input.email, &input.password, ip, user_agent(&headers))
+            .await
+            .map(|s| (s, account))
+            .map_err(|e| vec![e]),
+        Err(errors) => Err(errors),
+    };
+    match result {
+        Ok((signed_in, account)) => Ok(signed_in_redirect(&state, &signed_in, &format!("/accounts/{}?notice=signed-up", account.sid))),
+        Err(errors) => {
+            let errors = FormErrors::from_errors(errors)?;
+            let mut layout = Layout::anonymous("Create your Gatehouse login");
+            layout.csrf = form.text("csrf");
+            let page = SignUpPage { layout, email: input.email, name: input.name, account_name: input.account_name, errors };
+            Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNPROCESSABLE_ENTITY))
+        }
+    }
+}
+
+pub(crate) async fn sign_out(State(state): State<AppState>, user: CurrentUser, form: FormData) -> PageResult {
+    user.check_csrf(&form)?;
+    state.app.sign_out(&user.actor, &user.token).await?;
+    Ok(with_cookies(Redirect::to("/signin").into_response(), vec![set_cookie(&state, SESSION_COOKIE, "", Some(0))]))
+}

@@ -1,0 +1,153 @@
+//! The command line: `serve`, `migrate`, `admin create-owner`. Every command takes the same
+//! `--config` / `--database-url` as `serve`, and operator commands act as `Actor::System`
+//! through the same use cases as the web, so they are audited too.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use gatehouse_app::NewOrganization;
+use gatehouse_domain::policy::Actor;
+use gatehouse_domain::Error;
+use serde_json::json;
+
+use crate::config::{Config, FileConfig, LogFormat, Overrides};
+
+/// Gatehouse: self-hosted organization, account and user management.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// A TOML configuration file.
+    #[arg(long, global = true, env = "GATEHOUSE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// `sqlite://path` or `postgres://user@host/db` (default: sqlite://gatehouse.db).
+    #[arg(long, global = true, env = "GATEHOUSE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, env = "GATEHOUSE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the server (applies migrations first).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "GATEHOUSE_LISTEN")]
+        listen: Option<String>,
+        /// How browsers reach this server, e.g. https://gatehouse.example.com.
+        #[arg(long, env = "GATEHOUSE_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Applies pending database migrations and exits.
+    Migrate,
+    /// Operator commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Creates an organization, its Owner and a first account. Reads the password from stdin.
+    CreateOwner {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        org_name: String,
+        /// The Owner's display name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// The first account's name (default: the organization name).
+        #[arg(long, default_value = "")]
+        account_name: String,
+        /// Read the password from the first line of standard input (required: never on argv).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Print the new SIDs as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Cli {
+    /// The resolved configuration for this invocation.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let file = match &self.global.config {
+            Some(path) => FileConfig::load(path)?,
+            None => FileConfig::default(),
+        };
+        let (listen, public_url) = match &self.command {
+            Command::Serve { listen, public_url } => (listen.clone(), public_url.clone()),
+            _ => (None, None),
+        };
+        Config::resolve(file, Overrides { listen, database_url: self.global.database_url.clone(), public_url, log_format: self.global.log_format })
+    }
+}
+
+/// Runs `admin create-owner`.
+pub async fn create_owner(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()> {
+    let AdminCommand::CreateOwner { email, org_name, name, account_name, password_stdin: _, json } = cmd;
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password).context("reading the password from stdin")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let store = crate::open_store(&config.database_url).await?;
+    let app = crate::build_app(store, config);
+    let input = NewOrganization {
+        organization_name: org_name.clone(),
+        owner_email: email.clone(),
+        owner_name: name.clone().unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned()),
+        password,
+        account_name: account_name.clone(),
+    };
+    match app.create_organization(&Actor::system(), input).await {
+        Ok(created) => {
+            if *json {
+                let out = json!({
+                    "user_sid": created.user.sid,
+                    "organization_sid": created.organization.sid,
+                    "account_sid": created.account.sid,
+                    "email": created.user.email,
+                });
+                println!("{out}");
+            } else {
+                println!("Created organization {} ({})", created.organization.name, created.organization.sid);
+                println!("  Owner   {} <{}> ({})", created.user.name, created.user.email, created.user.sid);
+                println!("  Account {} ({})", created.account.name, created.account.sid);
+                println!("Sign in at {}/signin", config.public_url);
+            }
+            Ok(())
+        }
+        Err(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| match e {
+                    Error::Invalid { field, reason } => format!("--{}: {reason}", cli_flag(field)),
+                    other => other.to_string(),
+                })
+                .collect();
+            bail!("{}", lines.join("\n"))
+        }
+    }
+}
+
+/// The flag a domain field error refers to.
+fn cli_flag(field: &str) -> &str {
+    match field {
+        "organization_name" => "org-name",
+        "account_name" => "account-name",
+        "password" => "password-stdin",
+        other => other,
+    }
+}

@@ -1,0 +1,138 @@
+//! One typed configuration: defaults, then a TOML file, then environment variables and flags.
+//! Unknown keys in the file are an error, so a typo never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+/// The default listen address: local only, so a first run exposes nothing.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    /// How browsers reach this server; used for printed links and `Secure` cookies.
+    pub public_url: String,
+    pub log_format: LogFormat,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The file form of [`Config`]; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub session: Option<SessionFileConfig>,
+}
+
+/// `[session]` in the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFileConfig {
+    pub idle_minutes: Option<i64>,
+    pub absolute_hours: Option<i64>,
+}
+
+/// Values given on the command line or in the environment (they win over the file).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl FileConfig {
+    /// Reads a TOML file.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in config file {}", path.display()))
+    }
+}
+
+impl Config {
+    /// Resolves the configuration: flags and environment over the file over the defaults.
+    pub fn resolve(file: FileConfig, over: Overrides) -> anyhow::Result<Self> {
+        let listen_text = over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .with_context(|| format!("listen address {listen_text:?} is not host:port, e.g. 127.0.0.1:8080"))?;
+        let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres:") || database_url.starts_with("postgresql:")) {
+            bail!("database URL must start with sqlite: or postgres:, got {database_url:?}");
+        }
+        let public_url = over
+            .public_url
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("public URL must start with http:// or https://, got {public_url:?}");
+        }
+        let session = file.session.unwrap_or_default();
+        let session_idle_minutes = session.idle_minutes.unwrap_or(8 * 60);
+        let session_absolute_hours = session.absolute_hours.unwrap_or(7 * 24);
+        if session_idle_minutes <= 0 || session_absolute_hours <= 0 {
+            bail!("session timeouts must be positive");
+        }
+        Ok(Config {
+            listen,
+            database_url,
+            public_url,
+            log_format: over.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            session_idle_minutes,
+            session_absolute_hours,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let c = Config::resolve(FileConfig::default(), Overrides::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://gatehouse.db");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let file: FileConfig = toml::from_str("listen = \"127.0.0.1:9000\"\ndatabase_url = \"postgres://db/x\"\n[session]\nidle_minutes = 5").unwrap();
+        let over = Overrides { listen: Some("0.0.0.0:7000".into()), ..Overrides::default() };
+        let c = Config::resolve(file, over).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:7000");
+        assert_eq!(c.database_url, "postgres://db/x");
+        assert_eq!(c.session_idle_minutes, 5);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(toml::from_str::<FileConfig>("listne = \"x\"").is_err());
+        let bad = Overrides { database_url: Some("mysql://x".into()), ..Overrides::default() };
+        assert!(Config::resolve(FileConfig::default(), bad).is_err());
+        let bad = Overrides { listen: Some("localhost".into()), ..Overrides::default() };
+        assert!(Config::resolve(FileConfig::default(), bad).is_err());
+    }
+}

@@ -16,7 +16,7 @@ use crate::config::{Config, FileConfig, LogFormat, Overrides};
 
 /// Gatehouse: self-hosted organization, account and user management.
 #[derive(Debug, Parser)]
-#[command(name = "gatehouse", version, about)]
+#[command(name = "gatehouse", version)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

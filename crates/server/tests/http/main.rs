@@ -1,0 +1,7 @@
+//! HTTP tests: each spawns the real server on 127.0.0.1:0 with its own database and drives it
+//! over HTTP like a browser (cookies, CSRF tokens, redirects), on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod flow;
+mod security;
+mod support;

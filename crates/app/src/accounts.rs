@@ -1,19 +1,19 @@
 //! Use cases for accounts: sign-up, creating accounts and subaccounts, reading them.
 
-use gatehouse_domain::account::{parse_account_name, Account, AccountSettings, AccountStatus};
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus, parse_account_name};
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::{Permission, PermissionSet};
-use gatehouse_domain::policy::{authorize, effective_permissions, Actor, Target};
+use gatehouse_domain::policy::{Actor, Target, authorize, effective_permissions};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
-use gatehouse_domain::user::{check_password, parse_display_name, parse_name, Email, User, UserStatus};
+use gatehouse_domain::user::{Email, User, UserStatus, check_password, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::{acting_user, account_scopes, principal, App};
+use crate::{App, account_scopes, acting_user, principal};
 
 /// Input for signing up: a new independent user who owns a new account.
 #[derive(Debug, Clone)]
@@ -51,10 +51,10 @@ impl App {
         let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
         let name = parse_display_name(&input.name).map_err(|e| errors.push(e)).ok();
         let account_name = parse_name("account_name", &input.account_name, 64).map_err(|e| errors.push(e)).ok();
-        if let Some(email) = &email {
-            if let Err(e) = check_password(&input.password, email) {
-                errors.push(e);
-            }
+        if let Some(email) = &email
+            && let Err(e) = check_password(&input.password, email)
+        {
+            errors.push(e);
         }
         let (Some(email), Some(name), Some(account_name)) = (email, name, account_name) else {
             return Err(errors);
@@ -66,7 +66,14 @@ impl App {
         self.insert_sign_up(actor, email, name, account_name, &hash).await.map_err(|e| vec![e])
     }
 
-    async fn insert_sign_up(&self, actor: &Actor, email: Email, name: String, account_name: String, hash: &str) -> Result<(User, Account)> {
+    async fn insert_sign_up(
+        &self,
+        actor: &Actor,
+        email: Email,
+        name: String,
+        account_name: String,
+        hash: &str,
+    ) -> Result<(User, Account)> {
         let mut tx = self.store.write().await?;
         if tx.user_by_email(&email).await?.is_some() {
             return Err(Error::invalid("email", "a user with this email address already exists"));
@@ -117,7 +124,10 @@ impl App {
             let p = principal(&mut *tx, actor, &account_scopes(&parent)).await?;
             authorize(&p, Permission::SubaccountsManage, Target::Account(&parent))?;
             parent.ensure_can_parent()?;
-            let owner = tx.account_owner(&parent.sid).await?.ok_or_else(|| Error::Internal("parent account has no Owner".into()))?;
+            let owner = tx
+                .account_owner(&parent.sid)
+                .await?
+                .ok_or_else(|| Error::Internal("parent account has no Owner".into()))?;
             (new_account(name, parent.organization_sid.clone(), Some(parent.sid.clone()), now), owner)
         } else if let Some(org) = &input.organization_sid {
             let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
@@ -193,7 +203,12 @@ impl App {
     }
 
     /// An organization's audit events, newest first.
-    pub async fn organization_audit(&self, actor: &Actor, org: &OrganizationSid, page: &PageRequest) -> Result<Page<AuditEvent>> {
+    pub async fn organization_audit(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>> {
         let mut tx = self.store.read().await?;
         let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
         authorize(&p, Permission::OrgAuditRead, Target::Organization(org))?;
@@ -201,7 +216,12 @@ impl App {
     }
 }
 
-fn new_account(name: String, org: Option<OrganizationSid>, parent: Option<AccountSid>, now: chrono::DateTime<chrono::Utc>) -> Account {
+fn new_account(
+    name: String,
+    org: Option<OrganizationSid>,
+    parent: Option<AccountSid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Account {
     Account {
         sid: AccountSid::generate(),
         name,

@@ -12,9 +12,9 @@ use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::organizations::{check_new_organization, CreatedOrganization, NewOrganization};
-use crate::secret::{new_token, token_hash};
 use crate::App;
+use crate::organizations::{CreatedOrganization, NewOrganization, check_new_organization};
+use crate::secret::{new_token, token_hash};
 
 /// How long a session lives without activity, and at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,13 @@ const TOUCH_EVERY: i64 = 60;
 impl App {
     /// Checks an email and password and opens a session. Every failure is the same
     /// `Unauthenticated`; successes and failures are audited and successes update last login.
-    pub async fn sign_in(&self, email: &str, password: &str, ip: Option<String>, user_agent: Option<String>) -> Result<SignedIn> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<SignedIn> {
         let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip.clone() };
         let email = Email::parse(email).ok();
         let (user, hash) = match &email {
@@ -162,7 +168,13 @@ impl App {
 
     /// First-run setup: with the current setup token, creates the first organization, its
     /// Owner and account, consumes the token, and signs the Owner in.
-    pub async fn complete_setup(&self, token: &str, input: NewOrganization, ip: Option<String>, user_agent: Option<String>) -> Result<(CreatedOrganization, SignedIn), Vec<Error>> {
+    pub async fn complete_setup(
+        &self,
+        token: &str,
+        input: NewOrganization,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<(CreatedOrganization, SignedIn), Vec<Error>> {
         let checked = check_new_organization(&input)?;
         let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
         let actor = Actor { kind: ActorKind::Setup, source_ip: ip.clone() };
@@ -177,10 +189,8 @@ impl App {
         }
         .await
         .map_err(|e| vec![e])?;
-        let signed_in = self
-            .sign_in(created.user.email.as_str(), &input.password, ip, user_agent)
-            .await
-            .map_err(|e| vec![e])?;
+        let signed_in =
+            self.sign_in(created.user.email.as_str(), &input.password, ip, user_agent).await.map_err(|e| vec![e])?;
         Ok((created, signed_in))
     }
 }

@@ -97,8 +97,7 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 .await?
                 .into_iter()
                 .filter_map(|a| {
-                    BuiltinRole::from_sid(&a.role_sid)
-                        .map(|r| Grant { scope: a.scope, permissions: r.permissions() })
+                    BuiltinRole::from_sid(&a.role_sid).map(|r| Grant { scope: a.scope, permissions: r.permissions() })
                 })
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })

@@ -4,10 +4,10 @@
 
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
-use gatehouse_domain::membership::{ensure_not_owner, normalize_member_roles, Member, RoleAssignment, ScopeRef};
+use gatehouse_domain::membership::{Member, RoleAssignment, ScopeRef, ensure_not_owner, normalize_member_roles};
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
-use gatehouse_domain::policy::{authorize, Actor, Target};
+use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::{AccountRole, BuiltinRole};
 use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::Tx;
@@ -15,7 +15,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::{account_scopes, principal, App};
+use crate::{App, account_scopes, principal};
 
 /// Input for adding an existing user to an account.
 #[derive(Debug, Clone)]
@@ -66,7 +66,13 @@ async fn roles_of(tx: &mut dyn Tx, account: &AccountSid, user: &UserSid) -> Resu
     Ok(roles)
 }
 
-async fn grant_roles(tx: &mut dyn Tx, account: &AccountSid, user: &UserSid, roles: impl IntoIterator<Item = AccountRole>, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+async fn grant_roles(
+    tx: &mut dyn Tx,
+    account: &AccountSid,
+    user: &UserSid,
+    roles: impl IntoIterator<Item = AccountRole>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     for role in roles {
         let scope = ScopeRef::Account(account.clone());
         tx.insert_assignment(&RoleAssignment::new(role.sid(), user.clone(), scope, now)).await?;
@@ -83,9 +89,10 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let account = locked_for(&mut *tx, actor, account_sid, Permission::UsersManage).await?;
-        let user = tx.user_by_email(&email).await?.ok_or_else(|| {
-            Error::invalid("email", "no user has this email address yet; ask them to sign up first")
-        })?;
+        let user = tx
+            .user_by_email(&email)
+            .await?
+            .ok_or_else(|| Error::invalid("email", "no user has this email address yet; ask them to sign up first"))?;
         if !roles_of(&mut *tx, account_sid, &user.sid).await?.is_empty() {
             return Err(Error::Conflict(format!("{} is already a member; change their roles instead", user.email)));
         }
@@ -103,7 +110,13 @@ impl App {
     /// Replaces a member's roles (not the Owner's: ownership moves only by transfer).
     /// Choosing Administrator clears the others. Takes effect on the member's next request.
     /// Asking for the roles the member already has changes nothing and is not audited.
-    pub async fn change_member_roles(&self, actor: &Actor, account_sid: &AccountSid, user: &UserSid, requested: &[AccountRole]) -> Result<RoleChange> {
+    pub async fn change_member_roles(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        user: &UserSid,
+        requested: &[AccountRole],
+    ) -> Result<RoleChange> {
         let roles = normalize_member_roles(requested)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
@@ -122,7 +135,9 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(actor, "member.roles_changed", user.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())
-                .with_details(json!({ "from": role_keys(current.iter().copied()), "to": role_keys(new.iter().copied()) })),
+                .with_details(
+                    json!({ "from": role_keys(current.iter().copied()), "to": role_keys(new.iter().copied()) }),
+                ),
         )
         .await?;
         tx.commit().await?;
@@ -167,13 +182,13 @@ impl App {
             return Err(Error::invalid("new_owner", "the new Owner must already be a member of this account"));
         }
         let user = tx.user(new_owner).await?.ok_or(Error::NotFound)?;
-        if let Some(org) = &account.organization_sid {
-            if user.organization_sid.as_ref() != Some(org) {
-                return Err(Error::invalid(
-                    "new_owner",
-                    "a managed account's Owner must be a managed user of its organization",
-                ));
-            }
+        if let Some(org) = &account.organization_sid
+            && user.organization_sid.as_ref() != Some(org)
+        {
+            return Err(Error::invalid(
+                "new_owner",
+                "a managed account's Owner must be a managed user of its organization",
+            ));
         }
         let scope = ScopeRef::Account(account_sid.clone());
         tx.delete_user_assignments(&scope, &old_owner).await?;
@@ -183,14 +198,21 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(actor, "account.owner_transferred", account_sid.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())
-                .with_details(json!({ "from": old_owner, "to": new_owner, "new_owner_previous_roles": role_keys(new_roles) })),
+                .with_details(
+                    json!({ "from": old_owner, "to": new_owner, "new_owner_previous_roles": role_keys(new_roles) }),
+                ),
         )
         .await?;
         tx.commit().await
     }
 
     /// An account's members and their roles.
-    pub async fn account_members(&self, actor: &Actor, account_sid: &AccountSid, page: &PageRequest) -> Result<Page<Member>> {
+    pub async fn account_members(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        page: &PageRequest,
+    ) -> Result<Page<Member>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
         let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
@@ -200,7 +222,12 @@ impl App {
 
     /// The role assignments at one scope (an account's or an organization's), the shape of
     /// Twilio's RoleAssignments API.
-    pub async fn role_assignments(&self, actor: &Actor, scope: &ScopeRef, page: &PageRequest) -> Result<Page<RoleAssignment>> {
+    pub async fn role_assignments(
+        &self,
+        actor: &Actor,
+        scope: &ScopeRef,
+        page: &PageRequest,
+    ) -> Result<Page<RoleAssignment>> {
         let mut tx = self.store.read().await?;
         match scope {
             ScopeRef::Account(sid) => {

@@ -2,20 +2,20 @@
 
 use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
 use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::membership::OrgUser;
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
-use gatehouse_domain::organization::{parse_organization_name, Organization};
+use gatehouse_domain::organization::{Organization, parse_organization_name};
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
-use gatehouse_domain::policy::{authorize, Actor, ActorKind, Target};
+use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
 use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::{check_password, parse_display_name, parse_name, Email, User, UserStatus};
-use gatehouse_domain::membership::OrgUser;
+use gatehouse_domain::user::{Email, User, UserStatus, check_password, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::{principal, App};
+use crate::{App, principal};
 
 /// Input for a new organization and its first Owner.
 #[derive(Debug, Clone)]
@@ -49,10 +49,10 @@ pub(crate) fn check_new_organization(input: &NewOrganization) -> Result<CheckedO
     let org_name = parse_organization_name(&input.organization_name).map_err(|e| errors.push(e)).ok();
     let email = Email::parse(&input.owner_email).map_err(|e| errors.push(e)).ok();
     let name = parse_display_name(&input.owner_name).map_err(|e| errors.push(e)).ok();
-    if let Some(email) = &email {
-        if let Err(e) = check_password(&input.password, email) {
-            errors.push(e);
-        }
+    if let Some(email) = &email
+        && let Err(e) = check_password(&input.password, email)
+    {
+        errors.push(e);
     }
     let account_name = if input.account_name.trim().is_empty() {
         org_name.clone().map(|n| n.chars().take(64).collect())
@@ -73,7 +73,11 @@ impl App {
     /// directly; the web reaches it through [`App::complete_setup`].
     ///
     /// Field errors come back all at once as a list of `Invalid` errors.
-    pub async fn create_organization(&self, actor: &Actor, input: NewOrganization) -> Result<CreatedOrganization, Vec<Error>> {
+    pub async fn create_organization(
+        &self,
+        actor: &Actor,
+        input: NewOrganization,
+    ) -> Result<CreatedOrganization, Vec<Error>> {
         if actor.kind != ActorKind::System {
             return Err(vec![Error::Forbidden]);
         }
@@ -97,7 +101,8 @@ impl App {
             return Err(Error::invalid("email", "a user with this email address already exists"));
         }
         let now = self.now();
-        let organization = Organization { sid: OrganizationSid::generate(), name: c.org_name, created_at: now, updated_at: now };
+        let organization =
+            Organization { sid: OrganizationSid::generate(), name: c.org_name, created_at: now, updated_at: now };
         let user = User {
             sid: UserSid::generate(),
             email: c.email,
@@ -162,7 +167,12 @@ impl App {
     }
 
     /// The users of an organization: managed ones and those holding roles on its accounts.
-    pub async fn organization_users(&self, actor: &Actor, org: &OrganizationSid, page: &PageRequest) -> Result<Page<OrgUser>> {
+    pub async fn organization_users(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<OrgUser>> {
         let mut tx = self.store.read().await?;
         let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
         authorize(&p, Permission::OrgUsersRead, Target::Organization(org))?;
@@ -170,7 +180,12 @@ impl App {
     }
 
     /// The accounts an organization manages.
-    pub async fn organization_accounts(&self, actor: &Actor, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>> {
+    pub async fn organization_accounts(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<Account>> {
         let mut tx = self.store.read().await?;
         let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
         authorize(&p, Permission::OrgAccountsRead, Target::Organization(org))?;

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::Argon2;
 use gatehouse_domain::{Error, Result};
 use tokio::sync::Semaphore;
 
@@ -52,10 +52,8 @@ impl PasswordHasher {
         let stored = match stored {
             Some(s) => s.to_owned(),
             None => {
-                let decoy = self
-                    .decoy
-                    .get_or_try_init(|| async { self.hash(&crate::secret::new_token()?).await })
-                    .await?;
+                let decoy =
+                    self.decoy.get_or_try_init(|| async { self.hash(&crate::secret::new_token()?).await }).await?;
                 let _ = self.check(password, decoy.clone()).await?;
                 return Ok(false);
             }
@@ -67,8 +65,8 @@ impl PasswordHasher {
         let _permit = self.permits.acquire().await.map_err(Error::internal)?;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&stored)
-                .map_err(|e| Error::Internal(format!("stored password hash: {e}")))?;
+            let parsed =
+                PasswordHash::new(&stored).map_err(|e| Error::Internal(format!("stored password hash: {e}")))?;
             Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         })
         .await

@@ -38,9 +38,13 @@ async fn fifty_concurrent_changes_leave_exactly_one_owner(store: Arc<dyn Store>)
     let mut members = vec![owner];
     for i in 0..4 {
         let (user, _) = sign_up(&app, &format!("member{i}@example.com")).await;
-        app.add_member(&Actor::system(), &account, NewMember { email: user.email.to_string(), roles: vec![AccountRole::Developer] })
-            .await
-            .unwrap();
+        app.add_member(
+            &Actor::system(),
+            &account,
+            NewMember { email: user.email.to_string(), roles: vec![AccountRole::Developer] },
+        )
+        .await
+        .unwrap();
         members.push(user);
     }
     let before = all_audit(&app, &store, &account).await.len();
@@ -56,8 +60,15 @@ async fn fifty_concurrent_changes_leave_exactly_one_owner(store: Arc<dyn Store>)
             if i % 2 == 0 {
                 (true, app.transfer_ownership(&actor, &account, &owner_candidate).await.is_ok())
             } else {
-                let roles = if i % 4 == 1 { vec![AccountRole::Administrator] } else { vec![AccountRole::Developer, AccountRole::Viewer] };
-                (false, matches!(app.change_member_roles(&actor, &account, &target, &roles).await, Ok(c) if c.changed()))
+                let roles = if i % 4 == 1 {
+                    vec![AccountRole::Administrator]
+                } else {
+                    vec![AccountRole::Developer, AccountRole::Viewer]
+                };
+                (
+                    false,
+                    matches!(app.change_member_roles(&actor, &account, &target, &roles).await, Ok(c) if c.changed()),
+                )
             }
         });
     }
@@ -82,10 +93,8 @@ async fn fifty_concurrent_changes_leave_exactly_one_owner(store: Arc<dyn Store>)
     assert!(members_now.items.iter().all(|m| !m.roles.is_empty()));
     drop(tx);
     let after = all_audit(&app, &store, &account).await;
-    let changes = after
-        .iter()
-        .filter(|e| e.action == "account.owner_transferred" || e.action == "member.roles_changed")
-        .count();
+    let changes =
+        after.iter().filter(|e| e.action == "account.owner_transferred" || e.action == "member.roles_changed").count();
     assert_eq!(after.len() - before, changes, "only change events were added");
     assert_eq!(changes, committed, "one audit event per committed change");
 }

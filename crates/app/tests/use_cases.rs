@@ -6,10 +6,10 @@ mod support;
 
 use chrono::Duration;
 use gatehouse_app::{NewAccount, NewMember, NewOrganization};
+use gatehouse_domain::Error;
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::policy::Actor;
 use gatehouse_domain::role::AccountRole::{self, *};
-use gatehouse_domain::Error;
 use support::*;
 
 fn member(email: &str, roles: &[AccountRole]) -> NewMember {
@@ -21,7 +21,10 @@ async fn choosing_administrator_clears_the_other_roles_and_demotion_replaces_it(
     let (app, _) = app(sqlite_store().await);
     let (owner, account) = sign_up(&app, "owner@example.com").await;
     let (dev, _) = sign_up(&app, "dev@example.com").await;
-    let added = app.add_member(&as_user(&owner), &account.sid, member("DEV@example.com", &[Developer, Administrator])).await.unwrap();
+    let added = app
+        .add_member(&as_user(&owner), &account.sid, member("DEV@example.com", &[Developer, Administrator]))
+        .await
+        .unwrap();
     assert_eq!(added.roles, vec![Administrator]);
     let change = app.change_member_roles(&as_user(&owner), &account.sid, &dev.sid, &[Support, Viewer]).await.unwrap();
     assert_eq!(change.before, vec![Administrator]);
@@ -54,7 +57,10 @@ async fn a_developer_cannot_add_or_remove_members() {
     app.add_member(&as_user(&owner), &account.sid, member("dev@example.com", &[Developer])).await.unwrap();
     let r = app.add_member(&as_user(&dev), &account.sid, member("new@example.com", &[Viewer])).await;
     assert_eq!(r.unwrap_err(), Error::Forbidden);
-    assert_eq!(app.account_members(&as_user(&dev), &account.sid, &PageRequest::first(10)).await.unwrap_err(), Error::Forbidden);
+    assert_eq!(
+        app.account_members(&as_user(&dev), &account.sid, &PageRequest::first(10)).await.unwrap_err(),
+        Error::Forbidden
+    );
     assert!(app.account(&as_user(&dev), &account.sid).await.is_ok(), "developers can read the account");
 }
 
@@ -65,10 +71,15 @@ async fn another_tenants_account_answers_not_found_and_changes_nothing() {
     let (mallory, _) = sign_up(&app, "mallory@example.com").await;
     let m = as_user(&mallory);
     assert_eq!(app.account(&m, &a.sid).await.unwrap_err(), Error::NotFound);
-    assert_eq!(app.add_member(&m, &a.sid, member("mallory@example.com", &[Administrator])).await.unwrap_err(), Error::NotFound);
+    assert_eq!(
+        app.add_member(&m, &a.sid, member("mallory@example.com", &[Administrator])).await.unwrap_err(),
+        Error::NotFound
+    );
     assert_eq!(app.remove_member(&m, &a.sid, &alice.sid).await.unwrap_err(), Error::NotFound);
     assert_eq!(app.transfer_ownership(&m, &a.sid, &mallory.sid).await.unwrap_err(), Error::NotFound);
-    let sub = app.create_account(&m, NewAccount { name: "Sneaky".into(), parent_sid: Some(a.sid.clone()), ..Default::default() }).await;
+    let sub = app
+        .create_account(&m, NewAccount { name: "Sneaky".into(), parent_sid: Some(a.sid.clone()), ..Default::default() })
+        .await;
     assert_eq!(sub.unwrap_err(), Error::NotFound);
     let members = app.account_members(&as_user(&alice), &a.sid, &PageRequest::first(10)).await.unwrap();
     assert_eq!(members.items.len(), 1);
@@ -115,7 +126,12 @@ async fn a_managed_accounts_owner_must_be_a_managed_user() {
     app.add_member(&o, &org.account.sid, member("carl@contractor.io", &[Developer])).await.unwrap();
     let r = app.transfer_ownership(&o, &org.account.sid, &contractor.sid).await;
     assert!(matches!(r, Err(Error::Invalid { field: "new_owner", .. })), "{r:?}");
-    let r = app.create_account(&as_user(&contractor), NewAccount { name: "X".into(), organization_sid: Some(org.organization.sid.clone()), ..Default::default() }).await;
+    let r = app
+        .create_account(
+            &as_user(&contractor),
+            NewAccount { name: "X".into(), organization_sid: Some(org.organization.sid.clone()), ..Default::default() },
+        )
+        .await;
     assert_eq!(r.unwrap_err(), Error::NotFound, "a contractor holds no organization role");
 }
 
@@ -124,7 +140,17 @@ async fn organization_owners_manage_every_managed_account_and_see_its_users() {
     let (app, _) = app(sqlite_store().await);
     let org = new_org(&app, "olivia@acme.com").await;
     let o = as_user(&org.user);
-    let second = app.create_account(&o, NewAccount { name: "Second".into(), organization_sid: Some(org.organization.sid.clone()), ..Default::default() }).await.unwrap();
+    let second = app
+        .create_account(
+            &o,
+            NewAccount {
+                name: "Second".into(),
+                organization_sid: Some(org.organization.sid.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(second.organization_sid.as_ref(), Some(&org.organization.sid));
     let (carl, _) = sign_up(&app, "carl@contractor.io").await;
     app.add_member(&o, &second.sid, member("carl@contractor.io", &[Support])).await.unwrap();
@@ -134,7 +160,10 @@ async fn organization_owners_manage_every_managed_account_and_see_its_users() {
     let accounts = app.organization_accounts(&o, &org.organization.sid, &PageRequest::first(10)).await.unwrap();
     assert_eq!(accounts.items.len(), 2);
     let c = as_user(&carl);
-    assert_eq!(app.organization_users(&c, &org.organization.sid, &PageRequest::first(10)).await.unwrap_err(), Error::NotFound);
+    assert_eq!(
+        app.organization_users(&c, &org.organization.sid, &PageRequest::first(10)).await.unwrap_err(),
+        Error::NotFound
+    );
     let audit = app.organization_audit(&o, &org.organization.sid, &PageRequest::first(50)).await.unwrap();
     assert!(audit.items.iter().any(|e| e.action == "member.added"));
 }
@@ -145,11 +174,22 @@ async fn subaccounts_belong_to_the_parents_owner_and_do_not_nest() {
     let (owner, parent) = sign_up(&app, "owner@example.com").await;
     let (admin, _) = sign_up(&app, "admin@example.com").await;
     app.add_member(&as_user(&owner), &parent.sid, member("admin@example.com", &[Administrator])).await.unwrap();
-    let sub = app.create_account(&as_user(&admin), NewAccount { name: "Child".into(), parent_sid: Some(parent.sid.clone()), ..Default::default() }).await.unwrap();
+    let sub = app
+        .create_account(
+            &as_user(&admin),
+            NewAccount { name: "Child".into(), parent_sid: Some(parent.sid.clone()), ..Default::default() },
+        )
+        .await
+        .unwrap();
     let view = app.account(&as_user(&admin), &sub.sid).await.unwrap();
     assert_eq!(view.owner.unwrap().sid, owner.sid, "the parent's Owner owns the subaccount");
     assert_eq!(view.parent.unwrap().sid, parent.sid);
-    let nested = app.create_account(&as_user(&owner), NewAccount { name: "Grandchild".into(), parent_sid: Some(sub.sid.clone()), ..Default::default() }).await;
+    let nested = app
+        .create_account(
+            &as_user(&owner),
+            NewAccount { name: "Grandchild".into(), parent_sid: Some(sub.sid.clone()), ..Default::default() },
+        )
+        .await;
     assert!(matches!(nested, Err(Error::Invalid { field: "parent_sid", .. })), "{nested:?}");
     let subs = app.subaccounts(&as_user(&owner), &parent.sid, &PageRequest::first(10)).await.unwrap();
     assert_eq!(subs.items, vec![sub]);
@@ -159,9 +199,18 @@ async fn subaccounts_belong_to_the_parents_owner_and_do_not_nest() {
 async fn sign_in_fails_alike_for_a_wrong_password_and_an_unknown_email() {
     let (app, _) = app(sqlite_store().await);
     let (owner, _) = sign_up(&app, "owner@example.com").await;
-    assert_eq!(app.sign_in("owner@example.com", "wrong password!!", None, None).await.unwrap_err(), Error::Unauthenticated);
-    assert_eq!(app.sign_in("ghost@example.com", "wrong password!!", None, None).await.unwrap_err(), Error::Unauthenticated);
-    let ok = app.sign_in("  OWNER@example.com", "correct horse battery", Some("198.51.100.1".into()), Some("test".into())).await.unwrap();
+    assert_eq!(
+        app.sign_in("owner@example.com", "wrong password!!", None, None).await.unwrap_err(),
+        Error::Unauthenticated
+    );
+    assert_eq!(
+        app.sign_in("ghost@example.com", "wrong password!!", None, None).await.unwrap_err(),
+        Error::Unauthenticated
+    );
+    let ok = app
+        .sign_in("  OWNER@example.com", "correct horse battery", Some("198.51.100.1".into()), Some("test".into()))
+        .await
+        .unwrap();
     assert_eq!(ok.user.sid, owner.sid);
     assert_eq!(ok.user.last_login_at, Some(t0()));
     let (who, _) = app.authenticate(&ok.token).await.unwrap();
@@ -201,8 +250,22 @@ async fn the_setup_link_works_once_and_only_while_nobody_exists() {
         password: "correct horse battery".into(),
         account_name: "Production".into(),
     };
-    let bad = app.complete_setup(&token, NewOrganization { owner_email: "nope".into(), password: "short".into(), ..input.clone() }, None, None).await;
-    let fields: Vec<_> = bad.unwrap_err().into_iter().filter_map(|e| match e { Error::Invalid { field, .. } => Some(field), _ => None }).collect();
+    let bad = app
+        .complete_setup(
+            &token,
+            NewOrganization { owner_email: "nope".into(), password: "short".into(), ..input.clone() },
+            None,
+            None,
+        )
+        .await;
+    let fields: Vec<_> = bad
+        .unwrap_err()
+        .into_iter()
+        .filter_map(|e| match e {
+            Error::Invalid { field, .. } => Some(field),
+            _ => None,
+        })
+        .collect();
     assert_eq!(fields, vec!["email"], "password is checked once the email parses");
     let (created, signed_in) = app.complete_setup(&token, input.clone(), None, None).await.unwrap();
     assert_eq!(created.account.name, "Production");
@@ -217,13 +280,16 @@ async fn only_the_operator_creates_organizations_directly() {
     let (app, _) = app(sqlite_store().await);
     let (u, _) = sign_up(&app, "u@example.com").await;
     let r = app
-        .create_organization(&as_user(&u), NewOrganization {
-            organization_name: "X".into(),
-            owner_email: "x@x.com".into(),
-            owner_name: "X".into(),
-            password: "correct horse battery".into(),
-            account_name: String::new(),
-        })
+        .create_organization(
+            &as_user(&u),
+            NewOrganization {
+                organization_name: "X".into(),
+                owner_email: "x@x.com".into(),
+                owner_name: "X".into(),
+                password: "correct horse battery".into(),
+                account_name: String::new(),
+            },
+        )
         .await;
     assert_eq!(r.unwrap_err(), vec![Error::Forbidden]);
 }

@@ -81,9 +81,7 @@ impl Account {
     pub fn ensure_active(&self) -> Result<(), Error> {
         match self.status {
             AccountStatus::Active => Ok(()),
-            AccountStatus::Suspended => {
-                Err(Error::Precondition("this account is suspended".into()))
-            }
+            AccountStatus::Suspended => Err(Error::Precondition("this account is suspended".into())),
             AccountStatus::Closed => Err(Error::Precondition("this account is closed".into())),
         }
     }
@@ -92,10 +90,7 @@ impl Account {
     pub fn ensure_can_parent(&self) -> Result<(), Error> {
         self.ensure_active()?;
         if self.parent_sid.is_some() {
-            return Err(Error::invalid(
-                "parent_sid",
-                "a subaccount cannot have subaccounts of its own",
-            ));
+            return Err(Error::invalid("parent_sid", "a subaccount cannot have subaccounts of its own"));
         }
         Ok(())
     }

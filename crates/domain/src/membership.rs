@@ -74,10 +74,7 @@ pub struct OrgUser {
 /// Developer, Billing Manager, Support and Viewer combine freely.
 pub fn normalize_member_roles(requested: &[AccountRole]) -> Result<BTreeSet<AccountRole>, Error> {
     if requested.contains(&AccountRole::Owner) {
-        return Err(Error::invalid(
-            "roles",
-            "the Owner role changes only by transferring ownership",
-        ));
+        return Err(Error::invalid("roles", "the Owner role changes only by transferring ownership"));
     }
     if requested.contains(&AccountRole::Administrator) {
         return Ok(BTreeSet::from([AccountRole::Administrator]));

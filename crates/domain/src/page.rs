@@ -25,10 +25,8 @@ impl PageRequest {
             return Err(Error::invalid("limit", format!("must be between 1 and {MAX_PAGE_SIZE}")));
         }
         let after = after.filter(|a| !a.is_empty());
-        if let Some(a) = &after {
-            if a.len() != 34 || !a.is_ascii() {
-                return Err(Error::invalid("after", "is not a cursor from a previous page"));
-            }
+        if after.as_ref().is_some_and(|a| a.len() != 34 || !a.is_ascii()) {
+            return Err(Error::invalid("after", "is not a cursor from a previous page"));
         }
         let search = search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
         if search.as_ref().is_some_and(|s| s.chars().count() > 100) {

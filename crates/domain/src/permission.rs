@@ -83,13 +83,7 @@ impl PermissionSet {
 
     /// Every permission of one scope kind.
     pub fn all_of(kind: ScopeKind) -> Self {
-        Self::of(
-            &Permission::ALL
-                .iter()
-                .copied()
-                .filter(|p| p.scope_kind() == kind)
-                .collect::<Vec<_>>(),
-        )
+        Self::of(&Permission::ALL.iter().copied().filter(|p| p.scope_kind() == kind).collect::<Vec<_>>())
     }
 
     /// This set plus `p`.

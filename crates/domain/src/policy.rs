@@ -98,12 +98,8 @@ impl Target<'_> {
         match (self, scope) {
             (Target::Organization(o), ScopeRef::Organization(s)) => *o == s,
             (Target::Organization(_), ScopeRef::Account(_)) => false,
-            (Target::Account(a), ScopeRef::Account(s)) => {
-                a.sid == *s || a.parent_sid.as_ref() == Some(s)
-            }
-            (Target::Account(a), ScopeRef::Organization(s)) => {
-                a.organization_sid.as_ref() == Some(s)
-            }
+            (Target::Account(a), ScopeRef::Account(s)) => a.sid == *s || a.parent_sid.as_ref() == Some(s),
+            (Target::Account(a), ScopeRef::Organization(s)) => a.organization_sid.as_ref() == Some(s),
         }
     }
 }
@@ -223,10 +219,8 @@ mod tests {
     fn a_permission_of_the_wrong_kind_is_never_granted() {
         let org = OrganizationSid::generate();
         let managed = account(Some(&org), None);
-        let owner = user(vec![Grant {
-            scope: ScopeRef::Organization(org.clone()),
-            permissions: OrgRole::Owner.permissions(),
-        }]);
+        let owner =
+            user(vec![Grant { scope: ScopeRef::Organization(org.clone()), permissions: OrgRole::Owner.permissions() }]);
         assert_eq!(authorize(&owner, Permission::OrgUsersManage, Target::Account(&managed)), Err(Error::Forbidden));
     }
 

@@ -108,9 +108,7 @@ impl AccountRole {
                 PermissionSet::of(&[P::AccountRead, P::BillingRead, P::BillingWrite, P::UsageRead])
             }
             AccountRole::Support => PermissionSet::of(&[P::AccountRead, P::LogsRead, P::UsageRead]),
-            AccountRole::Viewer => {
-                PermissionSet::of(&[P::AccountRead, P::ResourcesRead, P::LogsRead, P::UsageRead])
-            }
+            AccountRole::Viewer => PermissionSet::of(&[P::AccountRead, P::ResourcesRead, P::LogsRead, P::UsageRead]),
         }
     }
 }
@@ -252,11 +250,7 @@ mod tests {
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {
             for (role, expected) in BuiltinRole::ALL.iter().zip(row) {
-                assert_eq!(
-                    role.permissions().contains(*perm),
-                    *expected == 1,
-                    "{role:?} × {perm:?}"
-                );
+                assert_eq!(role.permissions().contains(*perm), *expected == 1, "{role:?} × {perm:?}");
             }
         }
     }

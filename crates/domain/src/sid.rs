@@ -66,9 +66,7 @@ macro_rules! sid_type {
 }
 
 fn is_sid(s: &str, prefix: &str) -> bool {
-    s.len() == 34
-        && s.starts_with(prefix)
-        && s[2..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 sid_type!(/// A login identity.

@@ -29,9 +29,7 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control());
@@ -142,10 +140,7 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 pub fn check_password(password: &str, email: &Email) -> Result<(), Error> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
-        return Err(Error::invalid(
-            "password",
-            format!("use at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(Error::invalid("password", format!("use at least {MIN_PASSWORD_LEN} characters")));
     }
     if len > 256 {
         return Err(Error::invalid("password", "use at most 256 characters"));
@@ -170,7 +165,17 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_rejected() {
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@exa mple.com", "ada@.example.com", "ada@example..com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@exa mple.com",
+            "ada@.example.com",
+            "ada@example..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -49,9 +49,19 @@ fn page(status: StatusCode, title: &str, message: String) -> Response {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self.0 {
-            Error::NotFound => page(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you do not have access to it.".into()),
-            Error::Forbidden => page(StatusCode::FORBIDDEN, "Not allowed", "Your role does not allow this. Ask an Owner or Administrator.".into()),
-            Error::Invalid { field, reason } => page(StatusCode::UNPROCESSABLE_ENTITY, "Check your input", format!("{field}: {reason}")),
+            Error::NotFound => page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here, or you do not have access to it.".into(),
+            ),
+            Error::Forbidden => page(
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Your role does not allow this. Ask an Owner or Administrator.".into(),
+            ),
+            Error::Invalid { field, reason } => {
+                page(StatusCode::UNPROCESSABLE_ENTITY, "Check your input", format!("{field}: {reason}"))
+            }
             Error::Conflict(m) => page(StatusCode::CONFLICT, "Conflict", m),
             Error::Precondition(m) => page(StatusCode::CONFLICT, "Not possible right now", m),
             Error::Unauthenticated => Redirect::to("/signin").into_response(),
@@ -68,12 +78,7 @@ impl IntoResponse for WebError {
 /// Fills the request id into internal-error pages, so a user can quote it and an operator
 /// can find the logged error.
 pub(crate) async fn add_request_id_to_error_pages(req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("unknown")
-        .to_owned();
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("unknown").to_owned();
     let response = next.run(req).await;
     if response.extensions().get::<InternalErrorMarker>().is_none() {
         return response;

@@ -10,8 +10,8 @@ mod web;
 
 use std::time::Duration;
 
-use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use gatehouse_app::App;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -56,8 +56,14 @@ pub fn router(state: AppState) -> Router {
             ),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")));
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ));
     Router::new()
         .merge(health::routes())
         .merge(web::routes())

@@ -5,11 +5,11 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use gatehouse_app::NewOrganization;
-use gatehouse_domain::policy::Actor;
 use gatehouse_domain::Error;
+use gatehouse_domain::policy::Actor;
 use serde_json::json;
 
 use crate::config::{Config, FileConfig, LogFormat, Overrides};
@@ -92,7 +92,15 @@ impl Cli {
             Command::Serve { listen, public_url } => (listen.clone(), public_url.clone()),
             _ => (None, None),
         };
-        Config::resolve(file, Overrides { listen, database_url: self.global.database_url.clone(), public_url, log_format: self.global.log_format })
+        Config::resolve(
+            file,
+            Overrides {
+                listen,
+                database_url: self.global.database_url.clone(),
+                public_url,
+                log_format: self.global.log_format,
+            },
+        )
     }
 }
 

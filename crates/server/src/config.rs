@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use serde::Deserialize;
 
 /// The default listen address: local only, so a first run exposes nothing.
@@ -76,7 +76,10 @@ impl Config {
             .parse()
             .with_context(|| format!("listen address {listen_text:?} is not host:port, e.g. 127.0.0.1:8080"))?;
         let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres:") || database_url.starts_with("postgresql:")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
             bail!("database URL must start with sqlite: or postgres:, got {database_url:?}");
         }
         let public_url = over
@@ -119,7 +122,10 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file() {
-        let file: FileConfig = toml::from_str("listen = \"127.0.0.1:9000\"\ndatabase_url = \"postgres://db/x\"\n[session]\nidle_minutes = 5").unwrap();
+        let file: FileConfig = toml::from_str(
+            "listen = \"127.0.0.1:9000\"\ndatabase_url = \"postgres://db/x\"\n[session]\nidle_minutes = 5",
+        )
+        .unwrap();
         let over = Overrides { listen: Some("0.0.0.0:7000".into()), ..Overrides::default() };
         let c = Config::resolve(file, over).unwrap();
         assert_eq!(c.listen.to_string(), "0.0.0.0:7000");

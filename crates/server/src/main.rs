@@ -1,7 +1,7 @@
 //! `gatehouse`: parses the command line, sets up logging and runs the command.
 
 use clap::Parser;
-use gatehouse_server::cli::{create_owner, Cli, Command};
+use gatehouse_server::cli::{Cli, Command, create_owner};
 use gatehouse_server::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
@@ -38,7 +38,9 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     if let Some(url) = &running.setup_url {
         tracing::info!(setup_url = %url, "first run: open the setup link to create the first Owner");
         println!();
-        println!("First run: nobody can sign in yet. Open this one-time link to create your organization and its Owner:");
+        println!(
+            "First run: nobody can sign in yet. Open this one-time link to create your organization and its Owner:"
+        );
         println!();
         println!("    {url}");
         println!();

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
+use gatehouse_domain::Error;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::page::PageRequest;
@@ -12,7 +13,6 @@ use gatehouse_domain::session::Session;
 use gatehouse_domain::sid::UserSid;
 use gatehouse_domain::store::Store;
 use gatehouse_domain::user::Email;
-use gatehouse_domain::Error;
 
 use crate::fixtures::{self, add_account, add_user, grant, grant_org, t0};
 
@@ -91,7 +91,8 @@ pub async fn the_database_refuses_a_second_owner_of_one_account(store: Arc<dyn S
     let ada = add_user(&mut *tx, "ada@example.com", "Ada").await;
     let bob = add_user(&mut *tx, "bob@example.com", "Bob").await;
     grant_org(&mut *tx, &ada, OrgRole::Owner, &org).await;
-    let second = RoleAssignment::new(OrgRole::Owner.sid(), bob.sid.clone(), ScopeRef::Organization(org.sid.clone()), t0());
+    let second =
+        RoleAssignment::new(OrgRole::Owner.sid(), bob.sid.clone(), ScopeRef::Organization(org.sid.clone()), t0());
     assert!(matches!(tx.insert_assignment(&second).await, Err(Error::Conflict(_))));
 }
 
@@ -100,7 +101,8 @@ pub async fn the_database_refuses_a_duplicate_role_assignment(store: Arc<dyn Sto
     let a = add_account(&mut *tx, "Acme", None).await;
     let ada = add_user(&mut *tx, "ada@example.com", "Ada").await;
     grant(&mut *tx, &ada, AccountRole::Developer, &a).await;
-    let again = RoleAssignment::new(AccountRole::Developer.sid(), ada.sid.clone(), ScopeRef::Account(a.sid.clone()), t0());
+    let again =
+        RoleAssignment::new(AccountRole::Developer.sid(), ada.sid.clone(), ScopeRef::Account(a.sid.clone()), t0());
     match tx.insert_assignment(&again).await {
         Err(Error::Conflict(m)) => assert!(m.contains("already assigned"), "{m}"),
         other => panic!("duplicate assignment gave {other:?}"),
@@ -110,7 +112,8 @@ pub async fn the_database_refuses_a_duplicate_role_assignment(store: Arc<dyn Sto
 pub async fn the_database_refuses_an_assignment_for_a_missing_user(store: Arc<dyn Store>) {
     let mut tx = store.write().await.unwrap();
     let a = add_account(&mut *tx, "Acme", None).await;
-    let ghost = RoleAssignment::new(AccountRole::Viewer.sid(), UserSid::generate(), ScopeRef::Account(a.sid.clone()), t0());
+    let ghost =
+        RoleAssignment::new(AccountRole::Viewer.sid(), UserSid::generate(), ScopeRef::Account(a.sid.clone()), t0());
     assert!(matches!(tx.insert_assignment(&ghost).await, Err(Error::Internal(_))));
 }
 
@@ -138,23 +141,18 @@ pub async fn members_are_paged_with_their_roles_and_searchable(store: Arc<dyn St
     assert_eq!(p1.items[0].roles, vec![AccountRole::Owner, AccountRole::Developer]);
     assert_eq!(p1.items[1].roles, vec![AccountRole::Developer, AccountRole::Viewer]);
     let cursor = p1.next_after.clone().expect("a second page");
-    let p2 = tx
-        .account_members(&a.sid, &PageRequest::new(Some(cursor), Some(10), None).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(p2.items.iter().map(|m| m.user.sid.clone()).collect::<Vec<_>>(),
-               users[2..].iter().map(|u| u.sid.clone()).collect::<Vec<_>>());
+    let p2 = tx.account_members(&a.sid, &PageRequest::new(Some(cursor), Some(10), None).unwrap()).await.unwrap();
+    assert_eq!(
+        p2.items.iter().map(|m| m.user.sid.clone()).collect::<Vec<_>>(),
+        users[2..].iter().map(|u| u.sid.clone()).collect::<Vec<_>>()
+    );
     assert_eq!(p2.next_after, None);
-    let found = tx
-        .account_members(&a.sid, &PageRequest::new(None, None, Some("USER3@".into())).unwrap())
-        .await
-        .unwrap();
+    let found =
+        tx.account_members(&a.sid, &PageRequest::new(None, None, Some("USER3@".into())).unwrap()).await.unwrap();
     assert_eq!(found.items.len(), 1);
     assert_eq!(found.items[0].user, users[3]);
-    let none = tx
-        .account_members(&a.sid, &PageRequest::new(None, None, Some("outsider".into())).unwrap())
-        .await
-        .unwrap();
+    let none =
+        tx.account_members(&a.sid, &PageRequest::new(None, None, Some("outsider".into())).unwrap()).await.unwrap();
     assert!(none.items.is_empty(), "members of another account never appear");
     assert_eq!(tx.account_owner(&a.sid).await.unwrap(), Some(users[0].sid.clone()));
     assert_eq!(tx.account_owner(&other.sid).await.unwrap(), None);
@@ -178,14 +176,12 @@ pub async fn organization_users_include_managed_users_and_members_of_its_account
     let mut tx = store.read().await.unwrap();
     let page = tx.organization_users(&org.sid, &PageRequest::first(50)).await.unwrap();
     let got: Vec<_> = page.items.iter().map(|u| (u.user.email.to_string(), u.org_role, u.managed)).collect();
-    assert_eq!(got, vec![
-        ("ann@acme.com".to_string(), Some(OrgRole::Owner), true),
-        ("carl@contractor.io".to_string(), None, false),
-    ]);
-    let searched = tx
-        .organization_users(&org.sid, &PageRequest::new(None, None, Some("carl".into())).unwrap())
-        .await
-        .unwrap();
+    assert_eq!(
+        got,
+        vec![("ann@acme.com".to_string(), Some(OrgRole::Owner), true), ("carl@contractor.io".to_string(), None, false),]
+    );
+    let searched =
+        tx.organization_users(&org.sid, &PageRequest::new(None, None, Some("carl".into())).unwrap()).await.unwrap();
     assert_eq!(searched.items.len(), 1);
 }
 
@@ -208,15 +204,10 @@ pub async fn account_lists_are_scoped_paged_and_searchable(store: Arc<dyn Store>
     let mut tx = store.read().await.unwrap();
     let p = tx.organization_accounts(&org.sid, &PageRequest::first(2)).await.unwrap();
     assert_eq!(p.items, in_org[..2].to_vec());
-    let rest = tx
-        .organization_accounts(&org.sid, &PageRequest::new(p.next_after, None, None).unwrap())
-        .await
-        .unwrap();
+    let rest = tx.organization_accounts(&org.sid, &PageRequest::new(p.next_after, None, None).unwrap()).await.unwrap();
     assert_eq!(rest.items, in_org[2..].to_vec());
-    let pct = tx
-        .organization_accounts(&org.sid, &PageRequest::new(None, None, Some("50%".into())).unwrap())
-        .await
-        .unwrap();
+    let pct =
+        tx.organization_accounts(&org.sid, &PageRequest::new(None, None, Some("50%".into())).unwrap()).await.unwrap();
     assert_eq!(pct.items.len(), 1, "% is matched literally");
     let by_sid = tx
         .organization_accounts(&org.sid, &PageRequest::new(None, None, Some(in_org[1].sid.to_string())).unwrap())
@@ -273,7 +264,10 @@ pub async fn audit_events_are_listed_newest_first_per_scope(store: Arc<dyn Store
     let in_org = tx.audit_events(&AuditScope::Organization(org.sid.clone()), &PageRequest::first(50)).await.unwrap();
     assert_eq!(in_org.items.len(), 3);
     let searched = tx
-        .audit_events(&AuditScope::Account(b.sid.clone()), &PageRequest::new(None, None, Some("created".into())).unwrap())
+        .audit_events(
+            &AuditScope::Account(b.sid.clone()),
+            &PageRequest::new(None, None, Some("created".into())).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(searched.items, vec![elsewhere]);
@@ -338,10 +332,7 @@ pub async fn deleting_assignments_removes_only_that_users_roles_at_that_scope(st
     grant(&mut *tx, &bob, AccountRole::Viewer, &a).await;
     let scope_a = ScopeRef::Account(a.sid.clone());
     assert_eq!(tx.delete_user_assignments(&scope_a, &ada.sid).await.unwrap(), 2);
-    let left = tx
-        .user_assignments(&ada.sid, &[scope_a.clone(), ScopeRef::Account(b.sid.clone())])
-        .await
-        .unwrap();
+    let left = tx.user_assignments(&ada.sid, &[scope_a.clone(), ScopeRef::Account(b.sid.clone())]).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].scope, ScopeRef::Account(b.sid.clone()));
     let at_a = tx.scope_assignments(&scope_a, &PageRequest::first(10)).await.unwrap();

@@ -22,10 +22,7 @@ pub fn postgres_test_url() -> Option<String> {
     match std::env::var("GATEHOUSE_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            assert!(
-                !in_ci(),
-                "GATEHOUSE_TEST_POSTGRES_URL is not set, and CI=true forbids skipping PostgreSQL tests"
-            );
+            assert!(!in_ci(), "GATEHOUSE_TEST_POSTGRES_URL is not set, and CI=true forbids skipping PostgreSQL tests");
             eprintln!("SKIPPED: GATEHOUSE_TEST_POSTGRES_URL is not set");
             None
         }

@@ -9,7 +9,7 @@ use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use gatehouse_domain::{Error, Result};
 
-use crate::rows::{self, corrupt, db_err, get, user_columns, Conn, Row};
+use crate::rows::{self, Conn, Row, corrupt, db_err, get, user_columns};
 
 fn scope_columns(scope: &ScopeRef) -> (Option<&str>, Option<&str>) {
     match scope {
@@ -153,8 +153,7 @@ pub(crate) async fn owner(c: &mut Conn, account: &AccountSid) -> Result<Option<U
         .fetch_optional(c)
         .await
         .map_err(db_err)?;
-    row.map(|r| UserSid::parse(&get::<String>(&r, "user_sid")?).map_err(corrupt))
-        .transpose()
+    row.map(|r| UserSid::parse(&get::<String>(&r, "user_sid")?).map_err(corrupt)).transpose()
 }
 
 pub(crate) async fn user_organizations(c: &mut Conn, user: &UserSid) -> Result<Vec<(Organization, OrgRole)>> {

@@ -1,11 +1,11 @@
 //! SQL for the audit log (append-only: there is no update or delete here).
 
+use gatehouse_domain::Result;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid};
-use gatehouse_domain::Result;
 
-use crate::rows::{corrupt, db_err, get, Conn, Row};
+use crate::rows::{Conn, Row, corrupt, db_err, get};
 
 pub(crate) async fn append(c: &mut Conn, e: &AuditEvent) -> Result<()> {
     sqlx::query(

@@ -41,21 +41,15 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to the database at a `postgres:` URL.
     pub async fn connect(url: &str) -> Result<Self> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| Error::invalid("database_url", e.to_string()))?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect_with(options)
-            .await
-            .map_err(db_err)?;
+        let options = PgConnectOptions::from_str(url).map_err(|e| Error::invalid("database_url", e.to_string()))?;
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await.map_err(db_err)?;
         Ok(PgStore { pool })
     }
 
     /// For tests: creates a new, empty database on the server `base_url` points at and returns
     /// its URL. Names start with `gh_t_` so a CI run can drop them afterwards.
     pub async fn create_test_database(base_url: &str) -> Result<String> {
-        let base = PgConnectOptions::from_str(base_url)
-            .map_err(|e| Error::invalid("database_url", e.to_string()))?;
+        let base = PgConnectOptions::from_str(base_url).map_err(|e| Error::invalid("database_url", e.to_string()))?;
         let name = format!("gh_t_{}", &UserSid::generate().as_str()[2..]);
         let mut admin = sqlx::PgConnection::connect_with(&base).await.map_err(db_err)?;
         // The name is generated here from hex digits only, so formatting it in is safe.

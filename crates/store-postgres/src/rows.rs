@@ -12,20 +12,20 @@ pub(crate) type Row = sqlx::postgres::PgRow;
 
 /// Maps a database error: unique violations become a `Conflict` that names what collided.
 pub(crate) fn db_err(e: sqlx::Error) -> Error {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            let what = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
-            let msg = if what.contains("email") {
-                "a user with this email address already exists"
-            } else if what.contains("one_owner") {
-                "this already has an Owner"
-            } else if what.contains("role_assignments") {
-                "this role is already assigned"
-            } else {
-                "this already exists"
-            };
-            return Error::Conflict(msg.into());
-        }
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        let what = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
+        let msg = if what.contains("email") {
+            "a user with this email address already exists"
+        } else if what.contains("one_owner") {
+            "this already has an Owner"
+        } else if what.contains("role_assignments") {
+            "this role is already assigned"
+        } else {
+            "this already exists"
+        };
+        return Error::Conflict(msg.into());
     }
     Error::Internal(format!("database: {e}"))
 }

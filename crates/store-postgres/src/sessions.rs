@@ -1,11 +1,11 @@
 //! SQL for web sessions and the first-run setup token.
 
 use chrono::{DateTime, Utc};
+use gatehouse_domain::Result;
 use gatehouse_domain::session::Session;
 use gatehouse_domain::sid::UserSid;
-use gatehouse_domain::Result;
 
-use crate::rows::{corrupt, db_err, get, Conn};
+use crate::rows::{Conn, corrupt, db_err, get};
 
 pub(crate) async fn insert(c: &mut Conn, s: &Session) -> Result<()> {
     sqlx::query(
@@ -59,20 +59,13 @@ pub(crate) async fn touch(c: &mut Conn, token_hash: &str, at: DateTime<Utc>) -> 
 }
 
 pub(crate) async fn delete(c: &mut Conn, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(c)
-        .await
-        .map_err(db_err)?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(c).await.map_err(db_err)?;
     Ok(())
 }
 
 pub(crate) async fn delete_of_user(c: &mut Conn, user: &UserSid) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE user_sid = $1")
-        .bind(user.as_str())
-        .execute(c)
-        .await
-        .map_err(db_err)?;
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE user_sid = $1").bind(user.as_str()).execute(c).await.map_err(db_err)?;
     Ok(done.rows_affected())
 }
 

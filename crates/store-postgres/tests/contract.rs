@@ -1,4 +1,5 @@
 //! The store contract on PostgreSQL: each case gets a fresh database.
+#![allow(clippy::expect_used)]
 
 use std::sync::Arc;
 

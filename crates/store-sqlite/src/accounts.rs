@@ -1,12 +1,12 @@
 //! SQL for organizations and accounts.
 
+use gatehouse_domain::Result;
 use gatehouse_domain::account::Account;
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
-use gatehouse_domain::Result;
 
-use crate::rows::{self, account_columns, db_err, Conn, Row};
+use crate::rows::{self, Conn, Row, account_columns, db_err};
 
 pub(crate) async fn insert_organization(c: &mut Conn, o: &Organization) -> Result<()> {
     sqlx::query("INSERT INTO organizations (sid, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")

@@ -1,14 +1,14 @@
 //! SQL for users.
 
 use chrono::{DateTime, Utc};
+use gatehouse_domain::Result;
 use gatehouse_domain::membership::OrgUser;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::BuiltinRole;
 use gatehouse_domain::sid::{OrganizationSid, RoleSid, UserSid};
 use gatehouse_domain::user::{Email, User};
-use gatehouse_domain::Result;
 
-use crate::rows::{self, corrupt, db_err, get, user_columns, Conn};
+use crate::rows::{self, Conn, corrupt, db_err, get, user_columns};
 
 pub(crate) async fn insert(c: &mut Conn, u: &User, password_hash: Option<&str>) -> Result<()> {
     sqlx::query(

@@ -1,4 +1,5 @@
 //! The store contract on SQLite: each case gets its own database file.
+#![allow(clippy::expect_used)]
 
 use std::sync::Arc;
 

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use gatehouse_app::{App, CreatedOrganization, NewOrganization, NewSignUp};
+use gatehouse_domain::account::Account;
 use gatehouse_domain::clock::Clock;
 use gatehouse_domain::policy::Actor;
 use gatehouse_domain::store::Store;
 use gatehouse_domain::user::User;
-use gatehouse_domain::account::Account;
 
 /// A clock that only moves when a test moves it.
 pub struct FixedClock(pub std::sync::Mutex<DateTime<Utc>>);

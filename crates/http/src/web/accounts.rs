@@ -12,7 +12,7 @@ use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid};
 use serde::Deserialize;
 
-use super::{notice, CurrentUser, FormData, FormErrors, Layout, ListNav};
+use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -90,14 +90,23 @@ struct NewAccountPage {
     errors: FormErrors,
 }
 
-async fn render_new_account(state: &AppState, user: &CurrentUser, name: String, parent: &str, org: &str, errors: FormErrors, status: StatusCode) -> PageResult {
+async fn render_new_account(
+    state: &AppState,
+    user: &CurrentUser,
+    name: String,
+    parent: &str,
+    org: &str,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
     let parent_name = if parent.is_empty() {
         String::new()
     } else {
         let sid = AccountSid::parse(parent)?;
         state.app.account(&user.actor, &sid).await?.account.name
     };
-    let orgs = user.orgs.iter().filter(|(_, _, r)| OrgRole::ALL.contains(r)).map(|(s, n, _)| (s.clone(), n.clone())).collect();
+    let orgs =
+        user.orgs.iter().filter(|(_, _, r)| OrgRole::ALL.contains(r)).map(|(s, n, _)| (s.clone(), n.clone())).collect();
     let title = if parent.is_empty() { "Create an account" } else { "Create a subaccount" };
     let page = NewAccountPage {
         layout: user.layout(title, "/accounts", None),
@@ -111,7 +120,11 @@ async fn render_new_account(state: &AppState, user: &CurrentUser, name: String, 
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub(crate) async fn new_form(State(state): State<AppState>, user: CurrentUser, Query(q): Query<NewAccountQuery>) -> PageResult {
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<NewAccountQuery>,
+) -> PageResult {
     render_new_account(&state, &user, String::new(), &q.parent, &q.org, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -128,7 +141,16 @@ pub(crate) async fn create(State(state): State<AppState>, user: CurrentUser, for
         Ok(account) => Ok(Redirect::to(&format!("/accounts/{}?notice=account-created", account.sid)).into_response()),
         Err(e) => {
             let errors = FormErrors::from_errors(vec![e])?;
-            render_new_account(&state, &user, form.text("name"), &parent, &org, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_new_account(
+                &state,
+                &user,
+                form.text("name"),
+                &parent,
+                &org,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -163,18 +185,29 @@ struct AccountPage {
     activity: Option<Vec<ActivityRow>>,
 }
 
-pub(crate) async fn show(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let sid = AccountSid::parse(&sid)?;
     let view = state.app.account(&user.actor, &sid).await?;
     let subaccounts = state.app.subaccounts(&user.actor, &sid, &PageRequest::first(50)).await?;
     let activity = if view.permissions.contains(Permission::AuditRead) {
         let events = state.app.account_audit(&user.actor, &sid, &PageRequest::first(15)).await?;
-        Some(events.items.into_iter().map(|e| ActivityRow {
-            at: e.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            actor: e.actor,
-            action: e.action,
-            target: e.target,
-        }).collect())
+        Some(
+            events
+                .items
+                .into_iter()
+                .map(|e| ActivityRow {
+                    at: e.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    actor: e.actor,
+                    action: e.action,
+                    target: e.target,
+                })
+                .collect(),
+        )
     } else {
         None
     };

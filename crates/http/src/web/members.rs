@@ -5,13 +5,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_app::NewMember;
+use gatehouse_domain::Error;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, UserSid};
-use gatehouse_domain::Error;
 
 use super::accounts::ListQuery;
-use super::{notice, CurrentUser, FormData, FormErrors, Layout, ListNav};
+use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -63,7 +63,15 @@ struct AddForm {
     roles: Vec<AccountRole>,
 }
 
-async fn render(state: &AppState, user: &CurrentUser, sid: &AccountSid, q: &ListQuery, add: AddForm, errors: FormErrors, status: StatusCode) -> PageResult {
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    sid: &AccountSid,
+    q: &ListQuery,
+    add: AddForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
     let view = state.app.account(&user.actor, sid).await?;
     let page = state.app.account_members(&user.actor, sid, &q.page()?).await?;
     let base = format!("/accounts/{sid}/users");
@@ -98,7 +106,12 @@ async fn render(state: &AppState, user: &CurrentUser, sid: &AccountSid, q: &List
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub(crate) async fn list(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let sid = AccountSid::parse(&sid)?;
     let add = AddForm { email: String::new(), roles: vec![AccountRole::Developer] };
     render(&state, &user, &sid, &q, add, FormErrors::default(), StatusCode::OK).await
@@ -110,7 +123,13 @@ fn roles_from(form: &FormData) -> Result<Vec<AccountRole>, Error> {
 }
 
 /// Redirects after success, or re-renders the page with the error inline.
-async fn finish(state: &AppState, user: &CurrentUser, sid: &AccountSid, result: Result<&'static str, Error>, add: AddForm) -> PageResult {
+async fn finish(
+    state: &AppState,
+    user: &CurrentUser,
+    sid: &AccountSid,
+    result: Result<&'static str, Error>,
+    add: AddForm,
+) -> PageResult {
     match result {
         Ok(code) => Ok(Redirect::to(&format!("/accounts/{sid}/users?notice={code}")).into_response()),
         Err(e) => {
@@ -120,20 +139,34 @@ async fn finish(state: &AppState, user: &CurrentUser, sid: &AccountSid, result: 
     }
 }
 
-pub(crate) async fn add(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
     user.check_csrf(&form)?;
     let sid = AccountSid::parse(&sid)?;
     let email = form.text("email");
     let roles = roles_from(&form);
     let shown = roles.clone().unwrap_or_default();
     let result = match roles {
-        Ok(roles) => state.app.add_member(&user.actor, &sid, NewMember { email: email.clone(), roles }).await.map(|_| "member-added"),
+        Ok(roles) => state
+            .app
+            .add_member(&user.actor, &sid, NewMember { email: email.clone(), roles })
+            .await
+            .map(|_| "member-added"),
         Err(e) => Err(e),
     };
     finish(&state, &user, &sid, result, AddForm { email, roles: shown }).await
 }
 
-pub(crate) async fn change_roles(State(state): State<AppState>, user: CurrentUser, Path((sid, member)): Path<(String, String)>, form: FormData) -> PageResult {
+pub(crate) async fn change_roles(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((sid, member)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
     user.check_csrf(&form)?;
     let sid = AccountSid::parse(&sid)?;
     let member = UserSid::parse(&member)?;
@@ -144,7 +177,12 @@ pub(crate) async fn change_roles(State(state): State<AppState>, user: CurrentUse
     finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
 }
 
-pub(crate) async fn remove(State(state): State<AppState>, user: CurrentUser, Path((sid, member)): Path<(String, String)>, form: FormData) -> PageResult {
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((sid, member)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
     user.check_csrf(&form)?;
     let sid = AccountSid::parse(&sid)?;
     let member = UserSid::parse(&member)?;
@@ -152,11 +190,18 @@ pub(crate) async fn remove(State(state): State<AppState>, user: CurrentUser, Pat
     finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
 }
 
-pub(crate) async fn transfer(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, form: FormData) -> PageResult {
+pub(crate) async fn transfer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
     user.check_csrf(&form)?;
     let sid = AccountSid::parse(&sid)?;
     let result = match UserSid::parse(&form.text("new_owner")) {
-        Ok(new_owner) => state.app.transfer_ownership(&user.actor, &sid, &new_owner).await.map(|()| "owner-transferred"),
+        Ok(new_owner) => {
+            state.app.transfer_ownership(&user.actor, &sid, &new_owner).await.map(|()| "owner-transferred")
+        }
         Err(_) => Err(Error::invalid("new_owner", "choose the member who will become the Owner")),
     };
     finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await

@@ -7,12 +7,12 @@ mod organizations;
 mod session;
 mod sign_in;
 
+use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::Router;
-use gatehouse_domain::page::Page;
 use gatehouse_domain::Error;
+use gatehouse_domain::page::Page;
 
 use crate::AppState;
 
@@ -41,11 +41,17 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 async fn style() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/style.css"))
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/style.css"),
+    )
 }
 
 async fn script() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.js"))
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.js"),
+    )
 }
 
 async fn not_found() -> crate::WebError {
@@ -72,7 +78,14 @@ pub(crate) struct Layout {
 impl Layout {
     /// The layout for pages seen before signing in.
     pub(crate) fn anonymous(title: &str) -> Self {
-        Layout { title: title.into(), user_name: None, user_email: String::new(), csrf: String::new(), nav: Vec::new(), notice: None }
+        Layout {
+            title: title.into(),
+            user_name: None,
+            user_email: String::new(),
+            csrf: String::new(),
+            nav: Vec::new(),
+            notice: None,
+        }
     }
 }
 

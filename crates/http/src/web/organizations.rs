@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::sid::OrganizationSid;
 
 use super::accounts::{AccountRow, ListQuery};
-use super::{notice, CurrentUser, Layout, ListNav};
+use super::{CurrentUser, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -37,7 +37,12 @@ struct OrgUsersPage {
     list: ListNav,
 }
 
-pub(crate) async fn users(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+pub(crate) async fn users(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let sid = OrganizationSid::parse(&sid)?;
     let org = state.app.organization(&user.actor, &sid).await?;
     let page = state.app.organization_users(&user.actor, &sid, &q.page()?).await?;
@@ -53,11 +58,15 @@ pub(crate) async fn users(State(state): State<AppState>, user: CurrentUser, Path
             kind: if u.managed { "Managed" } else { "Independent" },
             org_role: u.org_role.map_or("—", |r| r.name()),
             status: u.user.status.as_str(),
-            last_login: u.user.last_login_at.map_or_else(|| "never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            last_login: u
+                .user
+                .last_login_at
+                .map_or_else(|| "never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
         })
         .collect();
     let layout = user.layout(&format!("Users · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
-    Ok(Html(OrgUsersPage { layout, tab: "users", sid: sid.to_string(), name: org.name, rows, list }.render()?).into_response())
+    Ok(Html(OrgUsersPage { layout, tab: "users", sid: sid.to_string(), name: org.name, rows, list }.render()?)
+        .into_response())
 }
 
 #[derive(Template)]
@@ -71,7 +80,12 @@ struct OrgAccountsPage {
     list: ListNav,
 }
 
-pub(crate) async fn accounts(State(state): State<AppState>, user: CurrentUser, Path(sid): Path<String>, Query(q): Query<ListQuery>) -> PageResult {
+pub(crate) async fn accounts(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let sid = OrganizationSid::parse(&sid)?;
     let org = state.app.organization(&user.actor, &sid).await?;
     let page = state.app.organization_accounts(&user.actor, &sid, &q.page()?).await?;
@@ -79,5 +93,6 @@ pub(crate) async fn accounts(State(state): State<AppState>, user: CurrentUser, P
     let list = ListNav::new(&base, &q.q, Some(&q.after), &page);
     let rows = page.items.iter().map(AccountRow::from).collect();
     let layout = user.layout(&format!("Accounts · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
-    Ok(Html(OrgAccountsPage { layout, tab: "accounts", sid: sid.to_string(), name: org.name, rows, list }.render()?).into_response())
+    Ok(Html(OrgAccountsPage { layout, tab: "accounts", sid: sid.to_string(), name: org.name, rows, list }.render()?)
+        .into_response())
 }

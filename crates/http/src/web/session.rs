@@ -10,11 +10,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use gatehouse_app::constant_time_eq;
+use gatehouse_domain::Error;
 use gatehouse_domain::policy::Actor;
 use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::session::Session;
 use gatehouse_domain::user::User;
-use gatehouse_domain::Error;
 
 use super::{Layout, NavLink};
 use crate::{AppState, WebError};
@@ -52,10 +52,7 @@ pub(crate) fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) ->
 
 /// The client's address as seen by this process.
 pub(crate) fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
 /// The client's address, if the server recorded it (it does when served with connect info).
@@ -88,16 +85,13 @@ impl CurrentUser {
     /// Refuses a form whose CSRF token is not this session's.
     pub(crate) fn check_csrf(&self, form: &FormData) -> Result<(), WebError> {
         let sent = form.get("csrf").unwrap_or_default();
-        if constant_time_eq(sent, &self.session.csrf_token) {
-            Ok(())
-        } else {
-            Err(WebError(Error::Forbidden))
-        }
+        if constant_time_eq(sent, &self.session.csrf_token) { Ok(()) } else { Err(WebError(Error::Forbidden)) }
     }
 
     /// The layout for a signed-in page; `active` names the navigation entry to highlight.
     pub(crate) fn layout(&self, title: &str, active: &str, notice: Option<&'static str>) -> Layout {
-        let mut nav = vec![NavLink { href: "/accounts".into(), label: "Accounts".into(), active: active == "/accounts" }];
+        let mut nav =
+            vec![NavLink { href: "/accounts".into(), label: "Accounts".into(), active: active == "/accounts" }];
         for (sid, name, role) in &self.orgs {
             if matches!(role, OrgRole::Owner | OrgRole::Administrator) {
                 let href = format!("/orgs/{sid}");
@@ -213,9 +207,5 @@ pub(crate) fn pre_sign_in_csrf(headers: &HeaderMap) -> Result<(String, bool), We
 pub(crate) fn check_pre_sign_in_csrf(headers: &HeaderMap, form: &FormData) -> Result<(), WebError> {
     let cookie = cookie(headers, PRE_CSRF_COOKIE).unwrap_or_default();
     let sent = form.get("csrf").unwrap_or_default();
-    if !cookie.is_empty() && constant_time_eq(&cookie, sent) {
-        Ok(())
-    } else {
-        Err(WebError(Error::Forbidden))
-    }
+    if !cookie.is_empty() && constant_time_eq(&cookie, sent) { Ok(()) } else { Err(WebError(Error::Forbidden)) }
 }

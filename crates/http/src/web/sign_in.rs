@@ -8,7 +8,10 @@ use gatehouse_app::{NewOrganization, NewSignUp, SignedIn};
 use gatehouse_domain::policy::{Actor, ActorKind};
 use serde::Deserialize;
 
-use super::session::{check_pre_sign_in_csrf, ClientIp, pre_sign_in_csrf, set_cookie, user_agent, with_cookies, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use super::session::{
+    ClientIp, PRE_CSRF_COOKIE, SESSION_COOKIE, check_pre_sign_in_csrf, pre_sign_in_csrf, set_cookie, user_agent,
+    with_cookies,
+};
 use super::{CurrentUser, FormData, FormErrors, Layout};
 use crate::{AppState, WebError};
 
@@ -64,12 +67,21 @@ struct SetupPage {
     errors: FormErrors,
 }
 
-fn respond_with_csrf(state: &AppState, body: String, new_cookie: Option<&str>, status: axum::http::StatusCode) -> Response {
+fn respond_with_csrf(
+    state: &AppState,
+    body: String,
+    new_cookie: Option<&str>,
+    status: axum::http::StatusCode,
+) -> Response {
     let cookies = new_cookie.map(|c| vec![set_cookie(state, PRE_CSRF_COOKIE, c, None)]).unwrap_or_default();
     with_cookies((status, Html(body)).into_response(), cookies)
 }
 
-pub(crate) async fn setup_form(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<SetupQuery>) -> PageResult {
+pub(crate) async fn setup_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SetupQuery>,
+) -> PageResult {
     if !state.app.setup_token_valid(&q.token).await? {
         return Err(WebError(gatehouse_domain::Error::Precondition(
             "This setup link is not valid: it was already used, or the server printed a newer one. \
@@ -102,7 +114,12 @@ fn signed_in_redirect(state: &AppState, signed_in: &SignedIn, to: &str) -> Respo
     with_cookies(Redirect::to(to).into_response(), cookies)
 }
 
-pub(crate) async fn setup_submit(State(state): State<AppState>, headers: HeaderMap, ClientIp(ip): ClientIp, form: FormData) -> PageResult {
+pub(crate) async fn setup_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    form: FormData,
+) -> PageResult {
     check_pre_sign_in_csrf(&headers, &form)?;
     let input = NewOrganization {
         organization_name: form.text("organization_name"),
@@ -143,7 +160,12 @@ struct SignInPage {
     errors: FormErrors,
 }
 
-pub(crate) async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap, user: Option<CurrentUser>, Query(q): Query<NextQuery>) -> PageResult {
+pub(crate) async fn sign_in_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Option<CurrentUser>,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
     if user.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
@@ -154,7 +176,12 @@ pub(crate) async fn sign_in_form(State(state): State<AppState>, headers: HeaderM
     Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
 }
 
-pub(crate) async fn sign_in_submit(State(state): State<AppState>, headers: HeaderMap, ClientIp(ip): ClientIp, form: FormData) -> PageResult {
+pub(crate) async fn sign_in_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    form: FormData,
+) -> PageResult {
     check_pre_sign_in_csrf(&headers, &form)?;
     let email = form.text("email");
     match state.app.sign_in(&email, &form.text("password"), ip, user_agent(&headers)).await {
@@ -183,13 +210,29 @@ pub(crate) async fn sign_up_form(State(state): State<AppState>, headers: HeaderM
     let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
     let mut layout = Layout::anonymous("Create your Gatehouse login");
     layout.csrf = csrf.clone();
-    let page = SignUpPage { layout, email: String::new(), name: String::new(), account_name: String::new(), errors: FormErrors::default() };
+    let page = SignUpPage {
+        layout,
+        email: String::new(),
+        name: String::new(),
+        account_name: String::new(),
+        errors: FormErrors::default(),
+    };
     Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
 }
 
-pub(crate) async fn sign_up_submit(State(state): State<AppState>, headers: HeaderMap, ClientIp(ip): ClientIp, form: FormData) -> PageResult {
+pub(crate) async fn sign_up_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    form: FormData,
+) -> PageResult {
     check_pre_sign_in_csrf(&headers, &form)?;
-    let input = NewSignUp { email: form.text("email"), name: form.text("name"), password: form.text("password"), account_name: form.text("account_name") };
+    let input = NewSignUp {
+        email: form.text("email"),
+        name: form.text("name"),
+        password: form.text("password"),
+        account_name: form.text("account_name"),
+    };
     let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip.clone() };
     let result = match state.app.sign_up(&actor, input.clone()).await {
         Ok((_, account)) => state
@@ -201,12 +244,15 @@ pub(crate) async fn sign_up_submit(State(state): State<AppState>, headers: Heade
         Err(errors) => Err(errors),
     };
     match result {
-        Ok((signed_in, account)) => Ok(signed_in_redirect(&state, &signed_in, &format!("/accounts/{}?notice=signed-up", account.sid))),
+        Ok((signed_in, account)) => {
+            Ok(signed_in_redirect(&state, &signed_in, &format!("/accounts/{}?notice=signed-up", account.sid)))
+        }
         Err(errors) => {
             let errors = FormErrors::from_errors(errors)?;
             let mut layout = Layout::anonymous("Create your Gatehouse login");
             layout.csrf = form.text("csrf");
-            let page = SignUpPage { layout, email: input.email, name: input.name, account_name: input.account_name, errors };
+            let page =
+                SignUpPage { layout, email: input.email, name: input.name, account_name: input.account_name, errors };
             Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNPROCESSABLE_ENTITY))
         }
     }

@@ -29,7 +29,11 @@ async fn setup_sign_in_create_add_change_remove(engine: Engine) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("The email address or password is not right."));
     let r = owner
-        .submit("/signin?next=/accounts", "/signin", &[("email", "Olivia@Acme.test"), ("password", "correct horse battery"), ("next", "/accounts")])
+        .submit(
+            "/signin?next=/accounts",
+            "/signin",
+            &[("email", "Olivia@Acme.test"), ("password", "correct horse battery"), ("next", "/accounts")],
+        )
         .await;
     assert_eq!(location(&r), "/accounts");
     assert!(owner.page("/accounts").await.contains("Acme Production"));
@@ -50,7 +54,9 @@ async fn setup_sign_in_create_add_change_remove(engine: Engine) {
 
     // Add them with two roles.
     let users = format!("/accounts/{staging}/users");
-    let r = owner.submit(&users, &users, &[("email", "DANA@contractor.test"), ("roles", "developer"), ("roles", "viewer")]).await;
+    let r = owner
+        .submit(&users, &users, &[("email", "DANA@contractor.test"), ("roles", "developer"), ("roles", "viewer")])
+        .await;
     assert_eq!(location(&r), format!("{users}?notice=member-added"));
     let page = owner.page(&users).await;
     assert!(page.contains("Dana Dev") && page.contains("Developer, Viewer"), "{page}");

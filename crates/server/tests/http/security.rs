@@ -27,7 +27,9 @@ async fn forms_without_the_sessions_csrf_token_are_refused_and_change_nothing() 
     assert!(!owner.page("/accounts").await.contains("Forged"));
     // Sign-in forms use a double-submit cookie: a fresh browser without it is refused.
     let stranger = Browser::new(&server);
-    let r = stranger.post("/signin", &[("email", "olivia@acme.test"), ("password", "correct horse battery"), ("csrf", "x")]).await;
+    let r = stranger
+        .post("/signin", &[("email", "olivia@acme.test"), ("password", "correct horse battery"), ("csrf", "x")])
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     server.running.stop().await.unwrap();
 }
@@ -42,7 +44,13 @@ async fn another_tenants_pages_answer_not_found_and_their_forms_change_nothing()
     let mallory = Browser::new(&server);
     sign_up(&mallory, "mallory@evil.test", "Mallory").await;
     let users = format!("/accounts/{acct}/users");
-    for path in [format!("/accounts/{acct}"), users.clone(), format!("/orgs/{org}/users"), format!("/orgs/{org}/accounts"), format!("/accounts/new?parent={acct}")] {
+    for path in [
+        format!("/accounts/{acct}"),
+        users.clone(),
+        format!("/orgs/{org}/users"),
+        format!("/orgs/{org}/accounts"),
+        format!("/accounts/new?parent={acct}"),
+    ] {
         assert_eq!(mallory.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
     let csrf = csrf_of(&mallory.page("/accounts").await);
@@ -63,23 +71,33 @@ async fn pages_carry_security_headers_and_session_cookies_are_http_only() {
     let server = server(Engine::Sqlite).await.unwrap();
     let b = Browser::new(&server);
     let r = b.get("/signin").await;
-    for h in ["content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy", "x-request-id"] {
+    for h in ["content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy", "x-request-id"]
+    {
         assert!(r.headers().contains_key(h), "{h}");
     }
     let owner = Browser::new(&server);
     let setup = server.setup_url.clone().unwrap();
     let html = owner.page(&setup).await;
     let r = owner
-        .post("/setup", &[
-            ("csrf", &csrf_of(&html)),
-            ("token", setup.split("token=").nth(1).unwrap()),
-            ("organization_name", "Acme"),
-            ("name", "O"),
-            ("email", "o@acme.test"),
-            ("password", "correct horse battery"),
-        ])
+        .post(
+            "/setup",
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("token", setup.split("token=").nth(1).unwrap()),
+                ("organization_name", "Acme"),
+                ("name", "O"),
+                ("email", "o@acme.test"),
+                ("password", "correct horse battery"),
+            ],
+        )
         .await;
-    let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).find(|c| c.starts_with("gh_session=")).unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("gh_session="))
+        .unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     server.running.stop().await.unwrap();
 }
@@ -91,14 +109,17 @@ async fn setup_shows_every_field_error_at_once_and_keeps_the_input() {
     let setup = server.setup_url.clone().unwrap();
     let html = b.page(&setup).await;
     let r = b
-        .post("/setup", &[
-            ("csrf", &csrf_of(&html)),
-            ("token", setup.split("token=").nth(1).unwrap()),
-            ("organization_name", ""),
-            ("name", "Olivia"),
-            ("email", "olivia@acme.test"),
-            ("password", "short"),
-        ])
+        .post(
+            "/setup",
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("token", setup.split("token=").nth(1).unwrap()),
+                ("organization_name", ""),
+                ("name", "Olivia"),
+                ("email", "olivia@acme.test"),
+                ("password", "short"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.unwrap();

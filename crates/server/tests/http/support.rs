@@ -1,7 +1,7 @@
 //! Starting a server and a cookie-keeping client.
 
-use gatehouse_server::config::{Config, FileConfig, Overrides};
 use gatehouse_server::Running;
+use gatehouse_server::config::{Config, FileConfig, Overrides};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 
@@ -107,14 +107,18 @@ pub fn sid_after(path: &str, prefix: &str) -> String {
 pub async fn set_up(server: &Server, browser: &Browser) -> String {
     let setup = server.setup_url.clone().expect("a setup link on first run");
     let r = browser
-        .submit(&setup, "/setup", &[
-            ("token", setup.split("token=").nth(1).unwrap()),
-            ("organization_name", "Acme Corp"),
-            ("account_name", "Acme Production"),
-            ("name", "Olivia Owner"),
-            ("email", "olivia@acme.test"),
-            ("password", "correct horse battery"),
-        ])
+        .submit(
+            &setup,
+            "/setup",
+            &[
+                ("token", setup.split("token=").nth(1).unwrap()),
+                ("organization_name", "Acme Corp"),
+                ("account_name", "Acme Production"),
+                ("name", "Olivia Owner"),
+                ("email", "olivia@acme.test"),
+                ("password", "correct horse battery"),
+            ],
+        )
         .await;
     let to = location(&r);
     assert!(to.starts_with("/accounts/AC"), "{to}");
@@ -124,12 +128,11 @@ pub async fn set_up(server: &Server, browser: &Browser) -> String {
 /// Signs up a new independent user in `browser`.
 pub async fn sign_up(browser: &Browser, email: &str, name: &str) {
     let r = browser
-        .submit("/signup", "/signup", &[
-            ("name", name),
-            ("email", email),
-            ("password", "another good passphrase"),
-            ("account_name", "Personal"),
-        ])
+        .submit(
+            "/signup",
+            "/signup",
+            &[("name", name), ("email", email), ("password", "another good passphrase"), ("account_name", "Personal")],
+        )
         .await;
     assert!(location(&r).starts_with("/accounts/AC"));
 }

@@ -1,0 +1,89 @@
+//! The CLI as an operator runs it: `migrate`, `admin create-owner`, then signing in.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use reqwest::StatusCode;
+
+use crate::support::*;
+
+fn gatehouse(args: &[&str], db: &str, stdin: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("GATEHOUSE_DATABASE_URL", db)
+        .env_remove("GATEHOUSE_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn create_owner_prints_sids_as_json_and_the_owner_can_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let out = gatehouse(&["migrate"], &db, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Migrations applied (sqlite)"));
+
+    let args =
+        ["admin", "create-owner", "--email", "ops@acme.test", "--org-name", "Acme", "--password-stdin", "--json"];
+    let out = gatehouse(&args, &db, "short\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--password-stdin: use at least 10 characters"));
+
+    let out = gatehouse(&args, &db, "a long enough secret\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (key, prefix) in [("user_sid", "US"), ("organization_sid", "OR"), ("account_sid", "AC")] {
+        assert!(created[key].as_str().unwrap().starts_with(prefix), "{created}");
+    }
+    let again = gatehouse(&args, &db, "a long enough secret\n");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    // The server started on that database prints no setup link, and the owner signs in.
+    let config = gatehouse_server::config::Config::resolve(
+        gatehouse_server::config::FileConfig::default(),
+        gatehouse_server::config::Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            database_url: Some(db.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let running = gatehouse_server::start(&config, false).await.unwrap();
+    assert!(running.setup_url.is_none(), "no setup link once an owner exists");
+    let b = Browser {
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: format!("http://{}", running.addr),
+    };
+    let r = b.submit("/signin", "/signin", &[("email", "ops@acme.test"), ("password", "a long enough secret")]).await;
+    assert_eq!(location(&r), "/accounts");
+    let page = b.page("/accounts").await;
+    assert!(page.contains(created["account_sid"].as_str().unwrap()));
+    let audit = b.page(&format!("/accounts/{}", created["account_sid"].as_str().unwrap())).await;
+    assert!(audit.contains("<code>system</code>"), "the CLI acts as system, and is audited");
+    assert_eq!(b.get("/").await.status(), StatusCode::SEE_OTHER);
+    running.stop().await.unwrap();
+}
+
+#[test]
+fn a_config_file_with_an_unknown_key_is_refused_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gatehouse.toml");
+    std::fs::write(&path, "listen = \"127.0.0.1:0\"\ndatabse_url = \"sqlite://x.db\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["--config", path.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("databse_url"), "{err}");
+}

@@ -162,7 +162,7 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "member-added" => "User added to the account.",
         "roles-changed" => "Roles updated. They apply from the user's next request.",
         "member-removed" => "User removed from the account. Their login still exists.",
-        "owner-transferred" => "Ownership transferred. You are now an Administrator of this account.",
+        "owner-transferred" => "Ownership transferred. The previous Owner is now an Administrator of this account.",
         "welcome" => "Welcome to Gatehouse. Your organization and first account are ready.",
         "signed-up" => "Your account is ready.",
         _ => return None,

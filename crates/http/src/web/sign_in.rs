@@ -207,6 +207,11 @@ struct SignUpPage {
 }
 
 pub(crate) async fn sign_up_form(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    // Until the first Owner exists, the setup link is the only way in: a sign-up would
+    // create a user and so invalidate the link the operator was given.
+    if state.app.needs_setup().await? {
+        return Ok(Redirect::to("/").into_response());
+    }
     let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
     let mut layout = Layout::anonymous("Create your Gatehouse login");
     layout.csrf = csrf.clone();
@@ -227,6 +232,9 @@ pub(crate) async fn sign_up_submit(
     form: FormData,
 ) -> PageResult {
     check_pre_sign_in_csrf(&headers, &form)?;
+    if state.app.needs_setup().await? {
+        return Ok(Redirect::to("/").into_response());
+    }
     let input = NewSignUp {
         email: form.text("email"),
         name: form.text("name"),

@@ -140,3 +140,14 @@ async fn an_unknown_page_is_a_finished_404_page() {
     assert_eq!(location(&r), "/signin?next=%2Faccounts%2Fnot-a-sid", "signed out: sign in first");
     server.running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn sign_up_waits_until_first_run_setup_is_done() {
+    let server = server(Engine::Sqlite).await.unwrap();
+    let b = Browser::new(&server);
+    assert_eq!(location(&b.get("/signup").await), "/");
+    assert!(b.page("/").await.contains("setup link"));
+    set_up(&server, &Browser::new(&server)).await;
+    assert_eq!(b.get("/signup").await.status(), StatusCode::OK);
+    server.running.stop().await.unwrap();
+}

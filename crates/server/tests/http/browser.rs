@@ -10,16 +10,20 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::support::*;
 
-struct Driver {
-    child: Child,
-    _profile: tempfile::TempDir,
-    client: Client,
+/// Stops chromedriver when the test ends, however it ends.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+struct Driver {
+    _child: ChildGuard,
+    _profile: tempfile::TempDir,
+    client: Client,
 }
 
 fn chromedriver_path() -> Option<String> {
@@ -59,7 +63,7 @@ async fn driver() -> Option<Driver> {
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         if let Ok(client) = ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
-            return Some(Driver { child, _profile: profile, client });
+            return Some(Driver { _child: child, _profile: profile, client });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

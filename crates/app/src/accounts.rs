@@ -1,6 +1,6 @@
 //! Use cases for accounts: sign-up, creating accounts and subaccounts, reading them.
 
-use gatehouse_domain::account::{Account, AccountSettings, AccountStatus, parse_account_name};
+use gatehouse_domain::account::{Account, parse_account_name};
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
@@ -8,8 +8,8 @@ use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::{Permission, PermissionSet};
 use gatehouse_domain::policy::{Actor, Target, authorize, effective_permissions};
 use gatehouse_domain::role::AccountRole;
-use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
-use gatehouse_domain::user::{Email, User, UserStatus, check_password, parse_display_name, parse_name};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid};
+use gatehouse_domain::user::{Email, User, check_password, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
@@ -79,18 +79,9 @@ impl App {
             return Err(Error::invalid("email", "a user with this email address already exists"));
         }
         let now = self.now();
-        let user = User {
-            sid: UserSid::generate(),
-            email,
-            name,
-            status: UserStatus::Active,
-            organization_sid: None,
-            last_login_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let user = User::new(email, name, None, now);
         tx.insert_user(&user, Some(hash)).await?;
-        let account = new_account(account_name, None, None, now);
+        let account = Account::new(account_name, None, None, now);
         tx.insert_account(&account).await?;
         let scope = ScopeRef::Account(account.sid.clone());
         tx.insert_assignment(&RoleAssignment::new(AccountRole::Owner.sid(), user.sid.clone(), scope, now)).await?;
@@ -128,7 +119,7 @@ impl App {
                 .account_owner(&parent.sid)
                 .await?
                 .ok_or_else(|| Error::Internal("parent account has no Owner".into()))?;
-            (new_account(name, parent.organization_sid.clone(), Some(parent.sid.clone()), now), owner)
+            (Account::new(name, parent.organization_sid.clone(), Some(parent.sid.clone()), now), owner)
         } else if let Some(org) = &input.organization_sid {
             let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
             authorize(&p, Permission::OrgAccountsCreate, Target::Organization(org))?;
@@ -138,9 +129,9 @@ impl App {
                     "a managed account's Owner must be a managed user of the organization".into(),
                 ));
             }
-            (new_account(name, Some(org.clone()), None, now), creator)
+            (Account::new(name, Some(org.clone()), None, now), creator)
         } else {
-            (new_account(name, None, None, now), creator)
+            (Account::new(name, None, None, now), creator)
         };
         tx.insert_account(&account).await?;
         let scope = ScopeRef::Account(account.sid.clone());
@@ -213,24 +204,5 @@ impl App {
         let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
         authorize(&p, Permission::OrgAuditRead, Target::Organization(org))?;
         tx.audit_events(&AuditScope::Organization(org.clone()), page).await
-    }
-}
-
-fn new_account(
-    name: String,
-    org: Option<OrganizationSid>,
-    parent: Option<AccountSid>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Account {
-    Account {
-        sid: AccountSid::generate(),
-        name,
-        status: AccountStatus::Active,
-        organization_sid: org,
-        parent_sid: parent,
-        // Custom settings are not inherited (SPEC §1): every new account starts at the defaults.
-        settings: AccountSettings::default(),
-        created_at: now,
-        updated_at: now,
     }
 }

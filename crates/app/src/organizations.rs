@@ -1,6 +1,6 @@
 //! Use cases for organizations: creating one with its Owner (first-run setup and the CLI).
 
-use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::OrgUser;
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
@@ -9,9 +9,9 @@ use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
 use gatehouse_domain::role::{AccountRole, OrgRole};
-use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::sid::{OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::{Email, User, UserStatus, check_password, parse_display_name, parse_name};
+use gatehouse_domain::user::{Email, User, check_password, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
@@ -103,26 +103,8 @@ impl App {
         let now = self.now();
         let organization =
             Organization { sid: OrganizationSid::generate(), name: c.org_name, created_at: now, updated_at: now };
-        let user = User {
-            sid: UserSid::generate(),
-            email: c.email,
-            name: c.name,
-            status: UserStatus::Active,
-            organization_sid: Some(organization.sid.clone()),
-            last_login_at: None,
-            created_at: now,
-            updated_at: now,
-        };
-        let account = Account {
-            sid: AccountSid::generate(),
-            name: c.account_name,
-            status: AccountStatus::Active,
-            organization_sid: Some(organization.sid.clone()),
-            parent_sid: None,
-            settings: AccountSettings::default(),
-            created_at: now,
-            updated_at: now,
-        };
+        let user = User::new(c.email, c.name, Some(organization.sid.clone()), now);
+        let account = Account::new(c.account_name, Some(organization.sid.clone()), None, now);
         tx.insert_organization(&organization).await?;
         tx.insert_user(&user, Some(password_hash)).await?;
         tx.insert_account(&account).await?;

@@ -72,6 +72,26 @@ pub struct Account {
 }
 
 impl Account {
+    /// A new active account with the default settings: custom settings are not inherited
+    /// from a parent or an organization (SPEC §1).
+    pub fn new(
+        name: String,
+        organization_sid: Option<OrganizationSid>,
+        parent_sid: Option<AccountSid>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Account {
+            sid: AccountSid::generate(),
+            name,
+            status: AccountStatus::Active,
+            organization_sid,
+            parent_sid,
+            settings: AccountSettings::default(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// The accounts whose grants also apply here (a subaccount's parent).
     pub fn ancestors(&self) -> Vec<AccountSid> {
         self.parent_sid.iter().cloned().collect()

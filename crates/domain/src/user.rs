@@ -133,6 +133,22 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+impl User {
+    /// A new active user who has never signed in; managed when `organization_sid` is set.
+    pub fn new(email: Email, name: String, organization_sid: Option<OrganizationSid>, now: DateTime<Utc>) -> Self {
+        User {
+            sid: UserSid::generate(),
+            email,
+            name,
+            status: UserStatus::Active,
+            organization_sid,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// Minimum password length (NIST SP 800-63B asks for at least 8; we ask for 10).
 pub const MIN_PASSWORD_LEN: usize = 10;
 

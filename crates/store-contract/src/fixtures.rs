@@ -1,13 +1,13 @@
 //! Builders for the entities the contract cases store.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::account::Account;
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::role::{AccountRole, OrgRole};
-use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::{Email, User, UserStatus};
+use gatehouse_domain::user::{Email, User};
 
 /// A fixed instant with whole microseconds (both engines keep microseconds).
 pub(crate) fn t0() -> DateTime<Utc> {
@@ -15,16 +15,7 @@ pub(crate) fn t0() -> DateTime<Utc> {
 }
 
 pub(crate) fn user(email: &str, name: &str, org: Option<&OrganizationSid>) -> User {
-    User {
-        sid: UserSid::generate(),
-        email: Email::parse(email).unwrap_or_else(|e| panic!("{e}")),
-        name: name.into(),
-        status: UserStatus::Active,
-        organization_sid: org.cloned(),
-        last_login_at: None,
-        created_at: t0(),
-        updated_at: t0(),
-    }
+    User::new(Email::parse(email).unwrap_or_else(|e| panic!("{e}")), name.into(), org.cloned(), t0())
 }
 
 pub(crate) fn organization(name: &str) -> Organization {
@@ -32,16 +23,7 @@ pub(crate) fn organization(name: &str) -> Organization {
 }
 
 pub(crate) fn account(name: &str, org: Option<&OrganizationSid>, parent: Option<&AccountSid>) -> Account {
-    Account {
-        sid: AccountSid::generate(),
-        name: name.into(),
-        status: AccountStatus::Active,
-        organization_sid: org.cloned(),
-        parent_sid: parent.cloned(),
-        settings: AccountSettings::default(),
-        created_at: t0(),
-        updated_at: t0(),
-    }
+    Account::new(name.into(), org.cloned(), parent.cloned(), t0())
 }
 
 pub(crate) async fn add_user(tx: &mut dyn Tx, email: &str, name: &str) -> User {

@@ -293,3 +293,51 @@ async fn only_the_operator_creates_organizations_directly() {
         .await;
     assert_eq!(r.unwrap_err(), vec![Error::Forbidden]);
 }
+
+#[tokio::test]
+async fn role_assignments_and_users_are_readable_only_by_those_who_may_see_them() {
+    use gatehouse_domain::membership::ScopeRef;
+    let (app, _) = app(sqlite_store().await);
+    let org = new_org(&app, "olivia@acme.com").await;
+    let o = as_user(&org.user);
+    let (carl, _) = sign_up(&app, "carl@contractor.io").await;
+    app.add_member(&o, &org.account.sid, member("carl@contractor.io", &[Developer, Support])).await.unwrap();
+
+    let at_account =
+        app.role_assignments(&o, &ScopeRef::Account(org.account.sid.clone()), &PageRequest::first(10)).await.unwrap();
+    let mut roles: Vec<_> = at_account.items.iter().map(|a| (a.user_sid.clone(), a.role_sid.to_string())).collect();
+    roles.sort();
+    let mut want = vec![
+        (org.user.sid.clone(), "IX00000000000000000000000000000101".to_string()),
+        (carl.sid.clone(), "IX00000000000000000000000000000103".to_string()),
+        (carl.sid.clone(), "IX00000000000000000000000000000105".to_string()),
+    ];
+    want.sort();
+    assert_eq!(roles, want);
+    let at_org = app
+        .role_assignments(&o, &ScopeRef::Organization(org.organization.sid.clone()), &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(at_org.items.len(), 1);
+    assert_eq!(at_org.items[0].role_sid.as_str(), "IX00000000000000000000000000000201");
+
+    let c = as_user(&carl);
+    let r = app.role_assignments(&c, &ScopeRef::Account(org.account.sid.clone()), &PageRequest::first(10)).await;
+    assert_eq!(r.unwrap_err(), Error::Forbidden, "a Developer sees the account, not its users");
+    let r =
+        app.role_assignments(&c, &ScopeRef::Organization(org.organization.sid.clone()), &PageRequest::first(10)).await;
+    assert_eq!(r.unwrap_err(), Error::NotFound);
+
+    assert_eq!(app.user(&o, &org.user.sid).await.unwrap().email.as_str(), "olivia@acme.com");
+    assert_eq!(
+        app.user(&c, &org.user.sid).await.unwrap_err(),
+        Error::NotFound,
+        "a contractor cannot look up managed users"
+    );
+    assert_eq!(
+        app.user(&o, &carl.sid).await.unwrap_err(),
+        Error::NotFound,
+        "independent users are not the organization's to look up"
+    );
+    assert_eq!(app.user(&c, &carl.sid).await.unwrap().sid, carl.sid, "everyone can see themselves");
+}

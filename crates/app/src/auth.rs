@@ -7,7 +7,7 @@
 use chrono::Duration;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::policy::{Actor, ActorKind};
-use gatehouse_domain::session::Session;
+use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
@@ -81,6 +81,7 @@ impl App {
                     expires_at: now + self.timeouts.absolute,
                     ip,
                     user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
+                    stage: SessionStage::Full,
                 };
                 tx.insert_session(&session).await?;
                 tx.record_login(&user.sid, now).await?;

@@ -101,8 +101,7 @@ impl App {
             return Err(Error::invalid("email", "a user with this email address already exists"));
         }
         let now = self.now();
-        let organization =
-            Organization { sid: OrganizationSid::generate(), name: c.org_name, created_at: now, updated_at: now };
+        let organization = Organization::new(c.org_name, now);
         let user = User::new(c.email, c.name, Some(organization.sid.clone()), now);
         let account = Account::new(c.account_name, Some(organization.sid.clone()), None, now);
         tx.insert_organization(&organization).await?;

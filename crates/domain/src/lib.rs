@@ -14,6 +14,7 @@ pub mod page;
 pub mod permission;
 pub mod policy;
 pub mod role;
+pub mod security;
 pub mod session;
 pub mod sid;
 pub mod store;

@@ -12,8 +12,23 @@ use crate::user::parse_name;
 pub struct Organization {
     pub sid: OrganizationSid,
     pub name: String,
+    /// Every managed user must use a second factor.
+    pub require_two_factor: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Organization {
+    /// A new organization with default settings.
+    pub fn new(name: String, now: DateTime<Utc>) -> Self {
+        Organization {
+            sid: OrganizationSid::generate(),
+            name,
+            require_two_factor: false,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// An organization's name: 1–100 characters after trimming.

@@ -18,4 +18,33 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub stage: SessionStage,
+}
+
+/// How far a sign-in has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// Password and (if enrolled) second factor checked.
+    Full,
+    /// Password checked; the second factor is still owed. Such a session can only finish it.
+    SecondFactor,
+}
+
+impl SessionStage {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::Full => "full",
+            SessionStage::SecondFactor => "second_factor",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "full" => Some(SessionStage::Full),
+            "second_factor" => Some(SessionStage::SecondFactor),
+            _ => None,
+        }
+    }
 }

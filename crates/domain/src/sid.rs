@@ -89,6 +89,8 @@ sid_type!(/// A group of users of one organization.
     GroupSid, "GR", "group_sid");
 sid_type!(/// An append-only audit record.
     AuditEventSid, "AE", "audit_event_sid");
+sid_type!(/// An email in the outbox.
+    EmailSid, "EM", "email_sid");
 
 impl RoleSid {
     /// A built-in role's fixed SID: `IX` + 28 zeros + the four-digit code.

@@ -8,15 +8,16 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::account::Account;
+use crate::account::{Account, AccountSettings};
 use crate::audit::{AuditEvent, AuditScope};
 use crate::error::Result;
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
 use crate::role::OrgRole;
-use crate::session::Session;
-use crate::sid::{AccountSid, OrganizationSid, UserSid};
+use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
+use crate::session::{Session, SessionStage};
+use crate::sid::{AccountSid, EmailSid, OrganizationSid, UserSid};
 use crate::user::{Email, User};
 
 /// A database: hands out transactions.
@@ -55,6 +56,12 @@ pub trait Tx: Send {
     async fn record_login(&mut self, sid: &UserSid, at: DateTime<Utc>) -> Result<()>;
     /// How many users exist (first-run detection).
     async fn count_users(&mut self) -> Result<u64>;
+    /// Records that the user proved their email address.
+    async fn mark_email_verified(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()>;
+    /// Replaces the user's password hash.
+    async fn set_password_hash(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Sets the per-user "must use a second factor" flag.
+    async fn set_user_require_two_factor(&mut self, user: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()>;
     /// Users the organization manages or that hold a role in it or on one of its accounts,
     /// ordered by SID; search matches email and name.
     async fn organization_users(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<OrgUser>>;
@@ -64,6 +71,13 @@ pub trait Tx: Send {
     async fn insert_organization(&mut self, org: &Organization) -> Result<()>;
     /// An organization by SID.
     async fn organization(&mut self, sid: &OrganizationSid) -> Result<Option<Organization>>;
+    /// Sets the organization's "all managed users must use a second factor" setting.
+    async fn set_organization_require_two_factor(
+        &mut self,
+        org: &OrganizationSid,
+        on: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     /// The organizations in which the user holds an organization role, with that role.
     async fn user_organizations(&mut self, user: &UserSid) -> Result<Vec<(Organization, OrgRole)>>;
 
@@ -72,6 +86,13 @@ pub trait Tx: Send {
     async fn insert_account(&mut self, account: &Account) -> Result<()>;
     /// An account by SID.
     async fn account(&mut self, sid: &AccountSid) -> Result<Option<Account>>;
+    /// Replaces an account's settings.
+    async fn update_account_settings(
+        &mut self,
+        account: &AccountSid,
+        settings: &AccountSettings,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     /// An account by SID, locked until the transaction ends, so that concurrent changes to its
     /// members and owner are serialised (`SELECT … FOR UPDATE` on PostgreSQL).
     async fn lock_account(&mut self, sid: &AccountSid) -> Result<Option<Account>>;
@@ -115,6 +136,67 @@ pub trait Tx: Send {
     async fn delete_session(&mut self, token_hash: &str) -> Result<()>;
     /// Ends every session of a user; returns how many.
     async fn delete_user_sessions(&mut self, user: &UserSid) -> Result<u64>;
+    /// Ends every session of a user but one; returns how many.
+    async fn delete_user_sessions_except(&mut self, user: &UserSid, keep_hash: &str) -> Result<u64>;
+    /// A user's sessions, newest first.
+    async fn user_sessions(&mut self, user: &UserSid) -> Result<Vec<Session>>;
+    /// Moves a session to another stage (e.g. once the second factor is checked).
+    async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()>;
+
+    // --- email outbox --------------------------------------------------------------------
+    /// Adds an email to the outbox (in the transaction of the change that causes it).
+    async fn enqueue_email(&mut self, email: &OutboxEmail) -> Result<()>;
+    /// Claims up to `limit` pending emails that are due and not leased by another worker,
+    /// leasing them until `lease_until`, so that several nodes never take the same email.
+    async fn claim_emails(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxEmail>>;
+    /// Records the result of a delivery attempt and releases the lease.
+    async fn record_email_attempt(&mut self, sid: &EmailSid, outcome: &EmailOutcome) -> Result<()>;
+    /// Outbox emails of an organization or an account, newest first.
+    async fn outbox(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<OutboxEmail>>;
+
+    // --- one-time tokens -----------------------------------------------------------------
+    /// Stores a new one-time token.
+    async fn insert_token(&mut self, token: &OneTimeToken) -> Result<()>;
+    /// Uses a token: if it exists for this purpose, is unexpired and unused, marks it used and
+    /// returns it; otherwise `None`. A token works once.
+    async fn use_token(
+        &mut self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OneTimeToken>>;
+    /// Deletes a user's tokens of one purpose (a newer one replaces them).
+    async fn delete_user_tokens(&mut self, user: &UserSid, purpose: TokenPurpose) -> Result<()>;
+
+    // --- second factors ------------------------------------------------------------------
+    /// Inserts or replaces a user's factor of this kind.
+    async fn upsert_second_factor(&mut self, factor: &SecondFactor) -> Result<()>;
+    /// A user's factors, confirmed or not.
+    async fn second_factors(&mut self, user: &UserSid) -> Result<Vec<SecondFactor>>;
+    /// Removes all of a user's factors and recovery codes (2FA off).
+    async fn delete_second_factors(&mut self, user: &UserSid) -> Result<()>;
+    /// Records an accepted TOTP step if it is newer than the last one; false means the code
+    /// was already used (replay).
+    async fn advance_totp_step(&mut self, user: &UserSid, step: i64) -> Result<bool>;
+    /// Replaces a user's recovery codes with these hashes.
+    async fn replace_recovery_codes(&mut self, user: &UserSid, hashes: &[String], at: DateTime<Utc>) -> Result<()>;
+    /// Uses a recovery code; false if it is unknown or already used.
+    async fn use_recovery_code(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// How many unused recovery codes a user has.
+    async fn remaining_recovery_codes(&mut self, user: &UserSid) -> Result<u64>;
+
+    // --- throttles -----------------------------------------------------------------------
+    /// The failure record of a key.
+    async fn throttle(&mut self, key: &str) -> Result<Option<Throttle>>;
+    /// Inserts or replaces a failure record.
+    async fn save_throttle(&mut self, throttle: &Throttle) -> Result<()>;
+    /// Forgets a key's failures (after a success).
+    async fn clear_throttle(&mut self, key: &str) -> Result<()>;
 
     // --- first-run setup -----------------------------------------------------------------
     /// Replaces any setup token with this one (only the newest printed link works).

@@ -129,6 +129,10 @@ pub struct User {
     /// Set for a managed user: the organization that controls its lifecycle.
     pub organization_sid: Option<OrganizationSid>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// When the user proved they receive mail at `email`; unverified users can only verify.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// Set by an organization admin: this user must use a second factor.
+    pub require_two_factor: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -143,9 +147,16 @@ impl User {
             status: UserStatus::Active,
             organization_sid,
             last_login_at: None,
+            email_verified_at: None,
+            require_two_factor: false,
             created_at: now,
             updated_at: now,
         }
+    }
+
+    /// Whether the user has proved their email address.
+    pub fn email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
     }
 }
 

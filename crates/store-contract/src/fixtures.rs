@@ -19,7 +19,7 @@ pub(crate) fn user(email: &str, name: &str, org: Option<&OrganizationSid>) -> Us
 }
 
 pub(crate) fn organization(name: &str) -> Organization {
-    Organization { sid: OrganizationSid::generate(), name: name.into(), created_at: t0(), updated_at: t0() }
+    Organization::new(name.into(), t0())
 }
 
 pub(crate) fn account(name: &str, org: Option<&OrganizationSid>, parent: Option<&AccountSid>) -> Account {

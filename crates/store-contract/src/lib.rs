@@ -49,7 +49,13 @@ macro_rules! contract_tests {
             sessions_round_trip_and_end_per_user,
             only_the_newest_setup_token_is_valid_and_it_is_consumed_once,
             a_dropped_transaction_leaves_nothing_behind,
-            deleting_assignments_removes_only_that_users_roles_at_that_scope
+            deleting_assignments_removes_only_that_users_roles_at_that_scope,
+            the_outbox_hands_each_due_email_to_one_claimer_and_records_attempts,
+            one_time_tokens_work_once_and_only_before_they_expire,
+            second_factors_and_recovery_codes_round_trip,
+            throttles_are_saved_replaced_and_cleared,
+            sessions_are_listed_staged_and_ended_except_the_current_one,
+            security_settings_and_credentials_are_updated_in_place
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

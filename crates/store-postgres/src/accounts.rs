@@ -1,7 +1,8 @@
 //! SQL for organizations and accounts.
 
+use chrono::{DateTime, Utc};
 use gatehouse_domain::Result;
-use gatehouse_domain::account::Account;
+use gatehouse_domain::account::{Account, AccountSettings};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
@@ -9,19 +10,59 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use crate::rows::{self, Conn, Row, account_columns, db_err};
 
 pub(crate) async fn insert_organization(c: &mut Conn, o: &Organization) -> Result<()> {
-    sqlx::query("INSERT INTO organizations (sid, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")
-        .bind(o.sid.as_str())
-        .bind(&o.name)
-        .bind(o.created_at)
-        .bind(o.updated_at)
+    sqlx::query(
+        "INSERT INTO organizations (sid, name, require_two_factor, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(o.sid.as_str())
+    .bind(&o.name)
+    .bind(o.require_two_factor)
+    .bind(o.created_at)
+    .bind(o.updated_at)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn set_organization_require_two_factor(
+    c: &mut Conn,
+    sid: &OrganizationSid,
+    on: bool,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE organizations SET require_two_factor = $2, updated_at = $3 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(on)
+        .bind(at)
         .execute(c)
         .await
         .map_err(db_err)?;
     Ok(())
 }
 
+pub(crate) async fn update_settings(
+    c: &mut Conn,
+    sid: &AccountSid,
+    s: &AccountSettings,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET require_two_factor = $2, require_https_webhooks = $3, \
+         require_public_key_validation = $4, updated_at = $5 WHERE sid = $1",
+    )
+    .bind(sid.as_str())
+    .bind(s.require_two_factor)
+    .bind(s.require_https_webhooks)
+    .bind(s.require_public_key_validation)
+    .bind(at)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 pub(crate) async fn organization(c: &mut Conn, sid: &OrganizationSid) -> Result<Option<Organization>> {
-    sqlx::query("SELECT sid, name, created_at, updated_at FROM organizations WHERE sid = $1")
+    sqlx::query("SELECT sid, name, require_two_factor, created_at, updated_at FROM organizations WHERE sid = $1")
         .bind(sid.as_str())
         .fetch_optional(c)
         .await

@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod audit;
 mod rows;
+mod security;
 mod sessions;
 mod users;
 
@@ -16,14 +17,15 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gatehouse_domain::account::Account;
+use gatehouse_domain::account::{Account, AccountSettings};
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::OrgRole;
-use gatehouse_domain::session::Session;
-use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
+use gatehouse_domain::session::{Session, SessionStage};
+use gatehouse_domain::sid::{AccountSid, EmailSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
@@ -147,6 +149,15 @@ impl Tx for PgTx {
     async fn record_login(&mut self, sid: &UserSid, at: DateTime<Utc>) -> Result<()> {
         users::record_login(&mut self.tx, sid, at).await
     }
+    async fn mark_email_verified(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()> {
+        users::mark_email_verified(&mut self.tx, user, at).await
+    }
+    async fn set_password_hash(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()> {
+        users::set_password_hash(&mut self.tx, user, hash, at).await
+    }
+    async fn set_user_require_two_factor(&mut self, user: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()> {
+        users::set_require_two_factor(&mut self.tx, user, on, at).await
+    }
     async fn count_users(&mut self) -> Result<u64> {
         users::count(&mut self.tx).await
     }
@@ -160,6 +171,14 @@ impl Tx for PgTx {
     async fn organization(&mut self, sid: &OrganizationSid) -> Result<Option<Organization>> {
         accounts::organization(&mut self.tx, sid).await
     }
+    async fn set_organization_require_two_factor(
+        &mut self,
+        org: &OrganizationSid,
+        on: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        accounts::set_organization_require_two_factor(&mut self.tx, org, on, at).await
+    }
     async fn user_organizations(&mut self, user: &UserSid) -> Result<Vec<(Organization, OrgRole)>> {
         access::user_organizations(&mut self.tx, user).await
     }
@@ -169,6 +188,14 @@ impl Tx for PgTx {
     }
     async fn account(&mut self, sid: &AccountSid) -> Result<Option<Account>> {
         accounts::by_sid(&mut self.tx, sid).await
+    }
+    async fn update_account_settings(
+        &mut self,
+        account: &AccountSid,
+        settings: &AccountSettings,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        accounts::update_settings(&mut self.tx, account, settings, at).await
     }
     async fn lock_account(&mut self, sid: &AccountSid) -> Result<Option<Account>> {
         accounts::lock(&mut self.tx, sid).await
@@ -223,6 +250,81 @@ impl Tx for PgTx {
     }
     async fn delete_user_sessions(&mut self, user: &UserSid) -> Result<u64> {
         sessions::delete_of_user(&mut self.tx, user).await
+    }
+
+    async fn delete_user_sessions_except(&mut self, user: &UserSid, keep_hash: &str) -> Result<u64> {
+        sessions::delete_of_user_except(&mut self.tx, user, keep_hash).await
+    }
+    async fn user_sessions(&mut self, user: &UserSid) -> Result<Vec<Session>> {
+        sessions::of_user(&mut self.tx, user).await
+    }
+    async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()> {
+        sessions::set_stage(&mut self.tx, token_hash, stage).await
+    }
+
+    async fn enqueue_email(&mut self, email: &OutboxEmail) -> Result<()> {
+        security::enqueue(&mut self.tx, email).await
+    }
+    async fn claim_emails(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxEmail>> {
+        security::claim(&mut self.tx, now, lease_until, limit).await
+    }
+    async fn record_email_attempt(&mut self, sid: &EmailSid, outcome: &EmailOutcome) -> Result<()> {
+        security::record_attempt(&mut self.tx, sid, outcome).await
+    }
+    async fn outbox(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<OutboxEmail>> {
+        security::outbox(&mut self.tx, scope, page).await
+    }
+
+    async fn insert_token(&mut self, token: &OneTimeToken) -> Result<()> {
+        security::insert_token(&mut self.tx, token).await
+    }
+    async fn use_token(
+        &mut self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OneTimeToken>> {
+        security::use_token(&mut self.tx, token_hash, purpose, now).await
+    }
+    async fn delete_user_tokens(&mut self, user: &UserSid, purpose: TokenPurpose) -> Result<()> {
+        security::delete_user_tokens(&mut self.tx, user, purpose).await
+    }
+
+    async fn upsert_second_factor(&mut self, factor: &SecondFactor) -> Result<()> {
+        security::upsert_factor(&mut self.tx, factor).await
+    }
+    async fn second_factors(&mut self, user: &UserSid) -> Result<Vec<SecondFactor>> {
+        security::factors(&mut self.tx, user).await
+    }
+    async fn delete_second_factors(&mut self, user: &UserSid) -> Result<()> {
+        security::delete_factors(&mut self.tx, user).await
+    }
+    async fn advance_totp_step(&mut self, user: &UserSid, step: i64) -> Result<bool> {
+        security::advance_totp_step(&mut self.tx, user, step).await
+    }
+    async fn replace_recovery_codes(&mut self, user: &UserSid, hashes: &[String], at: DateTime<Utc>) -> Result<()> {
+        security::replace_recovery_codes(&mut self.tx, user, hashes, at).await
+    }
+    async fn use_recovery_code(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<bool> {
+        security::use_recovery_code(&mut self.tx, user, hash, at).await
+    }
+    async fn remaining_recovery_codes(&mut self, user: &UserSid) -> Result<u64> {
+        security::remaining_recovery_codes(&mut self.tx, user).await
+    }
+
+    async fn throttle(&mut self, key: &str) -> Result<Option<Throttle>> {
+        security::throttle(&mut self.tx, key).await
+    }
+    async fn save_throttle(&mut self, throttle: &Throttle) -> Result<()> {
+        security::save_throttle(&mut self.tx, throttle).await
+    }
+    async fn clear_throttle(&mut self, key: &str) -> Result<()> {
+        security::clear_throttle(&mut self.tx, key).await
     }
 
     async fn replace_setup_token(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {

@@ -53,6 +53,8 @@ pub(crate) fn user(row: &Row) -> Result<User> {
             .transpose()
             .map_err(corrupt)?,
         last_login_at: get(row, "last_login_at")?,
+        email_verified_at: get(row, "email_verified_at")?,
+        require_two_factor: get(row, "require_two_factor")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -62,6 +64,7 @@ pub(crate) fn organization(row: &Row) -> Result<Organization> {
     Ok(Organization {
         sid: OrganizationSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
         name: get(row, "name")?,
+        require_two_factor: get(row, "require_two_factor")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -93,7 +96,8 @@ pub(crate) fn account(row: &Row) -> Result<Account> {
 /// The user columns, prefixed with the `u` alias, for `concat!`.
 macro_rules! user_columns {
     () => {
-        "u.sid, u.email, u.name, u.status, u.organization_sid, u.last_login_at, u.created_at, u.updated_at"
+        "u.sid, u.email, u.name, u.status, u.organization_sid, u.last_login_at, u.email_verified_at, \
+         u.require_two_factor, u.created_at, u.updated_at"
     };
 }
 

@@ -1,16 +1,16 @@
 //! SQL for web sessions and the first-run setup token.
 
 use chrono::{DateTime, Utc};
-use gatehouse_domain::Result;
-use gatehouse_domain::session::Session;
+use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::sid::UserSid;
+use gatehouse_domain::{Error, Result};
 
-use crate::rows::{Conn, corrupt, db_err, get};
+use crate::rows::{Conn, Row, corrupt, db_err, get};
 
 pub(crate) async fn insert(c: &mut Conn, s: &Session) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO sessions (token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent, stage) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&s.token_hash)
     .bind(s.user_sid.as_str())
@@ -20,32 +20,71 @@ pub(crate) async fn insert(c: &mut Conn, s: &Session) -> Result<()> {
     .bind(s.expires_at)
     .bind(s.ip.as_deref())
     .bind(s.user_agent.as_deref())
+    .bind(s.stage.as_str())
     .execute(c)
     .await
     .map_err(db_err)?;
     Ok(())
 }
 
+fn session(r: &Row) -> Result<Session> {
+    Ok(Session {
+        token_hash: get(r, "token_hash")?,
+        user_sid: UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?,
+        csrf_token: get(r, "csrf_token")?,
+        created_at: get(r, "created_at")?,
+        last_seen_at: get(r, "last_seen_at")?,
+        expires_at: get(r, "expires_at")?,
+        ip: get(r, "ip")?,
+        user_agent: get(r, "user_agent")?,
+        stage: SessionStage::parse(&get::<String>(r, "stage")?)
+            .ok_or_else(|| Error::Internal("unknown session stage".into()))?,
+    })
+}
+
 pub(crate) async fn by_hash(c: &mut Conn, token_hash: &str) -> Result<Option<Session>> {
-    let row = sqlx::query(
-        "SELECT token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent \
+    sqlx::query(
+        "SELECT token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent, stage \
          FROM sessions WHERE token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(c)
     .await
+    .map_err(db_err)?
+    .map(|r| session(&r))
+    .transpose()
+}
+
+pub(crate) async fn of_user(c: &mut Conn, user: &UserSid) -> Result<Vec<Session>> {
+    let rows = sqlx::query(
+        "SELECT token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent, stage \
+         FROM sessions WHERE user_sid = $1 ORDER BY created_at DESC",
+    )
+    .bind(user.as_str())
+    .fetch_all(c)
+    .await
     .map_err(db_err)?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some(Session {
-        token_hash: get(&r, "token_hash")?,
-        user_sid: UserSid::parse(&get::<String>(&r, "user_sid")?).map_err(corrupt)?,
-        csrf_token: get(&r, "csrf_token")?,
-        created_at: get(&r, "created_at")?,
-        last_seen_at: get(&r, "last_seen_at")?,
-        expires_at: get(&r, "expires_at")?,
-        ip: get(&r, "ip")?,
-        user_agent: get(&r, "user_agent")?,
-    }))
+    rows.iter().map(session).collect()
+}
+
+pub(crate) async fn delete_of_user_except(c: &mut Conn, user: &UserSid, keep_hash: &str) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_sid = $1 AND token_hash <> $2")
+        .bind(user.as_str())
+        .bind(keep_hash)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn set_stage(c: &mut Conn, token_hash: &str, stage: SessionStage) -> Result<()> {
+    sqlx::query("UPDATE sessions SET stage = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(stage.as_str())
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }
 
 pub(crate) async fn touch(c: &mut Conn, token_hash: &str, at: DateTime<Utc>) -> Result<()> {

@@ -12,8 +12,9 @@ use crate::rows::{self, Conn, corrupt, db_err, get, user_columns};
 
 pub(crate) async fn insert(c: &mut Conn, u: &User, password_hash: Option<&str>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO users (sid, email, name, password_hash, status, organization_sid, last_login_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO users (sid, email, name, password_hash, status, organization_sid, last_login_at, \
+         email_verified_at, require_two_factor, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(u.sid.as_str())
     .bind(u.email.as_str())
@@ -22,6 +23,8 @@ pub(crate) async fn insert(c: &mut Conn, u: &User, password_hash: Option<&str>) 
     .bind(u.status.as_str())
     .bind(u.organization_sid.as_ref().map(|s| s.as_str()))
     .bind(u.last_login_at)
+    .bind(u.email_verified_at)
+    .bind(u.require_two_factor)
     .bind(u.created_at)
     .bind(u.updated_at)
     .execute(c)
@@ -65,6 +68,38 @@ pub(crate) async fn password_hash(c: &mut Conn, sid: &UserSid) -> Result<Option<
 pub(crate) async fn record_login(c: &mut Conn, sid: &UserSid, at: DateTime<Utc>) -> Result<()> {
     sqlx::query("UPDATE users SET last_login_at = $2 WHERE sid = $1")
         .bind(sid.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn mark_email_verified(c: &mut Conn, sid: &UserSid, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET email_verified_at = $2, updated_at = $2 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn set_password_hash(c: &mut Conn, sid: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(hash)
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn set_require_two_factor(c: &mut Conn, sid: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET require_two_factor = $2, updated_at = $3 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(on)
         .bind(at)
         .execute(c)
         .await

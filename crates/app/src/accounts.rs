@@ -9,10 +9,11 @@ use gatehouse_domain::permission::{Permission, PermissionSet};
 use gatehouse_domain::policy::{Actor, Target, authorize, effective_permissions};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid};
-use gatehouse_domain::user::{Email, User, check_password, parse_display_name, parse_name};
+use gatehouse_domain::user::{Email, User, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::password::check_policy;
 use crate::{App, account_scopes, acting_user, principal};
 
 /// Input for signing up: a new independent user who owns a new account.
@@ -51,8 +52,8 @@ impl App {
         let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
         let name = parse_display_name(&input.name).map_err(|e| errors.push(e)).ok();
         let account_name = parse_name("account_name", &input.account_name, 64).map_err(|e| errors.push(e)).ok();
-        if let Some(email) = &email
-            && let Err(e) = check_password(&input.password, email)
+        if let (Some(email), Some(name)) = (&email, &name)
+            && let Err(e) = check_policy(&input.password, email, name)
         {
             errors.push(e);
         }
@@ -97,7 +98,9 @@ impl App {
                 .with_details(json!({ "name": account.name, "owner": user.sid })),
         )
         .await?;
+        let email = self.queue_verification(&mut *tx, &user).await?;
         tx.commit().await?;
+        self.emails_queued(&[email]);
         Ok((user, account))
     }
 

@@ -12,9 +12,9 @@ use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::App;
 use crate::organizations::{CreatedOrganization, NewOrganization, check_new_organization};
 use crate::secret::{new_token, token_hash};
+use crate::{App, throttle};
 
 /// How long a session lives without activity, and at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,24 +53,29 @@ impl App {
     ) -> Result<SignedIn> {
         let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip.clone() };
         let email = Email::parse(email).ok();
-        let (user, hash) = match &email {
-            Some(e) => {
-                let mut tx = self.store.read().await?;
-                match tx.user_by_email(e).await? {
+        let target = email.as_ref().map_or_else(|| "invalid".to_owned(), |e| e.to_string());
+        let keys = throttle::keys("sign_in", &target, ip.as_deref());
+        let (user, hash) = {
+            let mut tx = self.store.read().await?;
+            throttle::ensure_allowed(&mut *tx, &keys, self.now()).await?;
+            match &email {
+                Some(e) => match tx.user_by_email(e).await? {
                     Some(u) => {
                         let h = tx.password_hash(&u.sid).await?;
                         (Some(u), h)
                     }
                     None => (None, None),
-                }
+                },
+                None => (None, None),
             }
-            None => (None, None),
         };
+        // Unknown emails are checked against a decoy hash: they cost the same time.
         let ok = self.passwords.verify(password, hash.as_deref()).await?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         match user {
             Some(user) if ok && user.status == UserStatus::Active => {
+                let second_factor = tx.second_factors(&user.sid).await?.iter().any(|f| f.confirmed_at.is_some());
                 let token = new_token()?;
                 let session = Session {
                     token_hash: token_hash(&token),
@@ -81,12 +86,14 @@ impl App {
                     expires_at: now + self.timeouts.absolute,
                     ip,
                     user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
-                    stage: SessionStage::Full,
+                    stage: if second_factor { SessionStage::SecondFactor } else { SessionStage::Full },
                 };
                 tx.insert_session(&session).await?;
                 tx.record_login(&user.sid, now).await?;
+                throttle::record_success(&mut *tx, &keys).await?;
                 let actor = Actor::user(user.sid.clone(), actor.source_ip);
-                tx.append_audit(&AuditEvent::new(&actor, "user.signed_in", user.sid.as_str(), now)).await?;
+                let action = if second_factor { "user.password_accepted" } else { "user.signed_in" };
+                tx.append_audit(&AuditEvent::new(&actor, action, user.sid.as_str(), now)).await?;
                 tx.commit().await?;
                 Ok(SignedIn { token, session, user: User { last_login_at: Some(now), ..user } })
             }
@@ -97,6 +104,7 @@ impl App {
                     Some(u) if u.status != UserStatus::Active => "user not active",
                     Some(_) => "wrong password",
                 };
+                throttle::record_failure(&mut *tx, &keys, now).await?;
                 tx.append_audit(
                     &AuditEvent::new(&actor, "user.sign_in_failed", target, now)
                         .with_details(json!({ "email": email.as_ref().map(|e| e.as_str()), "reason": reason })),
@@ -109,6 +117,7 @@ impl App {
     }
 
     /// The user and session behind a cookie token, if the session is live and the user active.
+    /// The session may still owe its second factor (`stage`); surfaces check that.
     pub async fn authenticate(&self, token: &str) -> Result<(User, Session)> {
         let hash = token_hash(token);
         let now = self.now();

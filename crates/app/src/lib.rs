@@ -7,10 +7,15 @@
 
 mod accounts;
 mod auth;
+mod credentials;
+mod mail;
 mod members;
 mod organizations;
 mod password;
 mod secret;
+mod sms;
+mod throttle;
+mod two_factor;
 
 use std::sync::Arc;
 
@@ -25,10 +30,14 @@ use gatehouse_domain::{Error, Result};
 
 pub use accounts::{AccountView, NewAccount, NewSignUp};
 pub use auth::{SessionTimeouts, SignedIn};
+pub use credentials::RESET_REQUESTED;
+pub use mail::{MailError, Mailer};
 pub use members::{NewMember, RoleChange};
 pub use organizations::{CreatedOrganization, NewOrganization};
-pub use password::PasswordHasher;
+pub use password::{PasswordHasher, check_policy};
 pub use secret::{constant_time_eq, new_token as new_random_token};
+pub use sms::{LogSms, SmsSender};
+pub use two_factor::{RECOVERY_CODES, SecondFactorProof, TotpEnrolment, TwoFactorStatus};
 
 /// The application: a store, a clock and the password hasher, shared by every surface.
 #[derive(Clone)]
@@ -37,6 +46,10 @@ pub struct App {
     clock: Arc<dyn Clock>,
     passwords: PasswordHasher,
     timeouts: SessionTimeouts,
+    /// How browsers reach the server, for links in emails.
+    public_url: String,
+    mail: mail::MailSettings,
+    sms: Arc<dyn SmsSender>,
 }
 
 impl App {
@@ -47,7 +60,28 @@ impl App {
             clock: Arc::new(SystemClock),
             passwords: PasswordHasher::new(),
             timeouts: SessionTimeouts::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            mail: mail::MailSettings { log_bodies: true, signal: Arc::new(tokio::sync::Notify::new()) },
+            sms: Arc::new(LogSms),
         }
+    }
+
+    /// Sets the URL that links in emails start with.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Whether email bodies go to the log (when no SMTP server delivers them).
+    pub fn with_email_logging(mut self, log_bodies: bool) -> Self {
+        self.mail.log_bodies = log_bodies;
+        self
+    }
+
+    /// Replaces the SMS sender (the default writes to the log).
+    pub fn with_sms(mut self, sms: Arc<dyn SmsSender>) -> Self {
+        self.sms = sms;
+        self
     }
 
     /// Replaces the clock (tests use a fixed one).

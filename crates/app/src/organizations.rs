@@ -11,10 +11,11 @@ use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
 use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::sid::{OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::{Email, User, check_password, parse_display_name, parse_name};
+use gatehouse_domain::user::{Email, User, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::password::check_policy;
 use crate::{App, principal};
 
 /// Input for a new organization and its first Owner.
@@ -49,8 +50,8 @@ pub(crate) fn check_new_organization(input: &NewOrganization) -> Result<CheckedO
     let org_name = parse_organization_name(&input.organization_name).map_err(|e| errors.push(e)).ok();
     let email = Email::parse(&input.owner_email).map_err(|e| errors.push(e)).ok();
     let name = parse_display_name(&input.owner_name).map_err(|e| errors.push(e)).ok();
-    if let Some(email) = &email
-        && let Err(e) = check_password(&input.password, email)
+    if let (Some(email), Some(name)) = (&email, &name)
+        && let Err(e) = check_policy(&input.password, email, name)
     {
         errors.push(e);
     }
@@ -102,7 +103,9 @@ impl App {
         }
         let now = self.now();
         let organization = Organization::new(c.org_name, now);
-        let user = User::new(c.email, c.name, Some(organization.sid.clone()), now);
+        // The operator (setup link or CLI) vouches for the first Owner's address.
+        let user =
+            User { email_verified_at: Some(now), ..User::new(c.email, c.name, Some(organization.sid.clone()), now) };
         let account = Account::new(c.account_name, Some(organization.sid.clone()), None, now);
         tx.insert_organization(&organization).await?;
         tx.insert_user(&user, Some(password_hash)).await?;

@@ -74,6 +74,27 @@ impl PasswordHasher {
     }
 }
 
+/// The password policy: the domain's length and context rules, then a strength estimate
+/// (zxcvbn) against common passwords and the user's own email and name. Scores below 3 ("safely
+/// unguessable", about 10^10 guesses) are refused with zxcvbn's advice.
+pub fn check_policy(password: &str, email: &gatehouse_domain::user::Email, name: &str) -> Result<()> {
+    gatehouse_domain::user::check_password(password, email)?;
+    let local = email.as_str().split('@').next().unwrap_or_default();
+    let inputs = [email.as_str(), local, email.domain(), name, "gatehouse"];
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if (estimate.score() as u8) < 3 {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning().map(|w| w.to_string()))
+            .unwrap_or_else(|| "it would be easy to guess".into());
+        return Err(Error::invalid(
+            "password",
+            format!("this password is too weak: {hint}. Use a longer passphrase of several unrelated words"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +107,21 @@ mod tests {
         assert!(h.verify("correct horse battery", Some(&stored)).await.unwrap());
         assert!(!h.verify("wrong horse battery", Some(&stored)).await.unwrap());
         assert!(!h.verify("anything", None).await.unwrap());
+    }
+
+    #[test]
+    fn weak_or_personal_passwords_are_refused_with_advice() {
+        let email = gatehouse_domain::user::Email::parse("grace@example.com").unwrap();
+        for weak in ["password1234", "qwertyuiop12", "1234567890", "example.com2026"] {
+            match check_policy(weak, &email, "Grace Hopper") {
+                Err(Error::Invalid { field: "password", reason }) => assert!(
+                    reason.contains("too weak") || reason.contains("characters") || reason.contains("email"),
+                    "{weak}: {reason}"
+                ),
+                other => panic!("{weak} gave {other:?}"),
+            }
+        }
+        assert!(check_policy("hopper grace 1906!", &email, "Grace Hopper").is_err(), "the user's own name");
+        assert!(check_policy("violet tugboat marmalade", &email, "Grace Hopper").is_ok());
     }
 }

@@ -4,11 +4,16 @@
 use gatehouse_domain::{Error, Result};
 use sha2::{Digest, Sha256};
 
+/// `N` random bytes from the OS.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("random source: {e}")))?;
+    Ok(bytes)
+}
+
 /// A new random token: 32 bytes from the OS, hex-encoded.
 pub fn new_token() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("random source: {e}")))?;
-    Ok(hex::encode(bytes))
+    Ok(hex::encode(random_bytes::<32>()?))
 }
 
 /// The stored form of a token.

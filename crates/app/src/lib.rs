@@ -13,6 +13,7 @@ mod members;
 mod organizations;
 mod password;
 mod secret;
+mod settings;
 mod sms;
 mod throttle;
 mod two_factor;

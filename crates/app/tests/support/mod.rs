@@ -18,6 +18,10 @@ impl FixedClock {
     pub fn advance(&self, by: chrono::Duration) {
         *self.0.lock().unwrap() += by;
     }
+
+    pub fn now_for_tests(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
 }
 
 impl Clock for FixedClock {

@@ -206,6 +206,50 @@ impl App {
         Ok(ended)
     }
 
+    /// Changes the signed-in user's email address (the password is required). The new address
+    /// must be confirmed before the login can be used again; the old address is told.
+    pub async fn change_email(&self, actor: &Actor, password: &str, new_email: &str) -> Result<User> {
+        let sid = acting_user(actor)?.clone();
+        let new_email = Email::parse(new_email).map_err(|_| Error::invalid("email", "enter an email address"))?;
+        let mut tx = self.store.read().await?;
+        let user = tx.user(&sid).await?.ok_or(Error::Unauthenticated)?;
+        let stored = tx.password_hash(&sid).await?;
+        drop(tx);
+        if !self.passwords.verify(password, stored.as_deref()).await? {
+            return Err(Error::invalid("current_password", "this is not your current password"));
+        }
+        if new_email == user.email {
+            return Err(Error::invalid("email", "this is already your email address"));
+        }
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        tx.set_user_email(&sid, &new_email, now).await?;
+        let changed = User { email: new_email.clone(), email_verified_at: None, ..user.clone() };
+        let verification = self.queue_verification(&mut *tx, &changed).await?;
+        let body = format!(
+            "Hello {},\n\nThe email address of your Gatehouse login was changed from {} to {}.\n\n\
+             If you did not do this, ask an administrator of your organization for help at once.\n",
+            user.name, user.email, new_email
+        );
+        let mut notice = OutboxEmail::new(
+            user.email.clone(),
+            "Your Gatehouse email address was changed".into(),
+            body,
+            "email_changed",
+            now,
+        );
+        notice.organization_sid = user.organization_sid.clone();
+        self.enqueue(&mut *tx, &notice).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.email_changed", sid.as_str(), now)
+                .with_details(json!({ "from": user.email, "to": new_email })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.emails_queued(&[verification, notice]);
+        Ok(changed)
+    }
+
     /// The signed-in user's sessions, newest first.
     pub async fn my_sessions(&self, actor: &Actor) -> Result<Vec<Session>> {
         let sid = acting_user(actor)?;

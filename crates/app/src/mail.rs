@@ -44,7 +44,12 @@ impl App {
     pub(crate) fn emails_queued(&self, emails: &[OutboxEmail]) {
         for e in emails {
             if self.mail.log_bodies {
-                tracing::info!(to = %e.recipient, subject = %e.subject, body = %e.body, "email kept in the outbox (no SMTP configured)");
+                let page = match (&e.account_sid, &e.organization_sid) {
+                    (Some(a), _) => format!("{}/accounts/{a}/outbox", self.public_url),
+                    (None, Some(o)) => format!("{}/orgs/{o}/outbox", self.public_url),
+                    (None, None) => "(none: only this log)".into(),
+                };
+                tracing::info!(to = %e.recipient, subject = %e.subject, outbox = %page, body = %e.body, "email kept in the outbox (no SMTP configured)");
             } else {
                 tracing::info!(to = %e.recipient, subject = %e.subject, email = %e.sid, "email queued");
             }
@@ -55,6 +60,12 @@ impl App {
     /// The signal a delivery worker waits on between polls.
     pub fn outbox_signal(&self) -> Arc<tokio::sync::Notify> {
         self.mail.signal.clone()
+    }
+
+    /// Whether outbox pages show email bodies: only while no SMTP server delivers them, so that
+    /// once mail flows, links meant for one person's inbox are not readable by administrators.
+    pub fn outbox_shows_bodies(&self) -> bool {
+        self.mail.log_bodies
     }
 
     /// Claims due emails, sends them through `mailer` and records each outcome. Returns how many

@@ -1,12 +1,11 @@
 //! Use cases for second factors: TOTP (RFC 6238) and SMS codes, one-time recovery codes,
 //! completing a sign-in, and the rules that require 2FA.
 
-use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::security::{OneTimeToken, PhoneNumber, SecondFactor, SecondFactorKind, TokenPurpose};
 use gatehouse_domain::session::SessionStage;
-use gatehouse_domain::sid::UserSid;
+use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
@@ -123,12 +122,15 @@ impl App {
     }
 
     /// Whether the user must enrol a second factor before doing anything else: 2FA is required
-    /// of them (user or organization) or by `account`, and they have none.
-    pub async fn must_enrol_two_factor(&self, user: &User, account: Option<&Account>) -> Result<bool> {
+    /// of them (user or organization) or by the account they are opening, and they have none.
+    /// An unknown account requires nothing here; the page itself then answers "not found".
+    pub async fn must_enrol_two_factor(&self, user: &User, account: Option<&AccountSid>) -> Result<bool> {
         let mut tx = self.store.read().await?;
-        let required =
-            account.is_some_and(|a| a.settings.require_two_factor) || self.two_factor_required(&mut *tx, user).await?;
-        if !required {
+        let by_account = match account {
+            Some(sid) => tx.account(sid).await?.is_some_and(|a| a.settings.require_two_factor),
+            None => false,
+        };
+        if !by_account && !self.two_factor_required(&mut *tx, user).await? {
             return Ok(false);
         }
         Ok(!tx.second_factors(&user.sid).await?.iter().any(|f| f.confirmed_at.is_some()))

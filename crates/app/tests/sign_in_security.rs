@@ -305,8 +305,7 @@ async fn two_factor_can_be_required_by_the_organization_by_an_admin_or_by_an_acc
     let mut account = app.account(&o, &org.account.sid).await.unwrap().account;
     account.settings.require_two_factor = true;
     app.update_account_settings(&o, &org.account.sid, account.settings).await.unwrap();
-    let account = app.account(&o, &org.account.sid).await.unwrap().account;
-    assert!(app.must_enrol_two_factor(&org.user, Some(&account)).await.unwrap());
+    assert!(app.must_enrol_two_factor(&org.user, Some(&org.account.sid)).await.unwrap());
     assert!(!app.must_enrol_two_factor(&org.user, None).await.unwrap(), "only in that account");
     app.set_user_require_two_factor(&o, &org.organization.sid, &org.user.sid, true).await.unwrap();
     let me = app.user(&o, &org.user.sid).await.unwrap();

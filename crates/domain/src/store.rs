@@ -58,6 +58,8 @@ pub trait Tx: Send {
     async fn count_users(&mut self) -> Result<u64>;
     /// Records that the user proved their email address.
     async fn mark_email_verified(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()>;
+    /// Changes the user's email address; the new one is unconfirmed until verified.
+    async fn set_user_email(&mut self, user: &UserSid, email: &Email, at: DateTime<Utc>) -> Result<()>;
     /// Replaces the user's password hash.
     async fn set_password_hash(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()>;
     /// Sets the per-user "must use a second factor" flag.

@@ -111,7 +111,7 @@ pub async fn create_owner(config: &Config, cmd: &AdminCommand) -> anyhow::Result
     std::io::stdin().lock().read_line(&mut password).context("reading the password from stdin")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
     let store = crate::open_store(&config.database_url).await?;
-    let app = crate::build_app(store, config);
+    let app = crate::build_app(store, config)?;
     let input = NewOrganization {
         organization_name: org_name.clone(),
         owner_email: email.clone(),

@@ -22,6 +22,68 @@ pub struct Config {
     pub log_format: LogFormat,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// Where emails go; without it they stay in the outbox (and the log).
+    pub smtp: Option<SmtpConfig>,
+    pub sms: SmsConfig,
+}
+
+/// `[smtp]`: the server the outbox worker delivers through.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `Gatehouse <no-reply@example.com>`.
+    pub from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption (a local relay or a test sink only).
+    None,
+}
+
+/// `[sms]`: how second-factor codes are texted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(tag = "sender", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SmsConfig {
+    /// Write messages to the log (the default).
+    #[default]
+    Log,
+    /// Post them to a Twilio-compatible Messages API.
+    Twilio(TwilioSmsConfig),
+}
+
+/// The `twilio` SMS sender's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioSmsConfig {
+    #[serde(default = "default_twilio_base")]
+    pub base_url: String,
+    pub account_sid: String,
+    pub auth_token: String,
+    /// The sending number, E.164.
+    pub from: String,
+}
+
+fn default_twilio_base() -> String {
+    "https://api.twilio.com".into()
 }
 
 /// How logs are written.
@@ -41,6 +103,8 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub session: Option<SessionFileConfig>,
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
 }
 
 /// `[session]` in the file.
@@ -70,7 +134,7 @@ impl FileConfig {
 
 impl Config {
     /// Resolves the configuration: flags and environment over the file over the defaults.
-    pub fn resolve(file: FileConfig, over: Overrides) -> anyhow::Result<Self> {
+    pub fn resolve(mut file: FileConfig, over: Overrides) -> anyhow::Result<Self> {
         let listen_text = over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
         let listen: SocketAddr = listen_text
             .parse()
@@ -91,7 +155,7 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public URL must start with http:// or https://, got {public_url:?}");
         }
-        let session = file.session.unwrap_or_default();
+        let session = file.session.take().unwrap_or_default();
         let session_idle_minutes = session.idle_minutes.unwrap_or(8 * 60);
         let session_absolute_hours = session.absolute_hours.unwrap_or(7 * 24);
         if session_idle_minutes <= 0 || session_absolute_hours <= 0 {
@@ -104,6 +168,8 @@ impl Config {
             log_format: over.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             session_idle_minutes,
             session_absolute_hours,
+            smtp: file.smtp,
+            sms: file.sms.unwrap_or_default(),
         })
     }
 }
@@ -134,8 +200,28 @@ mod tests {
     }
 
     #[test]
+    fn smtp_and_sms_sections_parse() {
+        let file: FileConfig = toml::from_str(
+            "[smtp]\nhost = \"mail.example.com\"\nfrom = \"Gatehouse <no-reply@example.com>\"\nusername = \"u\"\npassword = \"p\"\n\
+             [sms]\nsender = \"twilio\"\naccount_sid = \"AC123\"\nauth_token = \"t\"\nfrom = \"+14155550100\"",
+        )
+        .unwrap();
+        let c = Config::resolve(file, Overrides::default()).unwrap();
+        let smtp = c.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.tls), (587, SmtpTls::Starttls));
+        match c.sms {
+            SmsConfig::Twilio(t) => assert_eq!(t.base_url, "https://api.twilio.com"),
+            other => panic!("{other:?}"),
+        }
+        let c = Config::resolve(FileConfig::default(), Overrides::default()).unwrap();
+        assert_eq!((c.smtp, c.sms), (None, SmsConfig::Log));
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         assert!(toml::from_str::<FileConfig>("listne = \"x\"").is_err());
+        assert!(toml::from_str::<FileConfig>("[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\ntls = \"ssl\"").is_err());
+        assert!(toml::from_str::<FileConfig>("[sms]\nsender = \"carrier-pigeon\"").is_err());
         let bad = Overrides { database_url: Some("mysql://x".into()), ..Overrides::default() };
         assert!(Config::resolve(FileConfig::default(), bad).is_err());
         let bad = Overrides { listen: Some("localhost".into()), ..Overrides::default() };

@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod sms;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::Config;
+use config::SmsConfig;
 
 /// Opens the store named by the URL (`sqlite:` or `postgres:`) and applies pending migrations.
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
@@ -36,11 +39,36 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
-/// The app wired to a store with the configured session timeouts.
-pub fn build_app(store: Arc<dyn Store>, config: &Config) -> App {
-    App::new(store).with_session_timeouts(SessionTimeouts {
-        idle: Duration::minutes(config.session_idle_minutes),
-        absolute: Duration::hours(config.session_absolute_hours),
+/// The app wired to a store with the configured timeouts, public URL and SMS sender.
+pub fn build_app(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<App> {
+    let sms: Arc<dyn gatehouse_app::SmsSender> = match &config.sms {
+        SmsConfig::Log => Arc::new(gatehouse_app::LogSms),
+        SmsConfig::Twilio(t) => Arc::new(sms::TwilioSms::new(t)?),
+    };
+    Ok(App::new(store)
+        .with_session_timeouts(SessionTimeouts {
+            idle: Duration::minutes(config.session_idle_minutes),
+            absolute: Duration::hours(config.session_absolute_hours),
+        })
+        .with_public_url(&config.public_url)
+        .with_email_logging(config.smtp.is_none())
+        .with_sms(sms))
+}
+
+/// Delivers the outbox through `mailer` until the task is aborted: whenever an email is queued,
+/// and every few seconds for retries and for emails queued by other nodes.
+fn spawn_email_worker(app: App, mailer: Arc<dyn gatehouse_app::Mailer>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let signal = app.outbox_signal();
+        loop {
+            let woken = signal.notified();
+            match app.deliver_due_emails(mailer.as_ref(), 20).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "email worker"),
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), woken).await;
+        }
     })
 }
 
@@ -52,6 +80,7 @@ pub struct Running {
     pub setup_url: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    worker: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -60,12 +89,17 @@ impl Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        self.task.await.context("server task")?.context("server")
+        self.wait().await
     }
 
-    /// Waits until the server ends (after a shutdown signal).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await.context("server task")?.context("server")
+    /// Waits until the server ends (after a shutdown signal), then stops the email worker.
+    /// An email being sent at that moment stays leased and is retried after the lease.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let result = (&mut self.task).await.context("server task")?.context("server");
+        if let Some(worker) = self.worker.take() {
+            worker.abort();
+        }
+        result
     }
 }
 
@@ -73,7 +107,14 @@ impl Running {
 /// until [`Running::stop`] or, with `until_signal`, until SIGINT/SIGTERM.
 pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Running> {
     let store = open_store(&config.database_url).await?;
-    let app = build_app(store, config);
+    let app = build_app(store, config)?;
+    let worker = match &config.smtp {
+        Some(smtp) => Some(spawn_email_worker(app.clone(), Arc::new(smtp::SmtpMailer::new(smtp)?))),
+        None => {
+            tracing::info!("no [smtp] configured: emails stay in the outbox and are printed to the log");
+            None
+        }
+    };
     let setup_url = app
         .issue_setup_token()
         .await
@@ -99,7 +140,7 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
             })
             .await
     });
-    Ok(Running { addr, setup_url, shutdown: Some(tx), task })
+    Ok(Running { addr, setup_url, shutdown: Some(tx), task, worker })
 }
 
 async fn shutdown_signal() {

@@ -16,6 +16,8 @@ fn init_logging(config: &Config) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // One TLS provider for every client in the process (SMTP, the SMS API, PostgreSQL).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let config = cli.config()?;
     init_logging(&config);

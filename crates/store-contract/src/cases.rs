@@ -518,4 +518,13 @@ pub async fn security_settings_and_credentials_are_updated_in_place(store: Arc<d
     let a2 = tx.account(&a.sid).await.unwrap().unwrap();
     assert_eq!(a2.settings, settings);
     assert_eq!(a2.updated_at, later);
+
+    // A new email address is unconfirmed, and cannot be one another user has.
+    let new = Email::parse("ada.l@example.com").unwrap();
+    tx.set_user_email(&ada.sid, &new, later).await.unwrap();
+    let u = tx.user(&ada.sid).await.unwrap().unwrap();
+    assert_eq!((u.email, u.email_verified_at), (new.clone(), None));
+    assert_eq!(tx.user_by_email(&new).await.unwrap().map(|u| u.sid), Some(ada.sid.clone()));
+    let bob = add_user(&mut *tx, "bob@example.com", "Bob").await;
+    assert!(matches!(tx.set_user_email(&bob.sid, &new, later).await, Err(Error::Conflict(_))));
 }

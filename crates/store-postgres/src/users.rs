@@ -85,6 +85,17 @@ pub(crate) async fn mark_email_verified(c: &mut Conn, sid: &UserSid, at: DateTim
     Ok(())
 }
 
+pub(crate) async fn set_email(c: &mut Conn, sid: &UserSid, email: &Email, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET email = $2, email_verified_at = NULL, updated_at = $3 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(email.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 pub(crate) async fn set_password_hash(c: &mut Conn, sid: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE sid = $1")
         .bind(sid.as_str())

@@ -129,6 +129,9 @@ impl Tx for SqliteTx {
     async fn mark_email_verified(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()> {
         users::mark_email_verified(&mut self.tx, user, at).await
     }
+    async fn set_user_email(&mut self, user: &UserSid, email: &Email, at: DateTime<Utc>) -> Result<()> {
+        users::set_email(&mut self.tx, user, email, at).await
+    }
     async fn set_password_hash(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()> {
         users::set_password_hash(&mut self.tx, user, hash, at).await
     }

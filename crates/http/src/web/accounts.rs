@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_app::NewAccount;
-use gatehouse_domain::account::Account;
+use gatehouse_domain::account::{Account, AccountSettings};
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::role::OrgRole;
@@ -179,6 +179,8 @@ struct AccountPage {
     require_https_webhooks: bool,
     require_public_key_validation: bool,
     can_read_users: bool,
+    can_write_settings: bool,
+    can_read_outbox: bool,
     can_manage_subaccounts: bool,
     is_subaccount: bool,
     subaccounts: Vec<AccountRow>,
@@ -226,10 +228,31 @@ pub(crate) async fn show(
         require_https_webhooks: a.settings.require_https_webhooks,
         require_public_key_validation: a.settings.require_public_key_validation,
         can_read_users: view.permissions.contains(Permission::UsersRead),
+        can_write_settings: view.permissions.contains(Permission::AccountSettingsWrite)
+            && a.status.as_str() == "active",
+        can_read_outbox: view.permissions.contains(Permission::UsersManage),
         can_manage_subaccounts: view.permissions.contains(Permission::SubaccountsManage),
         is_subaccount: a.parent_sid.is_some(),
         subaccounts: subaccounts.items.iter().map(AccountRow::from).collect(),
         activity,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// Saves the account's security settings (the three checkboxes of the overview page).
+pub(crate) async fn save_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let settings = AccountSettings {
+        require_two_factor: form.get("require_two_factor").is_some(),
+        require_https_webhooks: form.get("require_https_webhooks").is_some(),
+        require_public_key_validation: form.get("require_public_key_validation").is_some(),
+    };
+    state.app.update_account_settings(&user.actor, &sid, settings).await?;
+    Ok(Redirect::to(&format!("/accounts/{sid}?notice=settings-saved")).into_response())
 }

@@ -2,8 +2,11 @@
 //! Shared pieces live here: the layout, form decoding, cookies, the signed-in user extractor.
 
 mod accounts;
+mod me;
 mod members;
 mod organizations;
+mod outbox;
+mod recovery;
 mod session;
 mod sign_in;
 
@@ -25,9 +28,27 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/signin", get(sign_in::sign_in_form).post(sign_in::sign_in_submit))
         .route("/signup", get(sign_in::sign_up_form).post(sign_in::sign_up_submit))
         .route("/signout", post(sign_in::sign_out))
+        .route("/signin/2fa", get(recovery::second_factor_form).post(recovery::second_factor_submit))
+        .route("/verify-email", get(recovery::verify_email))
+        .route("/verify-email/resend", post(recovery::resend_verification))
+        .route("/password/forgot", get(recovery::forgot_form).post(recovery::forgot_submit))
+        .route("/password/reset", get(recovery::reset_form).post(recovery::reset_submit))
+        .route("/me", get(me::show))
+        .route("/me/password", post(me::change_password))
+        .route("/me/email", post(me::change_email))
+        .route("/me/sessions/revoke", post(me::revoke_session))
+        .route("/me/sessions/revoke-others", post(me::revoke_other_sessions))
+        .route("/me/2fa", get(me::two_factor_setup))
+        .route("/me/2fa/totp", post(me::confirm_totp))
+        .route("/me/2fa/sms", post(me::start_sms))
+        .route("/me/2fa/sms/confirm", post(me::confirm_sms))
+        .route("/me/2fa/disable", post(me::disable_two_factor))
+        .route("/me/recovery-codes", post(me::regenerate_recovery_codes))
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/new", get(accounts::new_form))
         .route("/accounts/{sid}", get(accounts::show))
+        .route("/accounts/{sid}/settings", post(accounts::save_settings))
+        .route("/accounts/{sid}/outbox", get(outbox::account))
         .route("/accounts/{sid}/users", get(members::list).post(members::add))
         .route("/accounts/{sid}/users/{user}/roles", post(members::change_roles))
         .route("/accounts/{sid}/users/{user}/remove", post(members::remove))
@@ -35,6 +56,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orgs/{sid}", get(organizations::home))
         .route("/orgs/{sid}/users", get(organizations::users))
         .route("/orgs/{sid}/accounts", get(organizations::accounts))
+        .route("/orgs/{sid}/settings", get(organizations::settings).post(organizations::save_settings))
+        .route("/orgs/{sid}/users/{user}/require-2fa", post(organizations::require_two_factor))
+        .route("/orgs/{sid}/outbox", get(outbox::organization))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
         .fallback(not_found)
@@ -165,6 +189,20 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "owner-transferred" => "Ownership transferred. The previous Owner is now an Administrator of this account.",
         "welcome" => "Welcome to Gatehouse. Your organization and first account are ready.",
         "signed-up" => "Your account is ready.",
+        "email-verified" => "Your email address is confirmed.",
+        "verification-sent" => "We sent a new confirmation link. Earlier links no longer work.",
+        "password-reset" => "Your password was changed and your other sessions ended. Sign in with the new password.",
+        "password-changed" => "Password changed. Your other sessions ended.",
+        "recovery-code-used" => {
+            "You signed in with a recovery code. Each code works once: see below how many are left."
+        }
+        "two-factor-enabled" => "Two-step verification is on. Keep your recovery codes somewhere safe.",
+        "two-factor-disabled" => "Two-step verification is off.",
+        "two-factor-required" => "Two-step verification is required for your login. Set it up to continue.",
+        "session-revoked" => "Session ended.",
+        "sessions-revoked" => "All your other sessions ended.",
+        "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
+        "settings-saved" => "Settings saved.",
         _ => return None,
     })
 }

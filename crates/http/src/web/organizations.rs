@@ -3,10 +3,10 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use gatehouse_domain::sid::OrganizationSid;
+use gatehouse_domain::sid::{OrganizationSid, UserSid};
 
 use super::accounts::{AccountRow, ListQuery};
-use super::{CurrentUser, Layout, ListNav, notice};
+use super::{CurrentUser, FormData, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -24,6 +24,8 @@ pub(crate) struct OrgUserRow {
     pub org_role: &'static str,
     pub status: &'static str,
     pub last_login: String,
+    /// `Some(required)` for managed users, whose 2FA an admin may require.
+    pub require_two_factor: Option<bool>,
 }
 
 #[derive(Template)]
@@ -33,6 +35,7 @@ struct OrgUsersPage {
     tab: &'static str,
     sid: String,
     name: String,
+    org_requires_two_factor: bool,
     rows: Vec<OrgUserRow>,
     list: ListNav,
 }
@@ -62,11 +65,20 @@ pub(crate) async fn users(
                 .user
                 .last_login_at
                 .map_or_else(|| "never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            require_two_factor: u.managed.then_some(u.user.require_two_factor),
         })
         .collect();
     let layout = user.layout(&format!("Users · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
-    Ok(Html(OrgUsersPage { layout, tab: "users", sid: sid.to_string(), name: org.name, rows, list }.render()?)
-        .into_response())
+    let page = OrgUsersPage {
+        layout,
+        tab: "users",
+        sid: sid.to_string(),
+        name: org.name,
+        org_requires_two_factor: org.require_two_factor,
+        rows,
+        list,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Template)]
@@ -95,4 +107,61 @@ pub(crate) async fn accounts(
     let layout = user.layout(&format!("Accounts · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
     Ok(Html(OrgAccountsPage { layout, tab: "accounts", sid: sid.to_string(), name: org.name, rows, list }.render()?)
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "org_settings.html")]
+struct OrgSettingsPage {
+    layout: Layout,
+    tab: &'static str,
+    sid: String,
+    name: String,
+    require_two_factor: bool,
+}
+
+pub(crate) async fn settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let sid = OrganizationSid::parse(&sid)?;
+    let org = state.app.organization(&user.actor, &sid).await?;
+    let layout = user.layout(&format!("Settings · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
+    let page = OrgSettingsPage {
+        layout,
+        tab: "settings",
+        sid: sid.to_string(),
+        name: org.name,
+        require_two_factor: org.require_two_factor,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub(crate) async fn save_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = OrganizationSid::parse(&sid)?;
+    let on = form.get("require_two_factor").is_some();
+    state.app.set_organization_require_two_factor(&user.actor, &sid, on).await?;
+    Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=settings-saved")).into_response())
+}
+
+/// Requires (or stops requiring) 2FA of one managed user.
+pub(crate) async fn require_two_factor(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((sid, target)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = OrganizationSid::parse(&sid)?;
+    let target = UserSid::parse(&target)?;
+    let on = form.get("required") == Some("on");
+    state.app.set_user_require_two_factor(&user.actor, &sid, &target, on).await?;
+    Ok(Redirect::to(&format!("/orgs/{sid}/users?notice=settings-saved")).into_response())
 }

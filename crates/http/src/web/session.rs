@@ -13,7 +13,8 @@ use gatehouse_app::constant_time_eq;
 use gatehouse_domain::Error;
 use gatehouse_domain::policy::Actor;
 use gatehouse_domain::role::OrgRole;
-use gatehouse_domain::session::Session;
+use gatehouse_domain::session::{Session, SessionStage};
+use gatehouse_domain::sid::AccountSid;
 use gatehouse_domain::user::User;
 
 use super::{Layout, NavLink};
@@ -98,6 +99,7 @@ impl CurrentUser {
                 nav.push(NavLink { active: active == href, href, label: format!("Admin Center · {name}") });
             }
         }
+        nav.push(NavLink { href: "/me".into(), label: "Security".into(), active: active == "/me" });
         Layout {
             title: title.into(),
             user_name: Some(self.user.name.clone()),
@@ -118,6 +120,22 @@ impl IntoResponse for SignInRedirect {
     }
 }
 
+/// Where a signed-in user must go before anything else, if anywhere: a sign-in that still owes
+/// its second factor, an unconfirmed email address, or a required second factor not set up.
+fn gate(path: &str, user: &User, session: &Session, must_enrol: bool) -> Option<&'static str> {
+    let always = path == "/signout";
+    if session.stage == SessionStage::SecondFactor {
+        return (!always && !path.starts_with("/signin/2fa")).then_some("/signin/2fa");
+    }
+    if !user.email_verified() {
+        return (!always && !path.starts_with("/verify-email")).then_some("/verify-email");
+    }
+    if must_enrol {
+        return (!always && !path.starts_with("/me")).then_some("/me/2fa?required=1");
+    }
+    None
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Response;
 
@@ -134,6 +152,23 @@ impl FromRequestParts<AppState> for CurrentUser {
             }
             Err(e) => return Err(WebError(e).into_response()),
         };
+        // Inside an account that requires 2FA, its own rule applies too (API keys are not
+        // affected: they never pass through here).
+        let account = parts
+            .uri
+            .path()
+            .strip_prefix("/accounts/")
+            .and_then(|rest| AccountSid::parse(rest.split('/').next().unwrap_or_default()).ok());
+        let must_enrol = session.stage == SessionStage::Full
+            && user.email_verified()
+            && state
+                .app
+                .must_enrol_two_factor(&user, account.as_ref())
+                .await
+                .map_err(|e| WebError(e).into_response())?;
+        if let Some(to) = gate(parts.uri.path(), &user, &session, must_enrol) {
+            return Err(Redirect::to(to).into_response());
+        }
         let actor = Actor::user(user.sid.clone(), client_ip(parts));
         let orgs = state
             .app
@@ -156,7 +191,9 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
         }
         match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(u) => Ok(Some(u)),
-            Err(r) if r.status().is_redirection() => Ok(None),
+            // Signed out or expired: treat as anonymous. A gate redirect is kept.
+            Err(r) if r.status().is_redirection() && cookie(&parts.headers, SESSION_COOKIE).is_none() => Ok(None),
+            Err(r) if r.headers().get("location").is_some_and(|l| l.as_bytes().starts_with(b"/signin?")) => Ok(None),
             Err(r) => Err(r),
         }
     }
@@ -208,4 +245,15 @@ pub(crate) fn check_pre_sign_in_csrf(headers: &HeaderMap, form: &FormData) -> Re
     let cookie = cookie(headers, PRE_CSRF_COOKIE).unwrap_or_default();
     let sent = form.get("csrf").unwrap_or_default();
     if !cookie.is_empty() && constant_time_eq(&cookie, sent) { Ok(()) } else { Err(WebError(Error::Forbidden)) }
+}
+
+/// A page for a browser before sign-in, setting the double-submit cookie when it is new.
+pub(crate) fn respond_with_csrf(
+    state: &AppState,
+    body: String,
+    new_cookie: Option<&str>,
+    status: axum::http::StatusCode,
+) -> Response {
+    let cookies = new_cookie.map(|c| vec![set_cookie(state, PRE_CSRF_COOKIE, c, None)]).unwrap_or_default();
+    with_cookies((status, axum::response::Html(body)).into_response(), cookies)
 }

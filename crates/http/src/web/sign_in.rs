@@ -6,11 +6,12 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_app::{NewOrganization, NewSignUp, SignedIn};
 use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::session::SessionStage;
 use serde::Deserialize;
 
 use super::session::{
-    ClientIp, PRE_CSRF_COOKIE, SESSION_COOKIE, check_pre_sign_in_csrf, pre_sign_in_csrf, set_cookie, user_agent,
-    with_cookies,
+    ClientIp, PRE_CSRF_COOKIE, SESSION_COOKIE, check_pre_sign_in_csrf, pre_sign_in_csrf, respond_with_csrf, set_cookie,
+    user_agent, with_cookies,
 };
 use super::{CurrentUser, FormData, FormErrors, Layout};
 use crate::{AppState, WebError};
@@ -65,16 +66,6 @@ struct SetupPage {
     name: String,
     email: String,
     errors: FormErrors,
-}
-
-fn respond_with_csrf(
-    state: &AppState,
-    body: String,
-    new_cookie: Option<&str>,
-    status: axum::http::StatusCode,
-) -> Response {
-    let cookies = new_cookie.map(|c| vec![set_cookie(state, PRE_CSRF_COOKIE, c, None)]).unwrap_or_default();
-    with_cookies((status, Html(body)).into_response(), cookies)
 }
 
 pub(crate) async fn setup_form(
@@ -185,6 +176,9 @@ pub(crate) async fn sign_in_submit(
     check_pre_sign_in_csrf(&headers, &form)?;
     let email = form.text("email");
     match state.app.sign_in(&email, &form.text("password"), ip, user_agent(&headers)).await {
+        Ok(signed_in) if signed_in.session.stage == SessionStage::SecondFactor => {
+            Ok(signed_in_redirect(&state, &signed_in, "/signin/2fa"))
+        }
         Ok(signed_in) => Ok(signed_in_redirect(&state, &signed_in, &safe_next(&form.text("next")))),
         Err(e) => {
             let errors = FormErrors::from_errors(vec![e])?;

@@ -24,6 +24,13 @@ use tokio::task::JoinHandle;
 pub use config::Config;
 use config::SmsConfig;
 
+/// Installs the process-wide TLS provider (ring) that every rustls client here uses: SMTP,
+/// the SMS API, PostgreSQL. Idempotent; call it before building any client.
+pub fn install_crypto_provider() {
+    // An Err means a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Opens the store named by the URL (`sqlite:` or `postgres:`) and applies pending migrations.
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
@@ -61,7 +68,10 @@ fn spawn_email_worker(app: App, mailer: Arc<dyn gatehouse_app::Mailer>) -> JoinH
     tokio::spawn(async move {
         let signal = app.outbox_signal();
         loop {
+            // Registered before delivering, so an email queued meanwhile is not missed.
             let woken = signal.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
             match app.deliver_due_emails(mailer.as_ref(), 20).await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}

@@ -16,8 +16,7 @@ fn init_logging(config: &Config) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    // One TLS provider for every client in the process (SMTP, the SMS API, PostgreSQL).
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    gatehouse_server::install_crypto_provider();
     let cli = Cli::parse();
     let config = cli.config()?;
     init_logging(&config);

@@ -20,8 +20,7 @@ pub struct TwilioSms {
 impl TwilioSms {
     /// A sender for the configured account.
     pub fn new(config: &TwilioSmsConfig) -> anyhow::Result<Self> {
-        // reqwest's rustls needs a process-wide provider; `main` installs it, tests may not have.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_crypto_provider();
         let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build()?;
         let url = format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",

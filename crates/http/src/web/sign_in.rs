@@ -28,6 +28,7 @@ pub(crate) struct SetupQuery {
 pub(crate) struct NextQuery {
     #[serde(default)]
     next: String,
+    notice: Option<String>,
 }
 
 /// Only local paths are followed after sign-in (no open redirect).
@@ -163,6 +164,7 @@ pub(crate) async fn sign_in_form(
     let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
     let mut layout = Layout::anonymous("Sign in");
     layout.csrf = csrf.clone();
+    layout.notice = super::notice(q.notice.as_deref());
     let page = SignInPage { layout, email: String::new(), next: q.next, errors: FormErrors::default() };
     Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
 }

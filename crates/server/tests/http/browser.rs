@@ -120,7 +120,7 @@ async fn an_admin_sets_up_and_manages_a_user_in_chromium() {
 
     // Someone to add, signed up over plain HTTP (sign-up opens once setup is done).
     let dana = Browser::new(&server);
-    sign_up(&dana, "dana@contractor.test", "Dana Dev").await;
+    sign_up(&server, &dana, "dana@contractor.test", "Dana Dev").await;
 
     click_and_load(c, Locator::LinkText("Users")).await;
     fill(c, "email", "dana@contractor.test").await;

@@ -56,6 +56,7 @@ async fn create_owner_prints_sids_as_json_and_the_owner_can_sign_in() {
     .unwrap();
     let running = gatehouse_server::start(&config, false).await.unwrap();
     assert!(running.setup_url.is_none(), "no setup link once an owner exists");
+    gatehouse_server::install_crypto_provider();
     let b = Browser {
         client: reqwest::Client::builder()
             .cookie_store(true)

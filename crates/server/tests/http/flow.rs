@@ -49,7 +49,7 @@ async fn setup_sign_in_create_add_change_remove(engine: Engine) {
 
     // A second person signs up on their own.
     let dev = Browser::new(&server);
-    sign_up(&dev, "dana@contractor.test", "Dana Dev").await;
+    sign_up(&server, &dev, "dana@contractor.test", "Dana Dev").await;
     assert_eq!(dev.get(&format!("/accounts/{staging}")).await.status(), StatusCode::NOT_FOUND);
 
     // Add them with two roles.
@@ -129,7 +129,7 @@ async fn ownership_transfers_through_the_users_page(engine: Engine) {
     let r = owner.submit("/accounts/new", "/accounts", &[("name", "Side project")]).await;
     let acct = sid_after(&location(&r), "/accounts/");
     let other = Browser::new(&server);
-    sign_up(&other, "sam@example.test", "Sam").await;
+    sign_up(&server, &other, "sam@example.test", "Sam").await;
     let users = format!("/accounts/{acct}/users");
     owner.submit(&users, &users, &[("email", "sam@example.test"), ("roles", "support")]).await;
     let page = owner.page(&users).await;

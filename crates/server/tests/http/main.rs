@@ -5,5 +5,8 @@
 mod browser;
 mod cli;
 mod flow;
+mod mail_sink;
 mod security;
+mod sign_in_security;
+mod sms_stub;
 mod support;

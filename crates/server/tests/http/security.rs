@@ -42,7 +42,7 @@ async fn another_tenants_pages_answer_not_found_and_their_forms_change_nothing()
     let page = owner.page("/accounts").await;
     let org = sid_after(&page, "href=\"/orgs/");
     let mallory = Browser::new(&server);
-    sign_up(&mallory, "mallory@evil.test", "Mallory").await;
+    sign_up(&server, &mallory, "mallory@evil.test", "Mallory").await;
     let users = format!("/accounts/{acct}/users");
     for path in [
         format!("/accounts/{acct}"),

@@ -1,7 +1,10 @@
 //! Starting a server and a cookie-keeping client.
 
+pub use crate::mail_sink::{MailSink, SinkMode};
+pub use crate::sms_stub::SmsStub;
+
 use gatehouse_server::Running;
-use gatehouse_server::config::{Config, FileConfig, Overrides};
+use gatehouse_server::config::{Config, FileConfig, Overrides, SmsConfig, SmtpConfig, SmtpTls, TwilioSmsConfig};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 
@@ -17,12 +20,34 @@ pub struct Server {
     pub base: String,
     pub setup_url: Option<String>,
     pub running: Running,
+    /// The SMTP sink the server delivers to, unless started without one.
+    pub mail: Option<MailSink>,
     /// Keeps the SQLite file's directory alive.
     _dir: tempfile::TempDir,
 }
 
-/// A fresh server on a fresh database, or `None` when PostgreSQL is not configured outside CI.
+/// What a test server is connected to besides its database.
+pub struct Options {
+    /// Deliver email to an SMTP sink run by the test (otherwise emails stay in the outbox).
+    pub smtp: bool,
+    /// Text codes through the `twilio` sender at this base URL (otherwise to the log).
+    pub twilio_base_url: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { smtp: true, twilio_base_url: None }
+    }
+}
+
+/// A fresh server on a fresh database, delivering email to a sink, or `None` when PostgreSQL
+/// is not configured outside CI.
 pub async fn server(engine: Engine) -> Option<Server> {
+    server_with(engine, Options::default()).await
+}
+
+/// A fresh server with the given connections.
+pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
     let dir = tempfile::tempdir().unwrap();
     let database_url = match engine {
         Engine::Sqlite => format!("sqlite://{}", dir.path().join("http.db").display()),
@@ -31,8 +56,28 @@ pub async fn server(engine: Engine) -> Option<Server> {
             gatehouse_store_postgres::PgStore::create_test_database(&base).await.unwrap()
         }
     };
+    let mail = if options.smtp { Some(MailSink::start().await) } else { None };
+    let file = FileConfig {
+        smtp: mail.as_ref().map(|m| SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: m.port,
+            tls: SmtpTls::None,
+            username: None,
+            password: None,
+            from: "Gatehouse <no-reply@gatehouse.test>".into(),
+        }),
+        sms: options.twilio_base_url.map(|base_url| {
+            SmsConfig::Twilio(TwilioSmsConfig {
+                base_url,
+                account_sid: TWILIO_ACCOUNT.into(),
+                auth_token: TWILIO_TOKEN.into(),
+                from: "+15005550006".into(),
+            })
+        }),
+        ..FileConfig::default()
+    };
     let config = Config::resolve(
-        FileConfig::default(),
+        file,
         Overrides { listen: Some("127.0.0.1:0".into()), database_url: Some(database_url), ..Overrides::default() },
     )
     .unwrap();
@@ -40,7 +85,18 @@ pub async fn server(engine: Engine) -> Option<Server> {
     let base = format!("http://{}", running.addr);
     // The printed link uses the configured public URL; point it at the real port.
     let setup_url = running.setup_url.as_ref().map(|u| u.replace(&config.public_url, &base));
-    Some(Server { base, setup_url, running, _dir: dir })
+    Some(Server { base, setup_url, running, mail, _dir: dir })
+}
+
+/// The credentials the `twilio` SMS sender of test servers uses.
+pub const TWILIO_ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_TOKEN: &str = "test-auth-token";
+
+impl Server {
+    /// The SMTP sink (the server was started with one).
+    pub fn mail(&self) -> &MailSink {
+        self.mail.as_ref().expect("a server with an SMTP sink")
+    }
 }
 
 /// A browser: keeps cookies, does not follow redirects (tests assert them).
@@ -51,6 +107,7 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(server: &Server) -> Self {
+        gatehouse_server::install_crypto_provider();
         let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
         Browser { client, base: server.base.clone() }
     }
@@ -125,8 +182,16 @@ pub async fn set_up(server: &Server, browser: &Browser) -> String {
     sid_after(&to, "/accounts/")
 }
 
-/// Signs up a new independent user in `browser`.
-pub async fn sign_up(browser: &Browser, email: &str, name: &str) {
+/// Signs up a new independent user in `browser` and confirms their address with the link
+/// emailed to the sink.
+pub async fn sign_up(server: &Server, browser: &Browser, email: &str, name: &str) {
+    sign_up_unverified(browser, email, name).await;
+    let link = server.mail().wait_for(email, "Confirm your email address").await.link("/verify-email?token=");
+    assert_eq!(location(&browser.get(&link).await), "/accounts?notice=email-verified");
+}
+
+/// Signs up a new independent user in `browser`, leaving the address unconfirmed.
+pub async fn sign_up_unverified(browser: &Browser, email: &str, name: &str) {
     let r = browser
         .submit(
             "/signup",
@@ -135,4 +200,53 @@ pub async fn sign_up(browser: &Browser, email: &str, name: &str) {
         )
         .await;
     assert!(location(&r).starts_with("/accounts/AC"));
+}
+
+/// Runs each named `async fn(Engine)` as a test on SQLite and on PostgreSQL.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(crate::support::Engine::Sqlite).await })*
+        }
+        mod on_postgres {
+            $(#[tokio::test] async fn $name() { super::$name(crate::support::Engine::Postgres).await })*
+        }
+    };
+}
+pub(crate) use on_both_engines;
+
+/// Signs in through the form; the response is the redirect (or the page with an error).
+pub async fn sign_in(browser: &Browser, email: &str, password: &str) -> Response {
+    browser.submit("/signin", "/signin", &[("email", email), ("password", password)]).await
+}
+
+/// Signs out the browser's session.
+pub async fn sign_out(browser: &Browser) {
+    let page = browser.get("/signin/2fa").await;
+    let html = if page.status() == StatusCode::OK { page.text().await.unwrap() } else { browser.page("/me").await };
+    let r = browser.post("/signout", &[("csrf", &csrf_of(&html))]).await;
+    assert_eq!(location(&r), "/signin");
+}
+
+/// The current code of a base32 TOTP secret, `steps` periods of 30 s from now.
+pub fn totp_code(secret: &str, steps: i64) -> String {
+    let totp = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .with_account_name("test")
+        .build()
+        .unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    totp.generate(now.checked_add_signed(steps * 30).unwrap()).to_string()
+}
+
+/// The text of the element with `id="…"` (up to its first `<`).
+pub fn text_of_id(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\">");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no #{id} in:\n{html}")) + marker.len();
+    html[start..].split('<').next().unwrap().trim().to_owned()
+}
+
+/// The recovery codes listed on the page that shows them once.
+pub fn recovery_codes(html: &str) -> Vec<String> {
+    html.split("<li><code>").skip(1).map(|s| s.split('<').next().unwrap().to_owned()).collect()
 }

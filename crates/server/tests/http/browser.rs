@@ -1,5 +1,6 @@
-//! The main flow in real headless Chromium (Debian `chromium` + `chromium-driver`), driven
-//! over WebDriver: setup, add a user, change roles, remove (accepting the confirmation).
+//! Flows in real headless Chromium (Debian `chromium` + `chromium-driver`), driven over
+//! WebDriver: setup, add a user, change roles, remove (accepting the confirmation); and sign-up,
+//! email verification, TOTP, recovery codes and password reset through emails from an SMTP sink.
 //! Under `CI=true` a missing chromedriver fails the test; elsewhere it says SKIPPED.
 
 use std::process::{Child, Command, Stdio};
@@ -148,6 +149,87 @@ async fn an_admin_sets_up_and_manages_a_user_in_chromium() {
 
     click_and_load(c, Locator::Css("button.link")).await;
     assert!(c.current_url().await.unwrap().path().starts_with("/signin"));
+    driver.client.clone().close().await.unwrap();
+    server.running.stop().await.unwrap();
+}
+
+/// Signs in through the form; the next page is the second step when 2FA is on.
+async fn sign_in_with(c: &Client, base: &str, email: &str, password: &str) {
+    c.goto(&format!("{base}/signin")).await.unwrap();
+    fill(c, "email", email).await;
+    fill(c, "password", password).await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+}
+
+#[tokio::test]
+async fn sign_up_verify_enable_totp_use_a_recovery_code_and_reset_the_password_in_chromium() {
+    let Some(server) = server(Engine::Sqlite).await else { return };
+    let Some(driver) = driver().await else { return };
+    set_up(&server, &Browser::new(&server)).await;
+    let (c, base, mail) = (&driver.client, server.base.as_str(), server.mail());
+    c.set_window_size(1280, 1400).await.unwrap();
+
+    // Sign up: the login waits for the emailed link.
+    c.goto(&format!("{base}/signup")).await.unwrap();
+    fill(c, "name", "Ann Admin").await;
+    fill(c, "email", "ann@example.test").await;
+    fill(c, "password", "another good passphrase").await;
+    fill(c, "account_name", "Ann's account").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert!(text(c).await.contains("We sent a confirmation link to ann@example.test"));
+    let link = mail.wait_for("ann@example.test", "Confirm your email address").await.link("/verify-email?token=");
+    c.goto(&format!("{base}{link}")).await.unwrap();
+    assert!(text(c).await.contains("Your email address is confirmed."));
+
+    // Turn on an authenticator app: scan (the QR code is there), or type the key.
+    click_and_load(c, Locator::LinkText("Security")).await;
+    click_and_load(c, Locator::LinkText("Set up two-step verification")).await;
+    let qr = c.find(Locator::Css(".qr svg")).await.unwrap();
+    assert!(qr.is_displayed().await.unwrap(), "the QR code is shown");
+    let secret = c.find(Locator::Css("#totp-secret")).await.unwrap().text().await.unwrap();
+    fill(c, "code", &totp_code(&secret, 0)).await;
+    click_and_load(c, Locator::Css("#totp button.primary")).await;
+    let mut codes = Vec::new();
+    for el in c.find_all(Locator::Css("#recovery-codes code")).await.unwrap() {
+        codes.push(el.text().await.unwrap());
+    }
+    assert_eq!(codes.len(), 10);
+    click_and_load(c, Locator::LinkText("I saved them")).await;
+    assert_eq!(c.find(Locator::Css("#recovery-left")).await.unwrap().text().await.unwrap(), "10");
+
+    // Sign out, sign in with a code from the app.
+    click_and_load(c, Locator::Css("button.link")).await;
+    sign_in_with(c, base, "ann@example.test", "another good passphrase").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/signin/2fa");
+    fill(c, "code", &totp_code(&secret, 1)).await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/accounts");
+
+    // Sign out, sign in with a recovery code.
+    click_and_load(c, Locator::Css("button.link")).await;
+    sign_in_with(c, base, "ann@example.test", "another good passphrase").await;
+    click_and_load(c, Locator::LinkText("recovery code")).await;
+    fill(c, "code", &codes[0]).await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert!(text(c).await.contains("You have 9 recovery codes left."));
+
+    // Forgot the password: the reset link arrives by email.
+    click_and_load(c, Locator::Css("button.link")).await;
+    click_and_load(c, Locator::LinkText("Forgot your password?")).await;
+    fill(c, "email", "ann@example.test").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert!(text(c).await.contains("If an account uses that address"));
+    let link = mail.wait_for("ann@example.test", "Reset your Gatehouse password").await.link("/password/reset?token=");
+    c.goto(&format!("{base}{link}")).await.unwrap();
+    fill(c, "password", "a fresh passphrase here").await;
+    fill(c, "password_again", "a fresh passphrase here").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert!(text(c).await.contains("Sign in with the new password"));
+    sign_in_with(c, base, "ann@example.test", "a fresh passphrase here").await;
+    click_and_load(c, Locator::LinkText("recovery code")).await;
+    fill(c, "code", &codes[1]).await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert!(text(c).await.contains("You have 8 recovery codes left."));
     driver.client.clone().close().await.unwrap();
     server.running.stop().await.unwrap();
 }

@@ -8,6 +8,8 @@ use chrono::Duration;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::session::{Session, SessionStage};
+use gatehouse_domain::sid::UserSid;
+use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
@@ -38,6 +40,23 @@ pub struct SignedIn {
     pub user: User,
 }
 
+/// A sign-in event about a managed user belongs to their organization's audit log.
+pub(crate) fn scoped(event: AuditEvent, user: &User) -> AuditEvent {
+    match &user.organization_sid {
+        Some(org) => event.in_organization(org),
+        None => event,
+    }
+}
+
+/// Appends an event about a user; a managed user's also belongs to their organization's log.
+pub(crate) async fn append_user_event(tx: &mut dyn Tx, event: AuditEvent, user: &UserSid) -> Result<()> {
+    let event = match tx.user(user).await? {
+        Some(u) => scoped(event, &u),
+        None => event,
+    };
+    tx.append_audit(&event).await
+}
+
 /// Activity is written at most this often, so reads stay reads.
 const TOUCH_EVERY: i64 = 60;
 
@@ -57,7 +76,27 @@ impl App {
         let keys = throttle::keys("sign_in", &target, ip.as_deref());
         let (user, hash) = {
             let mut tx = self.store.read().await?;
-            throttle::ensure_allowed(&mut *tx, &keys, self.now()).await?;
+            if let Err(refused) = throttle::ensure_allowed(&mut *tx, &keys, self.now()).await {
+                drop(tx);
+                let mut tx = self.store.write().await?;
+                let known = match &email {
+                    Some(e) => tx.user_by_email(e).await?,
+                    None => None,
+                };
+                let mut event = AuditEvent::new(
+                    &actor,
+                    "user.sign_in_failed",
+                    known.as_ref().map_or("unknown", |u| u.sid.as_str()),
+                    self.now(),
+                )
+                .with_details(json!({ "email": email.as_ref().map(|e| e.as_str()), "reason": "throttled" }));
+                if let Some(u) = &known {
+                    event = scoped(event, u);
+                }
+                tx.append_audit(&event).await?;
+                tx.commit().await?;
+                return Err(refused);
+            }
             match &email {
                 Some(e) => match tx.user_by_email(e).await? {
                     Some(u) => {
@@ -89,13 +128,17 @@ impl App {
                     stage: if second_factor { SessionStage::SecondFactor } else { SessionStage::Full },
                 };
                 tx.insert_session(&session).await?;
-                tx.record_login(&user.sid, now).await?;
+                // With a second factor owed, the login counts once it is given.
+                if !second_factor {
+                    tx.record_login(&user.sid, now).await?;
+                }
                 throttle::record_success(&mut *tx, &keys).await?;
                 let actor = Actor::user(user.sid.clone(), actor.source_ip);
                 let action = if second_factor { "user.password_accepted" } else { "user.signed_in" };
-                tx.append_audit(&AuditEvent::new(&actor, action, user.sid.as_str(), now)).await?;
+                tx.append_audit(&scoped(AuditEvent::new(&actor, action, user.sid.as_str(), now), &user)).await?;
                 tx.commit().await?;
-                Ok(SignedIn { token, session, user: User { last_login_at: Some(now), ..user } })
+                let last_login_at = if second_factor { user.last_login_at } else { Some(now) };
+                Ok(SignedIn { token, session, user: User { last_login_at, ..user } })
             }
             other => {
                 let target = other.as_ref().map_or("unknown", |u| u.sid.as_str());
@@ -105,11 +148,12 @@ impl App {
                     Some(_) => "wrong password",
                 };
                 throttle::record_failure(&mut *tx, &keys, now).await?;
-                tx.append_audit(
-                    &AuditEvent::new(&actor, "user.sign_in_failed", target, now)
-                        .with_details(json!({ "email": email.as_ref().map(|e| e.as_str()), "reason": reason })),
-                )
-                .await?;
+                let mut event = AuditEvent::new(&actor, "user.sign_in_failed", target, now)
+                    .with_details(json!({ "email": email.as_ref().map(|e| e.as_str()), "reason": reason }));
+                if let Some(u) = &other {
+                    event = scoped(event, u);
+                }
+                tx.append_audit(&event).await?;
                 tx.commit().await?;
                 Err(Error::Unauthenticated)
             }

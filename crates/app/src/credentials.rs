@@ -10,6 +10,7 @@ use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::auth::append_user_event;
 use crate::password::check_policy;
 use crate::secret::{new_token, token_hash};
 use crate::{App, acting_user, throttle};
@@ -63,9 +64,11 @@ impl App {
         }
         tx.mark_email_verified(&user.sid, now).await?;
         let actor = Actor::user(user.sid.clone(), None);
-        tx.append_audit(
-            &AuditEvent::new(&actor, "user.email_verified", user.sid.as_str(), now)
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(&actor, "user.email_verified", user.sid.as_str(), now)
                 .with_details(json!({ "email": user.email })),
+            &user.sid,
         )
         .await?;
         tx.commit().await?;
@@ -129,7 +132,12 @@ impl App {
             );
             email.organization_sid = user.organization_sid.clone();
             self.enqueue(&mut *tx, &email).await?;
-            tx.append_audit(&AuditEvent::new(&actor, "user.password_reset_requested", user.sid.as_str(), now)).await?;
+            append_user_event(
+                &mut *tx,
+                AuditEvent::new(&actor, "user.password_reset_requested", user.sid.as_str(), now),
+                &user.sid,
+            )
+            .await?;
             queued.push(email);
         } else {
             tx.append_audit(
@@ -165,9 +173,11 @@ impl App {
         }
         tx.clear_throttle(&format!("sign_in:target:{}", user.email)).await?;
         let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip };
-        tx.append_audit(
-            &AuditEvent::new(&actor, "user.password_reset", user.sid.as_str(), now)
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(&actor, "user.password_reset", user.sid.as_str(), now)
                 .with_details(json!({ "sessions_ended": ended })),
+            &user.sid,
         )
         .await?;
         tx.commit().await?;
@@ -197,9 +207,11 @@ impl App {
         let mut tx = self.store.write().await?;
         tx.set_password_hash(&sid, &hash, now).await?;
         let ended = tx.delete_user_sessions_except(&sid, &token_hash(current_session)).await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "user.password_changed", sid.as_str(), now)
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(actor, "user.password_changed", sid.as_str(), now)
                 .with_details(json!({ "other_sessions_ended": ended })),
+            &sid,
         )
         .await?;
         tx.commit().await?;
@@ -240,9 +252,11 @@ impl App {
         );
         notice.organization_sid = user.organization_sid.clone();
         self.enqueue(&mut *tx, &notice).await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "user.email_changed", sid.as_str(), now)
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(actor, "user.email_changed", sid.as_str(), now)
                 .with_details(json!({ "from": user.email, "to": new_email })),
+            &sid,
         )
         .await?;
         tx.commit().await?;
@@ -268,8 +282,10 @@ impl App {
         let session =
             tx.user_sessions(sid).await?.into_iter().find(|s| s.token_hash.starts_with(id)).ok_or(Error::NotFound)?;
         tx.delete_session(&session.token_hash).await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "session.revoked", sid.as_str(), now).with_details(json!({ "session": id })),
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(actor, "session.revoked", sid.as_str(), now).with_details(json!({ "session": id })),
+            sid,
         )
         .await?;
         tx.commit().await
@@ -281,9 +297,11 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let ended = tx.delete_user_sessions_except(sid, &token_hash(current_session)).await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "session.revoked_others", sid.as_str(), now)
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(actor, "session.revoked_others", sid.as_str(), now)
                 .with_details(json!({ "sessions_ended": ended })),
+            sid,
         )
         .await?;
         tx.commit().await?;

@@ -12,6 +12,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 use totp_rs::{Builder, Secret, Totp};
 
+use crate::auth::{append_user_event, scoped};
 use crate::secret::{random_bytes, token_hash};
 use crate::{App, acting_user, throttle};
 
@@ -202,9 +203,11 @@ impl App {
         .await?;
         let first = !factors.iter().any(|f| f.confirmed_at.is_some());
         let codes = if first { self.store_recovery_codes(&mut *tx, &sid).await? } else { Vec::new() };
-        tx.append_audit(
-            &AuditEvent::new(actor, "user.two_factor_enabled", sid.as_str(), now)
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(actor, "user.two_factor_enabled", sid.as_str(), now)
                 .with_details(json!({ "kind": "totp" })),
+            &sid,
         )
         .await?;
         tx.commit().await?;
@@ -226,7 +229,12 @@ impl App {
             return Err(Error::Precondition("Set up two-factor authentication first.".into()));
         }
         let codes = self.store_recovery_codes(&mut *tx, &sid).await?;
-        tx.append_audit(&AuditEvent::new(actor, "user.recovery_codes_regenerated", sid.as_str(), self.now())).await?;
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(actor, "user.recovery_codes_regenerated", sid.as_str(), self.now()),
+            &sid,
+        )
+        .await?;
         tx.commit().await?;
         Ok(codes)
     }
@@ -299,9 +307,10 @@ impl App {
         tx.upsert_second_factor(&SecondFactor { confirmed_at: Some(now), ..factor }).await?;
         let first = !factors.iter().any(|f| f.confirmed_at.is_some());
         let codes = if first { self.store_recovery_codes(&mut *tx, &sid).await? } else { Vec::new() };
-        tx.append_audit(
-            &AuditEvent::new(actor, "user.two_factor_enabled", sid.as_str(), now)
-                .with_details(json!({ "kind": "sms" })),
+        append_user_event(
+            &mut *tx,
+            AuditEvent::new(actor, "user.two_factor_enabled", sid.as_str(), now).with_details(json!({ "kind": "sms" })),
+            &sid,
         )
         .await?;
         tx.commit().await?;
@@ -388,22 +397,22 @@ impl App {
             Some(recovery_left) => {
                 throttle::record_success(&mut *tx, &keys).await?;
                 tx.set_session_stage(&session.token_hash, SessionStage::Full).await?;
+                tx.record_login(&user.sid, now).await?;
                 let method = match proof {
                     SecondFactorProof::Totp(_) => "totp",
                     SecondFactorProof::Sms(_) => "sms",
                     SecondFactorProof::Recovery(_) => "recovery_code",
                 };
-                tx.append_audit(
-                    &AuditEvent::new(&actor, "user.signed_in", user.sid.as_str(), now)
-                        .with_details(json!({ "second_factor": method, "recovery_codes_left": recovery_left })),
-                )
-                .await?;
+                let event = AuditEvent::new(&actor, "user.signed_in", user.sid.as_str(), now)
+                    .with_details(json!({ "second_factor": method, "recovery_codes_left": recovery_left }));
+                tx.append_audit(&scoped(event, &user)).await?;
                 tx.commit().await?;
                 Ok(recovery_left)
             }
             None => {
                 throttle::record_failure(&mut *tx, &keys, now).await?;
-                tx.append_audit(&AuditEvent::new(&actor, "user.second_factor_failed", user.sid.as_str(), now)).await?;
+                let event = AuditEvent::new(&actor, "user.second_factor_failed", user.sid.as_str(), now);
+                tx.append_audit(&scoped(event, &user)).await?;
                 tx.commit().await?;
                 Err(Error::invalid("code", "that code is not right"))
             }
@@ -428,7 +437,8 @@ impl App {
             return Err(Error::invalid("code", "that code is not right"));
         }
         tx.delete_second_factors(&sid).await?;
-        tx.append_audit(&AuditEvent::new(actor, "user.two_factor_disabled", sid.as_str(), now)).await?;
+        append_user_event(&mut *tx, AuditEvent::new(actor, "user.two_factor_disabled", sid.as_str(), now), &sid)
+            .await?;
         tx.commit().await
     }
 }

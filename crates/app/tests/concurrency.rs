@@ -110,3 +110,67 @@ async fn fifty_concurrent_changes_leave_exactly_one_owner_on_postgres() {
         fifty_concurrent_changes_leave_exactly_one_owner(store).await;
     }
 }
+
+/// Counts deliveries per email; slow enough that two workers overlap.
+#[derive(Default)]
+struct CountingMailer(std::sync::Mutex<std::collections::HashMap<String, u32>>);
+
+#[async_trait::async_trait]
+impl gatehouse_app::Mailer for CountingMailer {
+    async fn send(&self, email: &gatehouse_domain::security::OutboxEmail) -> Result<(), gatehouse_app::MailError> {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        *self.0.lock().unwrap().entry(email.recipient.to_string()).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// Two nodes (two apps, each with its own connection pool) drain one outbox at once: every
+/// email is sent exactly once.
+async fn two_nodes_send_each_email_once(node_a: Arc<dyn Store>, node_b: Arc<dyn Store>) {
+    let (a, b) = (App::new(node_a), App::new(node_b));
+    for i in 0..30 {
+        sign_up(if i % 2 == 0 { &a } else { &b }, &format!("user{i}@example.com")).await;
+    }
+    let mailer = Arc::new(CountingMailer::default());
+    let mut workers = tokio::task::JoinSet::new();
+    for app in [a.clone(), b.clone(), a, b] {
+        let mailer = mailer.clone();
+        workers.spawn(async move {
+            let mut sent = 0;
+            loop {
+                match app.deliver_due_emails(mailer.as_ref(), 4).await.unwrap() {
+                    0 => return sent,
+                    n => sent += n,
+                }
+            }
+        });
+    }
+    let mut total = 0;
+    while let Some(n) = workers.join_next().await {
+        total += n.unwrap();
+    }
+    let counts = mailer.0.lock().unwrap().clone();
+    assert_eq!(counts.len(), 30, "every email went out");
+    assert!(counts.values().all(|c| *c == 1), "none twice: {counts:?}");
+    assert_eq!(total, 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_send_each_email_once_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("nodes.db").display());
+    let first = gatehouse_store_sqlite::SqliteStore::connect(&url).await.unwrap();
+    first.migrate().await.unwrap();
+    let second = gatehouse_store_sqlite::SqliteStore::connect(&url).await.unwrap();
+    two_nodes_send_each_email_once(Arc::new(first), Arc::new(second)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_send_each_email_once_on_postgres() {
+    let Some(base) = postgres_url() else { return };
+    let url = gatehouse_store_postgres::PgStore::create_test_database(&base).await.unwrap();
+    let first = gatehouse_store_postgres::PgStore::connect(&url).await.unwrap();
+    first.migrate().await.unwrap();
+    let second = gatehouse_store_postgres::PgStore::connect(&url).await.unwrap();
+    two_nodes_send_each_email_once(Arc::new(first), Arc::new(second)).await;
+}

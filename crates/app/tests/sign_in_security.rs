@@ -316,3 +316,39 @@ async fn two_factor_can_be_required_by_the_organization_by_an_admin_or_by_an_acc
         .await;
     assert_eq!(r.unwrap_err(), Error::NotFound);
 }
+
+#[tokio::test]
+async fn sign_ins_of_managed_users_reach_the_organization_audit_log_and_count_after_the_second_factor() {
+    let (app, clock) = app(sqlite_store().await);
+    let org = new_org(&app, "olivia@acme.com").await;
+    let o = as_user(&org.user);
+    let ip = Some("198.51.100.4".to_string());
+    let _ = app.sign_in("olivia@acme.com", "wrong password", ip.clone(), None).await;
+    let enrol = app.start_totp(&o).await.unwrap();
+    app.confirm_totp(&o, &totp_code(&enrol.secret, clock.now_for_tests())).await.unwrap();
+    let before = app.user(&o, &org.user.sid).await.unwrap().last_login_at;
+    clock.advance(Duration::seconds(60));
+    let s = app.sign_in("olivia@acme.com", "correct horse battery", ip.clone(), None).await.unwrap();
+    assert_eq!(app.user(&o, &org.user.sid).await.unwrap().last_login_at, before, "not yet: a factor is owed");
+    let code = totp_code(&enrol.secret, clock.now_for_tests());
+    app.complete_second_factor(&s.token, SecondFactorProof::Totp(code), ip.clone()).await.unwrap();
+    let now = clock.now_for_tests();
+    assert_eq!(app.user(&o, &org.user.sid).await.unwrap().last_login_at, Some(now));
+    // Throttled attempts are audited too.
+    for _ in 0..7 {
+        let _ = app.sign_in("olivia@acme.com", "wrong password", ip.clone(), None).await;
+    }
+    let events = app
+        .organization_audit(&o, &org.organization.sid, &gatehouse_domain::page::PageRequest::first(50))
+        .await
+        .unwrap()
+        .items;
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    for expected in ["user.sign_in_failed", "user.password_accepted", "user.signed_in", "user.two_factor_enabled"] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    let signed_in = events.iter().find(|e| e.action == "user.signed_in").unwrap();
+    assert_eq!(signed_in.details["second_factor"], "totp");
+    assert_eq!(signed_in.source_ip.as_deref(), Some("198.51.100.4"));
+    assert!(events.iter().any(|e| e.action == "user.sign_in_failed" && e.details["reason"] == "throttled"));
+}

@@ -153,6 +153,15 @@ async fn an_admin_sets_up_and_manages_a_user_in_chromium() {
     server.running.stop().await.unwrap();
 }
 
+/// With `GATEHOUSE_SCREENSHOTS=<dir>`, saves the page as `<dir>/<name>.png` for a person to look
+/// at; otherwise does nothing.
+async fn snap(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("GATEHOUSE_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 /// Signs in through the form; the next page is the second step when 2FA is on.
 async fn sign_in_with(c: &Client, base: &str, email: &str, password: &str) {
     c.goto(&format!("{base}/signin")).await.unwrap();
@@ -184,11 +193,13 @@ async fn sign_up_verify_enable_totp_use_a_recovery_code_and_reset_the_password_i
     // Turn on an authenticator app: scan (the QR code is there), or type the key.
     click_and_load(c, Locator::LinkText("Security")).await;
     click_and_load(c, Locator::LinkText("Set up two-step verification")).await;
+    snap(c, "two-factor-setup").await;
     let qr = c.find(Locator::Css(".qr svg")).await.unwrap();
     assert!(qr.is_displayed().await.unwrap(), "the QR code is shown");
     let secret = c.find(Locator::Css("#totp-secret")).await.unwrap().text().await.unwrap();
     fill(c, "code", &totp_code(&secret, 0)).await;
     click_and_load(c, Locator::Css("#totp button.primary")).await;
+    snap(c, "recovery-codes").await;
     let mut codes = Vec::new();
     for el in c.find_all(Locator::Css("#recovery-codes code")).await.unwrap() {
         codes.push(el.text().await.unwrap());
@@ -196,11 +207,13 @@ async fn sign_up_verify_enable_totp_use_a_recovery_code_and_reset_the_password_i
     assert_eq!(codes.len(), 10);
     click_and_load(c, Locator::LinkText("I saved them")).await;
     assert_eq!(c.find(Locator::Css("#recovery-left")).await.unwrap().text().await.unwrap(), "10");
+    snap(c, "security").await;
 
     // Sign out, sign in with a code from the app.
     click_and_load(c, Locator::Css("button.link")).await;
     sign_in_with(c, base, "ann@example.test", "another good passphrase").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/signin/2fa");
+    snap(c, "signin-2fa").await;
     fill(c, "code", &totp_code(&secret, 1)).await;
     click_and_load(c, Locator::Css("button.primary")).await;
     assert_eq!(c.current_url().await.unwrap().path(), "/accounts");

@@ -111,6 +111,12 @@ impl Layout {
             notice: None,
         }
     }
+
+    /// The same layout with the form token its forms carry.
+    pub(crate) fn with_csrf(mut self, csrf: String) -> Self {
+        self.csrf = csrf;
+        self
+    }
 }
 
 /// Field errors of a submitted form, shown next to their inputs, plus one form-level error.

@@ -9,7 +9,7 @@ use gatehouse_app::SecondFactorProof;
 use gatehouse_domain::Error;
 use serde::Deserialize;
 
-use super::session::{ClientIp, check_pre_sign_in_csrf, pre_sign_in_csrf, respond_with_csrf};
+use super::session::{ClientIp, check_pre_sign_in_csrf, pre_sign_in_layout, respond_with_csrf};
 use super::{CurrentUser, FormData, FormErrors, Layout, notice};
 use crate::{AppState, WebError};
 
@@ -76,11 +76,9 @@ struct ForgotPage {
 }
 
 pub(crate) async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
-    let mut layout = Layout::anonymous("Reset your password");
-    layout.csrf = csrf.clone();
+    let (layout, new_cookie) = pre_sign_in_layout(&headers, "Reset your password")?;
     let page = ForgotPage { layout, email: String::new(), sent: None, errors: FormErrors::default() };
-    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), StatusCode::OK))
+    Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), StatusCode::OK))
 }
 
 pub(crate) async fn forgot_submit(
@@ -91,8 +89,7 @@ pub(crate) async fn forgot_submit(
 ) -> PageResult {
     check_pre_sign_in_csrf(&headers, &form)?;
     let email = form.text("email");
-    let mut layout = Layout::anonymous("Reset your password");
-    layout.csrf = form.text("csrf");
+    let layout = Layout::anonymous("Reset your password").with_csrf(form.text("csrf"));
     let (sent, errors, status) = match state.app.request_password_reset(&email, ip).await {
         Ok(message) => (Some(message), FormErrors::default(), StatusCode::OK),
         Err(e) => (None, FormErrors::from_errors(vec![e])?, StatusCode::UNPROCESSABLE_ENTITY),
@@ -114,11 +111,9 @@ pub(crate) async fn reset_form(
     headers: HeaderMap,
     Query(q): Query<TokenQuery>,
 ) -> PageResult {
-    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
-    let mut layout = Layout::anonymous("Choose a new password");
-    layout.csrf = csrf.clone();
+    let (layout, new_cookie) = pre_sign_in_layout(&headers, "Choose a new password")?;
     let page = ResetPage { layout, token: q.token, errors: FormErrors::default() };
-    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), StatusCode::OK))
+    Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), StatusCode::OK))
 }
 
 pub(crate) async fn reset_submit(
@@ -138,8 +133,7 @@ pub(crate) async fn reset_submit(
     match result {
         Ok(()) => Ok(Redirect::to("/signin?notice=password-reset").into_response()),
         Err(e) => {
-            let mut layout = Layout::anonymous("Choose a new password");
-            layout.csrf = form.text("csrf");
+            let layout = Layout::anonymous("Choose a new password").with_csrf(form.text("csrf"));
             let page = ResetPage { layout, token, errors: FormErrors::from_errors(vec![e])? };
             Ok(respond_with_csrf(&state, page.render()?, None, StatusCode::UNPROCESSABLE_ENTITY))
         }

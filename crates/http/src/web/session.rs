@@ -233,11 +233,19 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for FormData {
 
 /// The double-submit token for forms shown before sign-in: the existing cookie, or a new one
 /// (`true`: set it on the response).
-pub(crate) fn pre_sign_in_csrf(headers: &HeaderMap) -> Result<(String, bool), WebError> {
+fn pre_sign_in_csrf(headers: &HeaderMap) -> Result<(String, bool), WebError> {
     match cookie(headers, PRE_CSRF_COOKIE).filter(|c| c.len() == 64) {
         Some(c) => Ok((c, false)),
         None => Ok((gatehouse_app::new_random_token()?, true)),
     }
+}
+
+/// The layout of a form shown before sign-in, carrying its double-submit token, and the cookie
+/// value to set when that token is new.
+pub(crate) fn pre_sign_in_layout(headers: &HeaderMap, title: &str) -> Result<(Layout, Option<String>), WebError> {
+    let (csrf, fresh) = pre_sign_in_csrf(headers)?;
+    let layout = Layout::anonymous(title).with_csrf(csrf.clone());
+    Ok((layout, fresh.then_some(csrf)))
 }
 
 /// Checks a pre-sign-in form against its double-submit cookie.

@@ -10,8 +10,8 @@ use gatehouse_domain::session::SessionStage;
 use serde::Deserialize;
 
 use super::session::{
-    ClientIp, PRE_CSRF_COOKIE, SESSION_COOKIE, check_pre_sign_in_csrf, pre_sign_in_csrf, respond_with_csrf, set_cookie,
-    user_agent, with_cookies,
+    ClientIp, PRE_CSRF_COOKIE, SESSION_COOKIE, check_pre_sign_in_csrf, pre_sign_in_layout, respond_with_csrf,
+    set_cookie, user_agent, with_cookies,
 };
 use super::{CurrentUser, FormData, FormErrors, Layout};
 use crate::{AppState, WebError};
@@ -81,9 +81,7 @@ pub(crate) async fn setup_form(
                 .into(),
         )));
     }
-    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
-    let mut layout = Layout::anonymous("Set up Gatehouse");
-    layout.csrf = csrf.clone();
+    let (layout, new_cookie) = pre_sign_in_layout(&headers, "Set up Gatehouse")?;
     let page = SetupPage {
         layout,
         token: q.token,
@@ -93,7 +91,7 @@ pub(crate) async fn setup_form(
         email: String::new(),
         errors: FormErrors::default(),
     };
-    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
+    Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), axum::http::StatusCode::OK))
 }
 
 /// Signs the browser in: sets the session cookie and redirects.
@@ -127,8 +125,7 @@ pub(crate) async fn setup_submit(
         }
         Err(errors) => {
             let errors = FormErrors::from_errors(errors)?;
-            let mut layout = Layout::anonymous("Set up Gatehouse");
-            layout.csrf = form.text("csrf");
+            let layout = Layout::anonymous("Set up Gatehouse").with_csrf(form.text("csrf"));
             let page = SetupPage {
                 layout,
                 token,
@@ -161,12 +158,10 @@ pub(crate) async fn sign_in_form(
     if user.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
-    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
-    let mut layout = Layout::anonymous("Sign in");
-    layout.csrf = csrf.clone();
+    let (mut layout, new_cookie) = pre_sign_in_layout(&headers, "Sign in")?;
     layout.notice = super::notice(q.notice.as_deref());
     let page = SignInPage { layout, email: String::new(), next: q.next, errors: FormErrors::default() };
-    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
+    Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), axum::http::StatusCode::OK))
 }
 
 pub(crate) async fn sign_in_submit(
@@ -184,8 +179,7 @@ pub(crate) async fn sign_in_submit(
         Ok(signed_in) => Ok(signed_in_redirect(&state, &signed_in, &safe_next(&form.text("next")))),
         Err(e) => {
             let errors = FormErrors::from_errors(vec![e])?;
-            let mut layout = Layout::anonymous("Sign in");
-            layout.csrf = form.text("csrf");
+            let layout = Layout::anonymous("Sign in").with_csrf(form.text("csrf"));
             let page = SignInPage { layout, email, next: form.text("next"), errors };
             Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNAUTHORIZED))
         }
@@ -208,9 +202,7 @@ pub(crate) async fn sign_up_form(State(state): State<AppState>, headers: HeaderM
     if state.app.needs_setup().await? {
         return Ok(Redirect::to("/").into_response());
     }
-    let (csrf, fresh) = pre_sign_in_csrf(&headers)?;
-    let mut layout = Layout::anonymous("Create your Gatehouse login");
-    layout.csrf = csrf.clone();
+    let (layout, new_cookie) = pre_sign_in_layout(&headers, "Create your Gatehouse login")?;
     let page = SignUpPage {
         layout,
         email: String::new(),
@@ -218,7 +210,7 @@ pub(crate) async fn sign_up_form(State(state): State<AppState>, headers: HeaderM
         account_name: String::new(),
         errors: FormErrors::default(),
     };
-    Ok(respond_with_csrf(&state, page.render()?, fresh.then_some(csrf.as_str()), axum::http::StatusCode::OK))
+    Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), axum::http::StatusCode::OK))
 }
 
 pub(crate) async fn sign_up_submit(
@@ -253,8 +245,7 @@ pub(crate) async fn sign_up_submit(
         }
         Err(errors) => {
             let errors = FormErrors::from_errors(errors)?;
-            let mut layout = Layout::anonymous("Create your Gatehouse login");
-            layout.csrf = form.text("csrf");
+            let layout = Layout::anonymous("Create your Gatehouse login").with_csrf(form.text("csrf"));
             let page =
                 SignUpPage { layout, email: input.email, name: input.name, account_name: input.account_name, errors };
             Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNPROCESSABLE_ENTITY))

@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod invitation;
 pub mod membership;
 pub mod organization;
 pub mod page;

@@ -11,13 +11,14 @@ use chrono::{DateTime, Utc};
 use crate::account::{Account, AccountSettings};
 use crate::audit::{AuditEvent, AuditScope};
 use crate::error::Result;
+use crate::invitation::Invitation;
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
 use crate::role::OrgRole;
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
-use crate::sid::{AccountSid, EmailSid, OrganizationSid, UserSid};
+use crate::sid::{AccountSid, EmailSid, InvitationSid, OrganizationSid, UserSid};
 use crate::user::{Email, User};
 
 /// A database: hands out transactions.
@@ -122,6 +123,19 @@ pub trait Tx: Send {
     async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>>;
 
     // --- audit ---------------------------------------------------------------------------
+    /// Stores a new invitation.
+    async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()>;
+    /// Saves an invitation's roles, token, status, expiry and update time.
+    async fn update_invitation(&mut self, invitation: &Invitation) -> Result<()>;
+    /// One invitation of the account.
+    async fn invitation(&mut self, account: &AccountSid, sid: &InvitationSid) -> Result<Option<Invitation>>;
+    /// The invitation whose link carries this token (by its hash).
+    async fn invitation_by_token(&mut self, token_hash: &str) -> Result<Option<Invitation>>;
+    /// The account's pending invitation for this address, if any.
+    async fn pending_invitation(&mut self, account: &AccountSid, email: &Email) -> Result<Option<Invitation>>;
+    /// The account's pending invitations (expired ones included), by SID; search matches email.
+    async fn pending_invitations(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invitation>>;
+
     /// Appends an audit event.
     async fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
     /// Events in a scope, newest first; search matches action, actor and target.

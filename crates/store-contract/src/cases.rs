@@ -528,3 +528,53 @@ pub async fn security_settings_and_credentials_are_updated_in_place(store: Arc<d
     let bob = add_user(&mut *tx, "bob@example.com", "Bob").await;
     assert!(matches!(tx.set_user_email(&bob.sid, &new, later).await, Err(Error::Conflict(_))));
 }
+
+pub async fn invitations_are_found_by_token_updated_and_one_is_pending_per_address(store: Arc<dyn Store>) {
+    use gatehouse_domain::invitation::{Invitation, InvitationStatus};
+    let mut tx = store.write().await.unwrap();
+    let a = add_account(&mut *tx, "Acme", None).await;
+    let b = add_account(&mut *tx, "Other", None).await;
+    let olivia = add_user(&mut *tx, "olivia@example.com", "Olivia").await;
+    let invite = |account: &gatehouse_domain::account::Account, email: &str, token: &str| {
+        Invitation::new(
+            account.sid.clone(),
+            Email::parse(email).unwrap(),
+            vec![AccountRole::Developer, AccountRole::Viewer],
+            Some(olivia.sid.clone()),
+            token.into(),
+            t0(),
+            Duration::days(7),
+        )
+    };
+    let dana = invite(&a, "dana@example.com", "t1");
+    tx.insert_invitation(&dana).await.unwrap();
+    tx.insert_invitation(&invite(&a, "sam@example.com", "t2")).await.unwrap();
+    tx.insert_invitation(&invite(&b, "dana@example.com", "t3")).await.unwrap();
+    assert_eq!(tx.invitation(&a.sid, &dana.sid).await.unwrap().as_ref(), Some(&dana));
+    assert_eq!(tx.invitation(&b.sid, &dana.sid).await.unwrap(), None, "scoped to its account");
+    assert_eq!(tx.invitation_by_token("t1").await.unwrap().map(|i| i.sid), Some(dana.sid.clone()));
+    let upper = Email::parse("DANA@example.com").unwrap();
+    assert_eq!(tx.pending_invitation(&a.sid, &upper).await.unwrap().map(|i| i.sid), Some(dana.sid.clone()));
+    let listed = tx.pending_invitations(&a.sid, &PageRequest::new(None, Some(1), None).unwrap()).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert!(listed.next_after.is_some());
+    let found =
+        tx.pending_invitations(&a.sid, &PageRequest::new(None, None, Some("sam".into())).unwrap()).await.unwrap();
+    assert_eq!(found.items.iter().map(|i| i.email.as_str()).collect::<Vec<_>>(), vec!["sam@example.com"]);
+
+    // A resend replaces the token; acceptance ends the pending state.
+    let resent = Invitation { token_hash: "t1b".into(), expires_at: t0() + Duration::days(8), ..dana.clone() };
+    tx.update_invitation(&resent).await.unwrap();
+    assert_eq!(tx.invitation_by_token("t1").await.unwrap(), None, "the old link stops working");
+    assert_eq!(tx.invitation_by_token("t1b").await.unwrap().unwrap().expires_at, t0() + Duration::days(8));
+    let accepted = Invitation { status: InvitationStatus::Accepted, ..resent };
+    tx.update_invitation(&accepted).await.unwrap();
+    assert_eq!(tx.pending_invitation(&a.sid, &upper).await.unwrap(), None);
+    // With the first accepted, the address can be invited again; two pending ones cannot exist.
+    tx.insert_invitation(&invite(&a, "dana@example.com", "t4")).await.unwrap();
+    let twice = tx.insert_invitation(&invite(&a, "Dana@example.com", "t5")).await;
+    assert!(
+        matches!(&twice, Err(Error::Conflict(m)) if m.contains("pending invitation")),
+        "one pending invitation per account and address: {twice:?}"
+    );
+}

@@ -55,7 +55,8 @@ macro_rules! contract_tests {
             second_factors_and_recovery_codes_round_trip,
             throttles_are_saved_replaced_and_cleared,
             sessions_are_listed_staged_and_ended_except_the_current_one,
-            security_settings_and_credentials_are_updated_in_place
+            security_settings_and_credentials_are_updated_in_place,
+            invitations_are_found_by_token_updated_and_one_is_pending_per_address
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -16,7 +16,9 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
         && d.is_unique_violation()
     {
         let what = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
-        let msg = if what.contains("email") {
+        let msg = if what.contains("invitations") {
+            "this address already has a pending invitation to this account"
+        } else if what.contains("email") {
             "a user with this email address already exists"
         } else if what.contains("one_owner") {
             "this already has an Owner"

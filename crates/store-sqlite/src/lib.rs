@@ -8,6 +8,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod invitations;
 mod rows;
 mod security;
 mod sessions;
@@ -20,13 +21,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::account::{Account, AccountSettings};
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
+use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
-use gatehouse_domain::sid::{AccountSid, EmailSid, OrganizationSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, EmailSid, InvitationSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
@@ -210,6 +212,24 @@ impl Tx for SqliteTx {
         access::owner(&mut self.tx, account).await
     }
 
+    async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()> {
+        invitations::insert(&mut self.tx, invitation).await
+    }
+    async fn update_invitation(&mut self, invitation: &Invitation) -> Result<()> {
+        invitations::update(&mut self.tx, invitation).await
+    }
+    async fn invitation(&mut self, account: &AccountSid, sid: &InvitationSid) -> Result<Option<Invitation>> {
+        invitations::by_sid(&mut self.tx, account, sid).await
+    }
+    async fn invitation_by_token(&mut self, token_hash: &str) -> Result<Option<Invitation>> {
+        invitations::by_token(&mut self.tx, token_hash).await
+    }
+    async fn pending_invitation(&mut self, account: &AccountSid, email: &Email) -> Result<Option<Invitation>> {
+        invitations::pending_for(&mut self.tx, account, email).await
+    }
+    async fn pending_invitations(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invitation>> {
+        invitations::pending(&mut self.tx, account, page).await
+    }
     async fn append_audit(&mut self, event: &AuditEvent) -> Result<()> {
         audit::append(&mut self.tx, event).await
     }

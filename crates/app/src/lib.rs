@@ -8,6 +8,7 @@
 mod accounts;
 mod auth;
 mod credentials;
+mod invitations;
 mod mail;
 mod members;
 mod organizations;
@@ -32,6 +33,7 @@ use gatehouse_domain::{Error, Result};
 pub use accounts::{AccountView, NewAccount, NewSignUp};
 pub use auth::{SessionTimeouts, SignedIn};
 pub use credentials::RESET_REQUESTED;
+pub use invitations::{InvitationView, NewInvitation, NewInvitee};
 pub use mail::{MailError, Mailer};
 pub use members::{NewMember, RoleChange};
 pub use organizations::{CreatedOrganization, NewOrganization};

@@ -38,13 +38,18 @@ impl RoleChange {
     }
 }
 
-fn role_keys(roles: impl IntoIterator<Item = AccountRole>) -> Vec<&'static str> {
+pub(crate) fn role_keys(roles: impl IntoIterator<Item = AccountRole>) -> Vec<&'static str> {
     roles.into_iter().map(AccountRole::key).collect()
 }
 
 /// Locks the account, loads the actor's grants on it and checks `permission` and that the
 /// account is active.
-async fn locked_for(tx: &mut dyn Tx, actor: &Actor, sid: &AccountSid, permission: Permission) -> Result<Account> {
+pub(crate) async fn locked_for(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    sid: &AccountSid,
+    permission: Permission,
+) -> Result<Account> {
     let account = tx.lock_account(sid).await?.ok_or(Error::NotFound)?;
     let p = principal(tx, actor, &account_scopes(&account)).await?;
     authorize(&p, permission, Target::Account(&account))?;
@@ -53,7 +58,7 @@ async fn locked_for(tx: &mut dyn Tx, actor: &Actor, sid: &AccountSid, permission
 }
 
 /// The user's roles on the account (empty if not a member).
-async fn roles_of(tx: &mut dyn Tx, account: &AccountSid, user: &UserSid) -> Result<Vec<AccountRole>> {
+pub(crate) async fn roles_of(tx: &mut dyn Tx, account: &AccountSid, user: &UserSid) -> Result<Vec<AccountRole>> {
     let assignments = tx.user_assignments(user, &[ScopeRef::Account(account.clone())]).await?;
     let mut roles: Vec<AccountRole> = assignments
         .iter()
@@ -66,7 +71,7 @@ async fn roles_of(tx: &mut dyn Tx, account: &AccountSid, user: &UserSid) -> Resu
     Ok(roles)
 }
 
-async fn grant_roles(
+pub(crate) async fn grant_roles(
     tx: &mut dyn Tx,
     account: &AccountSid,
     user: &UserSid,

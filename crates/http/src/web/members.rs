@@ -1,10 +1,10 @@
-//! An account's users page: members and roles, add, change roles, remove, transfer ownership.
+//! An account's users page: members and roles, invite, change roles, remove, transfer ownership.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use gatehouse_app::NewMember;
+use gatehouse_app::NewInvitation;
 use gatehouse_domain::Error;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::role::AccountRole;
@@ -122,7 +122,8 @@ fn roles_from(form: &FormData) -> Result<Vec<AccountRole>, Error> {
     form.all("roles").into_iter().map(AccountRole::parse_key).collect()
 }
 
-/// Redirects after success, or re-renders the page with the error inline.
+/// Redirects after success (to the users page with a notice code, or to a path), or
+/// re-renders the page with the error inline.
 async fn finish(
     state: &AppState,
     user: &CurrentUser,
@@ -131,6 +132,7 @@ async fn finish(
     add: AddForm,
 ) -> PageResult {
     match result {
+        Ok(to) if to.starts_with('/') => Ok(Redirect::to(to).into_response()),
         Ok(code) => Ok(Redirect::to(&format!("/accounts/{sid}/users?notice={code}")).into_response()),
         Err(e) => {
             let errors = FormErrors::from_errors(vec![e])?;
@@ -139,7 +141,8 @@ async fn finish(
     }
 }
 
-pub(crate) async fn add(
+/// Invites someone by email with roles (the form on the users page).
+pub(crate) async fn invite(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(sid): Path<String>,
@@ -151,14 +154,15 @@ pub(crate) async fn add(
     let roles = roles_from(&form);
     let shown = roles.clone().unwrap_or_default();
     let result = match roles {
-        Ok(roles) => state
-            .app
-            .add_member(&user.actor, &sid, NewMember { email: email.clone(), roles })
-            .await
-            .map(|_| "member-added"),
+        Ok(roles) => {
+            state.app.invite(&user.actor, &sid, NewInvitation { email: email.clone(), roles }).await.map(|_| ())
+        }
         Err(e) => Err(e),
     };
-    finish(&state, &user, &sid, result, AddForm { email, roles: shown }).await
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/accounts/{sid}/invitations?notice=invitation-sent")).into_response()),
+        Err(e) => finish(&state, &user, &sid, Err(e), AddForm { email, roles: shown }).await,
+    }
 }
 
 pub(crate) async fn change_roles(

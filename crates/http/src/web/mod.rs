@@ -2,6 +2,7 @@
 //! Shared pieces live here: the layout, form decoding, cookies, the signed-in user extractor.
 
 mod accounts;
+mod invitations;
 mod me;
 mod members;
 mod organizations;
@@ -49,7 +50,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}", get(accounts::show))
         .route("/accounts/{sid}/settings", post(accounts::save_settings))
         .route("/accounts/{sid}/outbox", get(outbox::account))
-        .route("/accounts/{sid}/users", get(members::list).post(members::add))
+        .route("/accounts/{sid}/users", get(members::list))
+        .route("/accounts/{sid}/invitations", get(invitations::list).post(members::invite))
+        .route("/accounts/{sid}/invitations/{invitation}/resend", post(invitations::resend))
+        .route("/accounts/{sid}/invitations/{invitation}/revoke", post(invitations::revoke))
+        .route("/invitations/accept", get(invitations::show).post(invitations::accept))
+        .route("/invitations/accept/new", post(invitations::accept_new))
         .route("/accounts/{sid}/users/{user}/roles", post(members::change_roles))
         .route("/accounts/{sid}/users/{user}/remove", post(members::remove))
         .route("/accounts/{sid}/owner", post(members::transfer))
@@ -190,6 +196,10 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
         "account-created" => "Account created.",
         "member-added" => "User added to the account.",
+        "invitation-sent" => "Invitation sent. It appears here until it is accepted.",
+        "invitation-resent" => "Invitation sent again with a new link; the earlier link no longer works.",
+        "invitation-revoked" => "Invitation withdrawn. Its link no longer works.",
+        "invitation-accepted" => "Welcome! You joined this account.",
         "roles-changed" => "Roles updated. They apply from the user's next request.",
         "member-removed" => "User removed from the account. Their login still exists.",
         "owner-transferred" => "Ownership transferred. The previous Owner is now an Administrator of this account.",

@@ -95,7 +95,7 @@ pub(crate) async fn setup_form(
 }
 
 /// Signs the browser in: sets the session cookie and redirects.
-fn signed_in_redirect(state: &AppState, signed_in: &SignedIn, to: &str) -> Response {
+pub(crate) fn signed_in_redirect(state: &AppState, signed_in: &SignedIn, to: &str) -> Response {
     let max_age = (signed_in.session.expires_at - signed_in.session.created_at).num_seconds();
     let cookies = vec![
         set_cookie(state, SESSION_COOKIE, &signed_in.token, Some(max_age)),

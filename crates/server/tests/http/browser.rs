@@ -119,16 +119,35 @@ async fn an_admin_sets_up_and_manages_a_user_in_chromium() {
     let page = text(c).await;
     assert!(page.contains("Welcome to Gatehouse") && page.contains("Acme Corp"), "{page}");
 
-    // Someone to add, signed up over plain HTTP (sign-up opens once setup is done).
-    let dana = Browser::new(&server);
-    sign_up(&server, &dana, "dana@contractor.test", "Dana Dev").await;
-
+    // Invite someone new.
     click_and_load(c, Locator::LinkText("Users")).await;
     fill(c, "email", "dana@contractor.test").await;
     c.find(Locator::Css("form.add-member input[value='viewer']")).await.unwrap().click().await.unwrap();
     click_and_load(c, Locator::Css("form.add-member button")).await;
     let page = text(c).await;
-    assert!(page.contains("User added to the account.") && page.contains("Developer, Viewer"), "{page}");
+    assert!(page.contains("Invitation sent.") && page.contains("dana@contractor.test"), "{page}");
+    let link =
+        server.mail().wait_for("dana@contractor.test", "You are invited to").await.link("/invitations/accept?token=");
+
+    // Dana opens the link (in this browser, after Olivia signs out) and creates her login.
+    click_and_load(c, Locator::Css("button.link")).await;
+    c.goto(&format!("{}{link}", server.base)).await.unwrap();
+    assert!(text(c).await.contains("Olivia Owner invited dana@contractor.test"));
+    fill(c, "name", "Dana Dev").await;
+    fill(c, "password", "another good passphrase").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert!(text(c).await.contains("Welcome! You joined this account."));
+    click_and_load(c, Locator::Css("button.link")).await;
+
+    // Olivia signs in again and manages Dana.
+    c.goto(&format!("{}/signin", server.base)).await.unwrap();
+    fill(c, "email", "olivia@acme.test").await;
+    fill(c, "password", "correct horse battery").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    click_and_load(c, Locator::LinkText("Acme Corp")).await;
+    click_and_load(c, Locator::LinkText("Users")).await;
+    let page = text(c).await;
+    assert!(page.contains("Dana Dev") && page.contains("Developer, Viewer"), "{page}");
 
     let row = "tr[data-member='dana@contractor.test']";
     c.find(Locator::Css(&format!("{row} input[value='developer']"))).await.unwrap().click().await.unwrap();

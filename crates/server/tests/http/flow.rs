@@ -52,12 +52,9 @@ async fn setup_sign_in_create_add_change_remove(engine: Engine) {
     sign_up(&server, &dev, "dana@contractor.test", "Dana Dev").await;
     assert_eq!(dev.get(&format!("/accounts/{staging}")).await.status(), StatusCode::NOT_FOUND);
 
-    // Add them with two roles.
+    // Invite them with two roles; they accept signed in.
     let users = format!("/accounts/{staging}/users");
-    let r = owner
-        .submit(&users, &users, &[("email", "DANA@contractor.test"), ("roles", "developer"), ("roles", "viewer")])
-        .await;
-    assert_eq!(location(&r), format!("{users}?notice=member-added"));
+    invite_and_accept(&server, &owner, &staging, &dev, "dana@contractor.test", &["developer", "viewer"]).await;
     let page = owner.page(&users).await;
     assert!(page.contains("Dana Dev") && page.contains("Developer, Viewer"), "{page}");
     let dana_sid = sid_after(&page[page.find("data-member=\"dana@contractor.test\"").unwrap()..], "/users/");
@@ -65,10 +62,12 @@ async fn setup_sign_in_create_add_change_remove(engine: Engine) {
     assert_eq!(dev.get(&format!("/accounts/{staging}")).await.status(), StatusCode::OK);
     assert_eq!(dev.get(&users).await.status(), StatusCode::FORBIDDEN);
 
-    // Adding someone unknown is an inline error on the email field.
-    let r = owner.submit(&users, &users, &[("email", "ghost@nowhere.test"), ("roles", "viewer")]).await;
+    // An invitation needs a valid address: the error is inline, next to the field.
+    let r = owner
+        .submit(&users, &format!("/accounts/{staging}/invitations"), &[("email", "ghost@"), ("roles", "viewer")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("ask them to sign up first"));
+    assert!(r.text().await.unwrap().contains("class=\"field-error\""));
 
     // Make Dana an Administrator (with Developer ticked too: Administrator clears it).
     let roles_url = format!("{users}/{dana_sid}/roles");
@@ -96,7 +95,9 @@ async fn setup_sign_in_create_add_change_remove(engine: Engine) {
 
     // Every change is in the account's activity.
     let overview = owner.page(&format!("/accounts/{staging}")).await;
-    for action in ["account.created", "member.added", "member.roles_changed", "member.removed"] {
+    for action in
+        ["account.created", "invitation.created", "invitation.accepted", "member.roles_changed", "member.removed"]
+    {
         assert!(overview.contains(action), "{action} missing from activity");
     }
 
@@ -131,7 +132,7 @@ async fn ownership_transfers_through_the_users_page(engine: Engine) {
     let other = Browser::new(&server);
     sign_up(&server, &other, "sam@example.test", "Sam").await;
     let users = format!("/accounts/{acct}/users");
-    owner.submit(&users, &users, &[("email", "sam@example.test"), ("roles", "support")]).await;
+    invite_and_accept(&server, &owner, &acct, &other, "sam@example.test", &["support"]).await;
     let page = owner.page(&users).await;
     let sam = sid_after(&page[page.find("data-member=\"sam@example.test\"").unwrap()..], "/users/");
     let r = owner.submit(&users, &format!("/accounts/{acct}/owner"), &[("new_owner", &sam)]).await;

@@ -5,6 +5,7 @@
 mod browser;
 mod cli;
 mod flow;
+mod invitations;
 mod mail_sink;
 mod security;
 mod sign_in_security;

@@ -54,8 +54,13 @@ async fn another_tenants_pages_answer_not_found_and_their_forms_change_nothing()
         assert_eq!(mallory.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
     let csrf = csrf_of(&mallory.page("/accounts").await);
-    let r = mallory.post(&users, &[("csrf", &csrf), ("email", "mallory@evil.test"), ("roles", "administrator")]).await;
+    let invitations = format!("/accounts/{acct}/invitations");
+    assert_eq!(mallory.get(&invitations).await.status(), StatusCode::NOT_FOUND);
+    let r = mallory
+        .post(&invitations, &[("csrf", &csrf), ("email", "mallory@evil.test"), ("roles", "administrator")])
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(server.mail().count_to("mallory@evil.test"), 1, "only the sign-up confirmation");
     let r = mallory.post("/accounts", &[("csrf", &csrf), ("name", "Mallory Sub"), ("parent_sid", &acct)]).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = mallory.post("/accounts", &[("csrf", &csrf), ("name", "In org"), ("organization_sid", &org)]).await;

@@ -361,7 +361,7 @@ async fn two_factor_is_enforced_by_organization_account_and_admin(engine: Engine
     let dana = Browser::new(&server);
     sign_up(&server, &dana, "dana@contractor.test", "Dana").await;
     let users = format!("/accounts/{acct}/users");
-    owner.submit(&users, &users, &[("email", "dana@contractor.test"), ("roles", "developer")]).await;
+    invite_and_accept(&server, &owner, &acct, &dana, "dana@contractor.test", &["developer"]).await;
     assert_eq!(dana.get(&format!("/accounts/{acct}")).await.status(), StatusCode::OK);
     let r = owner
         .submit(

@@ -250,3 +250,28 @@ pub fn text_of_id(html: &str, id: &str) -> String {
 pub fn recovery_codes(html: &str) -> Vec<String> {
     html.split("<li><code>").skip(1).map(|s| s.split('<').next().unwrap().to_owned()).collect()
 }
+
+/// Invites `email` to `account` from `admin`'s browser with `roles`; returns the link (a path)
+/// from the invitation email the sink received.
+pub async fn invite(server: &Server, admin: &Browser, account: &str, email: &str, roles: &[&str]) -> String {
+    let users = format!("/accounts/{account}/users");
+    let mut form = vec![("email", email)];
+    form.extend(roles.iter().map(|r| ("roles", *r)));
+    let r = admin.submit(&users, &format!("/accounts/{account}/invitations"), &form).await;
+    assert_eq!(location(&r), format!("/accounts/{account}/invitations?notice=invitation-sent"));
+    server.mail().wait_for(email, "You are invited to").await.link("/invitations/accept?token=")
+}
+
+/// Invites the user signed in as `email` in `member` and accepts there.
+pub async fn invite_and_accept(
+    server: &Server,
+    admin: &Browser,
+    account: &str,
+    member: &Browser,
+    email: &str,
+    roles: &[&str],
+) {
+    let link = invite(server, admin, account, email, roles).await;
+    let r = member.submit(&link, "/invitations/accept", &[("token", link.split("token=").nth(1).unwrap())]).await;
+    assert_eq!(location(&r), format!("/accounts/{account}?notice=invitation-accepted"));
+}

@@ -1,6 +1,6 @@
-//! Use cases for an account's members: add with roles, change roles, remove, transfer
-//! ownership, list. Every change locks the account first so changes to one account serialise
-//! and the account always ends with exactly one Owner.
+//! Use cases for an account's members: add with roles, change roles, remove, list. Every
+//! change locks the account first so changes to one account serialise and the account always
+//! ends with exactly one Owner.
 
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
@@ -164,48 +164,6 @@ impl App {
             &AuditEvent::new(actor, "member.removed", user.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())
                 .with_details(json!({ "roles": role_keys(current) })),
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    /// Makes another member the Owner; the previous Owner becomes an Administrator.
-    /// A managed account's new Owner must be a managed user of the same organization.
-    pub async fn transfer_ownership(&self, actor: &Actor, account_sid: &AccountSid, new_owner: &UserSid) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        let account = locked_for(&mut *tx, actor, account_sid, Permission::AccountOwnerTransfer).await?;
-        let old_owner = tx
-            .account_owner(account_sid)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("account {account_sid} has no Owner")))?;
-        if &old_owner == new_owner {
-            return Err(Error::Precondition("this user already owns the account".into()));
-        }
-        let new_roles = roles_of(&mut *tx, account_sid, new_owner).await?;
-        if new_roles.is_empty() {
-            return Err(Error::invalid("new_owner", "the new Owner must already be a member of this account"));
-        }
-        let user = tx.user(new_owner).await?.ok_or(Error::NotFound)?;
-        if let Some(org) = &account.organization_sid
-            && user.organization_sid.as_ref() != Some(org)
-        {
-            return Err(Error::invalid(
-                "new_owner",
-                "a managed account's Owner must be a managed user of its organization",
-            ));
-        }
-        let scope = ScopeRef::Account(account_sid.clone());
-        tx.delete_user_assignments(&scope, &old_owner).await?;
-        tx.delete_user_assignments(&scope, new_owner).await?;
-        grant_roles(&mut *tx, account_sid, new_owner, [AccountRole::Owner], now).await?;
-        grant_roles(&mut *tx, account_sid, &old_owner, [AccountRole::Administrator], now).await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "account.owner_transferred", account_sid.as_str(), now)
-                .in_account(account_sid, account.organization_sid.as_ref())
-                .with_details(
-                    json!({ "from": old_owner, "to": new_owner, "new_owner_previous_roles": role_keys(new_roles) }),
-                ),
         )
         .await?;
         tx.commit().await

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod invitation;
 pub mod membership;
+pub mod nomination;
 pub mod organization;
 pub mod page;
 pub mod permission;

@@ -13,6 +13,7 @@ use crate::audit::{AuditEvent, AuditScope};
 use crate::error::Result;
 use crate::invitation::Invitation;
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
+use crate::nomination::OwnerNomination;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
 use crate::role::OrgRole;
@@ -123,6 +124,13 @@ pub trait Tx: Send {
     async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>>;
 
     // --- audit ---------------------------------------------------------------------------
+    /// Saves the account's pending ownership offer, replacing an earlier one.
+    async fn put_owner_nomination(&mut self, nomination: &OwnerNomination) -> Result<()>;
+    /// The account's pending ownership offer.
+    async fn owner_nomination(&mut self, account: &AccountSid) -> Result<Option<OwnerNomination>>;
+    /// Withdraws the account's ownership offer (accepted, declined or cancelled).
+    async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()>;
+
     /// Stores a new invitation.
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()>;
     /// Saves an invitation's roles, token, status, expiry and update time.

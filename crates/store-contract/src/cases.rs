@@ -578,3 +578,21 @@ pub async fn invitations_are_found_by_token_updated_and_one_is_pending_per_addre
         "one pending invitation per account and address: {twice:?}"
     );
 }
+
+pub async fn an_account_has_at_most_one_owner_nomination(store: Arc<dyn Store>) {
+    use gatehouse_domain::nomination::OwnerNomination;
+    let mut tx = store.write().await.unwrap();
+    let a = add_account(&mut *tx, "Acme", None).await;
+    let olivia = add_user(&mut *tx, "olivia@example.com", "Olivia").await;
+    let dana = add_user(&mut *tx, "dana@example.com", "Dana").await;
+    let sam = add_user(&mut *tx, "sam@example.com", "Sam").await;
+    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), None);
+    let first = OwnerNomination::new(a.sid.clone(), dana.sid.clone(), olivia.sid.clone(), t0());
+    tx.put_owner_nomination(&first).await.unwrap();
+    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), Some(first));
+    let second = OwnerNomination::new(a.sid.clone(), sam.sid.clone(), olivia.sid.clone(), t0() + Duration::hours(1));
+    tx.put_owner_nomination(&second).await.unwrap();
+    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), Some(second), "a new offer replaces the old");
+    tx.delete_owner_nomination(&a.sid).await.unwrap();
+    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), None);
+}

@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod audit;
 mod invitations;
+mod nominations;
 mod rows;
 mod security;
 mod sessions;
@@ -23,6 +24,7 @@ use gatehouse_domain::account::{Account, AccountSettings};
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
+use gatehouse_domain::nomination::OwnerNomination;
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::OrgRole;
@@ -212,6 +214,15 @@ impl Tx for SqliteTx {
         access::owner(&mut self.tx, account).await
     }
 
+    async fn put_owner_nomination(&mut self, nomination: &OwnerNomination) -> Result<()> {
+        nominations::put(&mut self.tx, nomination).await
+    }
+    async fn owner_nomination(&mut self, account: &AccountSid) -> Result<Option<OwnerNomination>> {
+        nominations::get_for(&mut self.tx, account).await
+    }
+    async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()> {
+        nominations::delete(&mut self.tx, account).await
+    }
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()> {
         invitations::insert(&mut self.tx, invitation).await
     }

@@ -1,0 +1,57 @@
+//! SQL for pending ownership transfers.
+
+use gatehouse_domain::Result;
+use gatehouse_domain::nomination::OwnerNomination;
+use gatehouse_domain::sid::{AccountSid, UserSid};
+
+use crate::rows::{Conn, corrupt, db_err, get};
+
+/// Saves the account's nomination, replacing an earlier one.
+pub(crate) async fn put(c: &mut Conn, n: &OwnerNomination) -> Result<()> {
+    sqlx::query("DELETE FROM owner_nominations WHERE account_sid = $1")
+        .bind(n.account_sid.as_str())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO owner_nominations (account_sid, nominee_sid, nominated_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(n.account_sid.as_str())
+    .bind(n.nominee.as_str())
+    .bind(n.nominated_by.as_str())
+    .bind(n.created_at)
+    .bind(n.expires_at)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn get_for(c: &mut Conn, account: &AccountSid) -> Result<Option<OwnerNomination>> {
+    let row = sqlx::query(
+        "SELECT account_sid, nominee_sid, nominated_by, created_at, expires_at FROM owner_nominations \
+         WHERE account_sid = $1",
+    )
+    .bind(account.as_str())
+    .fetch_optional(c)
+    .await
+    .map_err(db_err)?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(OwnerNomination {
+        account_sid: AccountSid::parse(&get::<String>(&r, "account_sid")?).map_err(corrupt)?,
+        nominee: UserSid::parse(&get::<String>(&r, "nominee_sid")?).map_err(corrupt)?,
+        nominated_by: UserSid::parse(&get::<String>(&r, "nominated_by")?).map_err(corrupt)?,
+        created_at: get(&r, "created_at")?,
+        expires_at: get(&r, "expires_at")?,
+    }))
+}
+
+pub(crate) async fn delete(c: &mut Conn, account: &AccountSid) -> Result<()> {
+    sqlx::query("DELETE FROM owner_nominations WHERE account_sid = $1")
+        .bind(account.as_str())
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}

@@ -185,6 +185,8 @@ struct AccountPage {
     is_subaccount: bool,
     subaccounts: Vec<AccountRow>,
     activity: Option<Vec<ActivityRow>>,
+    /// Set when the viewer is offered ownership: who offers it and until when.
+    offer: Option<(String, String)>,
 }
 
 pub(crate) async fn show(
@@ -213,6 +215,12 @@ pub(crate) async fn show(
     } else {
         None
     };
+    let offer = state
+        .app
+        .owner_nomination(&user.actor, &sid)
+        .await?
+        .filter(|n| n.nominee.sid == user.user.sid)
+        .map(|n| (n.nominated_by.name, n.nomination.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()));
     let a = &view.account;
     let page = AccountPage {
         layout: user.layout(&a.name, "/accounts", notice(q.notice.as_deref())),
@@ -235,6 +243,7 @@ pub(crate) async fn show(
         is_subaccount: a.parent_sid.is_some(),
         subaccounts: subaccounts.items.iter().map(AccountRow::from).collect(),
         activity,
+        offer,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -1,4 +1,4 @@
-//! An account's users page: members and roles, invite, change roles, remove, transfer ownership.
+//! An account's users page: members and roles, invite, change roles, remove, offer ownership.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -50,6 +50,8 @@ struct MembersPage {
     can_read_users: bool,
     can_manage: bool,
     can_transfer: bool,
+    /// The pending ownership offer: nominee's name and email, and until when.
+    nomination: Option<(String, String, String)>,
     rows: Vec<MemberRow>,
     list: ListNav,
     add_email: String,
@@ -74,6 +76,10 @@ async fn render(
 ) -> PageResult {
     let view = state.app.account(&user.actor, sid).await?;
     let page = state.app.account_members(&user.actor, sid, &q.page()?).await?;
+    let nomination = state.app.owner_nomination(&user.actor, sid).await?.map(|n| {
+        let until = n.nomination.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
+        (n.nominee.name, n.nominee.email.to_string(), until)
+    });
     let base = format!("/accounts/{sid}/users");
     let list = ListNav::new(&base, &q.q, Some(&q.after), &page);
     let rows = page
@@ -97,6 +103,7 @@ async fn render(
         can_read_users: true,
         can_manage: view.permissions.contains(Permission::UsersManage),
         can_transfer: view.permissions.contains(Permission::AccountOwnerTransfer),
+        nomination,
         rows,
         list,
         add_email: add.email,
@@ -194,7 +201,7 @@ pub(crate) async fn remove(
     finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
 }
 
-pub(crate) async fn transfer(
+pub(crate) async fn nominate_owner(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(sid): Path<String>,
@@ -203,10 +210,39 @@ pub(crate) async fn transfer(
     user.check_csrf(&form)?;
     let sid = AccountSid::parse(&sid)?;
     let result = match UserSid::parse(&form.text("new_owner")) {
-        Ok(new_owner) => {
-            state.app.transfer_ownership(&user.actor, &sid, &new_owner).await.map(|()| "owner-transferred")
-        }
+        Ok(nominee) => state.app.nominate_owner(&user.actor, &sid, &nominee).await.map(|()| "owner-nominated"),
         Err(_) => Err(Error::invalid("new_owner", "choose the member who will become the Owner")),
     };
     finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
+}
+
+pub(crate) async fn cancel_nomination(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let result = state.app.cancel_owner_nomination(&user.actor, &sid).await.map(|()| "owner-nomination-cancelled");
+    finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
+}
+
+/// The nominee's answer, from the banner on the account's overview.
+pub(crate) async fn answer_nomination(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let code = if form.get("accept").is_some() {
+        state.app.accept_ownership(&user.actor, &sid).await?;
+        "owner-transferred"
+    } else {
+        state.app.decline_ownership(&user.actor, &sid).await?;
+        "owner-declined"
+    };
+    Ok(Redirect::to(&format!("/accounts/{sid}?notice={code}")).into_response())
 }

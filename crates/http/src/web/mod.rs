@@ -58,7 +58,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/invitations/accept/new", post(invitations::accept_new))
         .route("/accounts/{sid}/users/{user}/roles", post(members::change_roles))
         .route("/accounts/{sid}/users/{user}/remove", post(members::remove))
-        .route("/accounts/{sid}/owner", post(members::transfer))
+        .route("/accounts/{sid}/owner", post(members::nominate_owner))
+        .route("/accounts/{sid}/owner/cancel", post(members::cancel_nomination))
+        .route("/accounts/{sid}/owner/answer", post(members::answer_nomination))
         .route("/orgs/{sid}", get(organizations::home))
         .route("/orgs/{sid}/users", get(organizations::users))
         .route("/orgs/{sid}/accounts", get(organizations::accounts))
@@ -203,6 +205,9 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "roles-changed" => "Roles updated. They apply from the user's next request.",
         "member-removed" => "User removed from the account. Their login still exists.",
         "owner-transferred" => "Ownership transferred. The previous Owner is now an Administrator of this account.",
+        "owner-nominated" => "Ownership offered. It moves when they accept; you stay the Owner until then.",
+        "owner-nomination-cancelled" => "Ownership offer withdrawn.",
+        "owner-declined" => "You declined the offer. The Owner was told.",
         "welcome" => "Welcome to Gatehouse. Your organization and first account are ready.",
         "signed-up" => "Your account is ready.",
         "email-verified" => "Your email address is confirmed.",

@@ -135,14 +135,30 @@ async fn ownership_transfers_through_the_users_page(engine: Engine) {
     invite_and_accept(&server, &owner, &acct, &other, "sam@example.test", &["support"]).await;
     let page = owner.page(&users).await;
     let sam = sid_after(&page[page.find("data-member=\"sam@example.test\"").unwrap()..], "/users/");
+    // Olivia offers ownership; nothing moves until Sam accepts.
     let r = owner.submit(&users, &format!("/accounts/{acct}/owner"), &[("new_owner", &sam)]).await;
-    assert_eq!(location(&r), format!("{users}?notice=owner-transferred"));
+    assert_eq!(location(&r), format!("{users}?notice=owner-nominated"));
+    assert!(owner.page(&users).await.contains("Waiting for <strong>Sam</strong>"));
+    let offer = server.mail().wait_for("sam@example.test", "Become the Owner of Side project?").await;
+    assert!(offer.body.contains(&format!("/accounts/{acct}")));
+    let overview = other.page(&format!("/accounts/{acct}")).await;
+    assert!(overview.contains("Olivia Owner offers you ownership of this account"), "{overview}");
+    // Olivia cannot answer for Sam.
+    let r = owner.submit(&users, &format!("/accounts/{acct}/owner/answer"), &[("accept", "1")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r =
+        other.submit(&format!("/accounts/{acct}"), &format!("/accounts/{acct}/owner/answer"), &[("accept", "1")]).await;
+    assert_eq!(location(&r), format!("/accounts/{acct}?notice=owner-transferred"));
     let overview = other.page(&format!("/accounts/{acct}")).await;
     assert!(overview.contains("Sam &#60;sam@example.test&#62;"), "Sam owns it now");
+    server.mail().wait_for("olivia@acme.test", "Sam now owns Side project").await;
+    server.mail().wait_for("sam@example.test", "You now own Side project").await;
     let page = owner.page(&users).await;
     let me = &page[page.find("data-member=\"olivia@acme.test\"").unwrap()..];
     assert!(me.contains("<td class=\"roles-label\">Administrator</td>"));
-    assert!(!page.contains("Transfer ownership</button>"), "an Administrator cannot transfer");
+    assert!(!page.contains("Offer ownership</button>"), "an Administrator cannot transfer");
+    let activity = other.page(&format!("/accounts/{acct}")).await;
+    assert!(activity.contains("account.owner_nominated") && activity.contains("account.owner_transferred"));
     server.running.stop().await.unwrap();
 }
 

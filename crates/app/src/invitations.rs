@@ -201,6 +201,7 @@ impl App {
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
         let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
         authorize(&p, Permission::UsersRead, Target::Account(&account))?;
+        account.ensure_active()?;
         tx.pending_invitations(account_sid, page).await
     }
 

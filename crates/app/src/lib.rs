@@ -5,6 +5,7 @@
 //! commits. Must not import axum, sqlx or a concrete store; surfaces turn requests into an
 //! `Actor` and call these methods.
 
+mod account_status;
 mod accounts;
 mod auth;
 mod credentials;

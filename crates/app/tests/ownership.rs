@@ -108,3 +108,57 @@ async fn offers_can_be_declined_cancelled_or_left_to_expire() {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn accounts_are_renamed_suspended_reactivated_and_closed_with_their_subaccounts() {
+    use gatehouse_app::NewAccount;
+    use gatehouse_domain::account::AccountStatus;
+    let (app, _) = app(sqlite_store().await);
+    let (olivia, account) = sign_up(&app, "olivia@example.com").await;
+    let (dana, _) = sign_up(&app, "dana@example.com").await;
+    let o = as_user(&olivia);
+    let d = as_user(&dana);
+    app.add_member(
+        &o,
+        &account.sid,
+        NewMember { email: "dana@example.com".into(), roles: vec![AccountRole::Administrator] },
+    )
+    .await
+    .unwrap();
+    let sub = app
+        .create_account(
+            &o,
+            NewAccount { name: "Customer A".into(), organization_sid: None, parent_sid: Some(account.sid.clone()) },
+        )
+        .await
+        .unwrap();
+    let status = |sid: AccountSid| {
+        let app = app.clone();
+        let o = o.clone();
+        async move { app.account(&o, &sid).await.unwrap().account.status }
+    };
+
+    app.rename_account(&d, &account.sid, "Renamed").await.unwrap();
+    assert_eq!(app.account(&o, &account.sid).await.unwrap().account.name, "Renamed");
+    assert!(matches!(app.rename_account(&d, &account.sid, " ").await, Err(Error::Invalid { .. })));
+
+    // An Administrator suspends and reactivates; a suspended account refuses its users pages.
+    app.suspend_account(&d, &account.sid).await.unwrap();
+    assert_eq!(status(account.sid.clone()).await, AccountStatus::Suspended);
+    let refused = app.account_members(&o, &account.sid, &PageRequest::first(10)).await;
+    assert!(matches!(refused, Err(Error::Precondition(m)) if m.contains("suspended")));
+    app.reactivate_account(&d, &account.sid).await.unwrap();
+    assert_eq!(status(account.sid.clone()).await, AccountStatus::Active);
+
+    // Only the Owner closes, typing the name; subaccounts close too; closed is final.
+    assert_eq!(app.close_account(&d, &account.sid, "Renamed").await.unwrap_err(), Error::Forbidden);
+    assert!(matches!(
+        app.close_account(&o, &account.sid, "renamed").await,
+        Err(Error::Invalid { field: "confirm_name", .. })
+    ));
+    app.close_account(&o, &account.sid, "Renamed").await.unwrap();
+    assert_eq!(status(account.sid.clone()).await, AccountStatus::Closed);
+    assert_eq!(status(sub.sid.clone()).await, AccountStatus::Closed);
+    assert!(matches!(app.reactivate_account(&o, &account.sid).await, Err(Error::Precondition(_))));
+    assert!(matches!(app.rename_account(&o, &account.sid, "Again").await, Err(Error::Precondition(_))));
+}

@@ -101,8 +101,12 @@ impl Account {
     pub fn ensure_active(&self) -> Result<(), Error> {
         match self.status {
             AccountStatus::Active => Ok(()),
-            AccountStatus::Suspended => Err(Error::Precondition("this account is suspended".into())),
-            AccountStatus::Closed => Err(Error::Precondition("this account is closed".into())),
+            AccountStatus::Suspended => Err(Error::Precondition(
+                "This account is suspended: its console and API keys are refused until an Owner or Administrator \
+                 reactivates it."
+                    .into(),
+            )),
+            AccountStatus::Closed => Err(Error::Precondition("This account is closed. Closing is final.".into())),
         }
     }
 

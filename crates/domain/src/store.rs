@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::account::{Account, AccountSettings};
+use crate::account::{Account, AccountSettings, AccountStatus};
 use crate::audit::{AuditEvent, AuditScope};
 use crate::error::Result;
 use crate::invitation::Invitation;
@@ -95,6 +95,15 @@ pub trait Tx: Send {
         &mut self,
         account: &AccountSid,
         settings: &AccountSettings,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Renames an account.
+    async fn rename_account(&mut self, account: &AccountSid, name: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Sets an account's status (active, suspended, closed).
+    async fn set_account_status(
+        &mut self,
+        account: &AccountSid,
+        status: AccountStatus,
         at: DateTime<Utc>,
     ) -> Result<()>;
     /// An account by SID, locked until the transaction ends, so that concurrent changes to its

@@ -596,3 +596,16 @@ pub async fn an_account_has_at_most_one_owner_nomination(store: Arc<dyn Store>) 
     tx.delete_owner_nomination(&a.sid).await.unwrap();
     assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), None);
 }
+
+pub async fn accounts_are_renamed_and_change_status(store: Arc<dyn Store>) {
+    use gatehouse_domain::account::AccountStatus;
+    let mut tx = store.write().await.unwrap();
+    let a = add_account(&mut *tx, "Acme", None).await;
+    let later = t0() + Duration::hours(1);
+    tx.rename_account(&a.sid, "Acme Production", later).await.unwrap();
+    tx.set_account_status(&a.sid, AccountStatus::Suspended, later).await.unwrap();
+    let got = tx.account(&a.sid).await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.status, got.updated_at), ("Acme Production", AccountStatus::Suspended, later));
+    tx.set_account_status(&a.sid, AccountStatus::Closed, later).await.unwrap();
+    assert_eq!(tx.account(&a.sid).await.unwrap().unwrap().status, AccountStatus::Closed);
+}

@@ -57,7 +57,8 @@ macro_rules! contract_tests {
             sessions_are_listed_staged_and_ended_except_the_current_one,
             security_settings_and_credentials_are_updated_in_place,
             invitations_are_found_by_token_updated_and_one_is_pending_per_address,
-            an_account_has_at_most_one_owner_nomination
+            an_account_has_at_most_one_owner_nomination,
+            accounts_are_renamed_and_change_status
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -19,7 +19,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gatehouse_domain::account::{Account, AccountSettings};
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
@@ -203,6 +203,17 @@ impl Tx for PgTx {
         at: DateTime<Utc>,
     ) -> Result<()> {
         accounts::update_settings(&mut self.tx, account, settings, at).await
+    }
+    async fn rename_account(&mut self, account: &AccountSid, name: &str, at: DateTime<Utc>) -> Result<()> {
+        accounts::rename(&mut self.tx, account, name, at).await
+    }
+    async fn set_account_status(
+        &mut self,
+        account: &AccountSid,
+        status: AccountStatus,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        accounts::set_status(&mut self.tx, account, status, at).await
     }
     async fn lock_account(&mut self, sid: &AccountSid) -> Result<Option<Account>> {
         accounts::lock(&mut self.tx, sid).await

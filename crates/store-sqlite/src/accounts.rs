@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use gatehouse_domain::Result;
-use gatehouse_domain::account::{Account, AccountSettings};
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
@@ -58,6 +58,28 @@ pub(crate) async fn update_settings(
     .execute(c)
     .await
     .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn rename(c: &mut Conn, sid: &AccountSid, name: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(name)
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn set_status(c: &mut Conn, sid: &AccountSid, status: AccountStatus, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE accounts SET status = $2, updated_at = $3 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(status.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 

@@ -180,6 +180,9 @@ struct AccountPage {
     require_public_key_validation: bool,
     can_read_users: bool,
     can_write_settings: bool,
+    /// May suspend and reactivate (whatever the status).
+    can_change_status: bool,
+    can_close: bool,
     can_read_outbox: bool,
     can_manage_subaccounts: bool,
     is_subaccount: bool,
@@ -238,6 +241,8 @@ pub(crate) async fn show(
         can_read_users: view.permissions.contains(Permission::UsersRead),
         can_write_settings: view.permissions.contains(Permission::AccountSettingsWrite)
             && a.status.as_str() == "active",
+        can_change_status: view.permissions.contains(Permission::AccountSettingsWrite),
+        can_close: view.permissions.contains(Permission::AccountClose),
         can_read_outbox: view.permissions.contains(Permission::UsersManage),
         can_manage_subaccounts: view.permissions.contains(Permission::SubaccountsManage),
         is_subaccount: a.parent_sid.is_some(),
@@ -264,4 +269,48 @@ pub(crate) async fn save_settings(
     };
     state.app.update_account_settings(&user.actor, &sid, settings).await?;
     Ok(Redirect::to(&format!("/accounts/{sid}?notice=settings-saved")).into_response())
+}
+
+/// What the lifecycle forms of the overview ask for.
+async fn lifecycle(
+    state: &AppState,
+    user: &CurrentUser,
+    sid: &AccountSid,
+    form: &FormData,
+    action: &str,
+) -> PageResult {
+    let notice = match action {
+        "name" => {
+            state.app.rename_account(&user.actor, sid, &form.text("name")).await?;
+            "account-renamed"
+        }
+        "suspend" => {
+            state.app.suspend_account(&user.actor, sid).await?;
+            "account-suspended"
+        }
+        "reactivate" => {
+            state.app.reactivate_account(&user.actor, sid).await?;
+            "account-reactivated"
+        }
+        _ => {
+            state.app.close_account(&user.actor, sid, &form.text("confirm_name")).await?;
+            "account-closed"
+        }
+    };
+    Ok(Redirect::to(&format!("/accounts/{sid}?notice={notice}")).into_response())
+}
+
+/// Renames, suspends, reactivates or closes the account (`/accounts/{sid}/{action}`).
+pub(crate) async fn change_status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((sid, action)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    if !matches!(action.as_str(), "name" | "suspend" | "reactivate" | "close") {
+        return Err(WebError(gatehouse_domain::Error::NotFound));
+    }
+    lifecycle(&state, &user, &sid, &form, &action).await
 }

@@ -49,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/new", get(accounts::new_form))
         .route("/accounts/{sid}", get(accounts::show))
         .route("/accounts/{sid}/settings", post(accounts::save_settings))
+        .route("/accounts/{sid}/status/{action}", post(accounts::change_status))
         .route("/accounts/{sid}/outbox", get(outbox::account))
         .route("/accounts/{sid}/users", get(members::list))
         .route("/accounts/{sid}/invitations", get(invitations::list).post(members::invite))
@@ -224,6 +225,10 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "sessions-revoked" => "All your other sessions ended.",
         "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
         "settings-saved" => "Settings saved.",
+        "account-renamed" => "Account renamed.",
+        "account-suspended" => "Account suspended. Its console and API keys are refused until it is reactivated.",
+        "account-reactivated" => "Account reactivated.",
+        "account-closed" => "Account closed. Closing is final.",
         _ => return None,
     })
 }

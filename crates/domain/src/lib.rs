@@ -5,6 +5,7 @@
 //! Must not import tokio, sqlx, axum or any other I/O crate (CI checks `cargo tree`).
 
 pub mod account;
+pub mod api_key;
 pub mod audit;
 pub mod clock;
 pub mod error;

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::account::{Account, AccountSettings, AccountStatus};
+use crate::api_key::ApiKey;
 use crate::audit::{AuditEvent, AuditScope};
 use crate::error::Result;
 use crate::invitation::Invitation;
@@ -19,7 +20,7 @@ use crate::page::{Page, PageRequest};
 use crate::role::OrgRole;
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
-use crate::sid::{AccountSid, EmailSid, InvitationSid, OrganizationSid, UserSid};
+use crate::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, UserSid};
 use crate::user::{Email, User};
 
 /// A database: hands out transactions.
@@ -133,6 +134,21 @@ pub trait Tx: Send {
     async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>>;
 
     // --- audit ---------------------------------------------------------------------------
+    /// Stores a new API key.
+    async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()>;
+    /// An API key by SID, whatever its account (authentication looks keys up this way).
+    async fn api_key(&mut self, sid: &ApiKeySid) -> Result<Option<ApiKey>>;
+    /// The account's keys that are not revoked, by SID; search matches name and SID.
+    async fn account_api_keys(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<ApiKey>>;
+    /// Renames one of the account's keys.
+    async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()>;
+    /// Revokes one of the account's keys.
+    async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
+    /// Records a key's use.
+    async fn touch_api_key(&mut self, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
+    /// An installation-wide secret, created with `value` if missing; every node gets the same.
+    async fn instance_secret(&mut self, name: &str, value: &str) -> Result<String>;
+
     /// Saves the account's pending ownership offer, replacing an earlier one.
     async fn put_owner_nomination(&mut self, nomination: &OwnerNomination) -> Result<()>;
     /// The account's pending ownership offer.

@@ -609,3 +609,53 @@ pub async fn accounts_are_renamed_and_change_status(store: Arc<dyn Store>) {
     tx.set_account_status(&a.sid, AccountStatus::Closed, later).await.unwrap();
     assert_eq!(tx.account(&a.sid).await.unwrap().unwrap().status, AccountStatus::Closed);
 }
+
+pub async fn api_keys_are_listed_renamed_revoked_and_touched(store: Arc<dyn Store>) {
+    use gatehouse_domain::api_key::ApiKey;
+    use gatehouse_domain::sid::ApiKeySid;
+    let mut tx = store.write().await.unwrap();
+    let a = add_account(&mut *tx, "Acme", None).await;
+    let b = add_account(&mut *tx, "Other", None).await;
+    let olivia = add_user(&mut *tx, "olivia@example.com", "Olivia").await;
+    let key = |account: &gatehouse_domain::account::Account, name: &str| ApiKey {
+        sid: ApiKeySid::generate(),
+        account_sid: account.sid.clone(),
+        name: name.into(),
+        secret_hash: format!("hash-{name}"),
+        created_by: Some(olivia.sid.clone()),
+        created_at: t0(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let ci = key(&a, "CI");
+    let deploy = key(&a, "Deploy");
+    tx.insert_api_key(&ci).await.unwrap();
+    tx.insert_api_key(&deploy).await.unwrap();
+    tx.insert_api_key(&key(&b, "Theirs")).await.unwrap();
+    assert_eq!(tx.api_key(&ci.sid).await.unwrap().as_ref(), Some(&ci));
+    let listed = tx.account_api_keys(&a.sid, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items.len(), 2, "only the account's keys");
+    let found = tx.account_api_keys(&a.sid, &PageRequest::new(None, None, Some("dep".into())).unwrap()).await.unwrap();
+    assert_eq!(found.items.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), vec!["Deploy"]);
+
+    tx.rename_api_key(&b.sid, &ci.sid, "Hijack").await.unwrap();
+    assert_eq!(tx.api_key(&ci.sid).await.unwrap().unwrap().name, "CI", "another account cannot rename it");
+    tx.rename_api_key(&a.sid, &ci.sid, "CI runner").await.unwrap();
+    let later = t0() + Duration::minutes(5);
+    tx.touch_api_key(&ci.sid, later).await.unwrap();
+    let got = tx.api_key(&ci.sid).await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.last_used_at), ("CI runner", Some(later)));
+    tx.revoke_api_key(&b.sid, &deploy.sid, later).await.unwrap();
+    assert_eq!(tx.api_key(&deploy.sid).await.unwrap().unwrap().revoked_at, None, "scoped to its account");
+    tx.revoke_api_key(&a.sid, &deploy.sid, later).await.unwrap();
+    assert_eq!(tx.api_key(&deploy.sid).await.unwrap().unwrap().revoked_at, Some(later));
+    let listed = tx.account_api_keys(&a.sid, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items.iter().map(|k| k.sid.clone()).collect::<Vec<_>>(), vec![ci.sid.clone()]);
+}
+
+pub async fn instance_secrets_are_created_once(store: Arc<dyn Store>) {
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.instance_secret("api_key_hash", "first").await.unwrap(), "first");
+    assert_eq!(tx.instance_secret("api_key_hash", "second").await.unwrap(), "first", "the first writer wins");
+    assert_eq!(tx.instance_secret("other", "x").await.unwrap(), "x");
+}

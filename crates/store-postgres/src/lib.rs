@@ -7,6 +7,7 @@
 
 mod access;
 mod accounts;
+mod api_keys;
 mod audit;
 mod invitations;
 mod nominations;
@@ -20,6 +21,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
@@ -29,7 +31,7 @@ use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
-use gatehouse_domain::sid::{AccountSid, EmailSid, InvitationSid, OrganizationSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
@@ -247,6 +249,27 @@ impl Tx for PgTx {
         access::owner(&mut self.tx, account).await
     }
 
+    async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()> {
+        api_keys::insert(&mut self.tx, key).await
+    }
+    async fn api_key(&mut self, sid: &ApiKeySid) -> Result<Option<ApiKey>> {
+        api_keys::by_sid(&mut self.tx, sid).await
+    }
+    async fn account_api_keys(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<ApiKey>> {
+        api_keys::of_account(&mut self.tx, account, page).await
+    }
+    async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()> {
+        api_keys::rename(&mut self.tx, account, sid, name).await
+    }
+    async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()> {
+        api_keys::revoke(&mut self.tx, account, sid, at).await
+    }
+    async fn touch_api_key(&mut self, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()> {
+        api_keys::touch(&mut self.tx, sid, at).await
+    }
+    async fn instance_secret(&mut self, name: &str, value: &str) -> Result<String> {
+        api_keys::instance_secret(&mut self.tx, name, value).await
+    }
     async fn put_owner_nomination(&mut self, nomination: &OwnerNomination) -> Result<()> {
         nominations::put(&mut self.tx, nomination).await
     }

@@ -7,6 +7,7 @@
 
 mod account_status;
 mod accounts;
+mod api_keys;
 mod auth;
 mod credentials;
 mod invitations;
@@ -33,6 +34,7 @@ use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
 
 pub use accounts::{AccountView, NewAccount, NewSignUp};
+pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn};
 pub use credentials::RESET_REQUESTED;
 pub use invitations::{InvitationView, NewInvitation, NewInvitee};
@@ -56,6 +58,8 @@ pub struct App {
     public_url: String,
     mail: mail::MailSettings,
     sms: Arc<dyn SmsSender>,
+    /// The instance's API-key hash key, loaded (or created) on first use.
+    api_key_hash_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl App {
@@ -69,6 +73,7 @@ impl App {
             public_url: "http://127.0.0.1:8080".into(),
             mail: mail::MailSettings { log_bodies: true, signal: Arc::new(tokio::sync::Notify::new()) },
             sms: Arc::new(LogSms),
+            api_key_hash_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 
@@ -142,6 +147,12 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })
         }
+        ActorKind::ApiKey { account, .. } => Ok(Principal::ApiKey {
+            grants: vec![Grant {
+                scope: ScopeRef::Account(account.clone()),
+                permissions: gatehouse_domain::api_key::api_key_permissions(),
+            }],
+        }),
     }
 }
 

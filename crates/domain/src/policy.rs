@@ -7,7 +7,7 @@ use crate::account::Account;
 use crate::error::Error;
 use crate::membership::ScopeRef;
 use crate::permission::{Permission, PermissionSet, ScopeKind};
-use crate::sid::{OrganizationSid, UserSid};
+use crate::sid::{AccountSid, ApiKeySid, OrganizationSid, UserSid};
 
 /// Who is making a request, as authenticated by a surface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,6 +20,8 @@ pub enum ActorKind {
     Anonymous,
     /// A signed-in user.
     User(UserSid),
+    /// An API key, acting for its account.
+    ApiKey { key: ApiKeySid, account: AccountSid },
 }
 
 /// The actor plus request context recorded in the audit log.
@@ -47,6 +49,7 @@ impl Actor {
             ActorKind::Setup => "setup".into(),
             ActorKind::Anonymous => "anonymous".into(),
             ActorKind::User(sid) => sid.to_string(),
+            ActorKind::ApiKey { key, .. } => key.to_string(),
         }
     }
 
@@ -73,6 +76,8 @@ pub enum Principal {
     System,
     /// A user and their grants on the target, its ancestors and its organization.
     User { sid: UserSid, grants: Vec<Grant> },
+    /// An API key: the key's fixed permissions on its own account.
+    ApiKey { grants: Vec<Grant> },
     /// Holds nothing.
     Nobody,
 }
@@ -109,7 +114,7 @@ pub fn effective_permissions(principal: &Principal, target: Target<'_>) -> Permi
     match principal {
         Principal::System => PermissionSet::all_of(target.kind()),
         Principal::Nobody => PermissionSet::EMPTY,
-        Principal::User { grants, .. } => grants
+        Principal::User { grants, .. } | Principal::ApiKey { grants } => grants
             .iter()
             .filter(|g| target.covered_by(&g.scope))
             .fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions)),

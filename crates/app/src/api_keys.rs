@@ -1,0 +1,226 @@
+//! Use cases for an account's API keys: create (the secret is returned once), list with their
+//! creators, rename, revoke, and authenticate a request made with `SK…:secret`.
+//!
+//! Secrets are 32 random alphanumeric characters (~190 bits), stored as HMAC-SHA256 under an
+//! instance key kept in the database, so checking one costs a hash and a primary-key read —
+//! microseconds, not an argon2 run (STACK.md; ADR 0008).
+
+use std::collections::HashMap;
+
+use gatehouse_domain::account::parse_account_name;
+use gatehouse_domain::api_key::ApiKey;
+use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::permission::Permission;
+use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
+use gatehouse_domain::sid::{AccountSid, ApiKeySid};
+use gatehouse_domain::user::User;
+use gatehouse_domain::{Error, Result};
+use hmac::{KeyInit, Mac};
+use serde_json::json;
+
+use crate::members::locked_for;
+use crate::secret::{constant_time_eq, random_bytes};
+use crate::{App, account_scopes, principal};
+
+const HASH_KEY_NAME: &str = "api_key_hmac";
+
+/// A key with the name of the user who created it, for the keys page.
+#[derive(Debug, Clone)]
+pub struct ApiKeyView {
+    pub key: ApiKey,
+    pub created_by: Option<User>,
+}
+
+/// A new key and its secret, which is never shown again.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+/// 32 characters from [A-Za-z0-9], like Twilio's secrets.
+fn new_secret() -> Result<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let bytes = random_bytes::<64>()?;
+    // Rejection sampling keeps every character equally likely.
+    let chars: String = bytes
+        .iter()
+        .filter(|b| usize::from(**b) < 248)
+        .map(|b| ALPHABET[usize::from(*b) % 62] as char)
+        .take(32)
+        .collect();
+    if chars.len() < 32 {
+        return new_secret();
+    }
+    Ok(chars)
+}
+
+impl App {
+    /// The instance's HMAC key, created on first use and cached.
+    async fn api_key_hash_key(&self) -> Result<&[u8]> {
+        let key = self
+            .api_key_hash_key
+            .get_or_try_init(|| async {
+                let mut tx = self.store.write().await?;
+                let fresh = hex::encode(random_bytes::<32>()?);
+                let value = tx.instance_secret(HASH_KEY_NAME, &fresh).await?;
+                tx.commit().await?;
+                hex::decode(value).map_err(|e| Error::Internal(format!("instance key: {e}")))
+            })
+            .await?;
+        Ok(key.as_slice())
+    }
+
+    async fn secret_hash(&self, sid: &ApiKeySid, secret: &str) -> Result<String> {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.api_key_hash_key().await?)
+            .map_err(|e| Error::Internal(format!("hmac: {e}")))?;
+        mac.update(sid.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(secret.as_bytes());
+        Ok(hex::encode(mac.finalize().into_bytes()))
+    }
+
+    /// Creates a key (Owner, Administrator, Developer). The secret is in the answer only.
+    pub async fn create_api_key(&self, actor: &Actor, account_sid: &AccountSid, name: &str) -> Result<NewApiKey> {
+        let name = parse_account_name(name).map_err(|e| match e {
+            Error::Invalid { reason, .. } => Error::Invalid { field: "name", reason },
+            other => other,
+        })?;
+        let sid = ApiKeySid::generate();
+        let secret = new_secret()?;
+        let secret_hash = self.secret_hash(&sid, &secret).await?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let account = locked_for(&mut *tx, actor, account_sid, Permission::ApiKeysManage).await?;
+        let key = ApiKey {
+            sid,
+            account_sid: account_sid.clone(),
+            name,
+            secret_hash,
+            created_by: actor.user_sid().cloned(),
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        tx.insert_api_key(&key).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "api_key.created", key.sid.as_str(), now)
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "name": key.name })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewApiKey { key, secret })
+    }
+
+    /// The account's keys that are not revoked, with their creators.
+    pub async fn api_keys(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        page: &PageRequest,
+    ) -> Result<Page<ApiKeyView>> {
+        let mut tx = self.store.read().await?;
+        let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::ApiKeysRead, Target::Account(&account))?;
+        account.ensure_active()?;
+        let keys = tx.account_api_keys(account_sid, page).await?;
+        let mut creators: HashMap<String, Option<User>> = HashMap::new();
+        let mut items = Vec::with_capacity(keys.items.len());
+        for key in keys.items {
+            let created_by = match &key.created_by {
+                Some(u) => match creators.get(u.as_str()) {
+                    Some(found) => found.clone(),
+                    None => {
+                        let found = tx.user(u).await?;
+                        creators.insert(u.to_string(), found.clone());
+                        found
+                    }
+                },
+                None => None,
+            };
+            items.push(ApiKeyView { key, created_by });
+        }
+        Ok(Page { items, next_after: keys.next_after })
+    }
+
+    /// Loads one live key of the account for a change by `actor`.
+    async fn key_for_change(
+        &self,
+        tx: &mut dyn gatehouse_domain::store::Tx,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        sid: &ApiKeySid,
+    ) -> Result<(gatehouse_domain::account::Account, ApiKey)> {
+        let account = locked_for(tx, actor, account_sid, Permission::ApiKeysManage).await?;
+        let key = tx
+            .api_key(sid)
+            .await?
+            .filter(|k| &k.account_sid == account_sid && k.revoked_at.is_none())
+            .ok_or(Error::NotFound)?;
+        Ok((account, key))
+    }
+
+    /// Renames a key.
+    pub async fn rename_api_key(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        sid: &ApiKeySid,
+        name: &str,
+    ) -> Result<()> {
+        let name = parse_account_name(name).map_err(|e| match e {
+            Error::Invalid { reason, .. } => Error::Invalid { field: "name", reason },
+            other => other,
+        })?;
+        let mut tx = self.store.write().await?;
+        let (account, key) = self.key_for_change(&mut *tx, actor, account_sid, sid).await?;
+        tx.rename_api_key(account_sid, sid, &name).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "api_key.renamed", sid.as_str(), self.now())
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "from": key.name, "to": name })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Revokes a key: requests made with it fail from now on.
+    pub async fn revoke_api_key(&self, actor: &Actor, account_sid: &AccountSid, sid: &ApiKeySid) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let (account, key) = self.key_for_change(&mut *tx, actor, account_sid, sid).await?;
+        tx.revoke_api_key(account_sid, sid, now).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "api_key.revoked", sid.as_str(), now)
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "name": key.name })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Authenticates `SK…:secret`. Any mismatch is `Unauthenticated`; a key of a suspended or
+    /// closed account is refused with the reason. Records the use at most once a minute.
+    pub async fn authenticate_api_key(&self, sid: &str, secret: &str, source_ip: Option<String>) -> Result<Actor> {
+        let sid = ApiKeySid::parse(sid).map_err(|_| Error::Unauthenticated)?;
+        let expected = self.secret_hash(&sid, secret).await?;
+        let mut tx = self.store.read().await?;
+        let key = tx.api_key(&sid).await?.ok_or(Error::Unauthenticated)?;
+        if key.revoked_at.is_some() || !constant_time_eq(&key.secret_hash, &expected) {
+            return Err(Error::Unauthenticated);
+        }
+        let account = tx.account(&key.account_sid).await?.ok_or(Error::Unauthenticated)?;
+        drop(tx);
+        account.ensure_active()?;
+        let now = self.now();
+        if key.use_worth_recording(now) {
+            let mut tx = self.store.write().await?;
+            tx.touch_api_key(&sid, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Actor { kind: ActorKind::ApiKey { key: sid, account: key.account_sid }, source_ip })
+    }
+}

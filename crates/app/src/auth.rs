@@ -160,6 +160,22 @@ impl App {
         }
     }
 
+    /// Leaves a one-time message for the session's next page, such as a secret to show once
+    /// after a redirect (so that reloading the page does not repeat the action).
+    pub async fn put_flash(&self, session_token: &str, value: &str) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.put_session_flash(&token_hash(session_token), value).await?;
+        tx.commit().await
+    }
+
+    /// Reads the session's one-time message; it is gone afterwards.
+    pub async fn take_flash(&self, session_token: &str) -> Result<Option<String>> {
+        let mut tx = self.store.write().await?;
+        let value = tx.take_session_flash(&token_hash(session_token)).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
     /// The user and session behind a cookie token, if the session is live and the user active.
     /// The session may still owe its second factor (`stage`); surfaces check that.
     pub async fn authenticate(&self, token: &str) -> Result<(User, Session)> {

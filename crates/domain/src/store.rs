@@ -190,6 +190,10 @@ pub trait Tx: Send {
     /// A user's sessions, newest first.
     async fn user_sessions(&mut self, user: &UserSid) -> Result<Vec<Session>>;
     /// Moves a session to another stage (e.g. once the second factor is checked).
+    /// Leaves a one-time message for the session's next page (replacing an unread one).
+    async fn put_session_flash(&mut self, token_hash: &str, value: &str) -> Result<()>;
+    /// Reads and deletes the session's message.
+    async fn take_session_flash(&mut self, token_hash: &str) -> Result<Option<String>>;
     async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()>;
 
     // --- email outbox --------------------------------------------------------------------

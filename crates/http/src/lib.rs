@@ -4,6 +4,7 @@
 //! Handlers only authenticate (session cookie → `Actor`), call one `App` method and render.
 //! Must not import sqlx or a concrete store.
 
+mod api;
 mod error;
 mod health;
 mod web;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(health::routes())
+        .nest("/api/v1", api::routes())
         .merge(web::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))

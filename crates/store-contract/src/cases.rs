@@ -659,3 +659,28 @@ pub async fn instance_secrets_are_created_once(store: Arc<dyn Store>) {
     assert_eq!(tx.instance_secret("api_key_hash", "second").await.unwrap(), "first", "the first writer wins");
     assert_eq!(tx.instance_secret("other", "x").await.unwrap(), "x");
 }
+
+pub async fn a_session_flash_is_read_once(store: Arc<dyn Store>) {
+    let mut tx = store.write().await.unwrap();
+    let ada = add_user(&mut *tx, "ada@example.com", "Ada").await;
+    let session = Session {
+        token_hash: "h".into(),
+        user_sid: ada.sid.clone(),
+        csrf_token: "c".into(),
+        created_at: t0(),
+        last_seen_at: t0(),
+        expires_at: t0() + Duration::hours(1),
+        ip: None,
+        user_agent: None,
+        stage: SessionStage::Full,
+    };
+    tx.insert_session(&session).await.unwrap();
+    assert_eq!(tx.take_session_flash("h").await.unwrap(), None);
+    tx.put_session_flash("h", "first").await.unwrap();
+    tx.put_session_flash("h", "second").await.unwrap();
+    assert_eq!(tx.take_session_flash("h").await.unwrap().as_deref(), Some("second"));
+    assert_eq!(tx.take_session_flash("h").await.unwrap(), None, "read once");
+    tx.put_session_flash("h", "left").await.unwrap();
+    tx.delete_session("h").await.unwrap();
+    assert_eq!(tx.take_session_flash("h").await.unwrap(), None, "gone with its session");
+}

@@ -60,7 +60,8 @@ macro_rules! contract_tests {
             an_account_has_at_most_one_owner_nomination,
             accounts_are_renamed_and_change_status,
             api_keys_are_listed_renamed_revoked_and_touched,
-            instance_secrets_are_created_once
+            instance_secrets_are_created_once,
+            a_session_flash_is_read_once
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -304,6 +304,12 @@ impl Tx for SqliteTx {
     async fn user_sessions(&mut self, user: &UserSid) -> Result<Vec<Session>> {
         sessions::of_user(&mut self.tx, user).await
     }
+    async fn put_session_flash(&mut self, token_hash: &str, value: &str) -> Result<()> {
+        sessions::put_flash(&mut self.tx, token_hash, value).await
+    }
+    async fn take_session_flash(&mut self, token_hash: &str) -> Result<Option<String>> {
+        sessions::take_flash(&mut self.tx, token_hash).await
+    }
     async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()> {
         sessions::set_stage(&mut self.tx, token_hash, stage).await
     }

@@ -136,3 +136,25 @@ pub(crate) async fn consume_setup_token(c: &mut Conn, token_hash: &str) -> Resul
         .map_err(db_err)?;
     Ok(done.rows_affected() == 1)
 }
+
+pub(crate) async fn put_flash(c: &mut Conn, token_hash: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO session_flashes (token_hash, value) VALUES ($1, $2) \
+         ON CONFLICT (token_hash) DO UPDATE SET value = excluded.value",
+    )
+    .bind(token_hash)
+    .bind(value)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn take_flash(c: &mut Conn, token_hash: &str) -> Result<Option<String>> {
+    let row = sqlx::query("DELETE FROM session_flashes WHERE token_hash = $1 RETURNING value")
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?;
+    row.map(|r| get(&r, "value")).transpose()
+}

@@ -179,6 +179,7 @@ struct AccountPage {
     require_https_webhooks: bool,
     require_public_key_validation: bool,
     can_read_users: bool,
+    can_read_keys: bool,
     can_write_settings: bool,
     /// May suspend and reactivate (whatever the status).
     can_change_status: bool,
@@ -239,6 +240,7 @@ pub(crate) async fn show(
         require_https_webhooks: a.settings.require_https_webhooks,
         require_public_key_validation: a.settings.require_public_key_validation,
         can_read_users: view.permissions.contains(Permission::UsersRead),
+        can_read_keys: view.permissions.contains(Permission::ApiKeysRead),
         can_write_settings: view.permissions.contains(Permission::AccountSettingsWrite)
             && a.status.as_str() == "active",
         can_change_status: view.permissions.contains(Permission::AccountSettingsWrite),

@@ -48,6 +48,7 @@ struct MembersPage {
     sid: String,
     name: String,
     can_read_users: bool,
+    can_read_keys: bool,
     can_manage: bool,
     can_transfer: bool,
     /// The pending ownership offer: nominee's name and email, and until when.
@@ -101,6 +102,7 @@ async fn render(
         sid: sid.to_string(),
         name: view.account.name.clone(),
         can_read_users: true,
+        can_read_keys: view.permissions.contains(Permission::ApiKeysRead),
         can_manage: view.permissions.contains(Permission::UsersManage),
         can_transfer: view.permissions.contains(Permission::AccountOwnerTransfer),
         nomination,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod invitations;
+mod keys;
 mod me;
 mod members;
 mod organizations;
@@ -20,7 +21,7 @@ use gatehouse_domain::page::Page;
 
 use crate::AppState;
 
-pub(crate) use session::{CurrentUser, FormData};
+pub(crate) use session::{CurrentUser, FormData, client_ip};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -51,6 +52,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/settings", post(accounts::save_settings))
         .route("/accounts/{sid}/status/{action}", post(accounts::change_status))
         .route("/accounts/{sid}/outbox", get(outbox::account))
+        .route("/accounts/{sid}/keys", get(keys::list).post(keys::create))
+        .route("/accounts/{sid}/keys/{key}/{action}", post(keys::change))
         .route("/accounts/{sid}/users", get(members::list))
         .route("/accounts/{sid}/invitations", get(invitations::list).post(members::invite))
         .route("/accounts/{sid}/invitations/{invitation}/resend", post(invitations::resend))
@@ -225,6 +228,9 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "sessions-revoked" => "All your other sessions ended.",
         "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
         "settings-saved" => "Settings saved.",
+        "key-created" => "Key created.",
+        "key-renamed" => "Key renamed.",
+        "key-revoked" => "Key revoked. Requests made with it now fail.",
         "account-renamed" => "Account renamed.",
         "account-suspended" => "Account suspended. Its console and API keys are refused until it is reactivated.",
         "account-reactivated" => "Account reactivated.",

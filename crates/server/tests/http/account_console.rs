@@ -58,4 +58,107 @@ async fn an_account_is_renamed_suspended_reactivated_and_closed(engine: Engine) 
     server.running.stop().await.unwrap();
 }
 
-on_both_engines!(an_account_is_renamed_suspended_reactivated_and_closed);
+/// `Authorization: Basic` for a key.
+fn basic(sid: &str, secret: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("{sid}:{secret}").into_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("Basic {out}")
+}
+
+async fn api_keys_show_their_secret_once_and_stop_working_when_revoked(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    let owner = Browser::new(&server);
+    let acct = set_up(&server, &owner).await;
+    let keys = format!("/accounts/{acct}/keys");
+    let r = owner.submit(&keys, &keys, &[("name", "CI deploys")]).await;
+    assert_eq!(location(&r), format!("{keys}?notice=key-created"));
+    let r = owner.get(&format!("{keys}?notice=key-created")).await;
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    let sid = text_of_id(&html, "new-key-sid");
+    let secret = text_of_id(&html, "new-key-secret");
+    assert!(sid.starts_with("SK") && secret.len() == 32, "{sid} {secret}");
+    let again = owner.page(&format!("{keys}?notice=key-created")).await;
+    assert!(again.contains(&sid) && !again.contains(&secret), "shown once, even on reload");
+    let list = owner.page(&keys).await;
+    assert!(list.contains(&sid) && list.contains("CI deploys") && !list.contains(&secret));
+    assert!(list.contains("Olivia Owner (olivia@acme.test)") && list.contains("never"));
+
+    // The key authenticates the JSON API with its account's scope.
+    let api = reqwest::Client::new();
+    let me = api
+        .get(format!("{}/api/v1/me", server.base))
+        .header("authorization", basic(&sid, &secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let body: serde_json::Value = me.json().await.unwrap();
+    assert_eq!(
+        (body["api_key_sid"].as_str(), body["account"]["sid"].as_str()),
+        (Some(sid.as_str()), Some(acct.as_str()))
+    );
+    let wrong = api
+        .get(format!("{}/api/v1/me", server.base))
+        .header("authorization", basic(&sid, "nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().contains_key("www-authenticate"));
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!((body["code"].as_str(), body["status"].as_u64()), (Some("unauthenticated"), Some(401)));
+    let missing = api.get(format!("{}/api/v1/nothing", server.base)).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["code"], "not_found");
+    assert!(!owner.page(&keys).await.contains(">never<"), "last use recorded");
+
+    // A Viewer sees no keys; a suspended account's keys are refused with the reason.
+    let viewer = Browser::new(&server);
+    sign_up(&server, &viewer, "vic@example.test", "Vic").await;
+    invite_and_accept(&server, &owner, &acct, &viewer, "vic@example.test", &["viewer"]).await;
+    assert_eq!(viewer.get(&keys).await.status(), StatusCode::FORBIDDEN);
+    assert!(!viewer.page(&format!("/accounts/{acct}")).await.contains("API keys</a>"));
+    let overview = format!("/accounts/{acct}");
+    owner.submit(&overview, &format!("{overview}/status/suspend"), &[]).await;
+    let r = api
+        .get(format!("{}/api/v1/me", server.base))
+        .header("authorization", basic(&sid, &secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.json::<serde_json::Value>().await.unwrap()["message"].as_str().unwrap().contains("suspended"));
+    owner.submit(&overview, &format!("{overview}/status/reactivate"), &[]).await;
+
+    // Rename, then revoke: the key stops working at once.
+    let r = owner.submit(&keys, &format!("{keys}/{sid}/rename"), &[("name", "CI (old)")]).await;
+    assert_eq!(location(&r), format!("{keys}?notice=key-renamed"));
+    let r = owner.submit(&keys, &format!("{keys}/{sid}/revoke"), &[]).await;
+    assert_eq!(location(&r), format!("{keys}?notice=key-revoked"));
+    let r = api
+        .get(format!("{}/api/v1/me", server.base))
+        .header("authorization", basic(&sid, &secret))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(!owner.page(&keys).await.contains(&sid));
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(
+    an_account_is_renamed_suspended_reactivated_and_closed,
+    api_keys_show_their_secret_once_and_stop_working_when_revoked,
+);

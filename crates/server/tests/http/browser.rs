@@ -1,5 +1,6 @@
 //! Flows in real headless Chromium (Debian `chromium` + `chromium-driver`), driven over
-//! WebDriver: setup, add a user, change roles, remove (accepting the confirmation); and sign-up,
+//! WebDriver: setup, invite a new person who accepts, change roles, remove (accepting the
+//! confirmation), an API key whose secret shows once; and sign-up,
 //! email verification, TOTP, recovery codes and password reset through emails from an SMTP sink.
 //! Under `CI=true` a missing chromedriver fails the test; elsewhere it says SKIPPED.
 
@@ -165,6 +166,22 @@ async fn an_admin_sets_up_and_manages_a_user_in_chromium() {
     replaced(old).await;
     let page = text(c).await;
     assert!(page.contains("User removed from the account.") && !page.contains("dana@contractor.test"), "{page}");
+
+    // An API key: its secret is on the page that creates it, and never again.
+    click_and_load(c, Locator::LinkText("API keys")).await;
+    fill(c, "name", "CI deploys").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    let secret = c.find(Locator::Css("#new-key-secret")).await.unwrap().text().await.unwrap();
+    assert_eq!(secret.len(), 32);
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.refresh().await.unwrap();
+    replaced(old).await;
+    let page = text(c).await;
+    assert!(
+        page.contains("Olivia Owner (olivia@acme.test)") && !page.contains(&secret),
+        "the secret is shown only once"
+    );
+    assert!(c.find(Locator::Css("#new-key-secret")).await.is_err());
 
     click_and_load(c, Locator::Css("button.link")).await;
     assert!(c.current_url().await.unwrap().path().starts_with("/signin"));

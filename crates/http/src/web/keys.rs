@@ -1,0 +1,174 @@
+//! An account's API keys page: list with creator and last use, create (the secret is shown
+//! once, on the page the creation redirects to), rename, revoke.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use gatehouse_domain::Error;
+use gatehouse_domain::permission::Permission;
+use gatehouse_domain::sid::{AccountSid, ApiKeySid};
+
+use super::accounts::ListQuery;
+use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
+use crate::{AppState, WebError};
+
+type PageResult = Result<Response, WebError>;
+
+struct KeyRow {
+    sid: String,
+    name: String,
+    created_by: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "keys.html")]
+struct KeysPage {
+    layout: Layout,
+    tab: &'static str,
+    sid: String,
+    name: String,
+    can_read_users: bool,
+    can_read_keys: bool,
+    can_manage: bool,
+    rows: Vec<KeyRow>,
+    list: ListNav,
+    /// The key just created: its SID, name and secret, shown this once.
+    created: Option<(String, String, String)>,
+    new_name: String,
+    errors: FormErrors,
+}
+
+struct Extra {
+    created: Option<(String, String, String)>,
+    new_name: String,
+    errors: FormErrors,
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    sid: &AccountSid,
+    q: &ListQuery,
+    extra: Extra,
+    status: StatusCode,
+) -> PageResult {
+    let view = state.app.account(&user.actor, sid).await?;
+    let page = state.app.api_keys(&user.actor, sid, &q.page()?).await?;
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let rows = page
+        .items
+        .iter()
+        .map(|k| KeyRow {
+            sid: k.key.sid.to_string(),
+            name: k.key.name.clone(),
+            created_by: k.created_by.as_ref().map_or_else(|| "system".into(), |u| format!("{} ({})", u.name, u.email)),
+            created: fmt(k.key.created_at),
+            last_used: k.key.last_used_at.map_or_else(|| "never".into(), fmt),
+        })
+        .collect();
+    let list = ListNav::new(&format!("/accounts/{sid}/keys"), &q.q, Some(&q.after), &page);
+    let page = KeysPage {
+        layout: user.layout(&format!("API keys · {}", view.account.name), "/accounts", notice(q.notice.as_deref())),
+        tab: "keys",
+        sid: sid.to_string(),
+        name: view.account.name,
+        can_read_users: view.permissions.contains(Permission::UsersRead),
+        can_read_keys: true,
+        can_manage: view.permissions.contains(Permission::ApiKeysManage),
+        rows,
+        list,
+        created: extra.created,
+        new_name: extra.new_name,
+        errors: extra.errors,
+    };
+    let mut response = (status, Html(page.render()?)).into_response();
+    // The page that shows a secret must not be kept by the browser or a proxy.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let sid = AccountSid::parse(&sid)?;
+    // Right after creating a key, its secret waits in the session, to be shown this once.
+    let created = if q.notice.as_deref() == Some("key-created") {
+        state
+            .app
+            .take_flash(&user.token)
+            .await?
+            .and_then(|f| serde_json::from_str::<CreatedKey>(&f).ok())
+            .filter(|k| k.account == sid.as_str())
+            .map(|k| (k.sid, k.name, k.secret))
+    } else {
+        None
+    };
+    let extra = Extra { created, new_name: String::new(), errors: FormErrors::default() };
+    render(&state, &user, &sid, &q, extra, StatusCode::OK).await
+}
+
+/// A new key's secret on its way to the page that shows it once.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CreatedKey {
+    account: String,
+    sid: String,
+    name: String,
+    secret: String,
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let name = form.text("name");
+    match state.app.create_api_key(&user.actor, &sid, &name).await {
+        Ok(new) => {
+            let flash = CreatedKey {
+                account: sid.to_string(),
+                sid: new.key.sid.to_string(),
+                name: new.key.name,
+                secret: new.secret,
+            };
+            let flash = serde_json::to_string(&flash).map_err(|e| Error::Internal(format!("flash: {e}")))?;
+            state.app.put_flash(&user.token, &flash).await?;
+            Ok(Redirect::to(&format!("/accounts/{sid}/keys?notice=key-created")).into_response())
+        }
+        Err(e) => {
+            let extra = Extra { created: None, new_name: name, errors: FormErrors::from_errors(vec![e])? };
+            render(&state, &user, &sid, &ListQuery::default(), extra, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// Renames (`rename`) or revokes (`revoke`) a key.
+pub(crate) async fn change(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((sid, key, action)): Path<(String, String, String)>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let (sid, key) = (AccountSid::parse(&sid)?, ApiKeySid::parse(&key)?);
+    let notice = match action.as_str() {
+        "rename" => {
+            state.app.rename_api_key(&user.actor, &sid, &key, &form.text("name")).await?;
+            "key-renamed"
+        }
+        "revoke" => {
+            state.app.revoke_api_key(&user.actor, &sid, &key).await?;
+            "key-revoked"
+        }
+        _ => return Err(WebError(Error::NotFound)),
+    };
+    Ok(Redirect::to(&format!("/accounts/{sid}/keys?notice={notice}")).into_response())
+}

@@ -13,6 +13,7 @@ mod credentials;
 mod invitations;
 mod mail;
 mod members;
+mod notifications;
 mod organizations;
 mod ownership;
 mod password;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod invitation;
 pub mod membership;
 pub mod nomination;
+pub mod notification;
 pub mod organization;
 pub mod page;
 pub mod permission;

@@ -15,9 +15,10 @@ use crate::error::Result;
 use crate::invitation::Invitation;
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use crate::nomination::OwnerNomination;
+use crate::notification::NoticeCategory;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
-use crate::role::OrgRole;
+use crate::role::{AccountRole, OrgRole};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, UserSid};
@@ -134,6 +135,17 @@ pub trait Tx: Send {
     async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>>;
 
     // --- audit ---------------------------------------------------------------------------
+    /// The account's stored notification choices (categories without a row use the defaults).
+    async fn notification_roles(&mut self, account: &AccountSid) -> Result<Vec<(NoticeCategory, Vec<AccountRole>)>>;
+    /// Chooses which roles receive a category of notice.
+    async fn set_notification_roles(
+        &mut self,
+        account: &AccountSid,
+        category: NoticeCategory,
+        roles: &[AccountRole],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
     /// Stores a new API key.
     async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()>;
     /// An API key by SID, whatever its account (authentication looks keys up this way).

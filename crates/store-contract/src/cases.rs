@@ -684,3 +684,26 @@ pub async fn a_session_flash_is_read_once(store: Arc<dyn Store>) {
     tx.delete_session("h").await.unwrap();
     assert_eq!(tx.take_session_flash("h").await.unwrap(), None, "gone with its session");
 }
+
+pub async fn notification_choices_are_stored_per_account_and_category(store: Arc<dyn Store>) {
+    use gatehouse_domain::notification::NoticeCategory;
+    let mut tx = store.write().await.unwrap();
+    let a = add_account(&mut *tx, "Acme", None).await;
+    let b = add_account(&mut *tx, "Other", None).await;
+    assert!(tx.notification_roles(&a.sid).await.unwrap().is_empty());
+    tx.set_notification_roles(&a.sid, NoticeCategory::Billing, &[AccountRole::BillingManager], t0()).await.unwrap();
+    tx.set_notification_roles(&a.sid, NoticeCategory::Billing, &[AccountRole::Owner, AccountRole::Viewer], t0())
+        .await
+        .unwrap();
+    tx.set_notification_roles(&a.sid, NoticeCategory::Service, &[], t0()).await.unwrap();
+    let mut got = tx.notification_roles(&a.sid).await.unwrap();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (NoticeCategory::Billing, vec![AccountRole::Owner, AccountRole::Viewer]),
+            (NoticeCategory::Service, vec![]),
+        ]
+    );
+    assert!(tx.notification_roles(&b.sid).await.unwrap().is_empty(), "per account");
+}

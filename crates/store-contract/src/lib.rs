@@ -61,7 +61,8 @@ macro_rules! contract_tests {
             accounts_are_renamed_and_change_status,
             api_keys_are_listed_renamed_revoked_and_touched,
             instance_secrets_are_created_once,
-            a_session_flash_is_read_once
+            a_session_flash_is_read_once,
+            notification_choices_are_stored_per_account_and_category
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -11,6 +11,7 @@ mod api_keys;
 mod audit;
 mod invitations;
 mod nominations;
+mod notifications;
 mod rows;
 mod security;
 mod sessions;
@@ -27,9 +28,10 @@ use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::nomination::OwnerNomination;
+use gatehouse_domain::notification::NoticeCategory;
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
-use gatehouse_domain::role::OrgRole;
+use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, UserSid};
@@ -227,6 +229,18 @@ impl Tx for SqliteTx {
         access::owner(&mut self.tx, account).await
     }
 
+    async fn notification_roles(&mut self, account: &AccountSid) -> Result<Vec<(NoticeCategory, Vec<AccountRole>)>> {
+        notifications::of_account(&mut self.tx, account).await
+    }
+    async fn set_notification_roles(
+        &mut self,
+        account: &AccountSid,
+        category: NoticeCategory,
+        roles: &[AccountRole],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        notifications::set(&mut self.tx, account, category, roles, at).await
+    }
     async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()> {
         api_keys::insert(&mut self.tx, key).await
     }

@@ -9,7 +9,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use gatehouse_app::NewOrganization;
 use gatehouse_domain::Error;
+use gatehouse_domain::notification::NoticeCategory;
 use gatehouse_domain::policy::Actor;
+use gatehouse_domain::sid::AccountSid;
 use serde_json::json;
 
 use crate::config::{Config, FileConfig, LogFormat, Overrides};
@@ -79,6 +81,22 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Sends a notice about an account to the members whose roles its category reaches (see the
+    /// account's notification preferences). The emails go through the outbox.
+    SendNotice {
+        #[arg(long)]
+        account: String,
+        /// billing, usage, security or service.
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        body: String,
+        /// Print the recipients as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Cli {
@@ -104,9 +122,37 @@ impl Cli {
     }
 }
 
+/// Runs an `admin` command.
+pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()> {
+    match cmd {
+        AdminCommand::CreateOwner { .. } => create_owner(config, cmd).await,
+        AdminCommand::SendNotice { account, category, subject, body, json } => {
+            let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
+            let category = NoticeCategory::parse_key(category)
+                .map_err(|_| anyhow::anyhow!("--category: one of billing, usage, security, service"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let to =
+                app.send_notice(&Actor::system(), &account, category, subject, body).await.map_err(|e| match e {
+                    Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+                    Error::NotFound => anyhow::anyhow!("--account: no such account"),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+            if *json {
+                println!("{}", json!({ "recipients": to }));
+            } else {
+                println!("Queued for {} recipient(s): {}", to.len(), to.join(", "));
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Runs `admin create-owner`.
-pub async fn create_owner(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()> {
-    let AdminCommand::CreateOwner { email, org_name, name, account_name, password_stdin: _, json } = cmd;
+async fn create_owner(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()> {
+    let AdminCommand::CreateOwner { email, org_name, name, account_name, password_stdin: _, json } = cmd else {
+        bail!("not create-owner");
+    };
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password).context("reading the password from stdin")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();

@@ -1,7 +1,7 @@
 //! `gatehouse`: parses the command line, sets up logging and runs the command.
 
 use clap::Parser;
-use gatehouse_server::cli::{Cli, Command, create_owner};
+use gatehouse_server::cli::{Cli, Command, run_admin};
 use gatehouse_server::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
@@ -27,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
             println!("Migrations applied ({}).", store.engine());
             Ok(())
         }
-        Command::Admin { command } => create_owner(&config, command).await,
+        Command::Admin { command } => run_admin(&config, command).await,
     }
 }
 

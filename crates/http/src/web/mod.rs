@@ -6,6 +6,7 @@ mod invitations;
 mod keys;
 mod me;
 mod members;
+mod notifications;
 mod organizations;
 mod outbox;
 mod recovery;
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/status/{action}", post(accounts::change_status))
         .route("/accounts/{sid}/outbox", get(outbox::account))
         .route("/accounts/{sid}/keys", get(keys::list).post(keys::create))
+        .route("/accounts/{sid}/notifications", get(notifications::show).post(notifications::save))
         .route("/accounts/{sid}/keys/{key}/{action}", post(keys::change))
         .route("/accounts/{sid}/users", get(members::list))
         .route("/accounts/{sid}/invitations", get(invitations::list).post(members::invite))

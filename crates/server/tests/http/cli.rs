@@ -88,3 +88,61 @@ fn a_config_file_with_an_unknown_key_is_refused_with_its_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("databse_url"), "{err}");
 }
+
+async fn notices_from_the_cli_reach_exactly_the_chosen_roles(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    let owner = Browser::new(&server);
+    let acct = set_up(&server, &owner).await;
+    for (email, name, role) in [("bill@example.test", "Bill", "billing_manager"), ("vic@example.test", "Vic", "viewer")]
+    {
+        let b = Browser::new(&server);
+        sign_up(&server, &b, email, name).await;
+        invite_and_accept(&server, &owner, &acct, &b, email, &[role]).await;
+    }
+    // Billing notices go to the Owner and the Billing Manager by default; add Viewers to service ones.
+    let prefs = format!("/accounts/{acct}/notifications");
+    let page = owner.page(&prefs).await;
+    assert!(page.contains("Service notices") && page.contains("campaign-vetting delays"));
+    let mut form = vec![("billing", "owner"), ("billing", "billing_manager"), ("service", "viewer")];
+    form.extend([("security", "owner"), ("usage", "owner")]);
+    let r = owner.submit(&prefs, &prefs, &form).await;
+    assert_eq!(location(&r), format!("{prefs}?notice=settings-saved"));
+
+    let args = [
+        "admin",
+        "send-notice",
+        "--account",
+        &acct,
+        "--category",
+        "service",
+        "--subject",
+        "Campaign vetting delayed",
+        "--body",
+        "Expect three more days.",
+        "--json",
+    ];
+    let out = gatehouse(&args, &server.database_url, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sent: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sent["recipients"], serde_json::json!(["vic@example.test"]));
+    let mail = server.mail().wait_for("vic@example.test", "Campaign vetting delayed").await;
+    assert!(mail.body.contains("Expect three more days.") && mail.body.contains("You receive these as Viewer"));
+    assert_eq!(server.mail().count_to("bill@example.test"), 2, "sign-up and invitation only");
+
+    let bad = gatehouse(
+        &["admin", "send-notice", "--account", &acct, "--category", "spam", "--subject", "x", "--body", "y"],
+        &server.database_url,
+        "",
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--category: one of billing, usage, security, service"));
+    // A Viewer sees the choices but cannot change them.
+    let vic = Browser::new(&server);
+    sign_in(&vic, "vic@example.test", "another good passphrase").await;
+    assert!(vic.page(&prefs).await.contains("Only Owners and Administrators change these."));
+    let r = vic.submit(&prefs, &prefs, &[("billing", "viewer")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(notices_from_the_cli_reach_exactly_the_chosen_roles);

@@ -22,6 +22,8 @@ pub struct Server {
     pub running: Running,
     /// The SMTP sink the server delivers to, unless started without one.
     pub mail: Option<MailSink>,
+    /// The server's database, for the CLI to work on.
+    pub database_url: String,
     /// Keeps the SQLite file's directory alive.
     _dir: tempfile::TempDir,
 }
@@ -78,14 +80,18 @@ pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
     };
     let config = Config::resolve(
         file,
-        Overrides { listen: Some("127.0.0.1:0".into()), database_url: Some(database_url), ..Overrides::default() },
+        Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            database_url: Some(database_url.clone()),
+            ..Overrides::default()
+        },
     )
     .unwrap();
     let running = gatehouse_server::start(&config, false).await.unwrap();
     let base = format!("http://{}", running.addr);
     // The printed link uses the configured public URL; point it at the real port.
     let setup_url = running.setup_url.as_ref().map(|u| u.replace(&config.public_url, &base));
-    Some(Server { base, setup_url, running, mail, _dir: dir })
+    Some(Server { base, setup_url, running, mail, database_url, _dir: dir })
 }
 
 /// The credentials the `twilio` SMS sender of test servers uses.

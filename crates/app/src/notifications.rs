@@ -70,7 +70,7 @@ impl App {
                 .in_account(account_sid, account.organization_sid.as_ref())
                 .with_details(json!({
                     "category": category.key(),
-                    "from": before.map(|r| role_keys(r)),
+                    "from": before.map(role_keys),
                     "to": role_keys(roles.iter().copied()),
                 })),
         )

@@ -12,7 +12,7 @@ use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid};
 use serde::Deserialize;
 
-use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
+use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -178,8 +178,7 @@ struct AccountPage {
     require_two_factor: bool,
     require_https_webhooks: bool,
     require_public_key_validation: bool,
-    can_read_users: bool,
-    can_read_keys: bool,
+    tabs: AccountTabs,
     can_write_settings: bool,
     /// May suspend and reactivate (whatever the status).
     can_change_status: bool,
@@ -239,8 +238,7 @@ pub(crate) async fn show(
         require_two_factor: a.settings.require_two_factor,
         require_https_webhooks: a.settings.require_https_webhooks,
         require_public_key_validation: a.settings.require_public_key_validation,
-        can_read_users: view.permissions.contains(Permission::UsersRead),
-        can_read_keys: view.permissions.contains(Permission::ApiKeysRead),
+        tabs: AccountTabs::new(view.permissions),
         can_write_settings: view.permissions.contains(Permission::AccountSettingsWrite)
             && a.status.as_str() == "active",
         can_change_status: view.permissions.contains(Permission::AccountSettingsWrite),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::accounts::ListQuery;
 use super::session::{ClientIp, check_pre_sign_in_csrf, pre_sign_in_layout, respond_with_csrf, user_agent};
 use super::sign_in::signed_in_redirect;
-use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice, url_encode};
+use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice, url_encode};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -34,8 +34,7 @@ struct InvitationsPage {
     tab: &'static str,
     sid: String,
     name: String,
-    can_read_users: bool,
-    can_read_keys: bool,
+    tabs: AccountTabs,
     can_manage: bool,
     rows: Vec<InvitationRow>,
     list: ListNav,
@@ -74,8 +73,7 @@ pub(crate) async fn list(
         tab: "invitations",
         sid: sid.to_string(),
         name: view.account.name,
-        can_read_users: true,
-        can_read_keys: view.permissions.contains(Permission::ApiKeysRead),
+        tabs: AccountTabs::new(view.permissions),
         can_manage: view.permissions.contains(Permission::UsersManage),
         rows,
         list,

@@ -10,7 +10,7 @@ use gatehouse_domain::permission::Permission;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid};
 
 use super::accounts::ListQuery;
-use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
+use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -30,8 +30,7 @@ struct KeysPage {
     tab: &'static str,
     sid: String,
     name: String,
-    can_read_users: bool,
-    can_read_keys: bool,
+    tabs: AccountTabs,
     can_manage: bool,
     rows: Vec<KeyRow>,
     list: ListNav,
@@ -75,8 +74,7 @@ async fn render(
         tab: "keys",
         sid: sid.to_string(),
         name: view.account.name,
-        can_read_users: view.permissions.contains(Permission::UsersRead),
-        can_read_keys: true,
+        tabs: AccountTabs::new(view.permissions),
         can_manage: view.permissions.contains(Permission::ApiKeysManage),
         rows,
         list,

@@ -11,7 +11,7 @@ use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, UserSid};
 
 use super::accounts::ListQuery;
-use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
+use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -47,8 +47,7 @@ struct MembersPage {
     tab: &'static str,
     sid: String,
     name: String,
-    can_read_users: bool,
-    can_read_keys: bool,
+    tabs: AccountTabs,
     can_manage: bool,
     can_transfer: bool,
     /// The pending ownership offer: nominee's name and email, and until when.
@@ -101,8 +100,7 @@ async fn render(
         tab: "users",
         sid: sid.to_string(),
         name: view.account.name.clone(),
-        can_read_users: true,
-        can_read_keys: view.permissions.contains(Permission::ApiKeysRead),
+        tabs: AccountTabs::new(view.permissions),
         can_manage: view.permissions.contains(Permission::UsersManage),
         can_transfer: view.permissions.contains(Permission::AccountOwnerTransfer),
         nomination,

@@ -133,6 +133,24 @@ impl Layout {
     }
 }
 
+/// Which tabs an account's header shows the viewer: only those whose pages will open.
+pub(crate) struct AccountTabs {
+    pub users: bool,
+    pub keys: bool,
+    pub billing: bool,
+}
+
+impl AccountTabs {
+    pub(crate) fn new(permissions: gatehouse_domain::permission::PermissionSet) -> Self {
+        use gatehouse_domain::permission::Permission;
+        AccountTabs {
+            users: permissions.contains(Permission::UsersRead),
+            keys: permissions.contains(Permission::ApiKeysRead),
+            billing: permissions.contains(Permission::BillingRead),
+        }
+    }
+}
+
 /// Field errors of a submitted form, shown next to their inputs, plus one form-level error.
 #[derive(Default)]
 pub(crate) struct FormErrors {

@@ -10,7 +10,7 @@ use gatehouse_domain::sid::AccountSid;
 
 use super::accounts::ListQuery;
 use super::members::RoleCheck;
-use super::{CurrentUser, FormData, Layout, notice};
+use super::{AccountTabs, CurrentUser, FormData, Layout, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -29,8 +29,7 @@ struct NotificationsPage {
     tab: &'static str,
     sid: String,
     name: String,
-    can_read_users: bool,
-    can_read_keys: bool,
+    tabs: AccountTabs,
     can_manage: bool,
     rows: Vec<CategoryRow>,
 }
@@ -65,8 +64,7 @@ pub(crate) async fn show(
         tab: "notifications",
         sid: sid.to_string(),
         name: view.account.name,
-        can_read_users: view.permissions.contains(Permission::UsersRead),
-        can_read_keys: view.permissions.contains(Permission::ApiKeysRead),
+        tabs: AccountTabs::new(view.permissions),
         can_manage: view.permissions.contains(Permission::NotificationsManage),
         rows,
     };

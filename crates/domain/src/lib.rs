@@ -7,6 +7,7 @@
 pub mod account;
 pub mod api_key;
 pub mod audit;
+pub mod billing;
 pub mod clock;
 pub mod error;
 pub mod invitation;

@@ -91,6 +91,10 @@ sid_type!(/// An append-only audit record.
     AuditEventSid, "AE", "audit_event_sid");
 sid_type!(/// An email in the outbox.
     EmailSid, "EM", "email_sid");
+sid_type!(/// A payment method on file for an account.
+    PaymentMethodSid, "PM", "payment_method_sid");
+sid_type!(/// An invoice of an account.
+    InvoiceSid, "IN", "invoice_sid");
 
 impl RoleSid {
     /// A built-in role's fixed SID: `IX` + 28 zeros + the four-digit code.

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::account::{Account, AccountSettings, AccountStatus};
 use crate::api_key::ApiKey;
 use crate::audit::{AuditEvent, AuditScope};
+use crate::billing::{Invoice, PaymentMethod};
 use crate::error::Result;
 use crate::invitation::Invitation;
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
@@ -21,7 +22,7 @@ use crate::page::{Page, PageRequest};
 use crate::role::{AccountRole, OrgRole};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
-use crate::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, UserSid};
+use crate::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid};
 use crate::user::{Email, User};
 
 /// A database: hands out transactions.
@@ -145,6 +146,19 @@ pub trait Tx: Send {
         roles: &[AccountRole],
         at: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// Stores a payment method.
+    async fn insert_payment_method(&mut self, method: &PaymentMethod) -> Result<()>;
+    /// The account's payment methods, oldest first.
+    async fn payment_methods(&mut self, account: &AccountSid) -> Result<Vec<PaymentMethod>>;
+    /// Makes one of the account's methods the default (and no other).
+    async fn set_default_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()>;
+    /// Removes one of the account's methods.
+    async fn delete_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()>;
+    /// Stores an invoice.
+    async fn insert_invoice(&mut self, invoice: &Invoice) -> Result<()>;
+    /// The account's invoices, newest first; search matches the period.
+    async fn invoices(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invoice>>;
 
     /// Stores a new API key.
     async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()>;

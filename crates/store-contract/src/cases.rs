@@ -707,3 +707,64 @@ pub async fn notification_choices_are_stored_per_account_and_category(store: Arc
     );
     assert!(tx.notification_roles(&b.sid).await.unwrap().is_empty(), "per account");
 }
+
+pub async fn payment_methods_keep_one_default_and_invoices_list_newest_first(store: Arc<dyn Store>) {
+    use gatehouse_domain::billing::{Invoice, InvoiceStatus, PaymentDetails, PaymentMethod};
+    use gatehouse_domain::sid::{InvoiceSid, PaymentMethodSid};
+    let mut tx = store.write().await.unwrap();
+    let a = add_account(&mut *tx, "Acme", None).await;
+    let b = add_account(&mut *tx, "Other", None).await;
+    let method = |account: &gatehouse_domain::account::Account, details: PaymentDetails, default: bool| PaymentMethod {
+        sid: PaymentMethodSid::generate(),
+        account_sid: account.sid.clone(),
+        details,
+        provider_ref: "ref".into(),
+        is_default: default,
+        created_at: t0(),
+    };
+    let card = method(
+        &a,
+        PaymentDetails::Card { brand: "Visa".into(), last4: "4242".into(), exp_month: 4, exp_year: 2030 },
+        true,
+    );
+    let paypal = method(&a, PaymentDetails::Paypal { email: Email::parse("pay@example.com").unwrap() }, false);
+    tx.insert_payment_method(&card).await.unwrap();
+    tx.insert_payment_method(&paypal).await.unwrap();
+    tx.insert_payment_method(&method(
+        &b,
+        PaymentDetails::Paypal { email: Email::parse("b@example.com").unwrap() },
+        true,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(tx.payment_methods(&a.sid).await.unwrap(), vec![card.clone(), paypal.clone()]);
+    tx.set_default_payment_method(&a.sid, &paypal.sid).await.unwrap();
+    let defaults: Vec<bool> = tx.payment_methods(&a.sid).await.unwrap().iter().map(|m| m.is_default).collect();
+    assert_eq!(defaults, vec![false, true]);
+    tx.delete_payment_method(&b.sid, &card.sid).await.unwrap();
+    assert_eq!(tx.payment_methods(&a.sid).await.unwrap().len(), 2, "scoped to its account");
+    tx.delete_payment_method(&a.sid, &card.sid).await.unwrap();
+    assert_eq!(tx.payment_methods(&a.sid).await.unwrap(), vec![PaymentMethod { is_default: true, ..paypal }]);
+
+    for (period, cents) in [("2026-09", 1000), ("2026-10", 2500)] {
+        let inv = Invoice {
+            sid: InvoiceSid::generate(),
+            account_sid: a.sid.clone(),
+            period: period.into(),
+            amount_cents: cents,
+            currency: "USD".into(),
+            status: InvoiceStatus::Paid,
+            issued_at: t0(),
+        };
+        tx.insert_invoice(&inv).await.unwrap();
+    }
+    let listed = tx.invoices(&a.sid, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items.iter().map(|i| i.period.as_str()).collect::<Vec<_>>(), vec!["2026-10", "2026-09"]);
+    assert!(tx.invoices(&b.sid, &PageRequest::first(10)).await.unwrap().items.is_empty());
+    tx.commit().await.unwrap();
+
+    // Last: on PostgreSQL a refused statement ends the transaction.
+    let mut tx = store.write().await.unwrap();
+    let second_default = method(&a, PaymentDetails::Paypal { email: Email::parse("c@example.com").unwrap() }, true);
+    assert!(tx.insert_payment_method(&second_default).await.is_err(), "one default per account");
+}

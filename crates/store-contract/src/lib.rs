@@ -62,7 +62,8 @@ macro_rules! contract_tests {
             api_keys_are_listed_renamed_revoked_and_touched,
             instance_secrets_are_created_once,
             a_session_flash_is_read_once,
-            notification_choices_are_stored_per_account_and_category
+            notification_choices_are_stored_per_account_and_category,
+            payment_methods_keep_one_default_and_invoices_list_newest_first
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

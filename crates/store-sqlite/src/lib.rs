@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod api_keys;
 mod audit;
+mod billing;
 mod invitations;
 mod nominations;
 mod notifications;
@@ -25,6 +26,7 @@ use chrono::{DateTime, Utc};
 use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
 use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
+use gatehouse_domain::billing::{Invoice, PaymentMethod};
 use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::nomination::OwnerNomination;
@@ -34,7 +36,9 @@ use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
-use gatehouse_domain::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, UserSid};
+use gatehouse_domain::sid::{
+    AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid,
+};
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
@@ -240,6 +244,24 @@ impl Tx for SqliteTx {
         at: DateTime<Utc>,
     ) -> Result<()> {
         notifications::set(&mut self.tx, account, category, roles, at).await
+    }
+    async fn insert_payment_method(&mut self, method: &PaymentMethod) -> Result<()> {
+        billing::insert_method(&mut self.tx, method).await
+    }
+    async fn payment_methods(&mut self, account: &AccountSid) -> Result<Vec<PaymentMethod>> {
+        billing::methods(&mut self.tx, account).await
+    }
+    async fn set_default_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()> {
+        billing::set_default(&mut self.tx, account, sid).await
+    }
+    async fn delete_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()> {
+        billing::delete_method(&mut self.tx, account, sid).await
+    }
+    async fn insert_invoice(&mut self, invoice: &Invoice) -> Result<()> {
+        billing::insert_invoice(&mut self.tx, invoice).await
+    }
+    async fn invoices(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invoice>> {
+        billing::invoices(&mut self.tx, account, page).await
     }
     async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()> {
         api_keys::insert(&mut self.tx, key).await

@@ -9,6 +9,7 @@ mod account_status;
 mod accounts;
 mod api_keys;
 mod auth;
+mod billing;
 mod credentials;
 mod invitations;
 mod mail;
@@ -37,6 +38,7 @@ use gatehouse_domain::{Error, Result};
 pub use accounts::{AccountView, NewAccount, NewSignUp};
 pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn};
+pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};
 pub use credentials::RESET_REQUESTED;
 pub use invitations::{InvitationView, NewInvitation, NewInvitee};
 pub use mail::{MailError, Mailer};
@@ -59,6 +61,7 @@ pub struct App {
     public_url: String,
     mail: mail::MailSettings,
     sms: Arc<dyn SmsSender>,
+    payments: Arc<dyn PaymentProvider>,
     /// The instance's API-key hash key, loaded (or created) on first use.
     api_key_hash_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
@@ -74,6 +77,7 @@ impl App {
             public_url: "http://127.0.0.1:8080".into(),
             mail: mail::MailSettings { log_bodies: true, signal: Arc::new(tokio::sync::Notify::new()) },
             sms: Arc::new(LogSms),
+            payments: Arc::new(TestPayments),
             api_key_hash_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
@@ -93,6 +97,12 @@ impl App {
     /// Replaces the SMS sender (the default writes to the log).
     pub fn with_sms(mut self, sms: Arc<dyn SmsSender>) -> Self {
         self.sms = sms;
+        self
+    }
+
+    /// Replaces the payment provider (the default is [`TestPayments`]).
+    pub fn with_payments(mut self, payments: Arc<dyn PaymentProvider>) -> Self {
+        self.payments = payments;
         self
     }
 

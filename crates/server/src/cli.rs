@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use gatehouse_app::NewOrganization;
+use gatehouse_app::{NewInvoice, NewOrganization};
 use gatehouse_domain::Error;
+use gatehouse_domain::billing::InvoiceStatus;
 use gatehouse_domain::notification::NoticeCategory;
 use gatehouse_domain::policy::Actor;
 use gatehouse_domain::sid::AccountSid;
@@ -97,6 +98,23 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Records an invoice for an account (Gatehouse charges nothing; this is how a billing
+    /// run reports what it charged elsewhere).
+    RecordInvoice {
+        #[arg(long)]
+        account: String,
+        /// The billing month, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The amount, e.g. 12.34.
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// open, paid or void.
+        #[arg(long, default_value = "open")]
+        status: String,
+    },
 }
 
 impl Cli {
@@ -126,6 +144,22 @@ impl Cli {
 pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()> {
     match cmd {
         AdminCommand::CreateOwner { .. } => create_owner(config, cmd).await,
+        AdminCommand::RecordInvoice { account, period, amount, currency, status } => {
+            let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
+            let amount_cents =
+                parse_amount(amount).ok_or_else(|| anyhow::anyhow!("--amount: a number such as 12.34"))?;
+            let status = InvoiceStatus::parse(status).map_err(|_| anyhow::anyhow!("--status: open, paid or void"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let input = NewInvoice { period: period.clone(), amount_cents, currency: currency.clone(), status };
+            let invoice = app.record_invoice(&Actor::system(), &account, input).await.map_err(|e| match e {
+                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+                Error::NotFound => anyhow::anyhow!("--account: no such account"),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            println!("Recorded invoice {} for {}: {}", invoice.sid, invoice.period, invoice.amount_label());
+            Ok(())
+        }
         AdminCommand::SendNotice { account, category, subject, body, json } => {
             let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
             let category = NoticeCategory::parse_key(category)
@@ -197,11 +231,38 @@ async fn create_owner(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()>
 }
 
 /// The flag a domain field error refers to.
+/// "12.34" → 1234 cents.
+fn parse_amount(text: &str) -> Option<i64> {
+    let (whole, cents) = text.trim().split_once('.').unwrap_or((text.trim(), "0"));
+    if cents.len() > 2 || whole.is_empty() || !cents.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let cents: i64 = format!("{cents:0<2}").parse().ok()?;
+    let whole: i64 = whole.parse().ok()?;
+    whole.checked_mul(100)?.checked_add(if whole < 0 { -cents } else { cents })
+}
+
 fn cli_flag(field: &str) -> &str {
     match field {
         "organization_name" => "org-name",
         "account_name" => "account-name",
         "password" => "password-stdin",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_are_read_in_cents() {
+        assert_eq!(parse_amount("12.34"), Some(1234));
+        assert_eq!(parse_amount("12.3"), Some(1230));
+        assert_eq!(parse_amount("12"), Some(1200));
+        assert_eq!(parse_amount("-1.50"), Some(-150));
+        for bad in ["", "1.234", "abc", "1.x", ".5"] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! Shared pieces live here: the layout, form decoding, cookies, the signed-in user extractor.
 
 mod accounts;
+mod billing;
 mod invitations;
 mod keys;
 mod me;
@@ -55,6 +56,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/outbox", get(outbox::account))
         .route("/accounts/{sid}/keys", get(keys::list).post(keys::create))
         .route("/accounts/{sid}/notifications", get(notifications::show).post(notifications::save))
+        .route("/accounts/{sid}/billing", get(billing::show))
+        .route("/accounts/{sid}/billing/cards", post(billing::add_card))
+        .route("/accounts/{sid}/billing/paypal", post(billing::add_paypal))
+        .route("/accounts/{sid}/billing/methods/{method}/{action}", post(billing::change))
         .route("/accounts/{sid}/keys/{key}/{action}", post(keys::change))
         .route("/accounts/{sid}/users", get(members::list))
         .route("/accounts/{sid}/invitations", get(invitations::list).post(members::invite))
@@ -249,6 +254,9 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
         "settings-saved" => "Settings saved.",
         "key-created" => "Key created.",
+        "payment-method-added" => "Payment method added.",
+        "payment-method-default" => "Default payment method changed.",
+        "payment-method-removed" => "Payment method removed.",
         "key-renamed" => "Key renamed.",
         "key-revoked" => "Key revoked. Requests made with it now fail.",
         "account-renamed" => "Account renamed.",

@@ -158,7 +158,83 @@ async fn api_keys_show_their_secret_once_and_stop_working_when_revoked(engine: E
     server.running.stop().await.unwrap();
 }
 
+async fn billing_shows_cards_as_brand_and_last_four_to_billing_roles_only(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    let owner = Browser::new(&server);
+    let acct = set_up(&server, &owner).await;
+    let billing = format!("/accounts/{acct}/billing");
+    let r = owner
+        .submit(
+            &billing,
+            &format!("{billing}/cards"),
+            &[("number", "4242 4242 4242 4241"), ("exp_month", "4"), ("exp_year", "2030"), ("cvc", "123")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("this is not a valid card number"));
+    let r = owner
+        .submit(
+            &billing,
+            &format!("{billing}/cards"),
+            &[("number", "4242 4242 4242 4242"), ("exp_month", "4"), ("exp_year", "2030"), ("cvc", "123")],
+        )
+        .await;
+    assert_eq!(location(&r), format!("{billing}?notice=payment-method-added"));
+    let r = owner.submit(&billing, &format!("{billing}/paypal"), &[("paypal_email", "pay@example.test")]).await;
+    assert_eq!(location(&r), format!("{billing}?notice=payment-method-added"));
+    let page = owner.page(&billing).await;
+    assert!(page.contains("Visa •••• 4242, expires 04/2030 <span class=\"badge active\">default</span>"), "{page}");
+    assert!(page.contains("PayPal pay@example.test") && !page.contains("4242 4242"), "no card number is kept");
+
+    // Invoices come from the system (the CLI here).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args([
+            "admin",
+            "record-invoice",
+            "--account",
+            &acct,
+            "--period",
+            "2026-10",
+            "--amount",
+            "42.5",
+            "--status",
+            "paid",
+        ])
+        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
+        .env_remove("GATEHOUSE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(owner.page(&billing).await.contains("<td>2026-10</td><td>USD 42.50</td>"));
+
+    // A Billing Manager manages it; a Developer sees no Billing tab and is refused.
+    let bill = Browser::new(&server);
+    sign_up(&server, &bill, "bill@example.test", "Bill").await;
+    invite_and_accept(&server, &owner, &acct, &bill, "bill@example.test", &["billing_manager"]).await;
+    let page = bill.page(&billing).await;
+    let paypal = sid_after(&page[page.find("PayPal pay@example.test").unwrap()..], "/billing/methods/");
+    let r = bill.submit(&billing, &format!("{billing}/methods/{paypal}/default"), &[]).await;
+    assert_eq!(location(&r), format!("{billing}?notice=payment-method-default"));
+    assert!(bill.page(&billing).await.contains("PayPal pay@example.test <span class=\"badge active\">default</span>"));
+    let dev = Browser::new(&server);
+    sign_up(&server, &dev, "dev@example.test", "Dev").await;
+    invite_and_accept(&server, &owner, &acct, &dev, "dev@example.test", &["developer"]).await;
+    assert!(!dev.page(&format!("/accounts/{acct}")).await.contains(">Billing</a>"));
+    assert_eq!(dev.get(&billing).await.status(), StatusCode::FORBIDDEN);
+    let r = dev.submit("/accounts", &format!("{billing}/methods/{paypal}/remove"), &[]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = bill.submit(&billing, &format!("{billing}/methods/{paypal}/remove"), &[]).await;
+    assert_eq!(location(&r), format!("{billing}?notice=payment-method-removed"));
+    let page = bill.page(&billing).await;
+    assert!(
+        !page.contains("PayPal pay@example.test")
+            && page.contains("Visa •••• 4242, expires 04/2030 <span class=\"badge active\">default</span>")
+    );
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
     an_account_is_renamed_suspended_reactivated_and_closed,
     api_keys_show_their_secret_once_and_stop_working_when_revoked,
+    billing_shows_cards_as_brand_and_last_four_to_billing_roles_only,
 );

@@ -99,7 +99,7 @@ fn luhn(digits: &str) -> bool {
         .enumerate()
         .map(|(i, b)| {
             let d = u32::from(b - b'0');
-            if i % 2 == 1 {
+            if !i.is_multiple_of(2) {
                 let x = d * 2;
                 if x > 9 { x - 9 } else { x }
             } else {
@@ -107,7 +107,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn brand_of(digits: &str) -> Option<&'static str> {

@@ -25,6 +25,11 @@ use tracing::Level;
 
 pub use error::WebError;
 
+/// The native API's OpenAPI 3.1 document (also served at `/openapi.json`).
+pub fn openapi_document() -> serde_json::Value {
+    api::document()
+}
+
 /// How the HTTP surface is configured.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -68,6 +73,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .nest("/api/v1", api::routes())
+        .route("/openapi.json", axum::routing::get(api::openapi))
+        .route("/api", axum::routing::get(api::reference_page))
         .merge(web::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))

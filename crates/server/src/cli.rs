@@ -59,6 +59,8 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Prints the native API's OpenAPI document (the same as GET /openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]

@@ -88,6 +88,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The one-time setup link, printed on first run while nobody exists.
     pub setup_url: Option<String>,
+    /// The application the server runs (embedders and tests act through it too).
+    pub app: App,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     worker: Option<JoinHandle<()>>,
@@ -132,6 +134,7 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
         .map(|token| format!("{}/setup?token={token}", config.public_url));
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let app_handle = app.clone();
     let state = AppState { app, config: HttpConfig { secure_cookies: config.public_url.starts_with("https://") } };
     let router = gatehouse_http::router(state);
     let (tx, rx) = oneshot::channel::<()>();
@@ -150,7 +153,7 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
             })
             .await
     });
-    Ok(Running { addr, setup_url, shutdown: Some(tx), task, worker })
+    Ok(Running { addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker })
 }
 
 async fn shutdown_signal() {

@@ -22,6 +22,10 @@ async fn main() -> anyhow::Result<()> {
     init_logging(&config);
     match &cli.command {
         Command::Serve { .. } => serve(&config).await,
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&gatehouse_http::openapi_document())?);
+            Ok(())
+        }
         Command::Migrate => {
             let store = gatehouse_server::open_store(&config.database_url).await?;
             println!("Migrations applied ({}).", store.engine());

@@ -1,34 +1,86 @@
-//! The native JSON API under `/api/v1`: authenticated with an API key (`SK…:secret`, HTTP
-//! Basic), errors in one JSON shape with a stable code (see [`ApiError`]).
+//! The native JSON API under `/api/v1` (SPEC §5.4), described by the OpenAPI document at
+//! `/openapi.json` and the reference page `/api`, both generated from [`ENDPOINTS`].
+//!
+//! Callers authenticate with an API key (`SK…:secret` as HTTP Basic; it acts for its account
+//! with the key's fixed permissions) or with a signed-in browser session (writes then carry
+//! the session's CSRF token in `X-CSRF-Token`). Errors have one JSON shape with a stable code.
+
+mod accounts;
+mod billing;
+mod docs;
+mod keys;
+mod people;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, post, put};
 use base64::Engine as _;
+use gatehouse_app::constant_time_eq;
 use gatehouse_domain::Error;
-use gatehouse_domain::account::Account;
-use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::policy::Actor;
+use gatehouse_domain::session::SessionStage;
 use gatehouse_domain::sid::AccountSid;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::AppState;
-use crate::web::client_ip;
+pub(crate) use docs::{document, openapi, reference_page};
 
-/// The API's routes, nested under `/api/v1`.
+use crate::AppState;
+use crate::web::{SESSION_COOKIE, client_ip, cookie};
+
+/// The API's routes, nested under `/api/v1`. Every route here has its row in [`ENDPOINTS`].
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/me", get(me))
-        .route("/accounts/{sid}", get(account))
-        .fallback(|| async { ApiError(Error::NotFound) })
+        .route("/me", get(accounts::me))
+        .route("/accounts/{sid}", get(accounts::show).post(accounts::rename))
+        .route("/accounts/{sid}/settings", put(accounts::settings))
+        .route("/accounts/{sid}/suspend", post(accounts::suspend))
+        .route("/accounts/{sid}/reactivate", post(accounts::reactivate))
+        .route("/accounts/{sid}/close", post(accounts::close))
+        .route("/accounts/{sid}/subaccounts", get(accounts::subaccounts).post(accounts::create_subaccount))
+        .route("/accounts/{sid}/events", get(accounts::events))
+        .route("/accounts/{sid}/users", get(people::members))
+        .route("/accounts/{sid}/users/{user}/roles", put(people::change_roles))
+        .route("/accounts/{sid}/users/{user}", delete(people::remove))
+        .route("/accounts/{sid}/invitations", get(people::invitations).post(people::invite))
+        .route("/accounts/{sid}/invitations/{invitation}/resend", post(people::resend))
+        .route("/accounts/{sid}/invitations/{invitation}", delete(people::revoke))
+        .route(
+            "/accounts/{sid}/ownership",
+            get(people::ownership).post(people::nominate).delete(people::cancel_nomination),
+        )
+        .route("/accounts/{sid}/ownership/accept", post(people::accept_ownership))
+        .route("/accounts/{sid}/ownership/decline", post(people::decline_ownership))
+        .route("/accounts/{sid}/keys", get(keys::list).post(keys::create))
+        .route("/accounts/{sid}/keys/{key}", post(keys::rename).delete(keys::revoke))
+        .route("/accounts/{sid}/notifications", get(billing::notifications))
+        .route("/accounts/{sid}/notifications/{category}", put(billing::set_notifications))
+        .route("/accounts/{sid}/payment-methods", get(billing::methods))
+        .route("/accounts/{sid}/payment-methods/cards", post(billing::add_card))
+        .route("/accounts/{sid}/payment-methods/paypal", post(billing::add_paypal))
+        .route("/accounts/{sid}/payment-methods/{method}/default", post(billing::make_default))
+        .route("/accounts/{sid}/payment-methods/{method}", delete(billing::remove))
+        .route("/accounts/{sid}/invoices", get(billing::invoices))
+        .fallback(|| async { ApiError::no_route() })
 }
 
 /// An error answered as `{"code", "message", "status", "field"?}` with a stable `code`.
 #[derive(Debug)]
 pub struct ApiError(pub Error);
+
+impl ApiError {
+    fn no_route() -> Response {
+        let body = json!({ "code": "no_route", "message": "There is no such API endpoint; see /api.", "status": 404 });
+        (StatusCode::NOT_FOUND, Json(body)).into_response()
+    }
+}
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
@@ -51,7 +103,7 @@ impl IntoResponse for ApiError {
             Error::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
-                "Authenticate with an API key: HTTP Basic with the key SID as user and its secret as password.".into(),
+                "Authenticate with an API key (HTTP Basic: key SID and secret) or a signed-in session.".into(),
                 None,
             ),
             Error::Internal(detail) => {
@@ -73,51 +125,105 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The caller, authenticated by an API key in `Authorization: Basic`.
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// The caller: an API key (HTTP Basic) or a signed-in session (cookie; writes need the
+/// session's CSRF token in `X-CSRF-Token`). A session must have finished signing in, confirmed
+/// its email, and — inside an account that requires it — set up two-factor authentication.
 pub(crate) struct ApiActor(pub Actor);
 
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let encoded = value.strip_prefix("Basic ").ok_or(ApiError(Error::Unauthenticated))?;
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded.trim())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or(ApiError(Error::Unauthenticated))?;
-        let (user, secret) = decoded.split_once(':').ok_or(ApiError(Error::Unauthenticated))?;
-        let actor = state.app.authenticate_api_key(user, secret, client_ip(parts)).await?;
-        Ok(ApiActor(actor))
+        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if let Some(value) = authorization {
+            let encoded = value.strip_prefix("Basic ").ok_or(ApiError(Error::Unauthenticated))?;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or(ApiError(Error::Unauthenticated))?;
+            let (user, secret) = decoded.split_once(':').ok_or(ApiError(Error::Unauthenticated))?;
+            let actor = state.app.authenticate_api_key(user, secret, client_ip(parts)).await?;
+            return Ok(ApiActor(actor));
+        }
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError(Error::Unauthenticated))?;
+        let (user, session) = state.app.authenticate(&token).await?;
+        if session.stage != SessionStage::Full || !user.email_verified() {
+            return Err(ApiError(Error::Unauthenticated));
+        }
+        if parts.method != Method::GET {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !constant_time_eq(sent, &session.csrf_token) {
+                return Err(ApiError(Error::Forbidden));
+            }
+        }
+        let account = parts
+            .uri
+            .path()
+            .strip_prefix("/api/v1/accounts/")
+            .and_then(|rest| AccountSid::parse(rest.split('/').next().unwrap_or_default()).ok());
+        if state.app.must_enrol_two_factor(&user, account.as_ref()).await? {
+            return Err(ApiError(Error::Precondition(
+                "Two-factor authentication is required here: set it up on your Security page first.".into(),
+            )));
+        }
+        Ok(ApiActor(Actor::user(user.sid, client_ip(parts))))
     }
 }
 
-fn account_json(a: &Account) -> Value {
-    json!({
-        "sid": a.sid,
-        "friendly_name": a.name,
-        "status": a.status.as_str(),
-        "organization_sid": a.organization_sid,
-        "parent_account_sid": a.parent_sid,
-        "settings": a.settings,
-        "date_created": a.created_at.to_rfc3339(),
-        "date_updated": a.updated_at.to_rfc3339(),
-    })
+/// A JSON body whose problems come back as `invalid` errors in the API's shape.
+pub(crate) struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError(Error::invalid("body", "send JSON with Content-Type: application/json")))
+            }
+            Err(e) => Err(ApiError(Error::invalid("body", e.body_text()))),
+        }
+    }
 }
 
-/// Who the credentials are: the key and its account.
-async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Value>, ApiError> {
-    let ActorKind::ApiKey { key, account } = &actor.kind else { return Err(ApiError(Error::Unauthenticated)) };
-    let view = state.app.account(&actor, account).await?;
-    Ok(Json(json!({ "api_key_sid": key, "account": account_json(&view.account) })))
+/// `?q=&after=&page_size=` on list endpoints.
+#[derive(Deserialize, Default)]
+pub(crate) struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    after: String,
+    page_size: Option<u32>,
 }
 
-async fn account(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    Path(sid): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let sid = AccountSid::parse(&sid).map_err(|_| ApiError(Error::NotFound))?;
-    Ok(Json(account_json(&state.app.account(&actor, &sid).await?.account)))
+impl ListParams {
+    pub(crate) fn page(&self) -> Result<PageRequest, ApiError> {
+        let search = Some(self.q.clone()).filter(|q| !q.is_empty());
+        Ok(PageRequest::new(Some(self.after.clone()), self.page_size, search)?)
+    }
+}
+
+/// A page as `{"items": [...], "next_after": …}`.
+pub(crate) fn page_json<T>(page: &Page<T>, item: impl Fn(&T) -> Value) -> Response {
+    Json(json!({ "items": page.items.iter().map(item).collect::<Vec<_>>(), "next_after": page.next_after }))
+        .into_response()
+}
+
+/// `201 Created` with a JSON body.
+pub(crate) fn created(body: Value) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+/// `204 No Content`.
+pub(crate) fn done() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Parses a SID from the path; a malformed one is simply not found.
+pub(crate) fn sid<T>(raw: &str, parse: impl Fn(&str) -> Result<T, Error>) -> Result<T, ApiError> {
+    parse(raw).map_err(|_| ApiError(Error::NotFound))
 }

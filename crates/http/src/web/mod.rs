@@ -23,7 +23,7 @@ use gatehouse_domain::page::Page;
 
 use crate::AppState;
 
-pub(crate) use session::{CurrentUser, FormData, client_ip};
+pub(crate) use session::{CurrentUser, FormData, SESSION_COOKIE, client_ip, cookie};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

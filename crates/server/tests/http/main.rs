@@ -8,6 +8,7 @@ mod cli;
 mod flow;
 mod invitations;
 mod mail_sink;
+mod matrix;
 mod security;
 mod sign_in_security;
 mod sms_stub;

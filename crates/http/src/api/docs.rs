@@ -1,0 +1,200 @@
+//! The API's description: one table of endpoints from which the OpenAPI document
+//! (`/openapi.json`) and the reference page (`/api`) are built. A test checks that the router
+//! answers every row and that the authorization matrix covers every row.
+
+use askama::Template;
+use axum::Json;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// One endpoint of `/api/v1`.
+pub(crate) struct Endpoint {
+    pub method: &'static str,
+    /// The path under `/api/v1`, with `{parameters}`.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub tag: &'static str,
+    /// The request body's schema in `components.schemas`, if any.
+    pub body: Option<&'static str>,
+    /// The status of a success.
+    pub success: u16,
+    /// Who may call it, in words.
+    pub who: &'static str,
+}
+
+const OWNER_ADMIN: &str = "Owner, Administrator";
+const MEMBERS: &str = "any member of the account, API keys";
+const USERS_READ: &str = "Owner, Administrator";
+const KEYS: &str = "Owner, Administrator, Developer";
+const BILLING: &str = "Owner, Administrator, Billing Manager";
+
+macro_rules! endpoint {
+    ($method:literal $path:literal, $tag:literal, $summary:literal, $body:expr, $success:literal, $who:expr) => {
+        Endpoint {
+            method: $method,
+            path: $path,
+            summary: $summary,
+            tag: $tag,
+            body: $body,
+            success: $success,
+            who: $who,
+        }
+    };
+}
+
+/// Every endpoint, in reference order.
+pub(crate) const ENDPOINTS: &[Endpoint] = &[
+    endpoint!("get" "/me", "Accounts", "Who the credentials are", None, 200, "anyone authenticated"),
+    endpoint!("get" "/accounts/{sid}", "Accounts", "Fetch an account", None, 200, MEMBERS),
+    endpoint!("post" "/accounts/{sid}", "Accounts", "Rename an account", Some("Rename"), 200, OWNER_ADMIN),
+    endpoint!("put" "/accounts/{sid}/settings", "Accounts", "Replace the security settings", Some("Settings"), 200, OWNER_ADMIN),
+    endpoint!("post" "/accounts/{sid}/suspend", "Accounts", "Suspend an account", None, 204, OWNER_ADMIN),
+    endpoint!("post" "/accounts/{sid}/reactivate", "Accounts", "Reactivate a suspended account", None, 204, OWNER_ADMIN),
+    endpoint!("post" "/accounts/{sid}/close", "Accounts", "Close an account for good (type its name)", Some("Close"), 204, "Owner"),
+    endpoint!("get" "/accounts/{sid}/subaccounts", "Accounts", "List subaccounts", None, 200, MEMBERS),
+    endpoint!("post" "/accounts/{sid}/subaccounts", "Accounts", "Create a subaccount", Some("Rename"), 201, OWNER_ADMIN),
+    endpoint!("get" "/accounts/{sid}/events", "Accounts", "List audit events, newest first", None, 200, OWNER_ADMIN),
+    endpoint!("get" "/accounts/{sid}/users", "Users", "List users and their roles", None, 200, USERS_READ),
+    endpoint!("put" "/accounts/{sid}/users/{user}/roles", "Users", "Replace a user's roles", Some("Roles"), 200, OWNER_ADMIN),
+    endpoint!("delete" "/accounts/{sid}/users/{user}", "Users", "Remove a user from the account", None, 204, OWNER_ADMIN),
+    endpoint!("get" "/accounts/{sid}/invitations", "Users", "List pending invitations", None, 200, USERS_READ),
+    endpoint!("post" "/accounts/{sid}/invitations", "Users", "Invite by email with roles", Some("Invite"), 201, OWNER_ADMIN),
+    endpoint!("post" "/accounts/{sid}/invitations/{invitation}/resend", "Users", "Send an invitation again with a new link", None, 204, OWNER_ADMIN),
+    endpoint!("delete" "/accounts/{sid}/invitations/{invitation}", "Users", "Revoke an invitation", None, 204, OWNER_ADMIN),
+    endpoint!("get" "/accounts/{sid}/ownership", "Ownership", "The pending ownership offer", None, 200, MEMBERS),
+    endpoint!("post" "/accounts/{sid}/ownership", "Ownership", "Offer ownership to a member", Some("Nominee"), 204, "Owner"),
+    endpoint!("delete" "/accounts/{sid}/ownership", "Ownership", "Withdraw the offer", None, 204, "Owner"),
+    endpoint!("post" "/accounts/{sid}/ownership/accept", "Ownership", "Accept the offer (the nominee)", None, 204, "the nominee"),
+    endpoint!("post" "/accounts/{sid}/ownership/decline", "Ownership", "Decline the offer (the nominee)", None, 204, "the nominee"),
+    endpoint!("get" "/accounts/{sid}/keys", "API keys", "List API keys", None, 200, KEYS),
+    endpoint!("post" "/accounts/{sid}/keys", "API keys", "Create an API key (the secret is in this answer only)", Some("Name"), 201, KEYS),
+    endpoint!("post" "/accounts/{sid}/keys/{key}", "API keys", "Rename an API key", Some("Name"), 200, KEYS),
+    endpoint!("delete" "/accounts/{sid}/keys/{key}", "API keys", "Revoke an API key", None, 204, KEYS),
+    endpoint!("get" "/accounts/{sid}/notifications", "Notifications", "Which roles receive which notices", None, 200, MEMBERS),
+    endpoint!("put" "/accounts/{sid}/notifications/{category}", "Notifications", "Choose the roles for a category", Some("Roles"), 200, OWNER_ADMIN),
+    endpoint!("get" "/accounts/{sid}/payment-methods", "Billing", "List payment methods", None, 200, BILLING),
+    endpoint!("post" "/accounts/{sid}/payment-methods/cards", "Billing", "Add a card", Some("Card"), 201, BILLING),
+    endpoint!("post" "/accounts/{sid}/payment-methods/paypal", "Billing", "Add a PayPal account", Some("Paypal"), 201, BILLING),
+    endpoint!("post" "/accounts/{sid}/payment-methods/{method}/default", "Billing", "Make a payment method the default", None, 204, BILLING),
+    endpoint!("delete" "/accounts/{sid}/payment-methods/{method}", "Billing", "Remove a payment method", None, 204, BILLING),
+    endpoint!("get" "/accounts/{sid}/invoices", "Billing", "List invoices, newest first", None, 200, BILLING),
+];
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn schemas() -> Value {
+    let roles = json!({ "type": "array", "items": { "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] } });
+    let object = |props: Value, required: &[&str]| json!({ "type": "object", "additionalProperties": false, "properties": props, "required": required });
+    json!({
+        "Error": {
+            "type": "object",
+            "properties": {
+                "code": { "type": "string", "enum": ["not_found", "forbidden", "invalid", "conflict", "precondition_failed", "unauthenticated", "internal", "no_route"] },
+                "message": string(), "status": { "type": "integer" }, "field": string(),
+            },
+            "required": ["code", "message", "status"],
+        },
+        "Rename": object(json!({ "friendly_name": string() }), &["friendly_name"]),
+        "Name": object(json!({ "friendly_name": string() }), &["friendly_name"]),
+        "Settings": object(json!({
+            "require_two_factor": { "type": "boolean" },
+            "require_https_webhooks": { "type": "boolean" },
+            "require_public_key_validation": { "type": "boolean" },
+        }), &["require_two_factor", "require_https_webhooks", "require_public_key_validation"]),
+        "Close": object(json!({ "confirm_name": string() }), &["confirm_name"]),
+        "Roles": object(json!({ "roles": roles }), &["roles"]),
+        "Invite": object(json!({ "email": { "type": "string", "format": "email" }, "roles": roles }), &["email", "roles"]),
+        "Nominee": object(json!({ "user_sid": string() }), &["user_sid"]),
+        "Card": object(json!({ "number": string(), "exp_month": string(), "exp_year": string(), "cvc": string() }), &["number", "exp_month", "exp_year", "cvc"]),
+        "Paypal": object(json!({ "email": { "type": "string", "format": "email" } }), &["email"]),
+    })
+}
+
+fn operation(e: &Endpoint) -> Value {
+    let mut parameters: Vec<Value> = e
+        .path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": string() }))
+        .collect();
+    if e.method == "get" && e.path.ends_with('s') && e.path != "/accounts/{sid}/notifications" {
+        for (name, description) in
+            [("q", "search"), ("after", "the next_after of the previous page"), ("page_size", "1 to 200")]
+        {
+            parameters.push(json!({ "name": name, "in": "query", "required": false, "description": description, "schema": string() }));
+        }
+    }
+    let error = json!({ "description": "An error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let mut responses = Map::new();
+    let ok = if e.success == 204 {
+        json!({ "description": "Done" })
+    } else {
+        json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } })
+    };
+    responses.insert(e.success.to_string(), ok);
+    for code in ["401", "403", "404", "409", "422"] {
+        responses.insert(code.into(), error.clone());
+    }
+    let mut op = json!({
+        "summary": e.summary,
+        "description": format!("Who may call it: {}.", e.who),
+        "operationId": format!("{}{}", e.method, e.path.replace(['/', '{', '}', '-'], "_")),
+        "tags": [e.tag],
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(schema) = e.body {
+        op["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } },
+        });
+    }
+    op
+}
+
+/// The OpenAPI 3.1 document.
+pub(crate) fn document() -> Value {
+    let mut paths = Map::new();
+    for e in ENDPOINTS {
+        let item = paths.entry(e.path.to_owned()).or_insert_with(|| json!({}));
+        item[e.method] = operation(e);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Gatehouse native API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Accounts, users, invitations, ownership, API keys, notifications and billing. Authenticate with an API key (HTTP Basic: key SID and secret) or a signed-in session (writes send the session's CSRF token in X-CSRF-Token). Errors: {code, message, status, field?}.",
+        },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "apiKey": [] }, { "session": [] }],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "apiKey": { "type": "http", "scheme": "basic", "description": "An API key: its SID as user name, its secret as password." },
+                "session": { "type": "apiKey", "in": "cookie", "name": "gh_session" },
+            },
+        },
+    })
+}
+
+/// `GET /openapi.json`.
+pub(crate) async fn openapi() -> Response {
+    Json(document()).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "api_reference.html")]
+struct ReferencePage {
+    layout: crate::web::Layout,
+    endpoints: &'static [Endpoint],
+}
+
+/// `GET /api`: the endpoints, readable without JavaScript.
+pub(crate) async fn reference_page() -> Result<Response, crate::WebError> {
+    let page = ReferencePage { layout: crate::web::Layout::anonymous("API reference"), endpoints: ENDPOINTS };
+    Ok(Html(page.render()?).into_response())
+}

@@ -1,0 +1,191 @@
+//! API: an account's users and roles, invitations, and the ownership offer.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use gatehouse_app::NewInvitation;
+use gatehouse_domain::invitation::Invitation;
+use gatehouse_domain::membership::Member;
+use gatehouse_domain::role::AccountRole;
+use gatehouse_domain::sid::{AccountSid, InvitationSid, UserSid};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiActor, ApiError, ApiResult, Body, ListParams, created, done, page_json, sid};
+use crate::AppState;
+
+fn roles_json(roles: &[AccountRole]) -> Vec<&'static str> {
+    roles.iter().map(|r| r.key()).collect()
+}
+
+fn member_json(m: &Member) -> Value {
+    json!({
+        "user_sid": m.user.sid,
+        "email": m.user.email,
+        "name": m.user.name,
+        "roles": roles_json(&m.roles),
+        "last_login": m.user.last_login_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+fn invitation_json(i: &Invitation) -> Value {
+    json!({
+        "sid": i.sid,
+        "email": i.email,
+        "roles": roles_json(&i.roles),
+        "state": i.state(chrono::Utc::now()),
+        "invited_by": i.invited_by,
+        "date_created": i.created_at.to_rfc3339(),
+        "date_expires": i.expires_at.to_rfc3339(),
+    })
+}
+
+fn parse_roles(keys: &[String]) -> Result<Vec<AccountRole>, ApiError> {
+    Ok(keys.iter().map(|k| AccountRole::parse_key(k)).collect::<Result<Vec<_>, _>>()?)
+}
+
+pub(crate) async fn members(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+    Query(params): Query<ListParams>,
+) -> ApiResult {
+    let page = state.app.account_members(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
+    Ok(page_json(&page, member_json))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Roles {
+    roles: Vec<String>,
+}
+
+pub(crate) async fn change_roles(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((a, u)): Path<(String, String)>,
+    Body(body): Body<Roles>,
+) -> ApiResult {
+    let (account, user) = (sid(&a, AccountSid::parse)?, sid(&u, UserSid::parse)?);
+    let change = state.app.change_member_roles(&actor, &account, &user, &parse_roles(&body.roles)?).await?;
+    Ok(Json(
+        json!({ "user_sid": user, "roles": roles_json(&change.after), "previous_roles": roles_json(&change.before) }),
+    )
+    .into_response())
+}
+
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((a, u)): Path<(String, String)>,
+) -> ApiResult {
+    state.app.remove_member(&actor, &sid(&a, AccountSid::parse)?, &sid(&u, UserSid::parse)?).await?;
+    Ok(done())
+}
+
+pub(crate) async fn invitations(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+    Query(params): Query<ListParams>,
+) -> ApiResult {
+    let page = state.app.pending_invitations(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
+    Ok(page_json(&page, invitation_json))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Invite {
+    email: String,
+    roles: Vec<String>,
+}
+
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+    Body(body): Body<Invite>,
+) -> ApiResult {
+    let input = NewInvitation { email: body.email, roles: parse_roles(&body.roles)? };
+    let invitation = state.app.invite(&actor, &sid(&a, AccountSid::parse)?, input).await?;
+    Ok(created(invitation_json(&invitation)))
+}
+
+pub(crate) async fn resend(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((a, i)): Path<(String, String)>,
+) -> ApiResult {
+    state.app.resend_invitation(&actor, &sid(&a, AccountSid::parse)?, &sid(&i, InvitationSid::parse)?).await?;
+    Ok(done())
+}
+
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((a, i)): Path<(String, String)>,
+) -> ApiResult {
+    state.app.revoke_invitation(&actor, &sid(&a, AccountSid::parse)?, &sid(&i, InvitationSid::parse)?).await?;
+    Ok(done())
+}
+
+/// The pending ownership offer, or `null`.
+pub(crate) async fn ownership(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+) -> ApiResult {
+    let offer = state.app.owner_nomination(&actor, &sid(&a, AccountSid::parse)?).await?;
+    let body = offer.map(|n| {
+        json!({
+            "nominee": { "user_sid": n.nominee.sid, "email": n.nominee.email, "name": n.nominee.name },
+            "nominated_by": n.nominated_by.sid,
+            "date_expires": n.nomination.expires_at.to_rfc3339(),
+        })
+    });
+    Ok(Json(json!({ "offer": body })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Nominee {
+    user_sid: String,
+}
+
+pub(crate) async fn nominate(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+    Body(body): Body<Nominee>,
+) -> ApiResult {
+    let nominee = UserSid::parse(&body.user_sid)?;
+    state.app.nominate_owner(&actor, &sid(&a, AccountSid::parse)?, &nominee).await?;
+    Ok(done())
+}
+
+pub(crate) async fn cancel_nomination(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+) -> ApiResult {
+    state.app.cancel_owner_nomination(&actor, &sid(&a, AccountSid::parse)?).await?;
+    Ok(done())
+}
+
+pub(crate) async fn accept_ownership(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+) -> ApiResult {
+    state.app.accept_ownership(&actor, &sid(&a, AccountSid::parse)?).await?;
+    Ok(done())
+}
+
+pub(crate) async fn decline_ownership(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(a): Path<String>,
+) -> ApiResult {
+    state.app.decline_ownership(&actor, &sid(&a, AccountSid::parse)?).await?;
+    Ok(done())
+}

@@ -121,7 +121,7 @@ async fn api_keys_show_their_secret_once_and_stop_working_when_revoked(engine: E
     assert_eq!((body["code"].as_str(), body["status"].as_u64()), (Some("unauthenticated"), Some(401)));
     let missing = api.get(format!("{}/api/v1/nothing", server.base)).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["code"], "not_found");
+    assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["code"], "no_route");
     assert!(!owner.page(&keys).await.contains(">never<"), "last use recorded");
 
     // A Viewer sees no keys; a suspended account's keys are refused with the reason.

@@ -1,11 +1,12 @@
-//! The API's description: one table of endpoints from which the OpenAPI document
-//! (`/openapi.json`) and the reference page (`/api`) are built. A test checks that the router
-//! answers every row and that the authorization matrix covers every row.
+//! The API's description, built from the one table of endpoints in `api/mod.rs` that also
+//! builds the router: the OpenAPI document (`/openapi.json`) and the reference page (`/api`).
 
 use askama::Template;
 use axum::Json;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value, json};
+
+use super::ENDPOINTS;
 
 /// One endpoint of `/api/v1`.
 pub(crate) struct Endpoint {
@@ -21,64 +22,6 @@ pub(crate) struct Endpoint {
     /// Who may call it, in words.
     pub who: &'static str,
 }
-
-const OWNER_ADMIN: &str = "Owner, Administrator";
-const MEMBERS: &str = "any member of the account, API keys";
-const USERS_READ: &str = "Owner, Administrator";
-const KEYS: &str = "Owner, Administrator, Developer";
-const BILLING: &str = "Owner, Administrator, Billing Manager";
-
-macro_rules! endpoint {
-    ($method:literal $path:literal, $tag:literal, $summary:literal, $body:expr, $success:literal, $who:expr) => {
-        Endpoint {
-            method: $method,
-            path: $path,
-            summary: $summary,
-            tag: $tag,
-            body: $body,
-            success: $success,
-            who: $who,
-        }
-    };
-}
-
-/// Every endpoint, in reference order.
-pub(crate) const ENDPOINTS: &[Endpoint] = &[
-    endpoint!("get" "/me", "Accounts", "Who the credentials are", None, 200, "anyone authenticated"),
-    endpoint!("get" "/accounts/{sid}", "Accounts", "Fetch an account", None, 200, MEMBERS),
-    endpoint!("post" "/accounts/{sid}", "Accounts", "Rename an account", Some("Rename"), 200, OWNER_ADMIN),
-    endpoint!("put" "/accounts/{sid}/settings", "Accounts", "Replace the security settings", Some("Settings"), 200, OWNER_ADMIN),
-    endpoint!("post" "/accounts/{sid}/suspend", "Accounts", "Suspend an account", None, 204, OWNER_ADMIN),
-    endpoint!("post" "/accounts/{sid}/reactivate", "Accounts", "Reactivate a suspended account", None, 204, OWNER_ADMIN),
-    endpoint!("post" "/accounts/{sid}/close", "Accounts", "Close an account for good (type its name)", Some("Close"), 204, "Owner"),
-    endpoint!("get" "/accounts/{sid}/subaccounts", "Accounts", "List subaccounts", None, 200, MEMBERS),
-    endpoint!("post" "/accounts/{sid}/subaccounts", "Accounts", "Create a subaccount", Some("Rename"), 201, OWNER_ADMIN),
-    endpoint!("get" "/accounts/{sid}/events", "Accounts", "List audit events, newest first", None, 200, OWNER_ADMIN),
-    endpoint!("get" "/accounts/{sid}/users", "Users", "List users and their roles", None, 200, USERS_READ),
-    endpoint!("put" "/accounts/{sid}/users/{user}/roles", "Users", "Replace a user's roles", Some("Roles"), 200, OWNER_ADMIN),
-    endpoint!("delete" "/accounts/{sid}/users/{user}", "Users", "Remove a user from the account", None, 204, OWNER_ADMIN),
-    endpoint!("get" "/accounts/{sid}/invitations", "Users", "List pending invitations", None, 200, USERS_READ),
-    endpoint!("post" "/accounts/{sid}/invitations", "Users", "Invite by email with roles", Some("Invite"), 201, OWNER_ADMIN),
-    endpoint!("post" "/accounts/{sid}/invitations/{invitation}/resend", "Users", "Send an invitation again with a new link", None, 204, OWNER_ADMIN),
-    endpoint!("delete" "/accounts/{sid}/invitations/{invitation}", "Users", "Revoke an invitation", None, 204, OWNER_ADMIN),
-    endpoint!("get" "/accounts/{sid}/ownership", "Ownership", "The pending ownership offer", None, 200, MEMBERS),
-    endpoint!("post" "/accounts/{sid}/ownership", "Ownership", "Offer ownership to a member", Some("Nominee"), 204, "Owner"),
-    endpoint!("delete" "/accounts/{sid}/ownership", "Ownership", "Withdraw the offer", None, 204, "Owner"),
-    endpoint!("post" "/accounts/{sid}/ownership/accept", "Ownership", "Accept the offer (the nominee)", None, 204, "the nominee"),
-    endpoint!("post" "/accounts/{sid}/ownership/decline", "Ownership", "Decline the offer (the nominee)", None, 204, "the nominee"),
-    endpoint!("get" "/accounts/{sid}/keys", "API keys", "List API keys", None, 200, KEYS),
-    endpoint!("post" "/accounts/{sid}/keys", "API keys", "Create an API key (the secret is in this answer only)", Some("Name"), 201, KEYS),
-    endpoint!("post" "/accounts/{sid}/keys/{key}", "API keys", "Rename an API key", Some("Name"), 200, KEYS),
-    endpoint!("delete" "/accounts/{sid}/keys/{key}", "API keys", "Revoke an API key", None, 204, KEYS),
-    endpoint!("get" "/accounts/{sid}/notifications", "Notifications", "Which roles receive which notices", None, 200, MEMBERS),
-    endpoint!("put" "/accounts/{sid}/notifications/{category}", "Notifications", "Choose the roles for a category", Some("Roles"), 200, OWNER_ADMIN),
-    endpoint!("get" "/accounts/{sid}/payment-methods", "Billing", "List payment methods", None, 200, BILLING),
-    endpoint!("post" "/accounts/{sid}/payment-methods/cards", "Billing", "Add a card", Some("Card"), 201, BILLING),
-    endpoint!("post" "/accounts/{sid}/payment-methods/paypal", "Billing", "Add a PayPal account", Some("Paypal"), 201, BILLING),
-    endpoint!("post" "/accounts/{sid}/payment-methods/{method}/default", "Billing", "Make a payment method the default", None, 204, BILLING),
-    endpoint!("delete" "/accounts/{sid}/payment-methods/{method}", "Billing", "Remove a payment method", None, 204, BILLING),
-    endpoint!("get" "/accounts/{sid}/invoices", "Billing", "List invoices, newest first", None, 200, BILLING),
-];
 
 fn string() -> Value {
     json!({ "type": "string" })

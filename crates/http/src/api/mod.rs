@@ -18,7 +18,6 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
 use base64::Engine as _;
 use gatehouse_app::constant_time_eq;
 use gatehouse_domain::Error;
@@ -30,45 +29,78 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-pub(crate) use docs::{document, openapi, reference_page};
+pub(crate) use docs::{Endpoint, document, openapi, reference_page};
 
 use crate::AppState;
 use crate::web::{SESSION_COOKIE, client_ip, cookie};
 
-/// The API's routes, nested under `/api/v1`. Every route here has its row in [`ENDPOINTS`].
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(accounts::me))
-        .route("/accounts/{sid}", get(accounts::show).post(accounts::rename))
-        .route("/accounts/{sid}/settings", put(accounts::settings))
-        .route("/accounts/{sid}/suspend", post(accounts::suspend))
-        .route("/accounts/{sid}/reactivate", post(accounts::reactivate))
-        .route("/accounts/{sid}/close", post(accounts::close))
-        .route("/accounts/{sid}/subaccounts", get(accounts::subaccounts).post(accounts::create_subaccount))
-        .route("/accounts/{sid}/events", get(accounts::events))
-        .route("/accounts/{sid}/users", get(people::members))
-        .route("/accounts/{sid}/users/{user}/roles", put(people::change_roles))
-        .route("/accounts/{sid}/users/{user}", delete(people::remove))
-        .route("/accounts/{sid}/invitations", get(people::invitations).post(people::invite))
-        .route("/accounts/{sid}/invitations/{invitation}/resend", post(people::resend))
-        .route("/accounts/{sid}/invitations/{invitation}", delete(people::revoke))
-        .route(
-            "/accounts/{sid}/ownership",
-            get(people::ownership).post(people::nominate).delete(people::cancel_nomination),
-        )
-        .route("/accounts/{sid}/ownership/accept", post(people::accept_ownership))
-        .route("/accounts/{sid}/ownership/decline", post(people::decline_ownership))
-        .route("/accounts/{sid}/keys", get(keys::list).post(keys::create))
-        .route("/accounts/{sid}/keys/{key}", post(keys::rename).delete(keys::revoke))
-        .route("/accounts/{sid}/notifications", get(billing::notifications))
-        .route("/accounts/{sid}/notifications/{category}", put(billing::set_notifications))
-        .route("/accounts/{sid}/payment-methods", get(billing::methods))
-        .route("/accounts/{sid}/payment-methods/cards", post(billing::add_card))
-        .route("/accounts/{sid}/payment-methods/paypal", post(billing::add_paypal))
-        .route("/accounts/{sid}/payment-methods/{method}/default", post(billing::make_default))
-        .route("/accounts/{sid}/payment-methods/{method}", delete(billing::remove))
-        .route("/accounts/{sid}/invoices", get(billing::invoices))
-        .fallback(|| async { ApiError::no_route() })
+const OWNER_ADMIN: &str = "Owner, Administrator";
+const MEMBERS: &str = "any member of the account, API keys";
+const KEYS: &str = "Owner, Administrator, Developer";
+const BILLING: &str = "Owner, Administrator, Billing Manager";
+
+/// The one table of the API: each row registers its handler in [`routes`] and its entry in
+/// [`ENDPOINTS`], from which the OpenAPI document and the reference page are built, so the
+/// router and its description cannot drift apart.
+macro_rules! api {
+    ($($method:ident $path:literal => $handler:path, $tag:literal, $summary:literal, $body:expr, $success:literal, $who:expr;)*) => {
+        /// Every endpoint, in reference order.
+        pub(crate) const ENDPOINTS: &[Endpoint] = &[
+            $(Endpoint {
+                method: stringify!($method),
+                path: $path,
+                summary: $summary,
+                tag: $tag,
+                body: $body,
+                success: $success,
+                who: $who,
+            }),*
+        ];
+
+        /// The API's routes, nested under `/api/v1`.
+        pub(crate) fn routes() -> Router<AppState> {
+            Router::new()
+                $(.route($path, axum::routing::$method($handler)))*
+                .fallback(|| async { ApiError::no_route() })
+        }
+    };
+}
+
+api! {
+    get "/me" => accounts::me, "Accounts", "Who the credentials are", None, 200, "anyone authenticated";
+    get "/accounts/{sid}" => accounts::show, "Accounts", "Fetch an account", None, 200, MEMBERS;
+    post "/accounts/{sid}" => accounts::rename, "Accounts", "Rename an account", Some("Rename"), 200, OWNER_ADMIN;
+    put "/accounts/{sid}/settings" => accounts::settings, "Accounts", "Replace the security settings", Some("Settings"), 200, OWNER_ADMIN;
+    post "/accounts/{sid}/suspend" => accounts::suspend, "Accounts", "Suspend an account", None, 204, OWNER_ADMIN;
+    post "/accounts/{sid}/reactivate" => accounts::reactivate, "Accounts", "Reactivate a suspended account", None, 204, OWNER_ADMIN;
+    post "/accounts/{sid}/close" => accounts::close, "Accounts", "Close an account for good (type its name)", Some("Close"), 204, "Owner";
+    get "/accounts/{sid}/subaccounts" => accounts::subaccounts, "Accounts", "List subaccounts", None, 200, MEMBERS;
+    post "/accounts/{sid}/subaccounts" => accounts::create_subaccount, "Accounts", "Create a subaccount", Some("Rename"), 201, OWNER_ADMIN;
+    get "/accounts/{sid}/events" => accounts::events, "Accounts", "List audit events, newest first", None, 200, OWNER_ADMIN;
+    get "/accounts/{sid}/users" => people::members, "Users", "List users and their roles", None, 200, OWNER_ADMIN;
+    put "/accounts/{sid}/users/{user}/roles" => people::change_roles, "Users", "Replace a user's roles", Some("Roles"), 200, OWNER_ADMIN;
+    delete "/accounts/{sid}/users/{user}" => people::remove, "Users", "Remove a user from the account", None, 204, OWNER_ADMIN;
+    get "/accounts/{sid}/invitations" => people::invitations, "Users", "List pending invitations", None, 200, OWNER_ADMIN;
+    post "/accounts/{sid}/invitations" => people::invite, "Users", "Invite by email with roles", Some("Invite"), 201, OWNER_ADMIN;
+    post "/accounts/{sid}/invitations/{invitation}/resend" => people::resend, "Users", "Send an invitation again with a new link", None, 204, OWNER_ADMIN;
+    delete "/accounts/{sid}/invitations/{invitation}" => people::revoke, "Users", "Revoke an invitation", None, 204, OWNER_ADMIN;
+    get "/accounts/{sid}/ownership" => people::ownership, "Ownership", "The pending ownership offer", None, 200, MEMBERS;
+    post "/accounts/{sid}/ownership" => people::nominate, "Ownership", "Offer ownership to a member", Some("Nominee"), 204, "Owner";
+    delete "/accounts/{sid}/ownership" => people::cancel_nomination, "Ownership", "Withdraw the offer", None, 204, "Owner";
+    post "/accounts/{sid}/ownership/accept" => people::accept_ownership, "Ownership", "Accept the offer (the nominee)", None, 204, "the nominee";
+    post "/accounts/{sid}/ownership/decline" => people::decline_ownership, "Ownership", "Decline the offer (the nominee)", None, 204, "the nominee";
+    get "/accounts/{sid}/keys" => keys::list, "API keys", "List API keys", None, 200, KEYS;
+    post "/accounts/{sid}/keys" => keys::create, "API keys", "Create an API key (the secret is in this answer only)", Some("Name"), 201, KEYS;
+    post "/accounts/{sid}/keys/{key}" => keys::rename, "API keys", "Rename an API key", Some("Name"), 200, KEYS;
+    delete "/accounts/{sid}/keys/{key}" => keys::revoke, "API keys", "Revoke an API key", None, 204, KEYS;
+    get "/accounts/{sid}/notifications" => billing::notifications, "Notifications", "Which roles receive which notices", None, 200, MEMBERS;
+    put "/accounts/{sid}/notifications/{category}" => billing::set_notifications, "Notifications", "Choose the roles for a category", Some("Roles"), 200, OWNER_ADMIN;
+    get "/accounts/{sid}/payment-methods" => billing::methods, "Billing", "List payment methods", None, 200, BILLING;
+    post "/accounts/{sid}/payment-methods/cards" => billing::add_card, "Billing", "Add a card", Some("Card"), 201, BILLING;
+    post "/accounts/{sid}/payment-methods/paypal" => billing::add_paypal, "Billing", "Add a PayPal account", Some("Paypal"), 201, BILLING;
+    post "/accounts/{sid}/payment-methods/{method}/default" => billing::make_default, "Billing", "Make a payment method the default", None, 204, BILLING;
+    delete "/accounts/{sid}/payment-methods/{method}" => billing::remove, "Billing", "Remove a payment method", None, 204, BILLING;
+    get "/accounts/{sid}/invoices" => billing::invoices, "Billing", "List invoices, newest first", None, 200, BILLING;
 }
 
 /// An error answered as `{"code", "message", "status", "field"?}` with a stable `code`.

@@ -97,13 +97,18 @@ impl Target<'_> {
         }
     }
 
-    /// Whether a grant at `scope` applies to this target: the target itself, the parent of a
-    /// subaccount, or the organization that manages the account.
-    fn covered_by(&self, scope: &ScopeRef) -> bool {
-        match (self, scope) {
+    /// Whether a grant applies to this target: one on the target itself; one on the
+    /// organization that manages the account; and one on a subaccount's parent only if it lets
+    /// its holder manage subaccounts (the parent's Owner and Administrators) — other access
+    /// does not cascade from the parent, as in Twilio.
+    fn covered_by(&self, grant: &Grant) -> bool {
+        match (self, &grant.scope) {
             (Target::Organization(o), ScopeRef::Organization(s)) => *o == s,
             (Target::Organization(_), ScopeRef::Account(_)) => false,
-            (Target::Account(a), ScopeRef::Account(s)) => a.sid == *s || a.parent_sid.as_ref() == Some(s),
+            (Target::Account(a), ScopeRef::Account(s)) => {
+                a.sid == *s
+                    || (a.parent_sid.as_ref() == Some(s) && grant.permissions.contains(Permission::SubaccountsManage))
+            }
             (Target::Account(a), ScopeRef::Organization(s)) => a.organization_sid.as_ref() == Some(s),
         }
     }
@@ -114,10 +119,9 @@ pub fn effective_permissions(principal: &Principal, target: Target<'_>) -> Permi
     match principal {
         Principal::System => PermissionSet::all_of(target.kind()),
         Principal::Nobody => PermissionSet::EMPTY,
-        Principal::User { grants, .. } | Principal::ApiKey { grants } => grants
-            .iter()
-            .filter(|g| target.covered_by(&g.scope))
-            .fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions)),
+        Principal::User { grants, .. } | Principal::ApiKey { grants } => {
+            grants.iter().filter(|g| target.covered_by(g)).fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions))
+        }
     }
 }
 
@@ -183,11 +187,21 @@ mod tests {
     }
 
     #[test]
-    fn parent_account_roles_cascade_to_subaccounts_but_not_upwards() {
+    fn only_the_parents_owner_and_administrators_reach_subaccounts_and_nothing_goes_upwards() {
         let parent = account(None, None);
         let child = account(None, Some(&parent.sid));
         let admin_of_parent = user(vec![on_account(&parent, AccountRole::Administrator)]);
         assert_eq!(authorize(&admin_of_parent, Permission::UsersManage, Target::Account(&child)), Ok(()));
+        let owner_of_parent = user(vec![on_account(&parent, AccountRole::Owner)]);
+        assert_eq!(authorize(&owner_of_parent, Permission::AccountClose, Target::Account(&child)), Ok(()));
+        for role in [AccountRole::Developer, AccountRole::BillingManager, AccountRole::Support, AccountRole::Viewer] {
+            let member_of_parent = user(vec![on_account(&parent, role)]);
+            assert_eq!(
+                authorize(&member_of_parent, Permission::AccountRead, Target::Account(&child)),
+                Err(Error::NotFound),
+                "{role:?} on the parent does not reach the subaccount"
+            );
+        }
         let admin_of_child = user(vec![on_account(&child, AccountRole::Administrator)]);
         assert_eq!(authorize(&admin_of_child, Permission::AccountRead, Target::Account(&parent)), Err(Error::NotFound));
     }

@@ -9,6 +9,7 @@ pub mod api_key;
 pub mod audit;
 pub mod billing;
 pub mod clock;
+pub mod domains;
 pub mod error;
 pub mod invitation;
 pub mod membership;

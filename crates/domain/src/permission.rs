@@ -66,6 +66,7 @@ permissions! {
     OrgRolesAssign = "org.roles.assign", Organization;
     OrgOwnerTransfer = "org.owner.transfer", Organization;
     OrgAuditRead = "org.audit.read", Organization;
+    OrgDomainsManage = "org.domains.manage", Organization;
 }
 
 /// A set of permissions as a bitmask: cheap to copy, union and test on the hot path.

@@ -12,6 +12,7 @@ use crate::account::{Account, AccountSettings, AccountStatus};
 use crate::api_key::ApiKey;
 use crate::audit::{AuditEvent, AuditScope};
 use crate::billing::{Invoice, PaymentMethod};
+use crate::domains::Domain;
 use crate::error::Result;
 use crate::invitation::Invitation;
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
@@ -22,7 +23,9 @@ use crate::page::{Page, PageRequest};
 use crate::role::{AccountRole, OrgRole};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
-use crate::sid::{AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid};
+use crate::sid::{
+    AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid,
+};
 use crate::user::{Email, User};
 
 /// A database: hands out transactions.
@@ -181,6 +184,21 @@ pub trait Tx: Send {
     async fn owner_nomination(&mut self, account: &AccountSid) -> Result<Option<OwnerNomination>>;
     /// Withdraws the account's ownership offer (accepted, declined or cancelled).
     async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()>;
+
+    /// Stores a domain an organization claims.
+    async fn insert_domain(&mut self, domain: &Domain) -> Result<()>;
+    /// Saves a domain's status, check times and error.
+    async fn update_domain(&mut self, domain: &Domain) -> Result<()>;
+    /// The organization's domains, by name.
+    async fn organization_domains(&mut self, org: &OrganizationSid) -> Result<Vec<Domain>>;
+    /// One of the organization's domains.
+    async fn domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<Option<Domain>>;
+    /// The organization that verified `name`, if any did.
+    async fn verified_domain(&mut self, name: &str) -> Result<Option<Domain>>;
+    /// Verified domains to check again (last checked before `before`).
+    async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>>;
+    /// Removes one of the organization's domains.
+    async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()>;
 
     /// Stores a new invitation.
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()>;

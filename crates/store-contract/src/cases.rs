@@ -768,3 +768,47 @@ pub async fn payment_methods_keep_one_default_and_invoices_list_newest_first(sto
     let second_default = method(&a, PaymentDetails::Paypal { email: Email::parse("c@example.com").unwrap() }, true);
     assert!(tx.insert_payment_method(&second_default).await.is_err(), "one default per account");
 }
+
+pub async fn a_domain_is_verified_by_one_organization_only(store: Arc<dyn Store>) {
+    use gatehouse_domain::domains::{Domain, DomainStatus};
+    use gatehouse_domain::sid::DomainSid;
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&acme).await.unwrap();
+    tx.insert_organization(&rival).await.unwrap();
+    let claim = |org: &gatehouse_domain::organization::Organization| Domain {
+        sid: DomainSid::generate(),
+        organization_sid: org.sid.clone(),
+        name: "acme.com".into(),
+        token: "t".into(),
+        status: DomainStatus::Pending,
+        verified_at: None,
+        checked_at: None,
+        last_error: None,
+        created_at: t0(),
+    };
+    let ours = claim(&acme);
+    let theirs = claim(&rival);
+    tx.insert_domain(&ours).await.unwrap();
+    tx.insert_domain(&theirs).await.unwrap();
+    assert_eq!(tx.verified_domain("acme.com").await.unwrap(), None);
+    let verified =
+        Domain { status: DomainStatus::Verified, verified_at: Some(t0()), checked_at: Some(t0()), ..ours.clone() };
+    tx.update_domain(&verified).await.unwrap();
+    assert_eq!(tx.verified_domain("acme.com").await.unwrap(), Some(verified.clone()));
+    assert_eq!(tx.organization_domains(&acme.sid).await.unwrap(), vec![verified.clone()]);
+    assert_eq!(tx.domain(&rival.sid, &ours.sid).await.unwrap(), None, "scoped to its organization");
+    let later = t0() + Duration::hours(2);
+    assert_eq!(tx.domains_due_for_recheck(later, 10).await.unwrap(), vec![verified.clone()]);
+    assert!(tx.domains_due_for_recheck(t0(), 10).await.unwrap().is_empty(), "checked at t0, not before");
+    tx.delete_domain(&rival.sid, &ours.sid).await.unwrap();
+    assert!(tx.verified_domain("acme.com").await.unwrap().is_some(), "another organization cannot remove it");
+    tx.commit().await.unwrap();
+
+    // Last: on PostgreSQL a refused statement ends the transaction.
+    let mut tx = store.write().await.unwrap();
+    let second = Domain { status: DomainStatus::Verified, ..theirs };
+    let refused = tx.update_domain(&second).await;
+    assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("another organization")), "{refused:?}");
+}

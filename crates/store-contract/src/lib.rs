@@ -63,7 +63,8 @@ macro_rules! contract_tests {
             instance_secrets_are_created_once,
             a_session_flash_is_read_once,
             notification_choices_are_stored_per_account_and_category,
-            payment_methods_keep_one_default_and_invoices_list_newest_first
+            payment_methods_keep_one_default_and_invoices_list_newest_first,
+            a_domain_is_verified_by_one_organization_only
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -10,6 +10,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod billing;
+mod domains;
 mod invitations;
 mod nominations;
 mod notifications;
@@ -26,6 +27,7 @@ use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
 use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::billing::{Invoice, PaymentMethod};
+use gatehouse_domain::domains::Domain;
 use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::nomination::OwnerNomination;
@@ -36,7 +38,7 @@ use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::sid::{
-    AccountSid, ApiKeySid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid,
+    AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid,
 };
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
@@ -314,6 +316,27 @@ impl Tx for PgTx {
     }
     async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()> {
         nominations::delete(&mut self.tx, account).await
+    }
+    async fn insert_domain(&mut self, domain: &Domain) -> Result<()> {
+        domains::insert(&mut self.tx, domain).await
+    }
+    async fn update_domain(&mut self, domain: &Domain) -> Result<()> {
+        domains::update(&mut self.tx, domain).await
+    }
+    async fn organization_domains(&mut self, org: &OrganizationSid) -> Result<Vec<Domain>> {
+        domains::of_organization(&mut self.tx, org).await
+    }
+    async fn domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<Option<Domain>> {
+        domains::by_sid(&mut self.tx, org, sid).await
+    }
+    async fn verified_domain(&mut self, name: &str) -> Result<Option<Domain>> {
+        domains::verified_named(&mut self.tx, name).await
+    }
+    async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>> {
+        domains::due_for_recheck(&mut self.tx, before, limit).await
+    }
+    async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()> {
+        domains::delete(&mut self.tx, org, sid).await
     }
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()> {
         invitations::insert(&mut self.tx, invitation).await

@@ -16,7 +16,12 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
         && d.is_unique_violation()
     {
         let what = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
-        let msg = if what.contains("invitations") {
+        // SQLite names the columns ("domains.organization_sid, domains.name"), PostgreSQL the index.
+        let msg = if what.contains("domains_once_per_organization") || what.contains("domains.organization_sid") {
+            "this organization has added this domain already"
+        } else if what.contains("domains_verified_once") || what.contains("domains.name") {
+            "another organization has verified this domain"
+        } else if what.contains("invitations") {
             "this address already has a pending invitation to this account"
         } else if what.contains("email") {
             "a user with this email address already exists"

@@ -11,6 +11,7 @@ mod api_keys;
 mod auth;
 mod billing;
 mod credentials;
+mod domains;
 mod invitations;
 mod mail;
 mod members;
@@ -40,6 +41,7 @@ pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn};
 pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};
 pub use credentials::RESET_REQUESTED;
+pub use domains::{DnsError, DnsResolver, RECHECK_EVERY_HOURS};
 pub use invitations::{InvitationView, NewInvitation, NewInvitee};
 pub use mail::{MailError, Mailer};
 pub use members::{NewMember, RoleChange};
@@ -62,6 +64,7 @@ pub struct App {
     mail: mail::MailSettings,
     sms: Arc<dyn SmsSender>,
     payments: Arc<dyn PaymentProvider>,
+    dns: Arc<dyn DnsResolver>,
     /// The instance's API-key hash key, loaded (or created) on first use.
     api_key_hash_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
@@ -78,6 +81,7 @@ impl App {
             mail: mail::MailSettings { log_bodies: true, signal: Arc::new(tokio::sync::Notify::new()) },
             sms: Arc::new(LogSms),
             payments: Arc::new(TestPayments),
+            dns: Arc::new(NoDns),
             api_key_hash_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
@@ -97,6 +101,12 @@ impl App {
     /// Replaces the SMS sender (the default writes to the log).
     pub fn with_sms(mut self, sms: Arc<dyn SmsSender>) -> Self {
         self.sms = sms;
+        self
+    }
+
+    /// Sets the DNS resolver used to verify domains.
+    pub fn with_dns(mut self, dns: Arc<dyn DnsResolver>) -> Self {
+        self.dns = dns;
         self
     }
 
@@ -125,6 +135,16 @@ impl App {
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+}
+
+/// The resolver of an app that was given none: every lookup fails and says why.
+struct NoDns;
+
+#[async_trait::async_trait]
+impl DnsResolver for NoDns {
+    async fn txt(&self, _: &str) -> std::result::Result<Vec<String>, DnsError> {
+        Err(DnsError::Failed("no DNS resolver is configured".into()))
     }
 }
 

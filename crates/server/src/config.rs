@@ -25,6 +25,8 @@ pub struct Config {
     /// Where emails go; without it they stay in the outbox (and the log).
     pub smtp: Option<SmtpConfig>,
     pub sms: SmsConfig,
+    /// The DNS server that verifies domains (`None`: the system's resolvers).
+    pub dns_resolver: Option<SocketAddr>,
 }
 
 /// `[smtp]`: the server the outbox worker delivers through.
@@ -105,6 +107,15 @@ pub struct FileConfig {
     pub session: Option<SessionFileConfig>,
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
+    pub dns: Option<DnsFileConfig>,
+}
+
+/// `[dns]` in the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsFileConfig {
+    /// `ip:port` of the DNS server to ask, instead of the system's.
+    pub resolver: Option<String>,
 }
 
 /// `[session]` in the file.
@@ -170,6 +181,12 @@ impl Config {
             session_absolute_hours,
             smtp: file.smtp,
             sms: file.sms.unwrap_or_default(),
+            dns_resolver: match file.dns.and_then(|d| d.resolver) {
+                Some(text) => Some(text.parse().map_err(|_| {
+                    anyhow::anyhow!("[dns] resolver must be ip:port, e.g. \"127.0.0.1:53\", got {text:?}")
+                })?),
+                None => None,
+            },
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dns;
 pub mod sms;
 pub mod smtp;
 
@@ -59,7 +60,21 @@ pub fn build_app(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<App> 
         })
         .with_public_url(&config.public_url)
         .with_email_logging(config.smtp.is_none())
-        .with_sms(sms))
+        .with_sms(sms)
+        .with_dns(Arc::new(dns::HickoryDns::new(config.dns_resolver))))
+}
+
+/// Checks verified domains' TXT records again every few minutes (each domain at most every
+/// few hours, see `RECHECK_EVERY_HOURS`), on every node.
+fn spawn_domain_rechecker(app: App) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = app.recheck_domains().await {
+                tracing::error!(error = ?e, "domain re-check");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+        }
+    })
 }
 
 /// Delivers the outbox through `mailer` until the task is aborted: whenever an email is queued,
@@ -93,6 +108,7 @@ pub struct Running {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     worker: Option<JoinHandle<()>>,
+    rechecker: JoinHandle<()>,
 }
 
 impl Running {
@@ -111,6 +127,7 @@ impl Running {
         if let Some(worker) = self.worker.take() {
             worker.abort();
         }
+        self.rechecker.abort();
         result
     }
 }
@@ -153,7 +170,8 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
             })
             .await
     });
-    Ok(Running { addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker })
+    let rechecker = spawn_domain_rechecker(app_handle.clone());
+    Ok(Running { addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker, rechecker })
 }
 
 async fn shutdown_signal() {

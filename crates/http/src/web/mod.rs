@@ -3,6 +3,7 @@
 
 mod accounts;
 mod billing;
+mod domains;
 mod invitations;
 mod keys;
 mod me;
@@ -78,6 +79,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orgs/{sid}/settings", get(organizations::settings).post(organizations::save_settings))
         .route("/orgs/{sid}/users/{user}/require-2fa", post(organizations::require_two_factor))
         .route("/orgs/{sid}/outbox", get(outbox::organization))
+        .route("/orgs/{sid}/domains", get(domains::list).post(domains::add))
+        .route("/orgs/{sid}/domains/{domain}/{action}", post(domains::change))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
         .fallback(not_found)
@@ -253,6 +256,10 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "sessions-revoked" => "All your other sessions ended.",
         "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
         "settings-saved" => "Settings saved.",
+        "domain-added" => "Domain added. Publish its TXT record, then verify.",
+        "domain-verified" => "Domain verified.",
+        "domain-not-verified" => "The domain is not verified: see why below.",
+        "domain-removed" => "Domain removed.",
         "key-created" => "Key created.",
         "payment-method-added" => "Payment method added.",
         "payment-method-default" => "Default payment method changed.",

@@ -5,6 +5,8 @@
 mod account_console;
 mod browser;
 mod cli;
+mod dns_server;
+mod domains;
 mod flow;
 mod invitations;
 mod mail_sink;

@@ -1,10 +1,13 @@
 //! Starting a server and a cookie-keeping client.
 
+pub use crate::dns_server::DnsServer;
 pub use crate::mail_sink::{MailSink, SinkMode};
 pub use crate::sms_stub::SmsStub;
 
 use gatehouse_server::Running;
-use gatehouse_server::config::{Config, FileConfig, Overrides, SmsConfig, SmtpConfig, SmtpTls, TwilioSmsConfig};
+use gatehouse_server::config::{
+    Config, DnsFileConfig, FileConfig, Overrides, SmsConfig, SmtpConfig, SmtpTls, TwilioSmsConfig,
+};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 
@@ -34,11 +37,13 @@ pub struct Options {
     pub smtp: bool,
     /// Text codes through the `twilio` sender at this base URL (otherwise to the log).
     pub twilio_base_url: Option<String>,
+    /// Verify domains against this DNS server (`ip:port`).
+    pub dns_resolver: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { smtp: true, twilio_base_url: None }
+        Options { smtp: true, twilio_base_url: None, dns_resolver: None }
     }
 }
 
@@ -76,6 +81,7 @@ pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
                 from: "+15005550006".into(),
             })
         }),
+        dns: options.dns_resolver.map(|resolver| DnsFileConfig { resolver: Some(resolver) }),
         ..FileConfig::default()
     };
     let config = Config::resolve(
@@ -280,4 +286,11 @@ pub async fn invite_and_accept(
     let link = invite(server, admin, account, email, roles).await;
     let r = member.submit(&link, "/invitations/accept", &[("token", link.split("token=").nth(1).unwrap())]).await;
     assert_eq!(location(&r), format!("/accounts/{account}?notice=invitation-accepted"));
+}
+
+/// The text of the first element with `class="…"` (up to its first `<`).
+pub fn text_of_class(html: &str, class: &str) -> String {
+    let marker = format!("class=\"{class}\">");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no .{class} in:\n{html}")) + marker.len();
+    html[start..].split('<').next().unwrap().trim().to_owned()
 }

@@ -1,0 +1,76 @@
+//! Domain verification over HTTP against a DNS server run by the test: record present, absent,
+//! changed; one organization per verified domain.
+
+use reqwest::StatusCode;
+
+use crate::support::*;
+
+async fn domains_are_verified_by_a_real_dns_lookup(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let owner = Browser::new(&server);
+    set_up(&server, &owner).await;
+    let org = sid_after(&owner.page("/accounts").await, "href=\"/orgs/");
+    let domains = format!("/orgs/{org}/domains");
+
+    let r = owner.submit(&domains, &domains, &[("name", "not a domain")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = owner.submit(&domains, &domains, &[("name", "Acme.test")]).await;
+    assert_eq!(location(&r), format!("{domains}?notice=domain-added"));
+    let page = owner.page(&domains).await;
+    assert!(page.contains("_gatehouse-challenge.acme.test") && page.contains("badge suspended\">pending"), "{page}");
+    let value = text_of_class(&page, "record-value");
+    let dn = sid_after(&page, &format!("/orgs/{org}/domains/"));
+    let verify = format!("{domains}/{dn}/verify");
+
+    // Absent: the domain fails, saying what is missing.
+    let r = owner.submit(&domains, &verify, &[]).await;
+    assert_eq!(location(&r), format!("{domains}?notice=domain-not-verified"));
+    assert!(owner.page(&domains).await.contains("no TXT record found at _gatehouse-challenge.acme.test"));
+    // Present: verified.
+    dns.set("_gatehouse-challenge.acme.test", &["v=spf1 -all", &value]);
+    let r = owner.submit(&domains, &verify, &[]).await;
+    assert_eq!(location(&r), format!("{domains}?notice=domain-verified"));
+    assert!(owner.page(&domains).await.contains("badge active\">verified"));
+
+    // Another organization cannot claim it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["admin", "create-owner", "--email", "rick@rival.test", "--org-name", "Rival", "--password-stdin"])
+        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
+        .env_remove("GATEHOUSE_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"rival passphrase here\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    let rick = Browser::new(&server);
+    assert_eq!(location(&sign_in(&rick, "rick@rival.test", "rival passphrase here").await), "/accounts");
+    let rival = sid_after(&rick.page("/accounts").await, "href=\"/orgs/");
+    let theirs = format!("/orgs/{rival}/domains");
+    let r = rick.submit(&theirs, &theirs, &[("name", "acme.test")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Another organization has verified acme.test"));
+    assert_eq!(rick.get(&domains).await.status(), StatusCode::NOT_FOUND, "nor see ours");
+
+    // Changed: the re-check turns it failed with a warning.
+    dns.set("_gatehouse-challenge.acme.test", &["gatehouse-verification=someone-elses"]);
+    let r = owner.submit(&domains, &verify, &[]).await;
+    assert_eq!(location(&r), format!("{domains}?notice=domain-not-verified"));
+    assert!(owner.page(&domains).await.contains("but none is gatehouse-verification="));
+    dns.set("_gatehouse-challenge.acme.test", &[&value]);
+    owner.submit(&domains, &verify, &[]).await;
+    dns.remove("_gatehouse-challenge.acme.test");
+    // (The background re-check runs every few hours per domain; the test runs it now.)
+    assert_eq!(server.running.app.recheck_domains().await.unwrap(), 0, "checked just now: not due");
+    let r = owner.submit(&domains, &format!("{domains}/{dn}/remove"), &[]).await;
+    assert_eq!(location(&r), format!("{domains}?notice=domain-removed"));
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(domains_are_verified_by_a_real_dns_lookup);

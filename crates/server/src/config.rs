@@ -235,6 +235,17 @@ mod tests {
     }
 
     #[test]
+    fn the_dns_resolver_is_an_address() {
+        let file: FileConfig = toml::from_str("[dns]\nresolver = \"127.0.0.1:5353\"").unwrap();
+        let c = Config::resolve(file, Overrides::default()).unwrap();
+        assert_eq!(c.dns_resolver, Some("127.0.0.1:5353".parse().unwrap()));
+        let file: FileConfig = toml::from_str("[dns]\nresolver = \"dns.example\"").unwrap();
+        let err = Config::resolve(file, Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("[dns] resolver must be ip:port"), "{err}");
+        assert_eq!(Config::resolve(FileConfig::default(), Overrides::default()).unwrap().dns_resolver, None);
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         assert!(toml::from_str::<FileConfig>("listne = \"x\"").is_err());
         assert!(toml::from_str::<FileConfig>("[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\ntls = \"ssl\"").is_err());

@@ -46,8 +46,13 @@ pub struct NewInvitee {
     pub password: String,
 }
 
-fn lifetime() -> Duration {
-    Duration::days(DEFAULT_INVITATION_LIFETIME_DAYS)
+/// How long an invitation to `account` works: its organization's setting, or the default.
+async fn lifetime(tx: &mut dyn Tx, account: &gatehouse_domain::account::Account) -> Result<Duration> {
+    let days = match &account.organization_sid {
+        Some(org) => tx.organization(org).await?.map(|o| i64::from(o.invitation_lifetime_days)),
+        None => None,
+    };
+    Ok(Duration::days(days.unwrap_or(DEFAULT_INVITATION_LIFETIME_DAYS)))
 }
 
 impl App {
@@ -94,6 +99,7 @@ impl App {
         let token = new_token()?;
         let mut tx = self.store.write().await?;
         let account = locked_for(&mut *tx, actor, account_sid, Permission::UsersManage).await?;
+        let lifetime = lifetime(&mut *tx, &account).await?;
         let inviter = match actor.user_sid() {
             Some(sid) => tx.user(sid).await?,
             None => None,
@@ -103,7 +109,7 @@ impl App {
                 let renewed = Invitation {
                     roles,
                     token_hash: token_hash(&token),
-                    expires_at: now + lifetime(),
+                    expires_at: now + lifetime,
                     updated_at: now,
                     ..existing
                 };
@@ -118,7 +124,7 @@ impl App {
                     actor.user_sid().cloned(),
                     token_hash(&token),
                     now,
-                    lifetime(),
+                    lifetime,
                 );
                 tx.insert_invitation(&new).await?;
                 (new, "invitation.created")
@@ -149,8 +155,8 @@ impl App {
         if invitation.status != InvitationStatus::Pending {
             return Err(Error::Precondition(format!("This invitation is {}.", invitation.status.as_str())));
         }
-        let renewed =
-            Invitation { token_hash: token_hash(&token), expires_at: now + lifetime(), updated_at: now, ..invitation };
+        let expires_at = now + lifetime(&mut *tx, &account).await?;
+        let renewed = Invitation { token_hash: token_hash(&token), expires_at, updated_at: now, ..invitation };
         tx.update_invitation(&renewed).await?;
         let inviter = match actor.user_sid() {
             Some(s) => tx.user(s).await?,

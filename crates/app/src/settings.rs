@@ -4,6 +4,7 @@
 use gatehouse_domain::account::AccountSettings;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::ScopeRef;
+use gatehouse_domain::organization::{Organization, parse_invitation_lifetime, parse_organization_name};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
@@ -37,6 +38,42 @@ impl App {
         )
         .await?;
         tx.commit().await
+    }
+
+    /// Renames an organization and sets how long invitations to its accounts work.
+    pub async fn update_organization(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        name: &str,
+        invitation_lifetime_days: &str,
+    ) -> Result<Organization> {
+        let name = parse_organization_name(name).map_err(|e| match e {
+            Error::Invalid { reason, .. } => Error::Invalid { field: "name", reason },
+            other => other,
+        })?;
+        let days = parse_invitation_lifetime(invitation_lifetime_days)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
+        authorize(&p, Permission::OrgSettingsWrite, Target::Organization(org))?;
+        let before = tx.organization(org).await?.ok_or(Error::NotFound)?;
+        if before.name == name && before.invitation_lifetime_days == days {
+            return Ok(before);
+        }
+        let after = Organization { name, invitation_lifetime_days: days, updated_at: now, ..before.clone() };
+        tx.update_organization(&after).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "organization.settings_changed", org.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({
+                    "name": { "from": before.name, "to": after.name },
+                    "invitation_lifetime_days": { "from": before.invitation_lifetime_days, "to": days },
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Requires (or stops requiring) a second factor of every managed user of an organization.

@@ -153,3 +153,30 @@ async fn only_owners_and_administrators_invite_and_never_as_owner() {
     let bad = NewInvitation { email: "not an email".into(), ..invite };
     assert!(matches!(app.invite(&o, &account.sid, bad).await, Err(Error::Invalid { field: "email", .. })));
 }
+
+#[tokio::test]
+async fn an_organizations_invitation_lifetime_applies_to_its_accounts() {
+    let (app, clock) = app(sqlite_store().await);
+    let acme = new_org(&app, "olivia@acme.com").await;
+    let o = as_user(&acme.user);
+    let org = &acme.organization.sid;
+    assert!(matches!(
+        app.update_organization(&o, org, "Acme", "0").await,
+        Err(Error::Invalid { field: "invitation_lifetime_days", .. })
+    ));
+    assert!(matches!(app.update_organization(&o, org, " ", "2").await, Err(Error::Invalid { field: "name", .. })));
+    let updated = app.update_organization(&o, org, "Acme Corp", "2").await.unwrap();
+    assert_eq!((updated.name.as_str(), updated.invitation_lifetime_days), ("Acme Corp", 2));
+    assert_eq!(app.organization(&o, org).await.unwrap().invitation_lifetime_days, 2, "stored");
+    let inv = app
+        .invite(
+            &o,
+            &acme.account.sid,
+            NewInvitation { email: "dana@example.com".into(), roles: vec![AccountRole::Viewer] },
+        )
+        .await
+        .unwrap();
+    assert_eq!(inv.expires_at, clock.now_for_tests() + Duration::days(2));
+    let (outsider, _) = sign_up(&app, "x@example.com").await;
+    assert_eq!(app.update_organization(&as_user(&outsider), org, "Mine", "3").await.unwrap_err(), Error::NotFound);
+}

@@ -14,6 +14,8 @@ pub struct Organization {
     pub name: String,
     /// Every managed user must use a second factor.
     pub require_two_factor: bool,
+    /// How long invitations to the organization's accounts work, in days.
+    pub invitation_lifetime_days: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -25,10 +27,22 @@ impl Organization {
             sid: OrganizationSid::generate(),
             name,
             require_two_factor: false,
+            invitation_lifetime_days: DEFAULT_INVITATION_LIFETIME_DAYS_I32,
             created_at: now,
             updated_at: now,
         }
     }
+}
+
+const DEFAULT_INVITATION_LIFETIME_DAYS_I32: i32 = 7;
+
+/// Checks an invitation lifetime: 1 to 90 days.
+pub fn parse_invitation_lifetime(raw: &str) -> Result<i32, Error> {
+    raw.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|d| (1..=90).contains(d))
+        .ok_or_else(|| Error::invalid("invitation_lifetime_days", "a number of days from 1 to 90"))
 }
 
 /// An organization's name: 1–100 characters after trimming.

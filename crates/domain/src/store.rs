@@ -81,6 +81,8 @@ pub trait Tx: Send {
     async fn insert_organization(&mut self, org: &Organization) -> Result<()>;
     /// An organization by SID.
     async fn organization(&mut self, sid: &OrganizationSid) -> Result<Option<Organization>>;
+    /// Saves an organization's name, invitation lifetime and update time.
+    async fn update_organization(&mut self, org: &Organization) -> Result<()>;
     /// Sets the organization's "all managed users must use a second factor" setting.
     async fn set_organization_require_two_factor(
         &mut self,

@@ -515,6 +515,14 @@ pub async fn security_settings_and_credentials_are_updated_in_place(store: Arc<d
     assert_eq!(u.updated_at, later);
     assert_eq!(tx.password_hash(&ada.sid).await.unwrap().as_deref(), Some("$argon2id$new"));
     assert!(tx.organization(&org.sid).await.unwrap().unwrap().require_two_factor);
+    let renamed = gatehouse_domain::organization::Organization {
+        name: "Acme Holdings".into(),
+        invitation_lifetime_days: 3,
+        updated_at: later,
+        ..tx.organization(&org.sid).await.unwrap().unwrap()
+    };
+    tx.update_organization(&renamed).await.unwrap();
+    assert_eq!(tx.organization(&org.sid).await.unwrap().unwrap(), renamed);
     let a2 = tx.account(&a.sid).await.unwrap().unwrap();
     assert_eq!(a2.settings, settings);
     assert_eq!(a2.updated_at, later);

@@ -11,11 +11,13 @@ use crate::rows::{self, Conn, Row, account_columns, db_err};
 
 pub(crate) async fn insert_organization(c: &mut Conn, o: &Organization) -> Result<()> {
     sqlx::query(
-        "INSERT INTO organizations (sid, name, require_two_factor, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO organizations (sid, name, require_two_factor, invitation_lifetime_days, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(o.sid.as_str())
     .bind(&o.name)
     .bind(o.require_two_factor)
+    .bind(o.invitation_lifetime_days)
     .bind(o.created_at)
     .bind(o.updated_at)
     .execute(c)
@@ -83,14 +85,29 @@ pub(crate) async fn set_status(c: &mut Conn, sid: &AccountSid, status: AccountSt
     Ok(())
 }
 
-pub(crate) async fn organization(c: &mut Conn, sid: &OrganizationSid) -> Result<Option<Organization>> {
-    sqlx::query("SELECT sid, name, require_two_factor, created_at, updated_at FROM organizations WHERE sid = $1")
-        .bind(sid.as_str())
-        .fetch_optional(c)
+pub(crate) async fn update_organization(c: &mut Conn, o: &Organization) -> Result<()> {
+    sqlx::query("UPDATE organizations SET name = $2, invitation_lifetime_days = $3, updated_at = $4 WHERE sid = $1")
+        .bind(o.sid.as_str())
+        .bind(&o.name)
+        .bind(o.invitation_lifetime_days)
+        .bind(o.updated_at)
+        .execute(c)
         .await
-        .map_err(db_err)?
-        .map(|r| rows::organization(&r))
-        .transpose()
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn organization(c: &mut Conn, sid: &OrganizationSid) -> Result<Option<Organization>> {
+    sqlx::query(
+        "SELECT sid, name, require_two_factor, invitation_lifetime_days, created_at, updated_at FROM organizations \
+         WHERE sid = $1",
+    )
+    .bind(sid.as_str())
+    .fetch_optional(c)
+    .await
+    .map_err(db_err)?
+    .map(|r| rows::organization(&r))
+    .transpose()
 }
 
 pub(crate) async fn insert(c: &mut Conn, a: &Account) -> Result<()> {

@@ -72,6 +72,7 @@ pub(crate) fn organization(row: &Row) -> Result<Organization> {
         sid: OrganizationSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
         name: get(row, "name")?,
         require_two_factor: get(row, "require_two_factor")?,
+        invitation_lifetime_days: get(row, "invitation_lifetime_days")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })

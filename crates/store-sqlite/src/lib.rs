@@ -165,6 +165,9 @@ impl Tx for SqliteTx {
     async fn organization(&mut self, sid: &OrganizationSid) -> Result<Option<Organization>> {
         accounts::organization(&mut self.tx, sid).await
     }
+    async fn update_organization(&mut self, org: &Organization) -> Result<()> {
+        accounts::update_organization(&mut self.tx, org).await
+    }
     async fn set_organization_require_two_factor(
         &mut self,
         org: &OrganizationSid,

@@ -77,6 +77,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orgs/{sid}/users", get(organizations::users))
         .route("/orgs/{sid}/accounts", get(organizations::accounts))
         .route("/orgs/{sid}/settings", get(organizations::settings).post(organizations::save_settings))
+        .route("/orgs/{sid}/settings/general", post(organizations::save_general))
         .route("/orgs/{sid}/users/{user}/require-2fa", post(organizations::require_two_factor))
         .route("/orgs/{sid}/outbox", get(outbox::organization))
         .route("/orgs/{sid}/domains", get(domains::list).post(domains::add))

@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::sid::{OrganizationSid, UserSid};
 
 use super::accounts::{AccountRow, ListQuery};
-use super::{CurrentUser, FormData, Layout, ListNav, notice};
+use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
 type PageResult = Result<Response, WebError>;
@@ -117,6 +117,8 @@ struct OrgSettingsPage {
     sid: String,
     name: String,
     require_two_factor: bool,
+    invitation_lifetime_days: String,
+    errors: FormErrors,
 }
 
 pub(crate) async fn settings(
@@ -134,8 +136,38 @@ pub(crate) async fn settings(
         sid: sid.to_string(),
         name: org.name,
         require_two_factor: org.require_two_factor,
+        invitation_lifetime_days: org.invitation_lifetime_days.to_string(),
+        errors: FormErrors::default(),
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// Saves the organization's name and invitation lifetime.
+pub(crate) async fn save_general(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = OrganizationSid::parse(&sid)?;
+    let (name, days) = (form.text("name"), form.text("invitation_lifetime_days"));
+    match state.app.update_organization(&user.actor, &sid, &name, &days).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=settings-saved")).into_response()),
+        Err(e) => {
+            let org = state.app.organization(&user.actor, &sid).await?;
+            let page = OrgSettingsPage {
+                layout: user.layout(&format!("Settings · {}", org.name), &format!("/orgs/{sid}"), None),
+                tab: "settings",
+                sid: sid.to_string(),
+                name,
+                require_two_factor: org.require_two_factor,
+                invitation_lifetime_days: days,
+                errors: FormErrors::from_errors(vec![e])?,
+            };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
 }
 
 pub(crate) async fn save_settings(

@@ -1,5 +1,6 @@
-//! Domain verification over HTTP against a DNS server run by the test: record present, absent,
-//! changed; one organization per verified domain.
+//! The Admin Center's domains and settings over HTTP: verification against a DNS server run by
+//! the test (record present, absent, changed; one organization per verified domain), and the
+//! organization's name and invitation lifetime.
 
 use reqwest::StatusCode;
 
@@ -73,4 +74,29 @@ async fn domains_are_verified_by_a_real_dns_lookup(engine: Engine) {
     server.running.stop().await.unwrap();
 }
 
-on_both_engines!(domains_are_verified_by_a_real_dns_lookup);
+async fn organization_settings_rename_and_set_the_invitation_lifetime(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    let owner = Browser::new(&server);
+    let acct = set_up(&server, &owner).await;
+    let org = sid_after(&owner.page("/accounts").await, "href=\"/orgs/");
+    let settings = format!("/orgs/{org}/settings");
+    let general = format!("{settings}/general");
+    let r = owner.submit(&settings, &general, &[("name", "Acme Corp"), ("invitation_lifetime_days", "120")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("a number of days from 1 to 90"));
+    let r = owner.submit(&settings, &general, &[("name", "Acme Holdings"), ("invitation_lifetime_days", "3")]).await;
+    assert_eq!(location(&r), format!("{settings}?notice=settings-saved"));
+    assert!(owner.page(&settings).await.contains("value=\"Acme Holdings\""));
+    assert!(owner.page("/accounts").await.contains("Admin Center · Acme Holdings"));
+    let link = invite(&server, &owner, &acct, "dana@example.test", &["viewer"]).await;
+    let pending = owner.page(&format!("/accounts/{acct}/invitations")).await;
+    let expected = (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%d").to_string();
+    assert!(pending.contains(&expected), "expires in 3 days: {expected}");
+    assert!(!link.is_empty());
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(
+    domains_are_verified_by_a_real_dns_lookup,
+    organization_settings_rename_and_set_the_invitation_lifetime
+);

@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::role::AccountRole;
-use crate::sid::{AccountSid, InvitationSid, UserSid};
+use crate::role::{AccountRole, OrgRole};
+use crate::sid::{AccountSid, InvitationSid, OrganizationSid, UserSid};
 use crate::user::Email;
 
 /// How long an invitation link works unless an organization sets otherwise (SPEC: 7 days).
@@ -120,6 +120,68 @@ impl Invitation {
     }
 }
 
+/// An invitation to become a managed user of an organization with an organization role.
+/// Only for addresses in a domain the organization verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgInvitation {
+    pub sid: InvitationSid,
+    pub organization_sid: OrganizationSid,
+    pub email: Email,
+    /// Administrator or Standard User (the Owner role moves only by transfer).
+    pub role: OrgRole,
+    pub invited_by: Option<UserSid>,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub status: InvitationStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrgInvitation {
+    /// Whether the link has run out.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.status == InvitationStatus::Pending && self.expires_at <= now
+    }
+
+    /// pending, expired, accepted or revoked.
+    pub fn state(&self, now: DateTime<Utc>) -> &'static str {
+        if self.expired(now) { "expired" } else { self.status.as_str() }
+    }
+
+    /// Refuses an invitation that is not pending or has expired, saying why.
+    pub fn ensure_acceptable(&self, now: DateTime<Utc>) -> Result<(), Error> {
+        match self.status {
+            InvitationStatus::Accepted => Err(Error::Precondition("This invitation was already accepted.".into())),
+            InvitationStatus::Revoked => {
+                Err(Error::Precondition("This invitation was withdrawn. Ask the organization's administrator.".into()))
+            }
+            InvitationStatus::Pending if self.expired(now) => Err(Error::Precondition(
+                "This invitation has expired. Ask the organization's administrator to send it again.".into(),
+            )),
+            InvitationStatus::Pending => Ok(()),
+        }
+    }
+}
+
+/// The organization roles an invitation may carry.
+pub fn parse_invited_org_role(key: &str) -> Result<OrgRole, Error> {
+    match key {
+        "administrator" => Ok(OrgRole::Administrator),
+        "standard_user" => Ok(OrgRole::StandardUser),
+        _ => Err(Error::invalid("role", "choose Administrator or Standard User")),
+    }
+}
+
+/// The stored form of an invited organization role.
+pub fn org_role_key(role: OrgRole) -> &'static str {
+    match role {
+        OrgRole::Owner => "owner",
+        OrgRole::Administrator => "administrator",
+        OrgRole::StandardUser => "standard_user",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +212,13 @@ mod tests {
         assert_eq!(accepted.state(now + Duration::days(30)), "accepted", "only pending ones expire");
         assert!(accepted.ensure_acceptable(now).is_err());
         assert!(Invitation { status: InvitationStatus::Revoked, ..inv }.ensure_acceptable(now).is_err());
+    }
+
+    #[test]
+    fn organization_invitations_carry_administrator_or_standard_user() {
+        assert_eq!(parse_invited_org_role("administrator").unwrap(), OrgRole::Administrator);
+        assert_eq!(parse_invited_org_role(org_role_key(OrgRole::StandardUser)).unwrap(), OrgRole::StandardUser);
+        assert!(parse_invited_org_role("owner").is_err(), "the Owner moves only by transfer");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::audit::{AuditEvent, AuditScope};
 use crate::billing::{Invoice, PaymentMethod};
 use crate::domains::Domain;
 use crate::error::Result;
-use crate::invitation::Invitation;
+use crate::invitation::{Invitation, OrgInvitation};
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use crate::nomination::OwnerNomination;
 use crate::notification::NoticeCategory;
@@ -201,6 +201,25 @@ pub trait Tx: Send {
     async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>>;
     /// Removes one of the organization's domains.
     async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()>;
+
+    /// Stores a new invitation to an organization.
+    async fn insert_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()>;
+    /// Saves an organization invitation's role, token, status, expiry and update time.
+    async fn update_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()>;
+    /// One invitation of the organization.
+    async fn org_invitation(&mut self, org: &OrganizationSid, sid: &InvitationSid) -> Result<Option<OrgInvitation>>;
+    /// The organization invitation whose link carries this token (by its hash).
+    async fn org_invitation_by_token(&mut self, token_hash: &str) -> Result<Option<OrgInvitation>>;
+    /// The organization's pending invitation for this address.
+    async fn pending_org_invitation(&mut self, org: &OrganizationSid, email: &Email) -> Result<Option<OrgInvitation>>;
+    /// The organization's pending invitations (expired ones included), by SID.
+    async fn pending_org_invitations(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<OrgInvitation>>;
+    /// Makes the user a managed user of the organization.
+    async fn set_user_organization(&mut self, user: &UserSid, org: &OrganizationSid, at: DateTime<Utc>) -> Result<()>;
 
     /// Stores a new invitation.
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()>;

@@ -820,3 +820,42 @@ pub async fn a_domain_is_verified_by_one_organization_only(store: Arc<dyn Store>
     let refused = tx.update_domain(&second).await;
     assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("another organization")), "{refused:?}");
 }
+
+pub async fn organization_invitations_round_trip_and_users_become_managed(store: Arc<dyn Store>) {
+    use gatehouse_domain::invitation::{InvitationStatus, OrgInvitation};
+    use gatehouse_domain::role::OrgRole;
+    use gatehouse_domain::sid::InvitationSid;
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&acme).await.unwrap();
+    tx.insert_organization(&rival).await.unwrap();
+    let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
+    let invite = |org: &gatehouse_domain::organization::Organization, token: &str| OrgInvitation {
+        sid: InvitationSid::generate(),
+        organization_sid: org.sid.clone(),
+        email: Email::parse("dana@acme.com").unwrap(),
+        role: OrgRole::StandardUser,
+        invited_by: None,
+        token_hash: token.into(),
+        status: InvitationStatus::Pending,
+        created_at: t0(),
+        expires_at: t0() + Duration::days(7),
+        updated_at: t0(),
+    };
+    let ours = invite(&acme, "o1");
+    tx.insert_org_invitation(&ours).await.unwrap();
+    tx.insert_org_invitation(&invite(&rival, "r1")).await.unwrap();
+    assert_eq!(tx.org_invitation_by_token("o1").await.unwrap().as_ref(), Some(&ours));
+    assert_eq!(tx.org_invitation(&rival.sid, &ours.sid).await.unwrap(), None, "scoped");
+    let upper = Email::parse("DANA@acme.com").unwrap();
+    assert_eq!(tx.pending_org_invitation(&acme.sid, &upper).await.unwrap().map(|i| i.sid), Some(ours.sid.clone()));
+    assert_eq!(tx.pending_org_invitations(&acme.sid, &PageRequest::first(10)).await.unwrap().items.len(), 1);
+    let admin = OrgInvitation { role: OrgRole::Administrator, token_hash: "o2".into(), ..ours.clone() };
+    tx.update_org_invitation(&admin).await.unwrap();
+    assert_eq!(tx.org_invitation_by_token("o2").await.unwrap().unwrap().role, OrgRole::Administrator);
+    tx.update_org_invitation(&OrgInvitation { status: InvitationStatus::Accepted, ..admin }).await.unwrap();
+    assert!(tx.pending_org_invitations(&acme.sid, &PageRequest::first(10)).await.unwrap().items.is_empty());
+    tx.set_user_organization(&dana.sid, &acme.sid, t0()).await.unwrap();
+    assert_eq!(tx.user(&dana.sid).await.unwrap().unwrap().organization_sid, Some(acme.sid.clone()));
+}

@@ -64,7 +64,8 @@ macro_rules! contract_tests {
             a_session_flash_is_read_once,
             notification_choices_are_stored_per_account_and_category,
             payment_methods_keep_one_default_and_invoices_list_newest_first,
-            a_domain_is_verified_by_one_organization_only
+            a_domain_is_verified_by_one_organization_only,
+            organization_invitations_round_trip_and_users_become_managed
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

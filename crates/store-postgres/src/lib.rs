@@ -14,6 +14,7 @@ mod domains;
 mod invitations;
 mod nominations;
 mod notifications;
+mod org_invitations;
 mod rows;
 mod security;
 mod sessions;
@@ -28,7 +29,7 @@ use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::billing::{Invoice, PaymentMethod};
 use gatehouse_domain::domains::Domain;
-use gatehouse_domain::invitation::Invitation;
+use gatehouse_domain::invitation::{Invitation, OrgInvitation};
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::nomination::OwnerNomination;
 use gatehouse_domain::notification::NoticeCategory;
@@ -340,6 +341,31 @@ impl Tx for PgTx {
     }
     async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()> {
         domains::delete(&mut self.tx, org, sid).await
+    }
+    async fn insert_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()> {
+        org_invitations::insert(&mut self.tx, invitation).await
+    }
+    async fn update_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()> {
+        org_invitations::update(&mut self.tx, invitation).await
+    }
+    async fn org_invitation(&mut self, org: &OrganizationSid, sid: &InvitationSid) -> Result<Option<OrgInvitation>> {
+        org_invitations::by_sid(&mut self.tx, org, sid).await
+    }
+    async fn org_invitation_by_token(&mut self, token_hash: &str) -> Result<Option<OrgInvitation>> {
+        org_invitations::by_token(&mut self.tx, token_hash).await
+    }
+    async fn pending_org_invitation(&mut self, org: &OrganizationSid, email: &Email) -> Result<Option<OrgInvitation>> {
+        org_invitations::pending_for(&mut self.tx, org, email).await
+    }
+    async fn pending_org_invitations(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<OrgInvitation>> {
+        org_invitations::pending(&mut self.tx, org, page).await
+    }
+    async fn set_user_organization(&mut self, user: &UserSid, org: &OrganizationSid, at: DateTime<Utc>) -> Result<()> {
+        org_invitations::set_user_organization(&mut self.tx, user, org, at).await
     }
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()> {
         invitations::insert(&mut self.tx, invitation).await

@@ -21,6 +21,8 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
             "this organization has added this domain already"
         } else if what.contains("domains_verified_once") || what.contains("domains.name") {
             "another organization has verified this domain"
+        } else if what.contains("org_invitations") {
+            "this address already has a pending invitation to this organization"
         } else if what.contains("invitations") {
             "this address already has a pending invitation to this account"
         } else if what.contains("email") {

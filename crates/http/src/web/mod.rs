@@ -9,6 +9,7 @@ mod keys;
 mod me;
 mod members;
 mod notifications;
+mod org_invitations;
 mod organizations;
 mod outbox;
 mod recovery;
@@ -81,6 +82,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orgs/{sid}/users/{user}/require-2fa", post(organizations::require_two_factor))
         .route("/orgs/{sid}/outbox", get(outbox::organization))
         .route("/orgs/{sid}/domains", get(domains::list).post(domains::add))
+        .route("/orgs/{sid}/invitations", get(org_invitations::list).post(organizations::invite))
+        .route("/orgs/{sid}/invitations/{invitation}/{action}", post(org_invitations::change))
+        .route("/org-invitations/accept", get(org_invitations::show).post(org_invitations::accept))
+        .route("/org-invitations/accept/new", post(org_invitations::accept_new))
         .route("/orgs/{sid}/domains/{domain}/{action}", post(domains::change))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
@@ -235,6 +240,7 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "invitation-resent" => "Invitation sent again with a new link; the earlier link no longer works.",
         "invitation-revoked" => "Invitation withdrawn. Its link no longer works.",
         "invitation-accepted" => "Welcome! You joined this account.",
+        "organization-joined" => "Welcome! You joined the organization as a managed user.",
         "roles-changed" => "Roles updated. They apply from the user's next request.",
         "member-removed" => "User removed from the account. Their login still exists.",
         "owner-transferred" => "Ownership transferred. The previous Owner is now an Administrator of this account.",

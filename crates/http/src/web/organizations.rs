@@ -38,6 +38,8 @@ struct OrgUsersPage {
     org_requires_two_factor: bool,
     rows: Vec<OrgUserRow>,
     list: ListNav,
+    invite_email: String,
+    errors: FormErrors,
 }
 
 pub(crate) async fn users(
@@ -47,6 +49,18 @@ pub(crate) async fn users(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let sid = OrganizationSid::parse(&sid)?;
+    render_users(&state, &user, &sid, &q, String::new(), FormErrors::default()).await
+}
+
+async fn render_users(
+    state: &AppState,
+    user: &CurrentUser,
+    sid: &OrganizationSid,
+    q: &ListQuery,
+    invite_email: String,
+    errors: FormErrors,
+) -> PageResult {
+    let sid = sid.clone();
     let org = state.app.organization(&user.actor, &sid).await?;
     let page = state.app.organization_users(&user.actor, &sid, &q.page()?).await?;
     let base = format!("/orgs/{sid}/users");
@@ -77,8 +91,16 @@ pub(crate) async fn users(
         org_requires_two_factor: org.require_two_factor,
         rows,
         list,
+        invite_email,
+        errors,
     };
-    Ok(Html(page.render()?).into_response())
+    let status =
+        if page.errors.form.is_some() || page.errors.get("email").is_some() || page.errors.get("role").is_some() {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            axum::http::StatusCode::OK
+        };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 #[derive(Template)]
@@ -196,4 +218,23 @@ pub(crate) async fn require_two_factor(
     let on = form.get("required") == Some("on");
     state.app.set_user_require_two_factor(&user.actor, &sid, &target, on).await?;
     Ok(Redirect::to(&format!("/orgs/{sid}/users?notice=settings-saved")).into_response())
+}
+
+/// Invites an address in a verified domain into the organization.
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = OrganizationSid::parse(&sid)?;
+    let email = form.text("email");
+    match state.app.invite_to_organization(&user.actor, &sid, &email, &form.text("role")).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{sid}/invitations?notice=invitation-sent")).into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_errors(vec![e])?;
+            render_users(&state, &user, &sid, &ListQuery::default(), email, errors).await
+        }
+    }
 }

@@ -96,7 +96,72 @@ async fn organization_settings_rename_and_set_the_invitation_lifetime(engine: En
     server.running.stop().await.unwrap();
 }
 
+async fn people_at_a_verified_domain_are_invited_as_managed_users(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let owner = Browser::new(&server);
+    set_up(&server, &owner).await;
+    let org = sid_after(&owner.page("/accounts").await, "href=\"/orgs/");
+    let users = format!("/orgs/{org}/users");
+    let invitations = format!("/orgs/{org}/invitations");
+    let r = owner.submit(&users, &invitations, &[("email", "dana@acme.test"), ("role", "standard_user")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("acme.test is not a verified domain of this organization"));
+
+    let domains = format!("/orgs/{org}/domains");
+    owner.submit(&domains, &domains, &[("name", "acme.test")]).await;
+    let page = owner.page(&domains).await;
+    dns.set("_gatehouse-challenge.acme.test", &[&text_of_class(&page, "record-value")]);
+    let dn = sid_after(&page, &format!("/orgs/{org}/domains/"));
+    owner.submit(&domains, &format!("{domains}/{dn}/verify"), &[]).await;
+
+    // A new person: a managed Standard User after accepting.
+    let r = owner.submit(&users, &invitations, &[("email", "dana@acme.test"), ("role", "standard_user")]).await;
+    assert_eq!(location(&r), format!("{invitations}?notice=invitation-sent"));
+    assert!(owner.page(&invitations).await.contains("data-invitation=\"dana@acme.test\""));
+    let link = server
+        .mail()
+        .wait_for("dana@acme.test", "Join Acme Corp on Gatehouse")
+        .await
+        .link("/org-invitations/accept?token=");
+    let dana = Browser::new(&server);
+    assert!(dana.page(&link).await.contains("becomes a <strong>managed user</strong>"));
+    let token = link.split("token=").nth(1).unwrap();
+    let r = dana
+        .submit(
+            &link,
+            "/org-invitations/accept/new",
+            &[("token", token), ("name", "Dana"), ("password", "another good passphrase")],
+        )
+        .await;
+    assert_eq!(location(&r), "/accounts?notice=organization-joined");
+    let page = owner.page(&users).await;
+    let row = &page[page.find("dana@acme.test").unwrap()..];
+    assert!(row.contains("Managed") && row.contains("Standard User"), "{row}");
+
+    // An independent login consents by accepting, signed in.
+    let sam = Browser::new(&server);
+    sign_up(&server, &sam, "sam@acme.test", "Sam").await;
+    owner.submit(&users, &invitations, &[("email", "sam@acme.test"), ("role", "administrator")]).await;
+    let link = server
+        .mail()
+        .wait_for("sam@acme.test", "Join Acme Corp on Gatehouse")
+        .await
+        .link("/org-invitations/accept?token=");
+    let r = dana.get(&link).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "Dana cannot take Sam's invitation");
+    let r = sam.submit(&link, "/org-invitations/accept", &[("token", link.split("token=").nth(1).unwrap())]).await;
+    assert_eq!(location(&r), "/accounts?notice=organization-joined");
+    let page = owner.page(&users).await;
+    let row = &page[page.find("sam@acme.test").unwrap()..];
+    assert!(row.contains("Managed") && row.contains("Administrator"), "{row}");
+    assert!(sam.page("/accounts").await.contains("Admin Center · Acme Corp"), "Sam now administers the organization");
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
     domains_are_verified_by_a_real_dns_lookup,
-    organization_settings_rename_and_set_the_invitation_lifetime
+    organization_settings_rename_and_set_the_invitation_lifetime,
+    people_at_a_verified_domain_are_invited_as_managed_users,
 );

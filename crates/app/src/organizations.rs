@@ -156,11 +156,12 @@ impl App {
         actor: &Actor,
         org: &OrganizationSid,
         page: &PageRequest,
+        managed: Option<bool>,
     ) -> Result<Page<OrgUser>> {
         let mut tx = self.store.read().await?;
         let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
         authorize(&p, Permission::OrgUsersRead, Target::Organization(org))?;
-        tx.organization_users(org, page).await
+        tx.organization_users(org, page, managed).await
     }
 
     /// The accounts an organization manages.

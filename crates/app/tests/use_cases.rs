@@ -154,14 +154,14 @@ async fn organization_owners_manage_every_managed_account_and_see_its_users() {
     assert_eq!(second.organization_sid.as_ref(), Some(&org.organization.sid));
     let (carl, _) = sign_up(&app, "carl@contractor.io").await;
     app.add_member(&o, &second.sid, member("carl@contractor.io", &[Support])).await.unwrap();
-    let users = app.organization_users(&o, &org.organization.sid, &PageRequest::first(10)).await.unwrap();
+    let users = app.organization_users(&o, &org.organization.sid, &PageRequest::first(10), None).await.unwrap();
     let emails: Vec<_> = users.items.iter().map(|u| (u.user.email.to_string(), u.managed)).collect();
     assert_eq!(emails, vec![("olivia@acme.com".into(), true), ("carl@contractor.io".into(), false)]);
     let accounts = app.organization_accounts(&o, &org.organization.sid, &PageRequest::first(10)).await.unwrap();
     assert_eq!(accounts.items.len(), 2);
     let c = as_user(&carl);
     assert_eq!(
-        app.organization_users(&c, &org.organization.sid, &PageRequest::first(10)).await.unwrap_err(),
+        app.organization_users(&c, &org.organization.sid, &PageRequest::first(10), None).await.unwrap_err(),
         Error::NotFound
     );
     let audit = app.organization_audit(&o, &org.organization.sid, &PageRequest::first(50)).await.unwrap();

@@ -73,8 +73,14 @@ pub trait Tx: Send {
     /// Sets the per-user "must use a second factor" flag.
     async fn set_user_require_two_factor(&mut self, user: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()>;
     /// Users the organization manages or that hold a role in it or on one of its accounts,
-    /// ordered by SID; search matches email and name.
-    async fn organization_users(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<OrgUser>>;
+    /// ordered by SID; search matches email and name; `managed` keeps only managed (`true`) or
+    /// independent (`false`) users.
+    async fn organization_users(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+        managed: Option<bool>,
+    ) -> Result<Page<OrgUser>>;
 
     // --- organizations -------------------------------------------------------------------
     /// Inserts an organization.

@@ -174,15 +174,21 @@ pub async fn organization_users_include_managed_users_and_members_of_its_account
     tx.commit().await.unwrap();
 
     let mut tx = store.read().await.unwrap();
-    let page = tx.organization_users(&org.sid, &PageRequest::first(50)).await.unwrap();
+    let page = tx.organization_users(&org.sid, &PageRequest::first(50), None).await.unwrap();
     let got: Vec<_> = page.items.iter().map(|u| (u.user.email.to_string(), u.org_role, u.managed)).collect();
     assert_eq!(
         got,
         vec![("ann@acme.com".to_string(), Some(OrgRole::Owner), true), ("carl@contractor.io".to_string(), None, false),]
     );
-    let searched =
-        tx.organization_users(&org.sid, &PageRequest::new(None, None, Some("carl".into())).unwrap()).await.unwrap();
+    let searched = tx
+        .organization_users(&org.sid, &PageRequest::new(None, None, Some("carl".into())).unwrap(), None)
+        .await
+        .unwrap();
     assert_eq!(searched.items.len(), 1);
+    let managed = tx.organization_users(&org.sid, &PageRequest::first(50), Some(true)).await.unwrap();
+    assert_eq!(managed.items.iter().map(|u| u.user.email.as_str()).collect::<Vec<_>>(), vec!["ann@acme.com"]);
+    let independent = tx.organization_users(&org.sid, &PageRequest::first(50), Some(false)).await.unwrap();
+    assert_eq!(independent.items.iter().map(|u| u.user.email.as_str()).collect::<Vec<_>>(), vec!["carl@contractor.io"]);
 }
 
 pub async fn account_lists_are_scoped_paged_and_searchable(store: Arc<dyn Store>) {

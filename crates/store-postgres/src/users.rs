@@ -123,7 +123,12 @@ pub(crate) async fn count(c: &mut Conn) -> Result<u64> {
     Ok(u64::try_from(get::<i64>(&row, "n")?).unwrap_or_default())
 }
 
-pub(crate) async fn of_organization(c: &mut Conn, org: &OrganizationSid, page: &PageRequest) -> Result<Page<OrgUser>> {
+pub(crate) async fn of_organization(
+    c: &mut Conn,
+    org: &OrganizationSid,
+    page: &PageRequest,
+    managed: Option<bool>,
+) -> Result<Page<OrgUser>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         user_columns!(),
@@ -137,12 +142,14 @@ pub(crate) async fn of_organization(c: &mut Conn, org: &OrganizationSid, page: &
                            WHERE ra.user_sid = u.sid AND a.organization_sid = $1)) \
            AND ($2 IS NULL OR u.sid > $2) \
            AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\') \
+           AND ($5 IS NULL OR $5 = COALESCE(u.organization_sid = $1, FALSE)) \
          ORDER BY u.sid LIMIT $4"
     ))
     .bind(org.as_str())
     .bind(page.after.as_deref())
     .bind(page.like_pattern())
     .bind(page.fetch_limit())
+    .bind(managed)
     .fetch_all(c)
     .await
     .map_err(db_err)?;

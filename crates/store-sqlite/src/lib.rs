@@ -156,8 +156,13 @@ impl Tx for SqliteTx {
     async fn count_users(&mut self) -> Result<u64> {
         users::count(&mut self.tx).await
     }
-    async fn organization_users(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<OrgUser>> {
-        users::of_organization(&mut self.tx, org, page).await
+    async fn organization_users(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+        managed: Option<bool>,
+    ) -> Result<Page<OrgUser>> {
+        users::of_organization(&mut self.tx, org, page, managed).await
     }
 
     async fn insert_organization(&mut self, org: &Organization) -> Result<()> {

@@ -25,6 +25,9 @@ pub(crate) struct ListQuery {
     #[serde(default)]
     pub after: String,
     pub notice: Option<String>,
+    /// A list's tab, where it has tabs (the Admin Center's users: `managed`, `independent`).
+    #[serde(default)]
+    pub kind: String,
 }
 
 impl ListQuery {

@@ -40,6 +40,8 @@ struct OrgUsersPage {
     list: ListNav,
     invite_email: String,
     errors: FormErrors,
+    /// The tab: empty (all), `managed` or `independent`.
+    kind: String,
 }
 
 pub(crate) async fn users(
@@ -62,9 +64,20 @@ async fn render_users(
 ) -> PageResult {
     let sid = sid.clone();
     let org = state.app.organization(&user.actor, &sid).await?;
-    let page = state.app.organization_users(&user.actor, &sid, &q.page()?).await?;
+    let managed = match q.kind.as_str() {
+        "managed" => Some(true),
+        "independent" => Some(false),
+        _ => None,
+    };
+    let page = state.app.organization_users(&user.actor, &sid, &q.page()?, managed).await?;
     let base = format!("/orgs/{sid}/users");
-    let list = ListNav::new(&base, &q.q, Some(&q.after), &page);
+    let mut list = ListNav::new(&base, &q.q, Some(&q.after), &page);
+    if !q.kind.is_empty() {
+        // Paging links keep the tab.
+        let kind = format!("&kind={}", super::url_encode(&q.kind));
+        list.next_href = list.next_href.map(|h| h + &kind);
+        list.first_href = list.first_href.map(|h| h + &kind);
+    }
     let rows = page
         .items
         .iter()
@@ -93,6 +106,7 @@ async fn render_users(
         list,
         invite_email,
         errors,
+        kind: q.kind.clone(),
     };
     let status =
         if page.errors.form.is_some() || page.errors.get("email").is_some() || page.errors.get("role").is_some() {

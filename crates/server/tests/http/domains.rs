@@ -101,7 +101,7 @@ async fn people_at_a_verified_domain_are_invited_as_managed_users(engine: Engine
     let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
     let Some(server) = server_with(engine, options).await else { return };
     let owner = Browser::new(&server);
-    set_up(&server, &owner).await;
+    let acct = set_up(&server, &owner).await;
     let org = sid_after(&owner.page("/accounts").await, "href=\"/orgs/");
     let users = format!("/orgs/{org}/users");
     let invitations = format!("/orgs/{org}/invitations");
@@ -157,6 +157,18 @@ async fn people_at_a_verified_domain_are_invited_as_managed_users(engine: Engine
     let row = &page[page.find("sam@acme.test").unwrap()..];
     assert!(row.contains("Managed") && row.contains("Administrator"), "{row}");
     assert!(sam.page("/accounts").await.contains("Admin Center · Acme Corp"), "Sam now administers the organization");
+    // The Managed and Independent tabs.
+    let contractor = Browser::new(&server);
+    sign_up(&server, &contractor, "carl@contractor.test", "Carl").await;
+    invite_and_accept(&server, &owner, &acct, &contractor, "carl@contractor.test", &["developer"]).await;
+    let managed = owner.page(&format!("{users}?kind=managed")).await;
+    assert!(
+        managed.contains("sam@acme.test")
+            && managed.contains("dana@acme.test")
+            && !managed.contains("carl@contractor.test")
+    );
+    let independent = owner.page(&format!("{users}?kind=independent")).await;
+    assert!(independent.contains("carl@contractor.test") && !independent.contains("sam@acme.test"));
     server.running.stop().await.unwrap();
 }
 

@@ -245,6 +245,7 @@ mod tests {
             (P::OrgAccountsManage, [0, 0, 0, 0, 0, 0, 1, 1, 0]),
             (P::OrgRolesAssign, [0, 0, 0, 0, 0, 0, 1, 1, 0]),
             (P::OrgOwnerTransfer, [0, 0, 0, 0, 0, 0, 1, 0, 0]),
+            (P::OrgDomainsManage, [0, 0, 0, 0, 0, 0, 1, 1, 0]),
             (P::OrgAuditRead, [0, 0, 0, 0, 0, 0, 1, 1, 0]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");

@@ -153,8 +153,7 @@ fn on_subaccount(op: &str) -> bool {
 
 /// Prepares what the call needs and returns its path (under /api/v1) and body.
 async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
-    let a = w.account.to_string();
-    let (method, path) = op.split_once(' ').unwrap();
+    let (_, path) = op.split_once(' ').unwrap();
     let on_sub = matches!(
         op,
         "post /accounts/{sid}"
@@ -210,7 +209,6 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
         }
         _ => None,
     };
-    let _ = (a, method);
     (path, body)
 }
 

@@ -239,7 +239,7 @@ impl App {
                 return Err(Error::Precondition("Your login is managed by another organization.".into()));
             }
             Some(_) => {}
-            None => tx.set_user_organization(&user.sid, &org, now).await?,
+            None => tx.set_user_organization(&user.sid, Some(&org), now).await?,
         }
         let scope = ScopeRef::Organization(org.clone());
         let current = tx.user_assignments(&user.sid, std::slice::from_ref(&scope)).await?;

@@ -5,6 +5,7 @@
 //! Must not import tokio, sqlx, axum or any other I/O crate (CI checks `cargo tree`).
 
 pub mod account;
+pub mod account_request;
 pub mod api_key;
 pub mod audit;
 pub mod billing;
@@ -15,6 +16,7 @@ pub mod invitation;
 pub mod membership;
 pub mod nomination;
 pub mod notification;
+pub mod offboarding;
 pub mod organization;
 pub mod page;
 pub mod permission;

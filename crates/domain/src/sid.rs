@@ -95,6 +95,10 @@ sid_type!(/// A payment method on file for an account.
     PaymentMethodSid, "PM", "payment_method_sid");
 sid_type!(/// An invoice of an account.
     InvoiceSid, "IN", "invoice_sid");
+sid_type!(/// The stored report of one offboarding (a user removed from or deleted by an organization).
+    OffboardingSid, "OB", "offboarding_sid");
+sid_type!(/// An organization's request to import an account or to be given access to one.
+    AccountRequestSid, "AR", "account_request_sid");
 
 impl RoleSid {
     /// A built-in role's fixed SID: `IX` + 28 zeros + the four-digit code.

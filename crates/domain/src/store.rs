@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::account::{Account, AccountSettings, AccountStatus};
+use crate::account_request::AccountRequest;
 use crate::api_key::ApiKey;
 use crate::audit::{AuditEvent, AuditScope};
 use crate::billing::{Invoice, PaymentMethod};
@@ -18,13 +19,15 @@ use crate::invitation::{Invitation, OrgInvitation};
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use crate::nomination::OwnerNomination;
 use crate::notification::NoticeCategory;
+use crate::offboarding::OffboardingReport;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
 use crate::role::{AccountRole, OrgRole};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{
-    AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid,
+    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OffboardingSid, OrganizationSid,
+    PaymentMethodSid, UserSid,
 };
 use crate::user::{Email, User};
 
@@ -224,8 +227,85 @@ pub trait Tx: Send {
         org: &OrganizationSid,
         page: &PageRequest,
     ) -> Result<Page<OrgInvitation>>;
-    /// Makes the user a managed user of the organization.
-    async fn set_user_organization(&mut self, user: &UserSid, org: &OrganizationSid, at: DateTime<Utc>) -> Result<()>;
+    /// Makes the user a managed user of the organization, or (with `None`) an independent one.
+    async fn set_user_organization(
+        &mut self,
+        user: &UserSid,
+        org: Option<&OrganizationSid>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
+    // --- user administration and offboarding ----------------------------------------------
+    /// Renames a user.
+    async fn set_user_name(&mut self, user: &UserSid, name: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Removes the user's password: they can sign in again only after a reset.
+    async fn clear_password_hash(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()>;
+    /// Every account role the user holds directly, with its account, by account SID.
+    async fn user_memberships(&mut self, user: &UserSid) -> Result<Vec<(Account, AccountRole)>>;
+    /// The keys the user created that are not revoked, by SID.
+    async fn api_keys_created_by(&mut self, user: &UserSid) -> Result<Vec<ApiKey>>;
+    /// The pending account invitations the user sent, by SID.
+    async fn invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<Invitation>>;
+    /// The pending organization invitations the user sent, by SID.
+    async fn org_invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<OrgInvitation>>;
+    /// Moves an account and its subaccounts into an organization, or (with `None`) out of any.
+    async fn set_account_organization(
+        &mut self,
+        account: &AccountSid,
+        org: Option<&OrganizationSid>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Erases a user's personal data for good: the address and name are replaced, the password,
+    /// one-time tokens, last login, verification, 2FA flag and organization are cleared, the
+    /// status becomes `deleted`, and emails to the old address leave the outbox.
+    async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Replaces `text` by `replacement` in every audit event's details and drops the source IP
+    /// of the events the user acted in (the SID stays as a pseudonymous reference); returns how
+    /// many events changed.
+    async fn pseudonymize_audit(&mut self, user: &UserSid, text: &str, replacement: &str) -> Result<u64>;
+    /// Stores an offboarding report.
+    async fn insert_offboarding_report(&mut self, report: &OffboardingReport) -> Result<()>;
+    /// The organization's offboarding reports, newest first.
+    async fn offboarding_reports(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<OffboardingReport>>;
+    /// One of the organization's offboarding reports.
+    async fn offboarding_report(
+        &mut self,
+        org: &OrganizationSid,
+        sid: &OffboardingSid,
+    ) -> Result<Option<OffboardingReport>>;
+
+    // --- account requests (import, access) ------------------------------------------------
+    /// Stores a new request (one pending per account → Conflict).
+    async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()>;
+    /// Saves a request's status and update time.
+    async fn update_account_request(&mut self, request: &AccountRequest) -> Result<()>;
+    /// One of the organization's requests.
+    async fn account_request(
+        &mut self,
+        org: &OrganizationSid,
+        sid: &AccountRequestSid,
+    ) -> Result<Option<AccountRequest>>;
+    /// The pending request about an account, if any.
+    async fn pending_account_request(&mut self, account: &AccountSid) -> Result<Option<AccountRequest>>;
+    /// The organization's standing access grant to an account, if any.
+    async fn accepted_access_request(
+        &mut self,
+        org: &OrganizationSid,
+        account: &AccountSid,
+    ) -> Result<Option<AccountRequest>>;
+    /// The organization's pending requests (expired ones included), by SID.
+    async fn pending_account_requests(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<AccountRequest>>;
+    /// The independent accounts the organization has standing access to, by SID; search matches
+    /// name and SID.
+    async fn independent_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>>;
 
     /// Stores a new invitation.
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()>;

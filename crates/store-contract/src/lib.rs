@@ -65,7 +65,9 @@ macro_rules! contract_tests {
             notification_choices_are_stored_per_account_and_category,
             payment_methods_keep_one_default_and_invoices_list_newest_first,
             a_domain_is_verified_by_one_organization_only,
-            organization_invitations_round_trip_and_users_become_managed
+            organization_invitations_round_trip_and_users_become_managed,
+            offboarding_finds_what_a_user_holds_and_erasure_forgets_them,
+            account_requests_are_one_pending_per_account_and_access_lists_independent_accounts
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

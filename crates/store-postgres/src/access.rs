@@ -9,7 +9,9 @@ use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use gatehouse_domain::{Error, Result};
 
-use crate::rows::{self, Conn, Row, corrupt, db_err, get, user_columns};
+use gatehouse_domain::account::Account;
+
+use crate::rows::{self, Conn, Row, account_columns, corrupt, db_err, get, user_columns};
 
 fn scope_columns(scope: &ScopeRef) -> (Option<&str>, Option<&str>) {
     match scope {
@@ -175,6 +177,28 @@ pub(crate) async fn user_organizations(c: &mut Conn, user: &UserSid) -> Result<V
         // Ordered by role SID, so the first row per organization is the strongest role.
         if out.last().is_none_or(|(o, _)| o.sid != org.sid) {
             out.push((org, role));
+        }
+    }
+    Ok(out)
+}
+
+/// Every account role the user holds directly, with its account.
+pub(crate) async fn memberships(c: &mut Conn, user: &UserSid) -> Result<Vec<(Account, AccountRole)>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ra.role_sid, ",
+        account_columns!(),
+        " FROM role_assignments ra JOIN accounts a ON a.sid = ra.account_sid \
+         WHERE ra.user_sid = $1 ORDER BY a.sid, ra.role_sid"
+    ))
+    .bind(user.as_str())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let role_sid = RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?;
+        if let Some(BuiltinRole::Account(role)) = BuiltinRole::from_sid(&role_sid) {
+            out.push((rows::account(r)?, role));
         }
     }
     Ok(out)

@@ -118,3 +118,16 @@ pub(crate) async fn instance_secret(c: &mut Conn, name: &str, value: &str) -> Re
         .map_err(db_err)?;
     get(&row, "value")
 }
+
+pub(crate) async fn created_by(c: &mut Conn, user: &UserSid) -> Result<Vec<ApiKey>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM api_keys WHERE created_by = $1 AND revoked_at IS NULL ORDER BY sid"
+    ))
+    .bind(user.as_str())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(api_key).collect()
+}

@@ -3,7 +3,7 @@
 use gatehouse_domain::Result;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::page::{Page, PageRequest};
-use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid};
+use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid, UserSid};
 
 use crate::rows::{Conn, Row, corrupt, db_err, get};
 
@@ -72,4 +72,23 @@ pub(crate) async fn list(c: &mut Conn, scope: &AuditScope, page: &PageRequest) -
     .map_err(db_err)?;
     let items = rows.iter().map(event).collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page, |e| e.sid.to_string()))
+}
+
+/// Rewrites `text` in event details and forgets the source IP of the user's own events.
+pub(crate) async fn pseudonymize(c: &mut Conn, user: &UserSid, text: &str, replacement: &str) -> Result<u64> {
+    let changed =
+        sqlx::query("UPDATE audit_events SET details = replace(details, $1, $2) WHERE instr(details, $1) > 0")
+            .bind(text)
+            .bind(replacement)
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+    let ips = sqlx::query("UPDATE audit_events SET source_ip = NULL WHERE actor = $1 AND source_ip IS NOT NULL")
+        .bind(user.as_str())
+        .execute(c)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(changed + ips)
 }

@@ -116,3 +116,16 @@ pub(crate) async fn pending(c: &mut Conn, account: &AccountSid, page: &PageReque
     let items = rows.iter().map(invitation).collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(items, page, |i| i.sid.to_string()))
 }
+
+pub(crate) async fn sent_by(c: &mut Conn, user: &UserSid) -> Result<Vec<Invitation>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM invitations WHERE invited_by = $1 AND status = 'pending' ORDER BY sid"
+    ))
+    .bind(user.as_str())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(invitation).collect()
+}

@@ -6,6 +6,7 @@
 //! of failing when a read lock cannot be upgraded.
 
 mod access;
+mod account_requests;
 mod accounts;
 mod api_keys;
 mod audit;
@@ -14,6 +15,7 @@ mod domains;
 mod invitations;
 mod nominations;
 mod notifications;
+mod offboarding;
 mod org_invitations;
 mod rows;
 mod security;
@@ -26,6 +28,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::account_request::AccountRequest;
 use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::billing::{Invoice, PaymentMethod};
@@ -34,13 +37,15 @@ use gatehouse_domain::invitation::{Invitation, OrgInvitation};
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::nomination::OwnerNomination;
 use gatehouse_domain::notification::NoticeCategory;
+use gatehouse_domain::offboarding::OffboardingReport;
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::sid::{
-    AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OrganizationSid, PaymentMethodSid, UserSid,
+    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OffboardingSid, OrganizationSid,
+    PaymentMethodSid, UserSid,
 };
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
@@ -347,8 +352,95 @@ impl Tx for SqliteTx {
     ) -> Result<Page<OrgInvitation>> {
         org_invitations::pending(&mut self.tx, org, page).await
     }
-    async fn set_user_organization(&mut self, user: &UserSid, org: &OrganizationSid, at: DateTime<Utc>) -> Result<()> {
+    async fn set_user_organization(
+        &mut self,
+        user: &UserSid,
+        org: Option<&OrganizationSid>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         org_invitations::set_user_organization(&mut self.tx, user, org, at).await
+    }
+    async fn set_user_name(&mut self, user: &UserSid, name: &str, at: DateTime<Utc>) -> Result<()> {
+        offboarding::set_user_name(&mut self.tx, user, name, at).await
+    }
+    async fn clear_password_hash(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()> {
+        offboarding::clear_password_hash(&mut self.tx, user, at).await
+    }
+    async fn user_memberships(&mut self, user: &UserSid) -> Result<Vec<(Account, AccountRole)>> {
+        access::memberships(&mut self.tx, user).await
+    }
+    async fn api_keys_created_by(&mut self, user: &UserSid) -> Result<Vec<ApiKey>> {
+        api_keys::created_by(&mut self.tx, user).await
+    }
+    async fn invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<Invitation>> {
+        invitations::sent_by(&mut self.tx, user).await
+    }
+    async fn org_invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<OrgInvitation>> {
+        org_invitations::sent_by(&mut self.tx, user).await
+    }
+    async fn set_account_organization(
+        &mut self,
+        account: &AccountSid,
+        org: Option<&OrganizationSid>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        offboarding::set_account_organization(&mut self.tx, account, org, at).await
+    }
+    async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()> {
+        offboarding::erase_user(&mut self.tx, user, erased, name, at).await
+    }
+    async fn pseudonymize_audit(&mut self, user: &UserSid, text: &str, replacement: &str) -> Result<u64> {
+        audit::pseudonymize(&mut self.tx, user, text, replacement).await
+    }
+    async fn insert_offboarding_report(&mut self, report: &OffboardingReport) -> Result<()> {
+        offboarding::insert_report(&mut self.tx, report).await
+    }
+    async fn offboarding_reports(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<OffboardingReport>> {
+        offboarding::reports(&mut self.tx, org, page).await
+    }
+    async fn offboarding_report(
+        &mut self,
+        org: &OrganizationSid,
+        sid: &OffboardingSid,
+    ) -> Result<Option<OffboardingReport>> {
+        offboarding::report_by_sid(&mut self.tx, org, sid).await
+    }
+    async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()> {
+        account_requests::insert(&mut self.tx, request).await
+    }
+    async fn update_account_request(&mut self, request: &AccountRequest) -> Result<()> {
+        account_requests::update(&mut self.tx, request).await
+    }
+    async fn account_request(
+        &mut self,
+        org: &OrganizationSid,
+        sid: &AccountRequestSid,
+    ) -> Result<Option<AccountRequest>> {
+        account_requests::by_sid(&mut self.tx, org, sid).await
+    }
+    async fn pending_account_request(&mut self, account: &AccountSid) -> Result<Option<AccountRequest>> {
+        account_requests::pending_for(&mut self.tx, account).await
+    }
+    async fn accepted_access_request(
+        &mut self,
+        org: &OrganizationSid,
+        account: &AccountSid,
+    ) -> Result<Option<AccountRequest>> {
+        account_requests::accepted_access(&mut self.tx, org, account).await
+    }
+    async fn pending_account_requests(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<AccountRequest>> {
+        account_requests::pending(&mut self.tx, org, page).await
+    }
+    async fn independent_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>> {
+        account_requests::independent_accounts(&mut self.tx, org, page).await
     }
     async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()> {
         invitations::insert(&mut self.tx, invitation).await

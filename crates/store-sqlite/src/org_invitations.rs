@@ -123,19 +123,32 @@ pub(crate) async fn pending(c: &mut Conn, org: &OrganizationSid, page: &PageRequ
     Ok(Page::from_rows(items, page, |i| i.sid.to_string()))
 }
 
-/// Makes the user a managed user of the organization.
+/// Makes the user a managed user of the organization, or an independent one.
 pub(crate) async fn set_user_organization(
     c: &mut Conn,
     user: &UserSid,
-    org: &OrganizationSid,
+    org: Option<&OrganizationSid>,
     at: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query("UPDATE users SET organization_sid = $2, updated_at = $3 WHERE sid = $1")
         .bind(user.as_str())
-        .bind(org.as_str())
+        .bind(org.map(|o| o.as_str()))
         .bind(at)
         .execute(c)
         .await
         .map_err(db_err)?;
     Ok(())
+}
+
+pub(crate) async fn sent_by(c: &mut Conn, user: &UserSid) -> Result<Vec<OrgInvitation>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM org_invitations WHERE invited_by = $1 AND status = 'pending' ORDER BY sid"
+    ))
+    .bind(user.as_str())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(invitation).collect()
 }

@@ -89,6 +89,147 @@ pub async fn organization_invitations_round_trip_and_users_become_managed(store:
     assert_eq!(tx.org_invitation_by_token("o2").await.unwrap().unwrap().role, OrgRole::Administrator);
     tx.update_org_invitation(&OrgInvitation { status: InvitationStatus::Accepted, ..admin }).await.unwrap();
     assert!(tx.pending_org_invitations(&acme.sid, &PageRequest::first(10)).await.unwrap().items.is_empty());
-    tx.set_user_organization(&dana.sid, &acme.sid, t0()).await.unwrap();
+    tx.set_user_organization(&dana.sid, Some(&acme.sid), t0()).await.unwrap();
     assert_eq!(tx.user(&dana.sid).await.unwrap().unwrap().organization_sid, Some(acme.sid.clone()));
+}
+
+pub async fn offboarding_finds_what_a_user_holds_and_erasure_forgets_them(store: Arc<dyn Store>) {
+    use gatehouse_domain::api_key::ApiKey;
+    use gatehouse_domain::audit::{AuditEvent, AuditScope};
+    use gatehouse_domain::invitation::Invitation;
+    use gatehouse_domain::offboarding::{OffboardingKind, OffboardingReport, erased_email};
+    use gatehouse_domain::policy::Actor;
+    use gatehouse_domain::role::AccountRole;
+    use gatehouse_domain::sid::{ApiKeySid, OffboardingSid};
+
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    tx.insert_organization(&acme).await.unwrap();
+    let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
+    let main = fixtures::add_account(&mut *tx, "Main", Some(&acme.sid)).await;
+    let sub = fixtures::account("Sub", Some(&acme.sid), Some(&main.sid));
+    tx.insert_account(&sub).await.unwrap();
+    fixtures::grant(&mut *tx, &dana, AccountRole::Owner, &main).await;
+    fixtures::grant(&mut *tx, &dana, AccountRole::Developer, &sub).await;
+    fixtures::grant(&mut *tx, &dana, AccountRole::Viewer, &sub).await;
+    let held = tx.user_memberships(&dana.sid).await.unwrap();
+    let pairs: Vec<_> = held.iter().map(|(a, r)| (a.name.as_str(), *r)).collect();
+    assert_eq!(pairs.len(), 3);
+    assert!(pairs.contains(&("Main", AccountRole::Owner)) && pairs.contains(&("Sub", AccountRole::Viewer)));
+
+    let key = |name: &str, revoked: bool| ApiKey {
+        sid: ApiKeySid::generate(),
+        account_sid: main.sid.clone(),
+        name: name.into(),
+        secret_hash: format!("h-{name}"),
+        created_by: Some(dana.sid.clone()),
+        created_at: t0(),
+        last_used_at: None,
+        revoked_at: revoked.then(t0),
+    };
+    let live = key("live", false);
+    tx.insert_api_key(&live).await.unwrap();
+    tx.insert_api_key(&key("old", true)).await.unwrap();
+    assert_eq!(tx.api_keys_created_by(&dana.sid).await.unwrap(), vec![live], "revoked keys are not listed");
+
+    let invitation = Invitation::new(
+        main.sid.clone(),
+        Email::parse("eve@example.com").unwrap(),
+        vec![AccountRole::Viewer],
+        Some(dana.sid.clone()),
+        "tok".into(),
+        t0(),
+        Duration::days(7),
+    );
+    tx.insert_invitation(&invitation).await.unwrap();
+    assert_eq!(tx.invitations_sent_by(&dana.sid).await.unwrap(), vec![invitation]);
+    assert!(tx.org_invitations_sent_by(&dana.sid).await.unwrap().is_empty());
+
+    // Moving an account out of the organization takes its subaccounts along.
+    tx.set_account_organization(&main.sid, None, t0()).await.unwrap();
+    assert_eq!(tx.account(&sub.sid).await.unwrap().unwrap().organization_sid, None);
+    tx.set_account_organization(&main.sid, Some(&acme.sid), t0()).await.unwrap();
+    assert_eq!(tx.account(&sub.sid).await.unwrap().unwrap().organization_sid, Some(acme.sid.clone()));
+
+    tx.set_user_name(&dana.sid, "Dana Scully", t0()).await.unwrap();
+    tx.insert_user(&fixtures::user("x@acme.com", "X", None), Some("hash")).await.unwrap();
+    let x = tx.user_by_email(&Email::parse("x@acme.com").unwrap()).await.unwrap().unwrap();
+    tx.clear_password_hash(&x.sid, t0()).await.unwrap();
+    assert_eq!(tx.password_hash(&x.sid).await.unwrap(), None);
+
+    // Erasure: the row keeps only the SID; the audit log keeps the SID but not the address.
+    let actor = Actor::system();
+    let mut event = AuditEvent::new(&actor, "member.added", dana.sid.as_str(), t0())
+        .in_organization(&acme.sid)
+        .with_details(serde_json::json!({ "email": "dana@acme.com", "name": "Main" }));
+    event.actor = dana.sid.to_string();
+    event.source_ip = Some("192.0.2.7".into());
+    tx.append_audit(&event).await.unwrap();
+    let erased = erased_email(&dana.sid);
+    tx.erase_user(&dana.sid, &erased, "Deleted user", t0()).await.unwrap();
+    let changed = tx.pseudonymize_audit(&dana.sid, "dana@acme.com", dana.sid.as_str()).await.unwrap();
+    assert_eq!(changed, 2, "one details rewrite, one source IP dropped");
+    let gone = tx.user(&dana.sid).await.unwrap().unwrap();
+    assert_eq!(
+        (gone.email.as_str(), gone.name.as_str(), gone.status.as_str()),
+        (erased.as_str(), "Deleted user", "deleted")
+    );
+    assert_eq!(gone.organization_sid, None);
+    assert!(tx.user_by_email(&Email::parse("dana@acme.com").unwrap()).await.unwrap().is_none(), "address is free");
+    let events = tx.audit_events(&AuditScope::Organization(acme.sid.clone()), &PageRequest::first(10)).await.unwrap();
+    assert_eq!(events.items[0].details["email"], dana.sid.as_str());
+    assert_eq!(events.items[0].details["name"], "Main");
+    assert_eq!(events.items[0].source_ip, None);
+
+    let report = OffboardingReport {
+        sid: OffboardingSid::generate(),
+        organization_sid: acme.sid.clone(),
+        user_sid: dana.sid.clone(),
+        kind: OffboardingKind::Deleted,
+        actor: "system".into(),
+        created_at: t0(),
+        details: serde_json::json!({ "keys": [{ "outcome": "revoked" }] }),
+    };
+    tx.insert_offboarding_report(&report).await.unwrap();
+    assert_eq!(tx.offboarding_report(&acme.sid, &report.sid).await.unwrap().as_ref(), Some(&report));
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&rival).await.unwrap();
+    assert_eq!(tx.offboarding_report(&rival.sid, &report.sid).await.unwrap(), None, "scoped");
+    assert_eq!(tx.offboarding_reports(&acme.sid, &PageRequest::first(10)).await.unwrap().items, vec![report]);
+    tx.commit().await.unwrap();
+}
+
+pub async fn account_requests_are_one_pending_per_account_and_access_lists_independent_accounts(store: Arc<dyn Store>) {
+    use gatehouse_domain::account_request::{AccountRequest, AccountRequestKind, AccountRequestStatus};
+
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&acme).await.unwrap();
+    tx.insert_organization(&rival).await.unwrap();
+    let theirs = fixtures::add_account(&mut *tx, "Contractor", None).await;
+    let ask = AccountRequest::new(acme.sid.clone(), theirs.sid.clone(), AccountRequestKind::Access, None, 7, t0());
+    tx.insert_account_request(&ask).await.unwrap();
+    assert_eq!(tx.pending_account_request(&theirs.sid).await.unwrap().as_ref(), Some(&ask));
+    assert_eq!(tx.account_request(&rival.sid, &ask.sid).await.unwrap(), None, "scoped");
+    assert_eq!(tx.pending_account_requests(&acme.sid, &PageRequest::first(10)).await.unwrap().items.len(), 1);
+    assert!(tx.independent_accounts(&acme.sid, &PageRequest::first(10)).await.unwrap().items.is_empty());
+
+    let accepted = AccountRequest { status: AccountRequestStatus::Accepted, updated_at: t0(), ..ask.clone() };
+    tx.update_account_request(&accepted).await.unwrap();
+    assert_eq!(tx.pending_account_request(&theirs.sid).await.unwrap(), None);
+    assert_eq!(tx.accepted_access_request(&acme.sid, &theirs.sid).await.unwrap().as_ref(), Some(&accepted));
+    assert_eq!(tx.accepted_access_request(&rival.sid, &theirs.sid).await.unwrap(), None);
+    let listed = tx.independent_accounts(&acme.sid, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items, vec![theirs.clone()]);
+    assert!(tx.independent_accounts(&rival.sid, &PageRequest::first(10)).await.unwrap().items.is_empty());
+    let second = AccountRequest::new(rival.sid.clone(), theirs.sid.clone(), AccountRequestKind::Import, None, 7, t0());
+    tx.insert_account_request(&second).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // Last: on PostgreSQL a refused statement ends the transaction.
+    let mut tx = store.write().await.unwrap();
+    let third = AccountRequest::new(acme.sid.clone(), theirs.sid.clone(), AccountRequestKind::Import, None, 7, t0());
+    let refused = tx.insert_account_request(&third).await;
+    assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("pending request")), "{refused:?}");
 }

@@ -1,0 +1,153 @@
+//! SQL for user administration and offboarding: renames, forced resets, moving accounts between
+//! organizations, erasing a deleted user's personal data, and the stored reports.
+
+use chrono::{DateTime, Utc};
+use gatehouse_domain::offboarding::{OffboardingKind, OffboardingReport};
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::sid::{AccountSid, OffboardingSid, OrganizationSid, UserSid};
+use gatehouse_domain::user::Email;
+use gatehouse_domain::{Error, Result};
+
+use crate::rows::{Conn, Row, corrupt, db_err, get};
+
+pub(crate) async fn set_user_name(c: &mut Conn, user: &UserSid, name: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET name = $2, updated_at = $3 WHERE sid = $1")
+        .bind(user.as_str())
+        .bind(name)
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn clear_password_hash(c: &mut Conn, user: &UserSid, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $2 WHERE sid = $1")
+        .bind(user.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn set_account_organization(
+    c: &mut Conn,
+    account: &AccountSid,
+    org: Option<&OrganizationSid>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE accounts SET organization_sid = $2, updated_at = $3 WHERE sid = $1 OR parent_sid = $1")
+        .bind(account.as_str())
+        .bind(org.map(|o| o.as_str()))
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn erase_user(
+    c: &mut Conn,
+    user: &UserSid,
+    erased: &Email,
+    name: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let old: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE sid = $1")
+        .bind(user.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let Some(old) = old else { return Err(Error::NotFound) };
+    sqlx::query("DELETE FROM email_outbox WHERE lower(recipient) = lower($1)")
+        .bind(&old)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("DELETE FROM one_time_tokens WHERE user_sid = $1")
+        .bind(user.as_str())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query(
+        "UPDATE users SET email = $2, name = $3, password_hash = NULL, status = 'deleted', organization_sid = NULL, \
+                          last_login_at = NULL, email_verified_at = NULL, require_two_factor = FALSE, updated_at = $4 \
+         WHERE sid = $1",
+    )
+    .bind(user.as_str())
+    .bind(erased.as_str())
+    .bind(name)
+    .bind(at)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+fn report(r: &Row) -> Result<OffboardingReport> {
+    let details: String = get(r, "details")?;
+    Ok(OffboardingReport {
+        sid: OffboardingSid::parse(&get::<String>(r, "sid")?).map_err(corrupt)?,
+        organization_sid: OrganizationSid::parse(&get::<String>(r, "organization_sid")?).map_err(corrupt)?,
+        user_sid: UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?,
+        kind: OffboardingKind::parse(&get::<String>(r, "kind")?).map_err(corrupt)?,
+        actor: get(r, "actor")?,
+        created_at: get(r, "created_at")?,
+        details: serde_json::from_str(&details).map_err(|e| corrupt(Error::internal(e)))?,
+    })
+}
+
+pub(crate) async fn insert_report(c: &mut Conn, r: &OffboardingReport) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO offboarding_reports (sid, organization_sid, user_sid, kind, actor, details, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(r.sid.as_str())
+    .bind(r.organization_sid.as_str())
+    .bind(r.user_sid.as_str())
+    .bind(r.kind.as_str())
+    .bind(&r.actor)
+    .bind(r.details.to_string())
+    .bind(r.created_at)
+    .execute(c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn reports(
+    c: &mut Conn,
+    org: &OrganizationSid,
+    page: &PageRequest,
+) -> Result<Page<OffboardingReport>> {
+    let rows = sqlx::query(
+        "SELECT sid, organization_sid, user_sid, kind, actor, details, created_at FROM offboarding_reports \
+         WHERE organization_sid = $1 AND ($2 IS NULL OR sid < $2) ORDER BY sid DESC LIMIT $3",
+    )
+    .bind(org.as_str())
+    .bind(page.after.as_deref())
+    .bind(page.fetch_limit())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    let items = rows.iter().map(report).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(items, page, |r| r.sid.to_string()))
+}
+
+pub(crate) async fn report_by_sid(
+    c: &mut Conn,
+    org: &OrganizationSid,
+    sid: &OffboardingSid,
+) -> Result<Option<OffboardingReport>> {
+    let row = sqlx::query(
+        "SELECT sid, organization_sid, user_sid, kind, actor, details, created_at FROM offboarding_reports \
+         WHERE organization_sid = $1 AND sid = $2",
+    )
+    .bind(org.as_str())
+    .bind(sid.as_str())
+    .fetch_optional(c)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(report).transpose()
+}

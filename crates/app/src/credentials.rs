@@ -92,6 +92,39 @@ impl App {
         Ok(())
     }
 
+    /// Issues a reset token (replacing earlier ones) and queues the email carrying its link.
+    pub(crate) async fn queue_reset_email(
+        &self,
+        tx: &mut dyn Tx,
+        user: &User,
+        why: &str,
+        closing: &str,
+    ) -> Result<OutboxEmail> {
+        let now = self.now();
+        let token = new_token()?;
+        tx.delete_user_tokens(&user.sid, TokenPurpose::ResetPassword).await?;
+        tx.insert_token(&OneTimeToken {
+            token_hash: token_hash(&token),
+            purpose: TokenPurpose::ResetPassword,
+            user_sid: user.sid.clone(),
+            email: user.email.clone(),
+            created_at: now,
+            expires_at: now + TokenPurpose::ResetPassword.lifetime(),
+        })
+        .await?;
+        let link = format!("{}/password/reset?token={token}", self.public_url);
+        let body = format!(
+            "Hello {},\n\n{why} {}. To choose a new one, open:\n\n{link}\n\n\
+             The link works once, for one hour, and signs you out everywhere. {closing}\n",
+            user.name, user.email
+        );
+        let mut email =
+            OutboxEmail::new(user.email.clone(), "Reset your Gatehouse password".into(), body, "reset_password", now);
+        email.organization_sid = user.organization_sid.clone();
+        self.enqueue(tx, &email).await?;
+        Ok(email)
+    }
+
     /// Starts a password reset. Answers the same way for unknown addresses, and takes the same
     /// path through the database, so the answer reveals nothing.
     pub async fn request_password_reset(&self, email: &str, ip: Option<String>) -> Result<&'static str> {
@@ -106,32 +139,14 @@ impl App {
         let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip };
         let mut queued = Vec::new();
         if let Some(user) = user {
-            let token = new_token()?;
-            tx.delete_user_tokens(&user.sid, TokenPurpose::ResetPassword).await?;
-            tx.insert_token(&OneTimeToken {
-                token_hash: token_hash(&token),
-                purpose: TokenPurpose::ResetPassword,
-                user_sid: user.sid.clone(),
-                email: user.email.clone(),
-                created_at: now,
-                expires_at: now + TokenPurpose::ResetPassword.lifetime(),
-            })
-            .await?;
-            let link = format!("{}/password/reset?token={token}", self.public_url);
-            let body = format!(
-                "Hello {},\n\nSomeone asked to reset the Gatehouse password for {}. To choose a new one, open:\n\n{link}\n\n\
-                 The link works once, for one hour, and signs you out everywhere. If it was not you, ignore this email.\n",
-                user.name, user.email
-            );
-            let mut email = OutboxEmail::new(
-                user.email.clone(),
-                "Reset your Gatehouse password".into(),
-                body,
-                "reset_password",
-                now,
-            );
-            email.organization_sid = user.organization_sid.clone();
-            self.enqueue(&mut *tx, &email).await?;
+            let email = self
+                .queue_reset_email(
+                    &mut *tx,
+                    &user,
+                    "Someone asked to reset the Gatehouse password for",
+                    "If it was not you, ignore this email.",
+                )
+                .await?;
             append_user_event(
                 &mut *tx,
                 AuditEvent::new(&actor, "user.password_reset_requested", user.sid.as_str(), now),

@@ -54,7 +54,7 @@ impl App {
     }
 
     /// Moves ownership inside the caller's transaction (the account is locked) and audits it.
-    async fn move_ownership(
+    pub(crate) async fn move_ownership(
         &self,
         tx: &mut dyn Tx,
         actor: &Actor,

@@ -165,7 +165,7 @@ pub async fn offboarding_finds_what_a_user_holds_and_erasure_forgets_them(store:
     event.actor = dana.sid.to_string();
     event.source_ip = Some("192.0.2.7".into());
     tx.append_audit(&event).await.unwrap();
-    let erased = erased_email(&dana.sid);
+    let erased = erased_email(&dana.sid).unwrap();
     tx.erase_user(&dana.sid, &erased, "Deleted user", t0()).await.unwrap();
     let changed = tx.pseudonymize_audit(&dana.sid, "dana@acme.com", dana.sid.as_str()).await.unwrap();
     assert_eq!(changed, 2, "one details rewrite, one source IP dropped");

@@ -1,0 +1,184 @@
+//! Use cases of the Admin Center's user page: what an organization sees of one user (their
+//! organization role and their roles on the organization's accounts), renaming a managed user,
+//! changing their organization role and forcing a password reset.
+
+use std::collections::BTreeMap;
+
+use gatehouse_domain::account::Account;
+use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
+use gatehouse_domain::permission::Permission;
+use gatehouse_domain::policy::{Actor, Target, authorize};
+use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
+use gatehouse_domain::sid::{OrganizationSid, UserSid};
+use gatehouse_domain::store::Tx;
+use gatehouse_domain::user::{User, parse_display_name};
+use gatehouse_domain::{Error, Result};
+use serde_json::json;
+
+use crate::{App, principal};
+
+/// One user as the Admin Center's user page shows them.
+#[derive(Debug, Clone)]
+pub struct OrgUserView {
+    pub user: User,
+    pub org_role: Option<OrgRole>,
+    /// Whether the organization controls the user's lifecycle.
+    pub managed: bool,
+    /// The user's roles on the organization's accounts (managed, and independent ones the
+    /// organization has access to), by account SID.
+    pub accounts: Vec<(Account, Vec<AccountRole>)>,
+}
+
+/// Authorizes `permission` on the organization inside the caller's transaction.
+pub(crate) async fn authorize_org(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    org: &OrganizationSid,
+    permission: Permission,
+) -> Result<()> {
+    let p = principal(tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
+    authorize(&p, permission, Target::Organization(org))
+}
+
+/// The user's organization role in `org`.
+pub(crate) async fn org_role_of(tx: &mut dyn Tx, org: &OrganizationSid, user: &UserSid) -> Result<Option<OrgRole>> {
+    let held = tx.user_assignments(user, &[ScopeRef::Organization(org.clone())]).await?;
+    Ok(held.iter().find_map(|a| match BuiltinRole::from_sid(&a.role_sid) {
+        Some(BuiltinRole::Org(r)) => Some(r),
+        _ => None,
+    }))
+}
+
+/// A managed user of the organization, or `NotFound` (other organizations' users do not exist
+/// here, whatever their SID).
+pub(crate) async fn managed_user(tx: &mut dyn Tx, org: &OrganizationSid, user: &UserSid) -> Result<User> {
+    tx.user(user).await?.filter(|u| u.organization_sid.as_ref() == Some(org)).ok_or(Error::NotFound)
+}
+
+/// Whether the organization may see this account: it manages it, or holds standing access.
+pub(crate) async fn org_sees_account(tx: &mut dyn Tx, org: &OrganizationSid, account: &Account) -> Result<bool> {
+    if account.organization_sid.as_ref() == Some(org) {
+        return Ok(true);
+    }
+    Ok(tx.accepted_access_request(org, &account.sid).await?.is_some())
+}
+
+impl App {
+    /// One user of the organization: a managed user, or an independent user holding roles on
+    /// its accounts. Anyone else is `NotFound`.
+    pub async fn org_user(&self, actor: &Actor, org: &OrganizationSid, user: &UserSid) -> Result<OrgUserView> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersRead).await?;
+        let found = tx.user(user).await?.ok_or(Error::NotFound)?;
+        let mut accounts: BTreeMap<_, (Account, Vec<AccountRole>)> = BTreeMap::new();
+        for (account, role) in tx.user_memberships(user).await? {
+            if org_sees_account(&mut *tx, org, &account).await? {
+                accounts.entry(account.sid.clone()).or_insert_with(|| (account, Vec::new())).1.push(role);
+            }
+        }
+        let managed = found.organization_sid.as_ref() == Some(org);
+        let org_role = org_role_of(&mut *tx, org, user).await?;
+        if !managed && org_role.is_none() && accounts.is_empty() {
+            return Err(Error::NotFound);
+        }
+        Ok(OrgUserView { user: found, org_role, managed, accounts: accounts.into_values().collect() })
+    }
+
+    /// Renames a managed user.
+    pub async fn rename_org_user(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        user: &UserSid,
+        name: &str,
+    ) -> Result<()> {
+        let name = parse_display_name(name)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
+        let target = managed_user(&mut *tx, org, user).await?;
+        if target.name == name {
+            return Ok(());
+        }
+        tx.set_user_name(user, &name, now).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.renamed", user.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "from": target.name, "to": name })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Makes a managed user an Administrator or a Standard User of the organization. The
+    /// Owner's role moves only by transfer, and nobody changes their own role.
+    pub async fn set_org_role(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        user: &UserSid,
+        role: OrgRole,
+    ) -> Result<()> {
+        if role == OrgRole::Owner {
+            return Err(Error::invalid("role", "the organization's Owner changes only by transferring ownership"));
+        }
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgRolesAssign).await?;
+        managed_user(&mut *tx, org, user).await?;
+        if actor.user_sid() == Some(user) {
+            return Err(Error::Precondition("You cannot change your own organization role.".into()));
+        }
+        let before = org_role_of(&mut *tx, org, user).await?;
+        if before == Some(OrgRole::Owner) {
+            return Err(Error::Precondition(
+                "The organization's Owner keeps that role until ownership is transferred.".into(),
+            ));
+        }
+        if before == Some(role) {
+            return Ok(());
+        }
+        let scope = ScopeRef::Organization(org.clone());
+        tx.delete_user_assignments(&scope, user).await?;
+        tx.insert_assignment(&RoleAssignment::new(role.sid(), user.clone(), scope, now)).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.org_role_changed", user.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "from": before.map(|r| r.name()), "to": role.name() })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Forces a managed user to choose a new password: the current one stops working, every
+    /// session ends and a reset link is emailed to them.
+    pub async fn force_password_reset(&self, actor: &Actor, org: &OrganizationSid, user: &UserSid) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
+        let target = managed_user(&mut *tx, org, user).await?;
+        if target.status != gatehouse_domain::user::UserStatus::Active {
+            return Err(Error::Precondition("Only an active user can be asked for a new password.".into()));
+        }
+        tx.clear_password_hash(user, now).await?;
+        let sessions = tx.delete_user_sessions(user).await?;
+        let email = self
+            .queue_reset_email(
+                &mut *tx,
+                &target,
+                "An administrator of your organization asks you to choose a new Gatehouse password for",
+                "Your previous password no longer works.",
+            )
+            .await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.password_reset_forced", user.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "sessions_ended": sessions })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.emails_queued(&[email]);
+        Ok(())
+    }
+}

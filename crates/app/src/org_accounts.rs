@@ -45,6 +45,26 @@ impl App {
         tx.independent_accounts(org, page).await
     }
 
+    /// Whether the organization manages the account (`true`) or holds standing access to it
+    /// (`false`); any other account is `NotFound`.
+    pub async fn organization_account(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        account: &AccountSid,
+    ) -> Result<bool> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgAccountsRead).await?;
+        let found = tx.account(account).await?.ok_or(Error::NotFound)?;
+        if found.organization_sid.as_ref() == Some(org) {
+            return Ok(true);
+        }
+        match tx.accepted_access_request(org, account).await? {
+            Some(_) => Ok(false),
+            None => Err(Error::NotFound),
+        }
+    }
+
     /// The organization's pending import and access requests (expired ones included).
     pub async fn pending_account_requests(
         &self,

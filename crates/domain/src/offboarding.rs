@@ -51,6 +51,19 @@ pub enum OwnedAccountChoice {
     KeepOwner,
 }
 
+impl OwnedAccountChoice {
+    /// Parses a form or API value: `keep_owner` (or `keep`), or an heir's user SID.
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        match raw.trim() {
+            "keep_owner" | "keep" => Ok(OwnedAccountChoice::KeepOwner),
+            "" => Err(Error::invalid("accounts", "choose a new Owner, or keep the user as Owner")),
+            sid => UserSid::parse(sid)
+                .map(OwnedAccountChoice::Heir)
+                .map_err(|_| Error::invalid("accounts", "a new Owner is a user SID (US…), or keep_owner")),
+        }
+    }
+}
+
 /// The admin's choices: one per owned account, and the keys to keep (all others are revoked).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OffboardingPlan {

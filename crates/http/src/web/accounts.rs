@@ -193,6 +193,9 @@ struct AccountPage {
     activity: Option<Vec<ActivityRow>>,
     /// Set when the viewer is offered ownership: who offers it and until when.
     offer: Option<(String, String)>,
+    /// Set when an organization asks the viewer (the Owner) about this account:
+    /// (organization, `import` or `access`, until when).
+    request: Option<(String, &'static str, String)>,
 }
 
 pub(crate) async fn show(
@@ -227,6 +230,9 @@ pub(crate) async fn show(
         .await?
         .filter(|n| n.nominee.sid == user.user.sid)
         .map(|n| (n.nominated_by.name, n.nomination.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()));
+    let request = state.app.account_request_for_owner(&user.actor, &sid).await?.map(|v| {
+        (v.organization.name, v.request.kind.as_str(), v.request.expires_at.format("%Y-%m-%d %H:%M UTC").to_string())
+    });
     let a = &view.account;
     let page = AccountPage {
         layout: user.layout(&a.name, "/accounts", notice(q.notice.as_deref())),
@@ -252,6 +258,7 @@ pub(crate) async fn show(
         subaccounts: subaccounts.items.iter().map(AccountRow::from).collect(),
         activity,
         offer,
+        request,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -23,7 +23,7 @@ pub(crate) struct RoleCheck {
     pub checked: bool,
 }
 
-fn role_checks(selected: &[AccountRole]) -> Vec<RoleCheck> {
+pub(crate) fn role_checks(selected: &[AccountRole]) -> Vec<RoleCheck> {
     AccountRole::ASSIGNABLE
         .into_iter()
         .map(|r| RoleCheck { key: r.key(), name: r.name(), checked: selected.contains(&r) })

@@ -9,7 +9,9 @@ mod keys;
 mod me;
 mod members;
 mod notifications;
+mod org_accounts;
 mod org_invitations;
+mod org_users;
 mod organizations;
 mod outbox;
 mod recovery;
@@ -76,10 +78,20 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/owner/answer", post(members::answer_nomination))
         .route("/orgs/{sid}", get(organizations::home))
         .route("/orgs/{sid}/users", get(organizations::users))
-        .route("/orgs/{sid}/accounts", get(organizations::accounts))
+        .route("/orgs/{sid}/accounts", get(org_accounts::list))
+        .route("/orgs/{sid}/accounts/request/{what}", post(org_accounts::request))
+        .route("/orgs/{sid}/accounts/{account}/{action}", post(org_accounts::change))
+        .route("/orgs/{sid}/account-requests/{request}/cancel", post(org_accounts::cancel_request))
+        .route("/accounts/{sid}/request/answer", post(org_accounts::answer))
         .route("/orgs/{sid}/settings", get(organizations::settings).post(organizations::save_settings))
         .route("/orgs/{sid}/settings/general", post(organizations::save_general))
         .route("/orgs/{sid}/users/{user}/require-2fa", post(organizations::require_two_factor))
+        .route("/orgs/{sid}/users/{user}", get(org_users::show))
+        .route("/orgs/{sid}/users/{user}/{action}", post(org_users::change))
+        .route("/orgs/{sid}/users/{user}/accounts/{account}/remove", post(org_users::remove_from_account))
+        .route("/orgs/{sid}/users/{user}/offboard", get(org_users::offboard_form).post(org_users::offboard_submit))
+        .route("/orgs/{sid}/offboarding", get(org_users::reports))
+        .route("/orgs/{sid}/offboarding/{report}", get(org_users::report))
         .route("/orgs/{sid}/outbox", get(outbox::organization))
         .route("/orgs/{sid}/domains", get(domains::list).post(domains::add))
         .route("/orgs/{sid}/invitations", get(org_invitations::list).post(organizations::invite))
@@ -263,6 +275,18 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "sessions-revoked" => "All your other sessions ended.",
         "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
         "settings-saved" => "Settings saved.",
+        "user-renamed" => "Name saved.",
+        "account-request-sent" => "Request sent. The account's Owner was emailed; it stays pending until they answer.",
+        "account-request-cancelled" => "Request withdrawn.",
+        "account-request-accepted" => "Accepted. The organization's change applies now.",
+        "account-request-declined" => "Declined. Nothing changed.",
+        "account-removed" => "The account left the organization. It is now an independent account of its Owner.",
+        "access-relinquished" => "Access given up. The organization's users no longer hold roles on that account.",
+        "org-role-changed" => "Organization role changed. It applies from the user's next request.",
+        "password-reset-forced" => {
+            "Their password no longer works and their sessions ended. We emailed them a reset link."
+        }
+        "offboarded" => "Done. This report lists everything that changed.",
         "domain-added" => "Domain added. Publish its TXT record, then verify.",
         "domain-verified" => "Domain verified.",
         "domain-not-verified" => "The domain is not verified: see why below.",

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::sid::{OrganizationSid, UserSid};
 
-use super::accounts::{AccountRow, ListQuery};
+use super::accounts::ListQuery;
 use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError};
 
@@ -115,34 +115,6 @@ async fn render_users(
             axum::http::StatusCode::OK
         };
     Ok((status, Html(page.render()?)).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "org_accounts.html")]
-struct OrgAccountsPage {
-    layout: Layout,
-    tab: &'static str,
-    sid: String,
-    name: String,
-    rows: Vec<AccountRow>,
-    list: ListNav,
-}
-
-pub(crate) async fn accounts(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(sid): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
-    let org = state.app.organization(&user.actor, &sid).await?;
-    let page = state.app.organization_accounts(&user.actor, &sid, &q.page()?).await?;
-    let base = format!("/orgs/{sid}/accounts");
-    let list = ListNav::new(&base, &q.q, Some(&q.after), &page);
-    let rows = page.items.iter().map(AccountRow::from).collect();
-    let layout = user.layout(&format!("Accounts · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
-    Ok(Html(OrgAccountsPage { layout, tab: "accounts", sid: sid.to_string(), name: org.name, rows, list }.render()?)
-        .into_response())
 }
 
 #[derive(Template)]

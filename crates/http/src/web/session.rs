@@ -218,6 +218,11 @@ impl FormData {
     pub(crate) fn all(&self, key: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
     }
+
+    /// The fields whose names start with `prefix`, as (rest of the name, value).
+    pub(crate) fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.0.iter().filter_map(move |(k, v)| k.strip_prefix(prefix).map(|rest| (rest, v.as_str())))
+    }
 }
 
 impl<S: Send + Sync> axum::extract::FromRequest<S> for FormData {

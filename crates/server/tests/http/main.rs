@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod account_console;
+mod admin_center;
 mod browser;
 mod cli;
 mod dns_server;

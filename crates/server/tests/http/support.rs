@@ -294,3 +294,40 @@ pub fn text_of_class(html: &str, class: &str) -> String {
     let start = html.find(&marker).unwrap_or_else(|| panic!("no .{class} in:\n{html}")) + marker.len();
     html[start..].split('<').next().unwrap().trim().to_owned()
 }
+
+/// Sets up the first organization (Acme Corp, Owner olivia@acme.test) and verifies its domain
+/// acme.test against the test's DNS server; returns the first account's and the
+/// organization's SIDs.
+pub async fn verified_organization(server: &Server, owner: &Browser, dns: &DnsServer) -> (String, String) {
+    let acct = set_up(server, owner).await;
+    let org = sid_after(&owner.page("/accounts").await, "href=\"/orgs/");
+    let domains = format!("/orgs/{org}/domains");
+    owner.submit(&domains, &domains, &[("name", "acme.test")]).await;
+    let page = owner.page(&domains).await;
+    dns.set("_gatehouse-challenge.acme.test", &[&text_of_class(&page, "record-value")]);
+    let dn = sid_after(&page, &format!("/orgs/{org}/domains/"));
+    let r = owner.submit(&domains, &format!("{domains}/{dn}/verify"), &[]).await;
+    assert_eq!(location(&r), format!("{domains}?notice=domain-verified"));
+    (acct, org)
+}
+
+/// Invites a new person at a verified domain into the organization with `role`
+/// (`administrator` or `standard_user`); they accept and set a password. Returns their browser,
+/// signed in.
+pub async fn join_organization(server: &Server, admin: &Browser, org: &str, email: &str, role: &str) -> Browser {
+    let users = format!("/orgs/{org}/users");
+    let r = admin.submit(&users, &format!("/orgs/{org}/invitations"), &[("email", email), ("role", role)]).await;
+    assert_eq!(location(&r), format!("/orgs/{org}/invitations?notice=invitation-sent"));
+    let link = server.mail().wait_for(email, "on Gatehouse").await.link("/org-invitations/accept?token=");
+    let person = Browser::new(server);
+    let token = link.split("token=").nth(1).unwrap();
+    let name = email.split('@').next().unwrap();
+    let r = person
+        .submit(&link, "/org-invitations/accept/new", &[("token", token), ("name", name), ("password", PASSWORD)])
+        .await;
+    assert_eq!(location(&r), "/accounts?notice=organization-joined");
+    person
+}
+
+/// The password `join_organization` gives people.
+pub const PASSWORD: &str = "another good passphrase";

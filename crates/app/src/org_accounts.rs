@@ -10,7 +10,7 @@ use gatehouse_domain::membership::ScopeRef;
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
-use gatehouse_domain::policy::Actor;
+use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::security::OutboxEmail;
 use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid};
@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::members::grant_roles;
 use crate::org_users::authorize_org;
-use crate::{App, acting_user};
+use crate::{App, account_scopes, acting_user, principal};
 
 /// A request with the account it is about and that account's Owner.
 #[derive(Debug, Clone)]
@@ -217,7 +217,8 @@ impl App {
         tx.commit().await
     }
 
-    /// The pending request about an account, shown to its Owner (others see nothing).
+    /// The pending request about an account, shown to its Owner (other members see nothing;
+    /// anyone else gets `NotFound`).
     pub async fn account_request_for_owner(
         &self,
         actor: &Actor,
@@ -225,6 +226,9 @@ impl App {
     ) -> Result<Option<AccountRequestView>> {
         let me = acting_user(actor)?;
         let mut tx = self.store.read().await?;
+        let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::AccountRead, Target::Account(&account))?;
         if tx.account_owner(account_sid).await?.as_ref() != Some(me) {
             return Ok(None);
         }
@@ -287,8 +291,11 @@ impl App {
                     if !active {
                         return Err(Error::Precondition("The administrator who asked is no longer active.".into()));
                     }
-                    tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), &requester).await?;
-                    grant_roles(&mut *tx, account_sid, &requester, [AccountRole::Administrator], now).await?;
+                    // The Owner asking themselves keeps ownership; anyone else becomes Administrator.
+                    if requester != me {
+                        tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), &requester).await?;
+                        grant_roles(&mut *tx, account_sid, &requester, [AccountRole::Administrator], now).await?;
+                    }
                 }
             }
         }

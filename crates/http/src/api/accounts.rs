@@ -147,7 +147,7 @@ pub(crate) async fn create_subaccount(
     Ok(created(account_json(&state.app.create_account(&actor, input).await?)))
 }
 
-fn event_json(e: &AuditEvent) -> Value {
+pub(crate) fn event_json(e: &AuditEvent) -> Value {
     json!({
         "sid": e.sid,
         "date": e.occurred_at.to_rfc3339(),

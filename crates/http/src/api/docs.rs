@@ -52,6 +52,23 @@ fn schemas() -> Value {
         "Nominee": object(json!({ "user_sid": string() }), &["user_sid"]),
         "Card": object(json!({ "number": string(), "exp_month": string(), "exp_year": string(), "cvc": string() }), &["number", "exp_month", "exp_year", "cvc"]),
         "Paypal": object(json!({ "email": { "type": "string", "format": "email" } }), &["email"]),
+        "OrgSettings": object(json!({
+            "friendly_name": string(),
+            "invitation_lifetime_days": { "type": "integer", "minimum": 1, "maximum": 90 },
+            "require_two_factor": { "type": "boolean" },
+        }), &["friendly_name", "invitation_lifetime_days", "require_two_factor"]),
+        "NewDomain": object(json!({ "domain_name": string() }), &["domain_name"]),
+        "UserChange": object(json!({
+            "name": string(),
+            "organization_role": { "type": "string", "enum": ["administrator", "standard_user"] },
+            "require_two_factor": { "type": "boolean" },
+        }), &[]),
+        "Offboarding": object(json!({
+            "accounts": { "type": "object", "description": "Each owned account's SID → an heir's user SID, or keep_owner (removal only).", "additionalProperties": string() },
+            "keep_keys": { "type": "array", "description": "Keys to keep; every other key the user created is revoked.", "items": string() },
+        }), &[]),
+        "OrgInvite": object(json!({ "email": { "type": "string", "format": "email" }, "role": { "type": "string", "enum": ["administrator", "standard_user"] } }), &["email", "role"]),
+        "AccountRequest": object(json!({ "kind": { "type": "string", "enum": ["import", "access"] }, "account_sid": string() }), &["kind", "account_sid"]),
     })
 }
 
@@ -68,6 +85,9 @@ fn operation(e: &Endpoint) -> Value {
         {
             parameters.push(json!({ "name": name, "in": "query", "required": false, "description": description, "schema": string() }));
         }
+    }
+    if e.method == "get" && (e.path == "/orgs/{org}/users" || e.path == "/orgs/{org}/accounts") {
+        parameters.push(json!({ "name": "kind", "in": "query", "required": false, "description": "managed or independent", "schema": { "type": "string", "enum": ["managed", "independent"] } }));
     }
     let error = json!({ "description": "An error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let mut responses = Map::new();
@@ -109,7 +129,7 @@ pub(crate) fn document() -> Value {
         "info": {
             "title": "Gatehouse native API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Accounts, users, invitations, ownership, API keys, notifications and billing. Authenticate with an API key (HTTP Basic: key SID and secret) or a signed-in session (writes send the session's CSRF token in X-CSRF-Token). Errors: {code, message, status, field?}.",
+            "description": "Accounts, users, invitations, ownership, API keys, notifications, billing, and the Admin Center (organizations, domains, users, offboarding, accounts). Authenticate with an API key (HTTP Basic: key SID and secret) or a signed-in session (writes send the session's CSRF token in X-CSRF-Token). Errors: {code, message, status, field?}.",
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "apiKey": [] }, { "session": [] }],

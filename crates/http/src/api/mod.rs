@@ -9,6 +9,7 @@ mod accounts;
 mod billing;
 mod docs;
 mod keys;
+mod orgs;
 mod people;
 
 use axum::Json;
@@ -38,6 +39,7 @@ const OWNER_ADMIN: &str = "Owner, Administrator";
 const MEMBERS: &str = "any member of the account, API keys";
 const KEYS: &str = "Owner, Administrator, Developer";
 const BILLING: &str = "Owner, Administrator, Billing Manager";
+const ORG_ADMINS: &str = "the organization's Owner and Administrators";
 
 /// The one table of the API: each row registers its handler in [`routes`] and its entry in
 /// [`ENDPOINTS`], from which the OpenAPI document and the reference page are built, so the
@@ -101,6 +103,36 @@ api! {
     post "/accounts/{sid}/payment-methods/{method}/default" => billing::make_default, "Billing", "Make a payment method the default", None, 204, BILLING;
     delete "/accounts/{sid}/payment-methods/{method}" => billing::remove, "Billing", "Remove a payment method", None, 204, BILLING;
     get "/accounts/{sid}/invoices" => billing::invoices, "Billing", "List invoices, newest first", None, 200, BILLING;
+    get "/accounts/{sid}/organization-request" => orgs::pending_request, "Ownership", "An organization's pending request about the account (its Owner sees it)", None, 200, MEMBERS;
+    post "/accounts/{sid}/organization-request/accept" => orgs::accept_request, "Ownership", "Accept the organization's request (the Owner)", None, 204, "the account's Owner";
+    post "/accounts/{sid}/organization-request/decline" => orgs::decline_request, "Ownership", "Decline the organization's request (the Owner)", None, 204, "the account's Owner";
+    get "/orgs/{org}" => orgs::show, "Organizations", "Fetch an organization", None, 200, ORG_ADMINS;
+    put "/orgs/{org}/settings" => orgs::settings, "Organizations", "Replace name, invitation lifetime and the 2FA requirement", Some("OrgSettings"), 200, ORG_ADMINS;
+    get "/orgs/{org}/events" => orgs::events, "Organizations", "List the organization's audit events, newest first", None, 200, ORG_ADMINS;
+    get "/orgs/{org}/domains" => orgs::domains, "Domains", "List domains", None, 200, ORG_ADMINS;
+    post "/orgs/{org}/domains" => orgs::add_domain, "Domains", "Add a domain (answers the TXT record to publish)", Some("NewDomain"), 201, ORG_ADMINS;
+    post "/orgs/{org}/domains/{domain}/verify" => orgs::verify_domain, "Domains", "Look the TXT record up now", None, 200, ORG_ADMINS;
+    delete "/orgs/{org}/domains/{domain}" => orgs::remove_domain, "Domains", "Remove a domain", None, 204, ORG_ADMINS;
+    get "/orgs/{org}/users" => orgs::users, "Organization users", "List users (kind=managed or independent)", None, 200, ORG_ADMINS;
+    get "/orgs/{org}/users/{user}" => orgs::user, "Organization users", "Fetch a user with their roles on the organization's accounts", None, 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}" => orgs::update_user, "Organization users", "Change a managed user's name, organization role or 2FA requirement", Some("UserChange"), 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/reset-password" => orgs::reset_password, "Organization users", "Force a password reset (sessions end; a link is emailed)", None, 204, ORG_ADMINS;
+    get "/orgs/{org}/users/{user}/offboarding" => orgs::offboarding_preview, "Offboarding", "Preview what removing or deleting the user touches", None, 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/remove" => orgs::remove_user, "Offboarding", "Remove the user from the organization (their login survives)", Some("Offboarding"), 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/delete" => orgs::delete_user, "Offboarding", "Delete the user and erase their personal data", Some("Offboarding"), 200, ORG_ADMINS;
+    get "/orgs/{org}/offboarding-reports" => orgs::reports, "Offboarding", "List offboarding reports, newest first", None, 200, ORG_ADMINS;
+    get "/orgs/{org}/offboarding-reports/{report}" => orgs::report, "Offboarding", "Fetch an offboarding report", None, 200, ORG_ADMINS;
+    get "/orgs/{org}/invitations" => orgs::invitations, "Organization users", "List pending invitations to the organization", None, 200, ORG_ADMINS;
+    post "/orgs/{org}/invitations" => orgs::invite, "Organization users", "Invite an address in a verified domain", Some("OrgInvite"), 201, ORG_ADMINS;
+    post "/orgs/{org}/invitations/{invitation}/resend" => orgs::resend, "Organization users", "Send an invitation again with a new link", None, 204, ORG_ADMINS;
+    delete "/orgs/{org}/invitations/{invitation}" => orgs::revoke, "Organization users", "Revoke an invitation", None, 204, ORG_ADMINS;
+    get "/orgs/{org}/accounts" => orgs::accounts, "Organization accounts", "List accounts (kind=managed or independent)", None, 200, ORG_ADMINS;
+    post "/orgs/{org}/accounts" => orgs::create_account, "Organization accounts", "Create a managed account owned by the caller", Some("Rename"), 201, "the organization's Owner, Administrators and Standard Users";
+    post "/orgs/{org}/accounts/{account}/remove" => orgs::remove_account, "Organization accounts", "Remove a managed account from the organization", None, 204, ORG_ADMINS;
+    post "/orgs/{org}/accounts/{account}/relinquish" => orgs::relinquish, "Organization accounts", "Give up access to an independent account", None, 204, ORG_ADMINS;
+    get "/orgs/{org}/account-requests" => orgs::requests, "Organization accounts", "List pending import and access requests", None, 200, ORG_ADMINS;
+    post "/orgs/{org}/account-requests" => orgs::request, "Organization accounts", "Ask an account's Owner to import it or to give access", Some("AccountRequest"), 201, ORG_ADMINS;
+    delete "/orgs/{org}/account-requests/{request}" => orgs::cancel_request, "Organization accounts", "Withdraw a pending request", None, 204, ORG_ADMINS;
 }
 
 /// An error answered as `{"code", "message", "status", "field"?}` with a stable `code`.
@@ -230,9 +262,17 @@ pub(crate) struct ListParams {
     #[serde(default)]
     after: String,
     page_size: Option<u32>,
+    /// A list's tab, where it has tabs (`managed`, `independent`).
+    #[serde(default)]
+    kind: String,
 }
 
 impl ListParams {
+    /// The tab asked for (`kind=`), or empty.
+    pub(crate) fn kind(&self) -> &str {
+        &self.kind
+    }
+
     pub(crate) fn page(&self) -> Result<PageRequest, ApiError> {
         let search = Some(self.q.clone()).filter(|q| !q.is_empty());
         Ok(PageRequest::new(Some(self.after.clone()), self.page_size, search)?)

@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_app::{NewMember, OffboardingPreview};
 use gatehouse_domain::Error;
+use gatehouse_domain::invitation::{org_role_key, parse_invited_org_role};
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OffboardingReport, OwnedAccountChoice};
 use gatehouse_domain::page::PageRequest;
-use gatehouse_domain::role::{AccountRole, OrgRole};
+use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid, OffboardingSid, OrganizationSid, UserSid};
 use serde::Deserialize;
 
@@ -126,12 +127,7 @@ async fn render(
         status: u.status.as_str(),
         managed: view.managed,
         org_role: view.org_role.map_or("—", |r| r.name()),
-        org_role_key: match view.org_role {
-            Some(OrgRole::Owner) => "owner",
-            Some(OrgRole::Administrator) => "administrator",
-            Some(OrgRole::StandardUser) => "standard_user",
-            None => "",
-        },
+        org_role_key: view.org_role.map_or("", org_role_key),
         is_self: &user.user.sid == target,
         last_login: u.last_login_at.map_or_else(|| "never".into(), |t| t.format(TIME).to_string()),
         require_two_factor: u.require_two_factor,
@@ -165,12 +161,7 @@ pub(crate) async fn change(
     let (result, tab, done) = match action.as_str() {
         "name" => (state.app.rename_org_user(&user.actor, &sid, &target, &form.text("name")).await, "", "user-renamed"),
         "role" => {
-            let role = match form.text("role").as_str() {
-                "administrator" => Ok(OrgRole::Administrator),
-                "standard_user" => Ok(OrgRole::StandardUser),
-                _ => Err(Error::invalid("role", "choose Administrator or Standard User")),
-            };
-            let result = match role {
+            let result = match parse_invited_org_role(&form.text("role")) {
                 Ok(role) => state.app.set_org_role(&user.actor, &sid, &target, role).await,
                 Err(e) => Err(e),
             };

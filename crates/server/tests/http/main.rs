@@ -12,6 +12,7 @@ mod flow;
 mod invitations;
 mod mail_sink;
 mod matrix;
+mod org_matrix;
 mod security;
 mod sign_in_security;
 mod sms_stub;

@@ -132,6 +132,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
             &["owner"]
         }
         "post /accounts/{sid}/ownership/accept" | "post /accounts/{sid}/ownership/decline" => &[],
+        // Only the Owner answers an organization's request, and the matrix's account has none.
+        "get /accounts/{sid}/organization-request" => ALL,
+        op if op.contains("/organization-request/") => &[],
         op if op.contains("/keys") => KEYS,
         op if op.contains("/payment-methods") || op.contains("/invoices") => BILLING,
         _ => OA,
@@ -188,41 +191,38 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
         let nominee = w.member().await;
         w.app.nominate_owner(&w.owner, &w.account, &nominee).await.unwrap();
     }
-    let body = match op {
+    let member = if op == "post /accounts/{sid}/ownership" { w.member().await.to_string() } else { String::new() };
+    let body = example_body(op, w.next(), &sub_name, &member);
+    (path, body)
+}
+
+/// A valid body for an account operation (`method path` as in the OpenAPI document), so that
+/// a refusal is about who calls, never about the body. `unique` keeps addresses distinct;
+/// `close_name` is the name a close must type; `member` a user SID for an ownership offer.
+pub(crate) fn example_body(op: &str, unique: u32, close_name: &str, member: &str) -> Option<Value> {
+    match op {
         "post /accounts/{sid}" | "post /accounts/{sid}/subaccounts" => Some(json!({ "friendly_name": "Renamed" })),
         "put /accounts/{sid}/settings" => Some(json!({
             "require_two_factor": false, "require_https_webhooks": false, "require_public_key_validation": true,
         })),
-        "post /accounts/{sid}/close" => Some(json!({ "confirm_name": sub_name })),
+        "post /accounts/{sid}/close" => Some(json!({ "confirm_name": close_name })),
         "put /accounts/{sid}/users/{user}/roles" => Some(json!({ "roles": ["developer"] })),
         "post /accounts/{sid}/invitations" => {
-            Some(json!({ "email": format!("new{}@example.test", w.next()), "roles": ["viewer"] }))
+            Some(json!({ "email": format!("new{unique}@example.test"), "roles": ["viewer"] }))
         }
-        "post /accounts/{sid}/ownership" => Some(json!({ "user_sid": w.member().await })),
+        "post /accounts/{sid}/ownership" => Some(json!({ "user_sid": member })),
         "post /accounts/{sid}/keys" | "post /accounts/{sid}/keys/{key}" => Some(json!({ "friendly_name": "CI" })),
         "put /accounts/{sid}/notifications/{category}" => Some(json!({ "roles": ["owner", "viewer"] })),
         "post /accounts/{sid}/payment-methods/cards" => {
             Some(json!({ "number": "4242424242424242", "exp_month": "4", "exp_year": "2030", "cvc": "123" }))
         }
-        "post /accounts/{sid}/payment-methods/paypal" => {
-            Some(json!({ "email": format!("pp{}@example.test", w.next()) }))
-        }
+        "post /accounts/{sid}/payment-methods/paypal" => Some(json!({ "email": format!("pp{unique}@example.test") })),
         _ => None,
-    };
-    (path, body)
+    }
 }
 
 async fn call(w: &World, caller: &Caller, method: &str, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
-    let url = format!("{}/api/v1{path}", w.server.base);
-    let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-    let mut request = caller.browser.client.request(method, url).header("x-csrf-token", &caller.csrf);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body)
+    api_call(&w.server, &caller.browser, &caller.csrf, method, path, body).await
 }
 
 async fn every_role_on_every_endpoint(engine: Engine) {
@@ -239,7 +239,10 @@ async fn every_role_on_every_endpoint(engine: Engine) {
                 .unwrap()
                 .parse()
                 .unwrap();
-            ops.push((format!("{method} {path}"), success));
+            // The Admin Center's operations have their own test (org_matrix.rs).
+            if !path.starts_with("/orgs/") {
+                ops.push((format!("{method} {path}"), success));
+            }
         }
     }
     assert!(ops.len() >= 30, "the document lists the API: {}", ops.len());
@@ -254,6 +257,7 @@ async fn every_role_on_every_endpoint(engine: Engine) {
                 StatusCode::from_u16(*success).unwrap()
             } else if caller.role == "outsider"
                 || op.contains("/ownership/")
+                || op.contains("/organization-request/")
                 || (on_subaccount(op) && !["owner", "administrator"].contains(&caller.role))
             {
                 StatusCode::NOT_FOUND

@@ -331,3 +331,24 @@ pub async fn join_organization(server: &Server, admin: &Browser, org: &str, emai
 
 /// The password `join_organization` gives people.
 pub const PASSWORD: &str = "another good passphrase";
+
+/// Calls `/api/v1{path}` with `browser`'s session (and its CSRF token); returns the status and
+/// the JSON answer (`null` when there is none).
+pub async fn api_call(
+    server: &Server,
+    browser: &Browser,
+    csrf: &str,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let url = format!("{}/api/v1{path}", server.base);
+    let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let mut request = browser.client.request(method, url).header("x-csrf-token", csrf);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}

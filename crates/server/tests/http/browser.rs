@@ -1,6 +1,7 @@
 //! Flows in real headless Chromium (Debian `chromium` + `chromium-driver`), driven over
 //! WebDriver: setup, invite a new person who accepts, change roles, remove (accepting the
-//! confirmation), an API key whose secret shows once; and sign-up,
+//! confirmation), an API key whose secret shows once; the Admin Center's verify a domain →
+//! invite a managed user → they accept → remove them with an heir; and sign-up,
 //! email verification, TOTP, recovery codes and password reset through emails from an SMTP sink.
 //! Under `CI=true` a missing chromedriver fails the test; elsewhere it says SKIPPED.
 
@@ -185,6 +186,81 @@ async fn an_admin_sets_up_and_manages_a_user_in_chromium() {
 
     click_and_load(c, Locator::Css("button.link")).await;
     assert!(c.current_url().await.unwrap().path().starts_with("/signin"));
+    driver.client.clone().close().await.unwrap();
+    server.running.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_admin_verifies_a_domain_invites_a_managed_user_and_removes_them_with_an_heir_in_chromium() {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(Engine::Sqlite, options).await else { return };
+    let Some(driver) = driver().await else { return };
+    let c = &driver.client;
+    c.set_window_size(1280, 1400).await.unwrap();
+    let base = &server.base;
+
+    c.goto(server.setup_url.as_deref().unwrap()).await.unwrap();
+    fill(c, "organization_name", "Acme Corp").await;
+    fill(c, "name", "Olivia Owner").await;
+    fill(c, "email", "olivia@acme.test").await;
+    fill(c, "password", "correct horse battery").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+
+    // Verify acme.test: publish the record the page shows (on the test's DNS server).
+    click_and_load(c, Locator::LinkText("Admin Center · Acme Corp")).await;
+    click_and_load(c, Locator::LinkText("Domains")).await;
+    fill(c, "name", "acme.test").await;
+    click_and_load(c, Locator::Css("form.search button.primary")).await;
+    let value = c.find(Locator::Css(".record-value")).await.unwrap().text().await.unwrap();
+    dns.set("_gatehouse-challenge.acme.test", &[&value]);
+    click_and_load(c, Locator::XPath("//button[normalize-space()='Verify']")).await;
+    assert!(text(c).await.contains("Domain verified."));
+    snap(c, "admin-domain-verified").await;
+
+    // Invite Dana as a managed Standard User; she accepts in this browser and creates an account.
+    click_and_load(c, Locator::LinkText("Users")).await;
+    fill(c, "email", "dana@acme.test").await;
+    click_and_load(c, Locator::XPath("//button[normalize-space()='Invite']")).await;
+    assert!(text(c).await.contains("dana@acme.test"));
+    let link = server.mail().wait_for("dana@acme.test", "on Gatehouse").await.link("/org-invitations/accept?token=");
+    click_and_load(c, Locator::Css("button.link")).await;
+    c.goto(&format!("{base}{link}")).await.unwrap();
+    assert!(text(c).await.contains("managed user"));
+    fill(c, "name", "Dana Dev").await;
+    fill(c, "password", "another good passphrase").await;
+    click_and_load(c, Locator::Css("button.primary")).await;
+    assert!(text(c).await.contains("You joined the organization"));
+    c.goto(&format!("{base}/accounts/new")).await.unwrap();
+    fill(c, "name", "Payments").await;
+    c.find(Locator::Css("select[name='organization_sid'] option:nth-child(2)")).await.unwrap().click().await.unwrap();
+    click_and_load(c, Locator::Css("button.primary")).await;
+    let payments = c.current_url().await.unwrap().path().trim_start_matches("/accounts/").to_owned();
+    assert!(payments.starts_with("AC"), "{payments}");
+    click_and_load(c, Locator::Css("button.link")).await;
+
+    // Olivia removes Dana, choosing herself as the heir of Payments.
+    sign_in_with(c, base, "olivia@acme.test", "correct horse battery").await;
+    click_and_load(c, Locator::LinkText("Admin Center · Acme Corp")).await;
+    click_and_load(c, Locator::LinkText("Dana Dev")).await;
+    assert!(text(c).await.contains("Managed user"));
+    click_and_load(c, Locator::LinkText("Remove from the organization")).await;
+    let page = text(c).await;
+    assert!(page.contains("Payments") && page.contains("Accounts they own"), "{page}");
+    c.find(Locator::Css(&format!("select[name='account_{payments}'] option[value^='US']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name='acknowledge']")).await.unwrap().click().await.unwrap();
+    snap(c, "admin-offboard-preview").await;
+    click_and_load(c, Locator::Css("button.danger")).await;
+    let report = text(c).await;
+    assert!(report.contains("User removed: dana@acme.test") && report.contains("outcome: transferred"), "{report}");
+    snap(c, "admin-offboard-report").await;
+    c.goto(&format!("{base}/accounts/{payments}")).await.unwrap();
+    assert!(text(c).await.contains("Olivia Owner <olivia@acme.test>"), "Olivia owns Payments");
     driver.client.clone().close().await.unwrap();
     server.running.stop().await.unwrap();
 }

@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Duration;
+use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditScope;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::security::{EmailOutcome, MAX_EMAIL_ATTEMPTS, OutboxEmail, email_retry_delay};
 use gatehouse_domain::store::Tx;
+use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
 
 use crate::{App, account_scopes, principal};
@@ -37,6 +39,26 @@ impl App {
     /// Queues an email in the caller's transaction. Call [`App::emails_queued`] after commit.
     pub(crate) async fn enqueue(&self, tx: &mut dyn Tx, email: &OutboxEmail) -> Result<()> {
         tx.enqueue_email(email).await
+    }
+
+    /// An email to a person about an account, ending with a link to the account's overview,
+    /// queued in the caller's transaction; `kind` names it in the outbox.
+    pub(crate) async fn account_email(
+        &self,
+        kind: &'static str,
+        tx: &mut dyn Tx,
+        account: &Account,
+        to: &User,
+        subject: String,
+        text: String,
+    ) -> Result<OutboxEmail> {
+        let link = format!("{}/accounts/{}", self.public_url, account.sid);
+        let body = format!("Hello {},\n\n{text}\n\n{link}\n", to.name);
+        let mut email = OutboxEmail::new(to.email.clone(), subject, body, kind, self.now());
+        email.account_sid = Some(account.sid.clone());
+        email.organization_sid = account.organization_sid.clone();
+        self.enqueue(tx, &email).await?;
+        Ok(email)
     }
 
     /// After a commit that queued emails: wakes the delivery worker, and without SMTP prints

@@ -210,9 +210,11 @@ impl App {
             }
             tx.delete_second_factors(user).await?;
             tx.erase_user(user, &erased_email(user)?, ERASED_NAME, now).await?;
-            // Details hold the address as a JSON string; replace it where it appears, escaped so.
-            let quoted = serde_json::to_string(facts.user.email.as_str()).map_err(Error::internal)?;
-            tx.pseudonymize_audit(user, quoted.trim_matches('"'), user.as_str()).await?;
+            // Details hold the address and name as JSON strings; replace them as escaped there.
+            let in_json = |text: &str| serde_json::to_string(text).map(|q| q[1..q.len() - 1].to_owned());
+            let email = in_json(facts.user.email.as_str()).map_err(Error::internal)?;
+            let name = in_json(&facts.user.name).map_err(Error::internal)?;
+            tx.pseudonymize_audit(user, &email, &name, user.as_str()).await?;
         }
 
         let details = json!({

@@ -12,7 +12,6 @@ use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::AccountRole;
-use gatehouse_domain::security::OutboxEmail;
 use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::User;
@@ -180,7 +179,7 @@ impl App {
             organization.name,
             request.expires_at.format("%Y-%m-%d %H:%M UTC")
         );
-        let email = self.account_request_email(&mut *tx, &account, &owner, subject, text).await?;
+        let email = self.account_email("account_request", &mut *tx, &account, &owner, subject, text).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "account_request.created", request.sid.as_str(), now)
                 .in_account(account_sid, Some(org))
@@ -383,23 +382,6 @@ impl App {
         )
         .await?;
         tx.commit().await
-    }
-
-    /// An email to an account's Owner about a request, queued in the caller's transaction.
-    async fn account_request_email(
-        &self,
-        tx: &mut dyn Tx,
-        account: &Account,
-        to: &User,
-        subject: String,
-        text: String,
-    ) -> Result<OutboxEmail> {
-        let link = format!("{}/accounts/{}", self.public_url, account.sid);
-        let body = format!("Hello {},\n\n{text}\n\n{link}\n", to.name);
-        let mut email = OutboxEmail::new(to.email.clone(), subject, body, "account_request", self.now());
-        email.account_sid = Some(account.sid.clone());
-        self.enqueue(tx, &email).await?;
-        Ok(email)
     }
 }
 

@@ -9,7 +9,6 @@ use gatehouse_domain::nomination::OwnerNomination;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::AccountRole;
-use gatehouse_domain::security::OutboxEmail;
 use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::User;
@@ -90,24 +89,6 @@ impl App {
         tx.commit().await
     }
 
-    /// An email about the account's ownership, queued in the caller's transaction.
-    async fn ownership_email(
-        &self,
-        tx: &mut dyn Tx,
-        account: &Account,
-        to: &User,
-        subject: String,
-        text: String,
-    ) -> Result<OutboxEmail> {
-        let link = format!("{}/accounts/{}", self.public_url, account.sid);
-        let body = format!("Hello {},\n\n{text}\n\n{link}\n", to.name);
-        let mut email = OutboxEmail::new(to.email.clone(), subject, body, "ownership", self.now());
-        email.account_sid = Some(account.sid.clone());
-        email.organization_sid = account.organization_sid.clone();
-        self.enqueue(tx, &email).await?;
-        Ok(email)
-    }
-
     /// The Owner offers ownership to a member, who must accept within 7 days. A new offer
     /// replaces an earlier one. The nominee is emailed.
     pub async fn nominate_owner(&self, actor: &Actor, account_sid: &AccountSid, nominee: &UserSid) -> Result<()> {
@@ -133,7 +114,7 @@ impl App {
             nomination.expires_at.format("%Y-%m-%d %H:%M UTC")
         );
         let subject = format!("Become the Owner of {}?", account.name);
-        let mail = self.ownership_email(&mut *tx, &account, &nominee_user, subject, text).await?;
+        let mail = self.account_email("ownership", &mut *tx, &account, &nominee_user, subject, text).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "account.owner_nominated", account_sid.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())
@@ -186,7 +167,8 @@ impl App {
         self.move_ownership(&mut *tx, actor, &account, &old_owner, &me.sid).await?;
         let previous = tx.user(&old_owner).await?.ok_or(Error::NotFound)?;
         let mails = vec![
-            self.ownership_email(
+            self.account_email(
+                "ownership",
                 &mut *tx,
                 &account,
                 &previous,
@@ -197,7 +179,8 @@ impl App {
                 ),
             )
             .await?,
-            self.ownership_email(
+            self.account_email(
+                "ownership",
                 &mut *tx,
                 &account,
                 &me,
@@ -219,7 +202,8 @@ impl App {
         tx.delete_owner_nomination(account_sid).await?;
         let owner = tx.user(&nomination.nominated_by).await?.ok_or(Error::NotFound)?;
         let mail = self
-            .ownership_email(
+            .account_email(
+                "ownership",
                 &mut *tx,
                 &account,
                 &owner,

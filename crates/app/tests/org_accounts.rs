@@ -55,7 +55,11 @@ async fn import_access_and_removal(store: Arc<dyn Store>) {
     let pending = app.pending_account_requests(&olivia, &org, &page).await.unwrap().items;
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].owner.as_ref().unwrap().sid, ivan.sid);
-    assert!(app.account_request_for_owner(&olivia, &ivans.sid).await.unwrap().is_none(), "only the Owner sees it");
+    assert_eq!(
+        app.account_request_for_owner(&olivia, &ivans.sid).await.unwrap_err(),
+        Error::NotFound,
+        "not a member: the account does not exist for her"
+    );
     assert_eq!(app.answer_account_request(&olivia, &ivans.sid, true).await.unwrap_err(), Error::NotFound);
     assert!(app.account_request_for_owner(&as_user(&ivan), &ivans.sid).await.unwrap().is_some());
     app.answer_account_request(&as_user(&ivan), &ivans.sid, true).await.unwrap();

@@ -259,10 +259,11 @@ pub trait Tx: Send {
     /// one-time tokens, last login, verification, 2FA flag and organization are cleared, the
     /// status becomes `deleted`, and emails to the old address leave the outbox.
     async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()>;
-    /// Replaces `text` by `replacement` in every audit event's details and drops the source IP
-    /// of the events the user acted in (the SID stays as a pseudonymous reference); returns how
-    /// many events changed.
-    async fn pseudonymize_audit(&mut self, user: &UserSid, text: &str, replacement: &str) -> Result<u64>;
+    /// Replaces the deleted user's `email` (as it appears in JSON) by `replacement` in every
+    /// audit event's details, and their `name` in the details of events they acted in or were
+    /// the target of; drops the source IP of the events they acted in. The SID stays as a
+    /// pseudonymous reference. Returns how many rewrites were made.
+    async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64>;
     /// Stores an offboarding report.
     async fn insert_offboarding_report(&mut self, report: &OffboardingReport) -> Result<()>;
     /// The organization's offboarding reports, newest first.

@@ -74,13 +74,31 @@ pub(crate) async fn list(c: &mut Conn, scope: &AuditScope, page: &PageRequest) -
     Ok(Page::from_rows(items, page, |e| e.sid.to_string()))
 }
 
-/// Rewrites `text` in event details and forgets the source IP of the user's own events.
-pub(crate) async fn pseudonymize(c: &mut Conn, user: &UserSid, text: &str, replacement: &str) -> Result<u64> {
+/// Rewrites `email` in every event's details and `name` in the details of the user's own events
+/// (as actor or target), and forgets the source IP of the events the user acted in.
+pub(crate) async fn pseudonymize(
+    c: &mut Conn,
+    user: &UserSid,
+    email: &str,
+    name: &str,
+    replacement: &str,
+) -> Result<u64> {
     let changed = sqlx::query(
         "UPDATE audit_events SET details = replace(details::text, $1, $2)::jsonb WHERE strpos(details::text, $1) > 0",
     )
-    .bind(text)
+    .bind(email)
     .bind(replacement)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    let named = sqlx::query(
+        "UPDATE audit_events SET details = replace(details::text, $1, $2)::jsonb \
+         WHERE (actor = $3 OR target = $3) AND $1 <> '' AND strpos(details::text, $1) > 0",
+    )
+    .bind(name)
+    .bind(replacement)
+    .bind(user.as_str())
     .execute(&mut *c)
     .await
     .map_err(db_err)?
@@ -91,5 +109,5 @@ pub(crate) async fn pseudonymize(c: &mut Conn, user: &UserSid, text: &str, repla
         .await
         .map_err(db_err)?
         .rows_affected();
-    Ok(changed + ips)
+    Ok(changed + named + ips)
 }

@@ -411,8 +411,8 @@ impl Tx for PgTx {
     async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()> {
         offboarding::erase_user(&mut self.tx, user, erased, name, at).await
     }
-    async fn pseudonymize_audit(&mut self, user: &UserSid, text: &str, replacement: &str) -> Result<u64> {
-        audit::pseudonymize(&mut self.tx, user, text, replacement).await
+    async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64> {
+        audit::pseudonymize(&mut self.tx, user, email, name, replacement).await
     }
     async fn insert_offboarding_report(&mut self, report: &OffboardingReport) -> Result<()> {
         offboarding::insert_report(&mut self.tx, report).await

@@ -65,6 +65,13 @@ pub(crate) async fn erase_user(
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
+    // Invitations addressed to them keep their rows (the inviter's history) but not the address.
+    for sql in [
+        "UPDATE invitations SET email = $2 WHERE lower(email) = lower($1)",
+        "UPDATE org_invitations SET email = $2 WHERE lower(email) = lower($1)",
+    ] {
+        sqlx::query(sql).bind(&old).bind(erased.as_str()).execute(&mut *c).await.map_err(db_err)?;
+    }
     sqlx::query("DELETE FROM one_time_tokens WHERE user_sid = $1")
         .bind(user.as_str())
         .execute(&mut *c)

@@ -109,12 +109,7 @@ async fn people_at_a_verified_domain_are_invited_as_managed_users(engine: Engine
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("acme.test is not a verified domain of this organization"));
 
-    let domains = format!("/orgs/{org}/domains");
-    owner.submit(&domains, &domains, &[("name", "acme.test")]).await;
-    let page = owner.page(&domains).await;
-    dns.set("_gatehouse-challenge.acme.test", &[&text_of_class(&page, "record-value")]);
-    let dn = sid_after(&page, &format!("/orgs/{org}/domains/"));
-    owner.submit(&domains, &format!("{domains}/{dn}/verify"), &[]).await;
+    verify_acme(&owner, &org, &dns).await;
 
     // A new person: a managed Standard User after accepting.
     let r = owner.submit(&users, &invitations, &[("email", "dana@acme.test"), ("role", "standard_user")]).await;

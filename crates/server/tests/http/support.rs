@@ -301,6 +301,13 @@ pub fn text_of_class(html: &str, class: &str) -> String {
 pub async fn verified_organization(server: &Server, owner: &Browser, dns: &DnsServer) -> (String, String) {
     let acct = set_up(server, owner).await;
     let org = sid_after(&owner.page("/accounts").await, "href=\"/orgs/");
+    verify_acme(owner, &org, dns).await;
+    (acct, org)
+}
+
+/// Adds acme.test to the organization from `owner`'s browser, publishes its record on the test's
+/// DNS server and verifies it.
+pub async fn verify_acme(owner: &Browser, org: &str, dns: &DnsServer) {
     let domains = format!("/orgs/{org}/domains");
     owner.submit(&domains, &domains, &[("name", "acme.test")]).await;
     let page = owner.page(&domains).await;
@@ -308,7 +315,6 @@ pub async fn verified_organization(server: &Server, owner: &Browser, dns: &DnsSe
     let dn = sid_after(&page, &format!("/orgs/{org}/domains/"));
     let r = owner.submit(&domains, &format!("{domains}/{dn}/verify"), &[]).await;
     assert_eq!(location(&r), format!("{domains}?notice=domain-verified"));
-    (acct, org)
 }
 
 /// Invites a new person at a verified domain into the organization with `role`

@@ -144,6 +144,16 @@ pub async fn offboarding_finds_what_a_user_holds_and_erasure_forgets_them(store:
     tx.insert_invitation(&invitation).await.unwrap();
     assert_eq!(tx.invitations_sent_by(&dana.sid).await.unwrap(), vec![invitation]);
     assert!(tx.org_invitations_sent_by(&dana.sid).await.unwrap().is_empty());
+    let to_dana = Invitation::new(
+        main.sid.clone(),
+        Email::parse("dana@acme.com").unwrap(),
+        vec![AccountRole::Viewer],
+        None,
+        "tok2".into(),
+        t0(),
+        Duration::days(7),
+    );
+    tx.insert_invitation(&to_dana).await.unwrap();
 
     // Moving an account out of the organization takes its subaccounts along.
     tx.set_account_organization(&main.sid, None, t0()).await.unwrap();
@@ -161,14 +171,14 @@ pub async fn offboarding_finds_what_a_user_holds_and_erasure_forgets_them(store:
     let actor = Actor::system();
     let mut event = AuditEvent::new(&actor, "member.added", dana.sid.as_str(), t0())
         .in_organization(&acme.sid)
-        .with_details(serde_json::json!({ "email": "dana@acme.com", "name": "Main" }));
+        .with_details(serde_json::json!({ "email": "dana@acme.com", "name": "Main", "who": "Dana Scully" }));
     event.actor = dana.sid.to_string();
     event.source_ip = Some("192.0.2.7".into());
     tx.append_audit(&event).await.unwrap();
     let erased = erased_email(&dana.sid).unwrap();
     tx.erase_user(&dana.sid, &erased, "Deleted user", t0()).await.unwrap();
-    let changed = tx.pseudonymize_audit(&dana.sid, "dana@acme.com", dana.sid.as_str()).await.unwrap();
-    assert_eq!(changed, 2, "one details rewrite, one source IP dropped");
+    let changed = tx.pseudonymize_audit(&dana.sid, "dana@acme.com", "Dana Scully", dana.sid.as_str()).await.unwrap();
+    assert_eq!(changed, 3, "the address, the name in her own event, one source IP dropped");
     let gone = tx.user(&dana.sid).await.unwrap().unwrap();
     assert_eq!(
         (gone.email.as_str(), gone.name.as_str(), gone.status.as_str()),
@@ -176,9 +186,12 @@ pub async fn offboarding_finds_what_a_user_holds_and_erasure_forgets_them(store:
     );
     assert_eq!(gone.organization_sid, None);
     assert!(tx.user_by_email(&Email::parse("dana@acme.com").unwrap()).await.unwrap().is_none(), "address is free");
+    assert!(tx.pending_invitation(&main.sid, &Email::parse("dana@acme.com").unwrap()).await.unwrap().is_none());
+    assert!(tx.pending_invitation(&main.sid, &erased).await.unwrap().is_some(), "invitations to her lose the address");
     let events = tx.audit_events(&AuditScope::Organization(acme.sid.clone()), &PageRequest::first(10)).await.unwrap();
     assert_eq!(events.items[0].details["email"], dana.sid.as_str());
     assert_eq!(events.items[0].details["name"], "Main");
+    assert_eq!(events.items[0].details["who"], dana.sid.as_str());
     assert_eq!(events.items[0].source_ip, None);
 
     let report = OffboardingReport {

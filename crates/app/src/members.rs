@@ -11,7 +11,7 @@ use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::{AccountRole, BuiltinRole};
 use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::Email;
+use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
@@ -85,6 +85,29 @@ pub(crate) async fn grant_roles(
     Ok(())
 }
 
+/// Gives a user who is not yet a member these (normalised) roles on a locked account, and
+/// audits it.
+pub(crate) async fn add_to_account(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    account: &Account,
+    user: User,
+    roles: &std::collections::BTreeSet<AccountRole>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Member> {
+    if !roles_of(tx, &account.sid, &user.sid).await?.is_empty() {
+        return Err(Error::Conflict(format!("{} is already a member; change their roles instead", user.email)));
+    }
+    grant_roles(tx, &account.sid, &user.sid, roles.iter().copied(), now).await?;
+    tx.append_audit(
+        &AuditEvent::new(actor, "member.added", user.sid.as_str(), now)
+            .in_account(&account.sid, account.organization_sid.as_ref())
+            .with_details(json!({ "email": user.email, "roles": role_keys(roles.iter().copied()) })),
+    )
+    .await?;
+    Ok(Member { user, roles: roles.iter().copied().collect() })
+}
+
 impl App {
     /// Adds an existing user, found by email, to an account with the given roles
     /// (Owner or Administrator only; SPEC §2 role rules applied).
@@ -98,18 +121,9 @@ impl App {
             .user_by_email(&email)
             .await?
             .ok_or_else(|| Error::invalid("email", "no user has this email address yet; ask them to sign up first"))?;
-        if !roles_of(&mut *tx, account_sid, &user.sid).await?.is_empty() {
-            return Err(Error::Conflict(format!("{} is already a member; change their roles instead", user.email)));
-        }
-        grant_roles(&mut *tx, account_sid, &user.sid, roles.iter().copied(), now).await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "member.added", user.sid.as_str(), now)
-                .in_account(account_sid, account.organization_sid.as_ref())
-                .with_details(json!({ "email": user.email, "roles": role_keys(roles.iter().copied()) })),
-        )
-        .await?;
+        let member = add_to_account(&mut *tx, actor, &account, user, &roles, now).await?;
         tx.commit().await?;
-        Ok(Member { user, roles: roles.into_iter().collect() })
+        Ok(member)
     }
 
     /// Replaces a member's roles (not the Owner's: ownership moves only by transfer).

@@ -6,16 +6,17 @@ use std::collections::BTreeMap;
 
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
-use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
+use gatehouse_domain::membership::{Member, RoleAssignment, ScopeRef, normalize_member_roles};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
-use gatehouse_domain::sid::{OrganizationSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{User, parse_display_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::members::{add_to_account, locked_for};
 use crate::{App, principal};
 
 /// One user as the Admin Center's user page shows them.
@@ -83,6 +84,43 @@ impl App {
             return Err(Error::NotFound);
         }
         Ok(OrgUserView { user: found, org_role, managed, accounts: accounts.into_values().collect() })
+    }
+
+    /// An organization admin adds a user of the organization (themselves included) to one of
+    /// its accounts with any roles (Owner only by transfer).
+    pub async fn add_user_to_account(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        user: &UserSid,
+        account: &AccountSid,
+        roles: &[AccountRole],
+    ) -> Result<Member> {
+        let roles = normalize_member_roles(roles)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
+        let target = tx.user(user).await?.ok_or(Error::NotFound)?;
+        let locked = locked_for(&mut *tx, actor, account, Permission::UsersManage).await?;
+        let known = target.organization_sid.as_ref() == Some(org)
+            || org_role_of(&mut *tx, org, user).await?.is_some()
+            || self.holds_role_in_org(&mut *tx, org, user).await?;
+        if !org_sees_account(&mut *tx, org, &locked).await? || !known {
+            return Err(Error::NotFound);
+        }
+        let member = add_to_account(&mut *tx, actor, &locked, target, &roles, now).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    /// Whether the user holds a role on an account the organization sees.
+    async fn holds_role_in_org(&self, tx: &mut dyn Tx, org: &OrganizationSid, user: &UserSid) -> Result<bool> {
+        for (account, _) in tx.user_memberships(user).await? {
+            if org_sees_account(tx, org, &account).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Renames a managed user.

@@ -151,6 +151,22 @@ async fn the_user_page_renames_changes_roles_and_forces_a_reset(store: Arc<dyn S
     ));
     assert!(matches!(app.set_org_role(&olivia, &org, &sam.sid, OrgRole::Owner).await, Err(Error::Invalid { .. })));
 
+    // An admin adds Sam (and herself) to accounts of the organization, and nothing else.
+    let added = app
+        .add_user_to_account(&olivia, &org, &sam.sid, &created.account.sid, &[AccountRole::Developer])
+        .await
+        .unwrap();
+    assert_eq!(added.roles, [AccountRole::Developer]);
+    app.add_user_to_account(&olivia, &org, olivia.user_sid().unwrap(), &made.sid, &[AccountRole::Administrator])
+        .await
+        .unwrap();
+    let again = app.add_user_to_account(&olivia, &org, &sam.sid, &created.account.sid, &[AccountRole::Viewer]).await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    let (stranger, strangers) = sign_up(&app, "stranger@example.com").await;
+    let nope = app.add_user_to_account(&olivia, &org, &stranger.sid, &made.sid, &[AccountRole::Viewer]).await;
+    assert_eq!(nope.unwrap_err(), Error::NotFound, "not a user of the organization");
+    let nope = app.add_user_to_account(&olivia, &org, &sam.sid, &strangers.sid, &[AccountRole::Viewer]).await;
+    assert_eq!(nope.unwrap_err(), Error::NotFound, "not an account of the organization");
     let session = app.sign_in("sam@acme.com", "correct horse battery", None, None).await.unwrap();
     app.force_password_reset(&olivia, &org, &sam.sid).await.unwrap();
     assert!(app.authenticate(&session.token).await.is_err(), "sessions end");

@@ -57,6 +57,7 @@ fn schemas() -> Value {
             "invitation_lifetime_days": { "type": "integer", "minimum": 1, "maximum": 90 },
             "require_two_factor": { "type": "boolean" },
         }), &["friendly_name", "invitation_lifetime_days", "require_two_factor"]),
+        "AddToAccount": object(json!({ "account_sid": string(), "roles": roles }), &["account_sid", "roles"]),
         "NewDomain": object(json!({ "domain_name": string() }), &["domain_name"]),
         "UserChange": object(json!({
             "name": string(),

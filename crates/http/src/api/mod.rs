@@ -116,6 +116,7 @@ api! {
     get "/orgs/{org}/users" => orgs::users, "Organization users", "List users (kind=managed or independent)", None, 200, ORG_ADMINS;
     get "/orgs/{org}/users/{user}" => orgs::user, "Organization users", "Fetch a user with their roles on the organization's accounts", None, 200, ORG_ADMINS;
     post "/orgs/{org}/users/{user}" => orgs::update_user, "Organization users", "Change a managed user's name, organization role or 2FA requirement", Some("UserChange"), 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/accounts" => orgs::add_to_account, "Organization users", "Add the user to one of the organization's accounts with roles", Some("AddToAccount"), 201, ORG_ADMINS;
     post "/orgs/{org}/users/{user}/reset-password" => orgs::reset_password, "Organization users", "Force a password reset (sessions end; a link is emailed)", None, 204, ORG_ADMINS;
     get "/orgs/{org}/users/{user}/offboarding" => orgs::offboarding_preview, "Offboarding", "Preview what removing or deleting the user touches", None, 200, ORG_ADMINS;
     post "/orgs/{org}/users/{user}/remove" => orgs::remove_user, "Offboarding", "Remove the user from the organization (their login survives)", Some("Offboarding"), 200, ORG_ADMINS;

@@ -15,7 +15,7 @@ use gatehouse_domain::invitation::{OrgInvitation, org_role_key, parse_invited_or
 use gatehouse_domain::membership::OrgUser;
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OffboardingReport, OwnedAccountChoice};
 use gatehouse_domain::organization::Organization;
-use gatehouse_domain::role::OrgRole;
+use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::sid::{
     AccountRequestSid, AccountSid, ApiKeySid, DomainSid, InvitationSid, OffboardingSid, OrganizationSid, UserSid,
 };
@@ -277,6 +277,30 @@ pub(crate) async fn update_user(
         state.app.set_user_require_two_factor(&actor, &org, &user, on).await?;
     }
     Ok(Json(org_user_view_json(&state.app.org_user(&actor, &org, &user).await?)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddToAccount {
+    account_sid: String,
+    roles: Vec<String>,
+}
+
+/// Adds a user of the organization to one of its accounts with roles.
+pub(crate) async fn add_to_account(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((o, u)): Path<(String, String)>,
+    Body(body): Body<AddToAccount>,
+) -> ApiResult {
+    let account = AccountSid::parse(&body.account_sid)?;
+    let roles = body.roles.iter().map(|k| AccountRole::parse_key(k)).collect::<Result<Vec<_>, _>>()?;
+    let member = state.app.add_user_to_account(&actor, &org_sid(&o)?, &user_sid(&u)?, &account, &roles).await?;
+    Ok(created(json!({
+        "account_sid": account,
+        "user_sid": member.user.sid,
+        "roles": member.roles.iter().map(|r| r.key()).collect::<Vec<_>>(),
+    })))
 }
 
 pub(crate) async fn reset_password(

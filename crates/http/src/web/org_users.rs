@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use gatehouse_app::{NewMember, OffboardingPreview};
+use gatehouse_app::OffboardingPreview;
 use gatehouse_domain::Error;
 use gatehouse_domain::invitation::{org_role_key, parse_invited_org_role};
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OffboardingReport, OwnedAccountChoice};
@@ -171,7 +171,7 @@ pub(crate) async fn change(
             (state.app.force_password_reset(&user.actor, &sid, &target).await, "", "password-reset-forced")
         }
         "add-account" => {
-            let result = add_to_account(&state, &user, &target, &form).await;
+            let result = add_to_account(&state, &user, &sid, &target, &form).await;
             (result, "accounts", "member-added")
         }
         _ => return Err(WebError(Error::NotFound)),
@@ -183,11 +183,16 @@ pub(crate) async fn change(
     }
 }
 
-async fn add_to_account(state: &AppState, user: &CurrentUser, target: &UserSid, form: &FormData) -> Result<(), Error> {
+async fn add_to_account(
+    state: &AppState,
+    user: &CurrentUser,
+    org: &OrganizationSid,
+    target: &UserSid,
+    form: &FormData,
+) -> Result<(), Error> {
     let account = AccountSid::parse(&form.text("account_sid"))?;
     let roles = form.all("roles").into_iter().map(AccountRole::parse_key).collect::<Result<Vec<_>, _>>()?;
-    let email = state.app.user(&user.actor, target).await?.email.to_string();
-    state.app.add_member(&user.actor, &account, NewMember { email, roles }).await.map(|_| ())
+    state.app.add_user_to_account(&user.actor, org, target, &account, &roles).await.map(|_| ())
 }
 
 /// Removes the user from one account (managed or independent) from their user page.

@@ -222,6 +222,12 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
             Some(json!({ "email": format!("new{n}@beta.test"), "role": "standard_user" }))
         }
         "post /orgs/{org}/accounts" => Some(json!({ "friendly_name": format!("New {n}") })),
+        "post /orgs/{org}/users/{user}/accounts" => {
+            let input =
+                NewAccount { name: format!("For {n}"), organization_sid: Some(w.org.clone()), parent_sid: None };
+            let account = w.app.create_account(&w.owner, input).await.unwrap().sid;
+            Some(json!({ "account_sid": account, "roles": ["developer", "viewer"] }))
+        }
         "post /orgs/{org}/account-requests" => {
             Some(json!({ "kind": "access", "account_sid": w.outside_account().await.0 }))
         }

@@ -1,0 +1,588 @@
+//! SCIM 2.0 filters and PATCH paths (RFC 7644 §3.4.2.2, §3.5.2): a parser for every operator
+//! (`eq ne co sw ew pr gt ge lt le`, `and or not`, grouping, value paths such as
+//! `emails[type eq "work"]`) and their evaluation against a resource's JSON, with each
+//! attribute's case rule supplied by the caller. No I/O.
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+/// Why a filter or path did not parse: becomes SCIM `invalidFilter` / `invalidPath`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An attribute path: an optional schema URI, a name and an optional sub-attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrPath {
+    pub uri: Option<String>,
+    pub name: String,
+    pub sub: Option<String>,
+}
+
+impl AttrPath {
+    /// `name` or `name.sub`, lowercased, as attribute rules are looked up.
+    pub fn key(&self) -> String {
+        match &self.sub {
+            Some(s) => format!("{}.{}", self.name.to_lowercase(), s.to_lowercase()),
+            None => self.name.to_lowercase(),
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Co,
+    Sw,
+    Ew,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+/// A literal of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Null,
+}
+
+/// A parsed filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    Compare(AttrPath, CompareOp, Literal),
+    Present(AttrPath),
+    And(Box<Filter>, Box<Filter>),
+    Or(Box<Filter>, Box<Filter>),
+    Not(Box<Filter>),
+    /// `attr[filter]`: some element of the multi-valued `attr` matches `filter`.
+    ValuePath(AttrPath, Box<Filter>),
+}
+
+/// A PATCH operation's path: `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchPath {
+    pub attr: AttrPath,
+    pub filter: Option<Filter>,
+    /// The sub-attribute after a value filter (`emails[type eq "work"].value`).
+    pub sub: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word(String),
+    Str(String),
+    Num(f64),
+    Open,
+    Close,
+    OpenBracket,
+    CloseBracket,
+}
+
+fn tokens(input: &str) -> Result<Vec<Token>, ParseError> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            ' ' | '\t' | '\n' | '\r' => i += 1,
+            '(' => {
+                out.push(Token::Open);
+                i += 1;
+            }
+            ')' => {
+                out.push(Token::Close);
+                i += 1;
+            }
+            '[' => {
+                out.push(Token::OpenBracket);
+                i += 1;
+            }
+            ']' => {
+                out.push(Token::CloseBracket);
+                i += 1;
+            }
+            '"' => {
+                // A JSON string: find its end, honouring escapes, and decode it with serde_json.
+                let start = i;
+                i += 1;
+                let mut closed = false;
+                while i < chars.len() {
+                    match chars[i] {
+                        '\\' => i += 2,
+                        '"' => {
+                            closed = true;
+                            i += 1;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                if !closed {
+                    return Err(ParseError("a string is not closed with \"".into()));
+                }
+                let raw: String = chars[start..i].iter().collect();
+                let s: String =
+                    serde_json::from_str(&raw).map_err(|_| ParseError(format!("{raw} is not a valid string")))?;
+                out.push(Token::Str(s));
+            }
+            c if c == '-' || c.is_ascii_digit() => {
+                let start = i;
+                i += 1;
+                while i < chars.len() && (chars[i].is_ascii_digit() || matches!(chars[i], '.' | 'e' | 'E' | '+' | '-')) {
+                    i += 1;
+                }
+                let raw: String = chars[start..i].iter().collect();
+                let n = raw.parse::<f64>().map_err(|_| ParseError(format!("{raw} is not a number")))?;
+                out.push(Token::Num(n));
+            }
+            c if c.is_ascii_alphabetic() || c == '$' || c == '_' => {
+                let start = i;
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '$' | '_' | '-' | '.' | ':')) {
+                    i += 1;
+                }
+                out.push(Token::Word(chars[start..i].iter().collect()));
+            }
+            other => return Err(ParseError(format!("unexpected character {other:?}"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Parses `[uri:]name[.sub]`. The sub-attribute is split off after the URI (URIs contain dots).
+fn attr_path(word: &str) -> Result<AttrPath, ParseError> {
+    let (uri, rest) = match word.rfind(':') {
+        Some(i) => (Some(word[..i].to_owned()), &word[i + 1..]),
+        None => (None, word),
+    };
+    let (name, sub) = match rest.split_once('.') {
+        Some((n, s)) => (n, Some(s)),
+        None => (rest, None),
+    };
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '$')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '$' | '_' | '-'))
+    };
+    if !valid(name) || sub.is_some_and(|s| !valid(s)) || uri.as_deref() == Some("") {
+        return Err(ParseError(format!("{word} is not an attribute path")));
+    }
+    Ok(AttrPath { uri, name: name.to_owned(), sub: sub.map(str::to_owned) })
+}
+
+fn compare_op(word: &str) -> Option<CompareOp> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "eq" => CompareOp::Eq,
+        "ne" => CompareOp::Ne,
+        "co" => CompareOp::Co,
+        "sw" => CompareOp::Sw,
+        "ew" => CompareOp::Ew,
+        "gt" => CompareOp::Gt,
+        "ge" => CompareOp::Ge,
+        "lt" => CompareOp::Lt,
+        "le" => CompareOp::Le,
+        _ => return None,
+    })
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    fn keyword(&self, kw: &str) -> bool {
+        matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(kw))
+    }
+
+    /// or-expression: and-expressions joined by `or` (`and` binds tighter).
+    fn or(&mut self) -> Result<Filter, ParseError> {
+        let mut left = self.and()?;
+        while self.keyword("or") {
+            self.pos += 1;
+            let right = self.and()?;
+            left = Filter::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Filter, ParseError> {
+        let mut left = self.unary()?;
+        while self.keyword("and") {
+            self.pos += 1;
+            let right = self.unary()?;
+            left = Filter::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Filter, ParseError> {
+        if self.keyword("not") {
+            self.pos += 1;
+            if self.next() != Some(Token::Open) {
+                return Err(ParseError("not must be followed by a filter in parentheses".into()));
+            }
+            let inner = self.or()?;
+            self.expect(Token::Close, ")")?;
+            return Ok(Filter::Not(Box::new(inner)));
+        }
+        match self.next() {
+            Some(Token::Open) => {
+                let inner = self.or()?;
+                self.expect(Token::Close, ")")?;
+                Ok(inner)
+            }
+            Some(Token::Word(word)) => self.attribute_expression(&word),
+            Some(other) => Err(ParseError(format!("expected an attribute, found {}", describe(&other)))),
+            None => Err(ParseError("the filter ends where an attribute was expected".into())),
+        }
+    }
+
+    fn expect(&mut self, token: Token, text: &str) -> Result<(), ParseError> {
+        match self.next() {
+            Some(t) if t == token => Ok(()),
+            Some(t) => Err(ParseError(format!("expected {text}, found {}", describe(&t)))),
+            None => Err(ParseError(format!("expected {text} before the end"))),
+        }
+    }
+
+    fn attribute_expression(&mut self, word: &str) -> Result<Filter, ParseError> {
+        let path = attr_path(word)?;
+        if self.peek() == Some(&Token::OpenBracket) {
+            self.pos += 1;
+            let inner = self.or()?;
+            self.expect(Token::CloseBracket, "]")?;
+            return Ok(Filter::ValuePath(path, Box::new(inner)));
+        }
+        let op = match self.next() {
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("pr") => return Ok(Filter::Present(path)),
+            Some(Token::Word(w)) => {
+                compare_op(&w).ok_or_else(|| ParseError(format!("{w} is not an operator (eq ne co sw ew pr gt ge lt le)")))?
+            }
+            Some(t) => return Err(ParseError(format!("expected an operator after {word}, found {}", describe(&t)))),
+            None => return Err(ParseError(format!("expected an operator after {word}"))),
+        };
+        let value = match self.next() {
+            Some(Token::Str(s)) => Literal::Str(s),
+            Some(Token::Num(n)) => Literal::Num(n),
+            Some(Token::Word(w)) if w == "true" => Literal::Bool(true),
+            Some(Token::Word(w)) if w == "false" => Literal::Bool(false),
+            Some(Token::Word(w)) if w == "null" => Literal::Null,
+            Some(t) => return Err(ParseError(format!("expected a value after the operator, found {}", describe(&t)))),
+            None => return Err(ParseError("expected a value after the operator".into())),
+        };
+        Ok(Filter::Compare(path, op, value))
+    }
+}
+
+fn describe(t: &Token) -> String {
+    match t {
+        Token::Word(w) => w.clone(),
+        Token::Str(s) => format!("\"{s}\""),
+        Token::Num(n) => n.to_string(),
+        Token::Open => "(".into(),
+        Token::Close => ")".into(),
+        Token::OpenBracket => "[".into(),
+        Token::CloseBracket => "]".into(),
+    }
+}
+
+/// Parses a filter (`?filter=` or a `/.search` body's `filter`).
+pub fn parse_filter(input: &str) -> Result<Filter, ParseError> {
+    let mut p = Parser { tokens: tokens(input)?, pos: 0 };
+    if p.tokens.is_empty() {
+        return Err(ParseError("the filter is empty".into()));
+    }
+    let f = p.or()?;
+    match p.next() {
+        None => Ok(f),
+        Some(t) => Err(ParseError(format!("unexpected {} after a complete filter", describe(&t)))),
+    }
+}
+
+/// Parses a PATCH path.
+pub fn parse_patch_path(input: &str) -> Result<PatchPath, ParseError> {
+    let trimmed = input.trim();
+    let Some(open) = trimmed.find('[') else {
+        return Ok(PatchPath { attr: attr_path(trimmed)?, filter: None, sub: None });
+    };
+    let close = trimmed.rfind(']').ok_or_else(|| ParseError(format!("{input}: [ is not closed")))?;
+    let attr = attr_path(&trimmed[..open])?;
+    if attr.sub.is_some() {
+        return Err(ParseError(format!("{input}: a value filter follows the attribute, not its sub-attribute")));
+    }
+    let filter = parse_filter(&trimmed[open + 1..close])?;
+    let rest = &trimmed[close + 1..];
+    let sub = match rest.strip_prefix('.') {
+        Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '$' | '_' | '-')) => {
+            Some(s.to_owned())
+        }
+        None if rest.is_empty() => None,
+        _ => return Err(ParseError(format!("{input}: unexpected {rest:?} after ]"))),
+    };
+    Ok(PatchPath { attr, filter: Some(filter), sub })
+}
+
+// --- evaluation -------------------------------------------------------------------------------
+
+/// Looks `name` up in a JSON object, case-insensitively (SCIM attribute names are).
+pub fn get_ci<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
+    object.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+}
+
+/// The values a path names in a resource (several for multi-valued attributes). A path into a
+/// multi-valued complex attribute without a sub-attribute compares its elements' `value`.
+fn values<'a>(resource: &'a Value, path: &AttrPath) -> Vec<&'a Value> {
+    let Some(top) = get_ci(resource, &path.name) else { return Vec::new() };
+    let items: Vec<&Value> = match top {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    match &path.sub {
+        Some(sub) => items.into_iter().filter_map(|v| get_ci(v, sub)).collect(),
+        None => items.into_iter().map(|v| if v.is_object() { get_ci(v, "value").unwrap_or(v) } else { v }).collect(),
+    }
+}
+
+fn present(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        _ => true,
+    }
+}
+
+fn compare(v: &Value, op: CompareOp, lit: &Literal, case_exact: bool) -> bool {
+    let fold = |s: &str| if case_exact { s.to_owned() } else { s.to_lowercase() };
+    match (v, lit) {
+        (_, Literal::Null) => match op {
+            CompareOp::Eq => v.is_null(),
+            CompareOp::Ne => !v.is_null(),
+            _ => false,
+        },
+        (Value::String(a), Literal::Str(b)) => {
+            let (a, b) = (fold(a), fold(b));
+            match op {
+                CompareOp::Eq => a == b,
+                CompareOp::Ne => a != b,
+                CompareOp::Co => a.contains(&b),
+                CompareOp::Sw => a.starts_with(&b),
+                CompareOp::Ew => a.ends_with(&b),
+                CompareOp::Gt => a > b,
+                CompareOp::Ge => a >= b,
+                CompareOp::Lt => a < b,
+                CompareOp::Le => a <= b,
+            }
+        }
+        (Value::Number(a), Literal::Num(b)) => {
+            let Some(a) = a.as_f64() else { return false };
+            let ord = a.partial_cmp(b);
+            match op {
+                CompareOp::Eq => ord == Some(Ordering::Equal),
+                CompareOp::Ne => ord != Some(Ordering::Equal),
+                CompareOp::Gt => ord == Some(Ordering::Greater),
+                CompareOp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
+                CompareOp::Lt => ord == Some(Ordering::Less),
+                CompareOp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+                _ => false,
+            }
+        }
+        (Value::Bool(a), Literal::Bool(b)) => match op {
+            CompareOp::Eq => a == b,
+            CompareOp::Ne => a != b,
+            _ => false,
+        },
+        // A value of another type never matches, except that `ne` holds.
+        _ => op == CompareOp::Ne,
+    }
+}
+
+/// Whether `resource` matches `filter`. `case_exact(key)` says whether an attribute's strings
+/// compare exactly (keys as [`AttrPath::key`], e.g. `id`, `emails.value`).
+pub fn matches(resource: &Value, filter: &Filter, case_exact: &dyn Fn(&str) -> bool) -> bool {
+    match filter {
+        Filter::And(a, b) => matches(resource, a, case_exact) && matches(resource, b, case_exact),
+        Filter::Or(a, b) => matches(resource, a, case_exact) || matches(resource, b, case_exact),
+        Filter::Not(f) => !matches(resource, f, case_exact),
+        Filter::Present(path) => values(resource, path).into_iter().any(present),
+        Filter::Compare(path, op, lit) => {
+            let found = values(resource, path);
+            if found.is_empty() {
+                // An absent attribute equals null and differs from everything else.
+                return match (op, lit) {
+                    (CompareOp::Eq, Literal::Null) => true,
+                    (CompareOp::Ne, Literal::Null) => false,
+                    (CompareOp::Ne, _) => true,
+                    _ => false,
+                };
+            }
+            let exact = case_exact(&path.key());
+            if *op == CompareOp::Ne {
+                found.into_iter().all(|v| compare(v, CompareOp::Ne, lit, exact))
+            } else {
+                found.into_iter().any(|v| compare(v, *op, lit, exact))
+            }
+        }
+        Filter::ValuePath(path, inner) => {
+            // The inner filter applies to each element (a single complex value counts as one).
+            let inner_exact = |k: &str| case_exact(&format!("{}.{k}", path.name.to_lowercase()));
+            match get_ci(resource, &path.name) {
+                Some(Value::Array(items)) => items.iter().any(|item| matches(item, inner, &inner_exact)),
+                Some(single) => matches(single, inner, &inner_exact),
+                None => false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user() -> Value {
+        json!({
+            "id": "US0123",
+            "userName": "Alex@Example.com",
+            "externalId": "ext-9",
+            "displayName": "Alex Doe",
+            "active": true,
+            "name": { "givenName": "Alex", "familyName": "Doe" },
+            "emails": [
+                { "value": "alex@example.com", "type": "work", "primary": true },
+                { "value": "alex@home.test", "type": "home" }
+            ],
+            "meta": { "lastModified": "2026-11-23T10:00:00Z", "version": "W/\"3\"" },
+            "groups": []
+        })
+    }
+
+    fn case_exact(key: &str) -> bool {
+        matches!(key, "id" | "externalid" | "meta.version")
+    }
+
+    fn check(filter: &str) -> bool {
+        matches(&user(), &parse_filter(filter).unwrap_or_else(|e| panic!("{filter}: {e}")), &case_exact)
+    }
+
+    #[test]
+    fn every_operator_on_strings_numbers_booleans_and_dates() {
+        let cases: &[(&str, bool)] = &[
+            (r#"userName eq "alex@example.com""#, true),
+            (r#"USERNAME EQ "ALEX@EXAMPLE.COM""#, true),
+            (r#"externalId eq "EXT-9""#, false),
+            (r#"externalId eq "ext-9""#, true),
+            (r#"userName ne "bob@example.com""#, true),
+            (r#"displayName co "x D""#, true),
+            (r#"displayName sw "alex""#, true),
+            (r#"displayName ew "DOE""#, true),
+            ("title pr", false),
+            ("displayName pr", true),
+            ("groups pr", false),
+            ("emails pr", true),
+            ("active eq true", true),
+            ("active eq false", false),
+            ("active ne false", true),
+            (r#"meta.lastModified gt "2026-11-01T00:00:00Z""#, true),
+            (r#"meta.lastModified lt "2026-11-01T00:00:00Z""#, false),
+            (r#"meta.lastModified ge "2026-11-23T10:00:00Z""#, true),
+            (r#"meta.lastModified le "2026-11-23T09:59:59Z""#, false),
+            (r#"name.familyName eq "doe""#, true),
+            (r#"emails eq "alex@home.test""#, true),
+            (r#"emails.value sw "alex@h""#, true),
+            (r#"emails.type eq "other""#, false),
+            ("title eq null", true),
+            ("displayName eq null", false),
+            (r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "alex@example.com""#, true),
+        ];
+        for (f, expected) in cases {
+            assert_eq!(check(f), *expected, "{f}");
+        }
+    }
+
+    #[test]
+    fn logic_grouping_not_and_value_paths() {
+        let cases: &[(&str, bool)] = &[
+            (r#"userName eq "x" or displayName sw "Alex""#, true),
+            (r#"userName eq "x" and displayName sw "Alex""#, false),
+            // and binds tighter than or
+            (r#"userName eq "x" and active eq true or displayName pr"#, true),
+            (r#"userName eq "x" and (active eq true or displayName pr)"#, false),
+            (r#"not (userName eq "x")"#, true),
+            (r#"not(active eq true)"#, false),
+            (r#"emails[type eq "work" and value co "example.com"]"#, true),
+            (r#"emails[type eq "home" and value co "example.com"]"#, false),
+            (r#"emails[not (type eq "work")]"#, true),
+            (r#"emails[type eq "work"] and not (emails[type eq "other"])"#, true),
+            (r#"((userName pr))"#, true),
+        ];
+        for (f, expected) in cases {
+            assert_eq!(check(f), *expected, "{f}");
+        }
+    }
+
+    #[test]
+    fn malformed_filters_say_what_is_wrong() {
+        for bad in [
+            "",
+            "userName",
+            "userName eq",
+            r#"userName eq "open"#,
+            r#"userName xx "a""#,
+            r#"userName eq "a" and"#,
+            r#"(userName eq "a""#,
+            r#"userName eq "a")"#,
+            r#"emails[type eq "work""#,
+            r#"not userName eq "a""#,
+            r#"userName eq alex"#,
+            r#"1abc eq "a""#,
+            r#"userName eq "a" "b""#,
+            "userName eq 1.2.3",
+            "user#Name pr",
+        ] {
+            assert!(parse_filter(bad).is_err(), "{bad:?} parsed");
+        }
+        let e = parse_filter(r#"userName xx "a""#).unwrap_err();
+        assert!(e.0.contains("xx is not an operator"), "{e}");
+    }
+
+    #[test]
+    fn patch_paths_as_identity_providers_send_them() {
+        let p = parse_patch_path(r#"members[value eq "US0123"]"#).unwrap();
+        assert_eq!(p.attr.name, "members");
+        assert_eq!(p.filter, Some(parse_filter(r#"value eq "US0123""#).unwrap()));
+        let p = parse_patch_path(r#"emails[type eq "work"].value"#).unwrap();
+        assert_eq!(p.sub.as_deref(), Some("value"));
+        let p = parse_patch_path("name.givenName").unwrap();
+        assert_eq!((p.attr.name.as_str(), p.attr.sub.as_deref(), p.filter), ("name", Some("givenName"), None));
+        let p = parse_patch_path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department").unwrap();
+        assert_eq!(p.attr.name, "department");
+        for bad in ["", "members[", r#"members[value eq "x"]x"#, r#"members[value eq]"#, "a..b"] {
+            assert!(parse_patch_path(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+}

@@ -186,7 +186,7 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })
         }
-        ActorKind::ApiKey { account, .. } => Ok(Principal::ApiKey {
+        ActorKind::ApiKey { account, .. } => Ok(Principal::Credential {
             grants: vec![Grant {
                 scope: ScopeRef::Account(account.clone()),
                 permissions: gatehouse_domain::api_key::api_key_permissions(),

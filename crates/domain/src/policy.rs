@@ -76,8 +76,8 @@ pub enum Principal {
     System,
     /// A user and their grants on the target, its ancestors and its organization.
     User { sid: UserSid, grants: Vec<Grant> },
-    /// An API key: the key's fixed permissions on its own account.
-    ApiKey { grants: Vec<Grant> },
+    /// A machine credential (an API key, a SCIM token): fixed permissions at its one scope.
+    Credential { grants: Vec<Grant> },
     /// Holds nothing.
     Nobody,
 }
@@ -119,7 +119,7 @@ pub fn effective_permissions(principal: &Principal, target: Target<'_>) -> Permi
     match principal {
         Principal::System => PermissionSet::all_of(target.kind()),
         Principal::Nobody => PermissionSet::EMPTY,
-        Principal::User { grants, .. } | Principal::ApiKey { grants } => {
+        Principal::User { grants, .. } | Principal::Credential { grants } => {
             grants.iter().filter(|g| target.covered_by(g)).fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions))
         }
     }

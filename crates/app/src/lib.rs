@@ -192,6 +192,12 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 permissions: gatehouse_domain::api_key::api_key_permissions(),
             }],
         }),
+        ActorKind::ScimToken { organization, .. } => Ok(Principal::Credential {
+            grants: vec![Grant {
+                scope: ScopeRef::Organization(organization.clone()),
+                permissions: gatehouse_domain::scim::scim_token_permissions(),
+            }],
+        }),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod page;
 pub mod permission;
 pub mod policy;
 pub mod role;
+pub mod scim;
 pub mod scim_filter;
 pub mod security;
 pub mod session;

@@ -7,7 +7,7 @@ use crate::account::Account;
 use crate::error::Error;
 use crate::membership::ScopeRef;
 use crate::permission::{Permission, PermissionSet, ScopeKind};
-use crate::sid::{AccountSid, ApiKeySid, OrganizationSid, UserSid};
+use crate::sid::{AccountSid, ApiKeySid, OrganizationSid, ScimTokenSid, UserSid};
 
 /// Who is making a request, as authenticated by a surface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,6 +22,8 @@ pub enum ActorKind {
     User(UserSid),
     /// An API key, acting for its account.
     ApiKey { key: ApiKeySid, account: AccountSid },
+    /// An organization's SCIM token (an identity provider).
+    ScimToken { token: ScimTokenSid, organization: OrganizationSid },
 }
 
 /// The actor plus request context recorded in the audit log.
@@ -50,6 +52,7 @@ impl Actor {
             ActorKind::Anonymous => "anonymous".into(),
             ActorKind::User(sid) => sid.to_string(),
             ActorKind::ApiKey { key, .. } => key.to_string(),
+            ActorKind::ScimToken { token, .. } => token.to_string(),
         }
     }
 

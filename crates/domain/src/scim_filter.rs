@@ -141,7 +141,8 @@ fn tokens(input: &str) -> Result<Vec<Token>, ParseError> {
             c if c == '-' || c.is_ascii_digit() => {
                 let start = i;
                 i += 1;
-                while i < chars.len() && (chars[i].is_ascii_digit() || matches!(chars[i], '.' | 'e' | 'E' | '+' | '-')) {
+                while i < chars.len() && (chars[i].is_ascii_digit() || matches!(chars[i], '.' | 'e' | 'E' | '+' | '-'))
+                {
                     i += 1;
                 }
                 let raw: String = chars[start..i].iter().collect();
@@ -150,7 +151,9 @@ fn tokens(input: &str) -> Result<Vec<Token>, ParseError> {
             }
             c if c.is_ascii_alphabetic() || c == '$' || c == '_' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '$' | '_' | '-' | '.' | ':')) {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '$' | '_' | '-' | '.' | ':'))
+                {
                     i += 1;
                 }
                 out.push(Token::Word(chars[start..i].iter().collect()));
@@ -278,9 +281,8 @@ impl Parser {
         }
         let op = match self.next() {
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("pr") => return Ok(Filter::Present(path)),
-            Some(Token::Word(w)) => {
-                compare_op(&w).ok_or_else(|| ParseError(format!("{w} is not an operator (eq ne co sw ew pr gt ge lt le)")))?
-            }
+            Some(Token::Word(w)) => compare_op(&w)
+                .ok_or_else(|| ParseError(format!("{w} is not an operator (eq ne co sw ew pr gt ge lt le)")))?,
             Some(t) => return Err(ParseError(format!("expected an operator after {word}, found {}", describe(&t)))),
             None => return Err(ParseError(format!("expected an operator after {word}"))),
         };

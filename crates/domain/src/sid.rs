@@ -99,6 +99,8 @@ sid_type!(/// The stored report of one offboarding (a user removed from or delet
     OffboardingSid, "OB", "offboarding_sid");
 sid_type!(/// An organization's request to import an account or to be given access to one.
     AccountRequestSid, "AR", "account_request_sid");
+sid_type!(/// An organization's SCIM bearer token.
+    ScimTokenSid, "ST", "scim_token_sid");
 
 impl RoleSid {
     /// A built-in role's fixed SID: `IX` + 28 zeros + the four-digit code.

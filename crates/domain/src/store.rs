@@ -23,13 +23,14 @@ use crate::offboarding::OffboardingReport;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
 use crate::role::{AccountRole, OrgRole};
+use crate::scim::{ScimProfile, ScimToken};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{
     AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OffboardingSid, OrganizationSid,
-    PaymentMethodSid, UserSid,
+    PaymentMethodSid, ScimTokenSid, UserSid,
 };
-use crate::user::{Email, User};
+use crate::user::{Email, User, UserStatus};
 
 /// A database: hands out transactions.
 #[async_trait]
@@ -278,6 +279,33 @@ pub trait Tx: Send {
         org: &OrganizationSid,
         sid: &OffboardingSid,
     ) -> Result<Option<OffboardingReport>>;
+
+    // --- SCIM ----------------------------------------------------------------------------
+    /// Stores a new SCIM token.
+    async fn insert_scim_token(&mut self, token: &ScimToken) -> Result<()>;
+    /// The organization's SCIM tokens that are not revoked, by SID.
+    async fn scim_tokens(&mut self, org: &OrganizationSid) -> Result<Vec<ScimToken>>;
+    /// A SCIM token by the hash of its secret (revoked ones included; the caller checks).
+    async fn scim_token_by_hash(&mut self, token_hash: &str) -> Result<Option<ScimToken>>;
+    /// Revokes one of the organization's tokens; returns how many were revoked (0 or 1).
+    async fn revoke_scim_token(&mut self, org: &OrganizationSid, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<u64>;
+    /// Records a token's use.
+    async fn touch_scim_token(&mut self, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<()>;
+    /// Sets a user's status (SCIM `active`).
+    async fn set_user_status(&mut self, user: &UserSid, status: UserStatus, at: DateTime<Utc>) -> Result<()>;
+    /// A managed user's SCIM profile.
+    async fn scim_profile(&mut self, user: &UserSid) -> Result<Option<ScimProfile>>;
+    /// The SCIM profiles of the organization's users, by user SID.
+    async fn scim_profiles(&mut self, org: &OrganizationSid) -> Result<Vec<(UserSid, ScimProfile)>>;
+    /// Inserts or replaces a user's SCIM profile and marks the user changed; a duplicate
+    /// `externalId` in the organization is a Conflict.
+    async fn put_scim_profile(
+        &mut self,
+        org: &OrganizationSid,
+        user: &UserSid,
+        profile: &ScimProfile,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 
     // --- account requests (import, access) ------------------------------------------------
     /// Stores a new request (one pending per account → Conflict).

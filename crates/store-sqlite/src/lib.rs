@@ -18,6 +18,7 @@ mod notifications;
 mod offboarding;
 mod org_invitations;
 mod rows;
+mod scim;
 mod security;
 mod sessions;
 mod users;
@@ -41,14 +42,15 @@ use gatehouse_domain::offboarding::OffboardingReport;
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::role::{AccountRole, OrgRole};
+use gatehouse_domain::scim::{ScimProfile, ScimToken};
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::sid::{
     AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OffboardingSid, OrganizationSid,
-    PaymentMethodSid, UserSid,
+    PaymentMethodSid, ScimTokenSid, UserSid,
 };
 use gatehouse_domain::store::{Store, Tx};
-use gatehouse_domain::user::{Email, User};
+use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -408,6 +410,39 @@ impl Tx for SqliteTx {
         sid: &OffboardingSid,
     ) -> Result<Option<OffboardingReport>> {
         offboarding::report_by_sid(&mut self.tx, org, sid).await
+    }
+    async fn insert_scim_token(&mut self, token: &ScimToken) -> Result<()> {
+        scim::insert_token(&mut self.tx, token).await
+    }
+    async fn scim_tokens(&mut self, org: &OrganizationSid) -> Result<Vec<ScimToken>> {
+        scim::tokens(&mut self.tx, org).await
+    }
+    async fn scim_token_by_hash(&mut self, token_hash: &str) -> Result<Option<ScimToken>> {
+        scim::token_by_hash(&mut self.tx, token_hash).await
+    }
+    async fn revoke_scim_token(&mut self, org: &OrganizationSid, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<u64> {
+        scim::revoke_token(&mut self.tx, org, sid, at).await
+    }
+    async fn touch_scim_token(&mut self, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<()> {
+        scim::touch_token(&mut self.tx, sid, at).await
+    }
+    async fn set_user_status(&mut self, user: &UserSid, status: UserStatus, at: DateTime<Utc>) -> Result<()> {
+        scim::set_user_status(&mut self.tx, user, status, at).await
+    }
+    async fn scim_profile(&mut self, user: &UserSid) -> Result<Option<ScimProfile>> {
+        scim::profile_of(&mut self.tx, user).await
+    }
+    async fn scim_profiles(&mut self, org: &OrganizationSid) -> Result<Vec<(UserSid, ScimProfile)>> {
+        scim::profiles(&mut self.tx, org).await
+    }
+    async fn put_scim_profile(
+        &mut self,
+        org: &OrganizationSid,
+        user: &UserSid,
+        profile: &ScimProfile,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        scim::put_profile(&mut self.tx, org, user, profile, at).await
     }
     async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()> {
         account_requests::insert(&mut self.tx, request).await

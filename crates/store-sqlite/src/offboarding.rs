@@ -72,6 +72,11 @@ pub(crate) async fn erase_user(
     ] {
         sqlx::query(sql).bind(&old).bind(erased.as_str()).execute(&mut *c).await.map_err(db_err)?;
     }
+    sqlx::query("DELETE FROM scim_profiles WHERE user_sid = $1")
+        .bind(user.as_str())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
     sqlx::query("DELETE FROM one_time_tokens WHERE user_sid = $1")
         .bind(user.as_str())
         .execute(&mut *c)

@@ -246,3 +246,53 @@ pub async fn account_requests_are_one_pending_per_account_and_access_lists_indep
     let refused = tx.insert_account_request(&third).await;
     assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("pending request")), "{refused:?}");
 }
+
+pub async fn scim_tokens_and_profiles_round_trip(store: Arc<dyn Store>) {
+    use gatehouse_domain::scim::{ScimProfile, ScimToken};
+    use gatehouse_domain::sid::ScimTokenSid;
+    use gatehouse_domain::user::UserStatus;
+
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&acme).await.unwrap();
+    tx.insert_organization(&rival).await.unwrap();
+    let token = ScimToken {
+        sid: ScimTokenSid::generate(),
+        organization_sid: acme.sid.clone(),
+        name: "Okta".into(),
+        token_hash: "h1".into(),
+        created_by: None,
+        created_at: t0(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    tx.insert_scim_token(&token).await.unwrap();
+    assert_eq!(tx.scim_token_by_hash("h1").await.unwrap().as_ref(), Some(&token));
+    assert_eq!(tx.scim_tokens(&acme.sid).await.unwrap(), vec![token.clone()]);
+    tx.touch_scim_token(&token.sid, t0()).await.unwrap();
+    assert_eq!(tx.revoke_scim_token(&rival.sid, &token.sid, t0()).await.unwrap(), 0, "scoped");
+    assert_eq!(tx.revoke_scim_token(&acme.sid, &token.sid, t0()).await.unwrap(), 1);
+    assert!(tx.scim_tokens(&acme.sid).await.unwrap().is_empty());
+    assert_eq!(tx.scim_token_by_hash("h1").await.unwrap().unwrap().revoked_at, Some(t0()));
+
+    let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
+    let erin = add_user(&mut *tx, "erin@acme.com", "Erin").await;
+    let later = t0() + Duration::seconds(5);
+    let profile = ScimProfile { external_id: Some("ext-1".into()), given_name: Some("Dana".into()), family_name: None };
+    tx.put_scim_profile(&acme.sid, &dana.sid, &profile, later).await.unwrap();
+    assert_eq!(tx.scim_profile(&dana.sid).await.unwrap(), Some(profile.clone()));
+    assert_eq!(tx.user(&dana.sid).await.unwrap().unwrap().updated_at, later, "the user's version moves");
+    let renamed = ScimProfile { family_name: Some("Scully".into()), ..profile.clone() };
+    tx.put_scim_profile(&acme.sid, &dana.sid, &renamed, later).await.unwrap();
+    assert_eq!(tx.scim_profiles(&acme.sid).await.unwrap(), vec![(dana.sid.clone(), renamed)]);
+    tx.put_scim_profile(&rival.sid, &erin.sid, &profile, later).await.unwrap();
+    tx.set_user_status(&erin.sid, UserStatus::Deactivated, later).await.unwrap();
+    assert_eq!(tx.user(&erin.sid).await.unwrap().unwrap().status, UserStatus::Deactivated);
+    tx.commit().await.unwrap();
+
+    // Last: on PostgreSQL a refused statement ends the transaction.
+    let mut tx = store.write().await.unwrap();
+    let refused = tx.put_scim_profile(&acme.sid, &erin.sid, &profile, later).await;
+    assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("externalId")), "{refused:?}");
+}

@@ -1,0 +1,25 @@
+-- SCIM provisioning: an organization's bearer tokens, and what an identity provider keeps
+-- about a managed user beyond the login.
+
+CREATE TABLE scim_tokens (
+    sid TEXT PRIMARY KEY,
+    organization_sid TEXT NOT NULL REFERENCES organizations(sid),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_by TEXT REFERENCES users(sid),
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX scim_tokens_organization ON scim_tokens (organization_sid, sid);
+
+CREATE TABLE scim_profiles (
+    user_sid TEXT PRIMARY KEY REFERENCES users(sid),
+    organization_sid TEXT NOT NULL REFERENCES organizations(sid),
+    external_id TEXT,
+    given_name TEXT,
+    family_name TEXT
+);
+-- externalId is unique within an organization (a duplicate is SCIM's 409 uniqueness).
+CREATE UNIQUE INDEX scim_profiles_external_id ON scim_profiles (organization_sid, external_id)
+    WHERE external_id IS NOT NULL;

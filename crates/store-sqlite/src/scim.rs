@@ -1,0 +1,169 @@
+//! SQL for SCIM: an organization's tokens, the profiles identity providers keep, and user
+//! status changes (SCIM `active`).
+
+use chrono::{DateTime, Utc};
+use gatehouse_domain::Result;
+use gatehouse_domain::scim::{ScimProfile, ScimToken};
+use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
+use gatehouse_domain::user::UserStatus;
+
+use crate::rows::{Conn, Row, corrupt, db_err, get};
+
+macro_rules! columns {
+    () => {
+        "sid, organization_sid, name, token_hash, created_by, created_at, last_used_at, revoked_at"
+    };
+}
+
+fn token(r: &Row) -> Result<ScimToken> {
+    Ok(ScimToken {
+        sid: ScimTokenSid::parse(&get::<String>(r, "sid")?).map_err(corrupt)?,
+        organization_sid: OrganizationSid::parse(&get::<String>(r, "organization_sid")?).map_err(corrupt)?,
+        name: get(r, "name")?,
+        token_hash: get(r, "token_hash")?,
+        created_by: get::<Option<String>>(r, "created_by")?.map(|s| UserSid::parse(&s)).transpose().map_err(corrupt)?,
+        created_at: get(r, "created_at")?,
+        last_used_at: get(r, "last_used_at")?,
+        revoked_at: get(r, "revoked_at")?,
+    })
+}
+
+pub(crate) async fn insert_token(c: &mut Conn, t: &ScimToken) -> Result<()> {
+    sqlx::query(concat!("INSERT INTO scim_tokens (", columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        .bind(t.sid.as_str())
+        .bind(t.organization_sid.as_str())
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(t.created_by.as_ref().map(|s| s.as_str()))
+        .bind(t.created_at)
+        .bind(t.last_used_at)
+        .bind(t.revoked_at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn tokens(c: &mut Conn, org: &OrganizationSid) -> Result<Vec<ScimToken>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM scim_tokens WHERE organization_sid = $1 AND revoked_at IS NULL ORDER BY sid"
+    ))
+    .bind(org.as_str())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(token).collect()
+}
+
+pub(crate) async fn token_by_hash(c: &mut Conn, hash: &str) -> Result<Option<ScimToken>> {
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM scim_tokens WHERE token_hash = $1"))
+        .bind(hash)
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?;
+    row.as_ref().map(token).transpose()
+}
+
+pub(crate) async fn revoke_token(
+    c: &mut Conn,
+    org: &OrganizationSid,
+    sid: &ScimTokenSid,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE scim_tokens SET revoked_at = $3 WHERE organization_sid = $1 AND sid = $2 AND revoked_at IS NULL",
+    )
+    .bind(org.as_str())
+    .bind(sid.as_str())
+    .bind(at)
+    .execute(c)
+    .await
+    .map_err(db_err)?
+    .rows_affected())
+}
+
+pub(crate) async fn touch_token(c: &mut Conn, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE scim_tokens SET last_used_at = $2 WHERE sid = $1")
+        .bind(sid.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn set_user_status(c: &mut Conn, user: &UserSid, status: UserStatus, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET status = $2, updated_at = $3 WHERE sid = $1")
+        .bind(user.as_str())
+        .bind(status.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+fn profile(r: &Row) -> Result<(UserSid, ScimProfile)> {
+    Ok((
+        UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?,
+        ScimProfile {
+            external_id: get(r, "external_id")?,
+            given_name: get(r, "given_name")?,
+            family_name: get(r, "family_name")?,
+        },
+    ))
+}
+
+pub(crate) async fn profile_of(c: &mut Conn, user: &UserSid) -> Result<Option<ScimProfile>> {
+    let row =
+        sqlx::query("SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE user_sid = $1")
+            .bind(user.as_str())
+            .fetch_optional(c)
+            .await
+            .map_err(db_err)?;
+    Ok(row.as_ref().map(profile).transpose()?.map(|(_, p)| p))
+}
+
+pub(crate) async fn profiles(c: &mut Conn, org: &OrganizationSid) -> Result<Vec<(UserSid, ScimProfile)>> {
+    let rows = sqlx::query(
+        "SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE organization_sid = $1 ORDER BY user_sid",
+    )
+    .bind(org.as_str())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(profile).collect()
+}
+
+/// Inserts or replaces the user's profile and marks the user changed (their SCIM version).
+pub(crate) async fn put_profile(
+    c: &mut Conn,
+    org: &OrganizationSid,
+    user: &UserSid,
+    p: &ScimProfile,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO scim_profiles (user_sid, organization_sid, external_id, given_name, family_name) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_sid) DO UPDATE SET organization_sid = excluded.organization_sid, \
+           external_id = excluded.external_id, given_name = excluded.given_name, family_name = excluded.family_name",
+    )
+    .bind(user.as_str())
+    .bind(org.as_str())
+    .bind(p.external_id.as_deref())
+    .bind(p.given_name.as_deref())
+    .bind(p.family_name.as_deref())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    sqlx::query("UPDATE users SET updated_at = $2 WHERE sid = $1")
+        .bind(user.as_str())
+        .bind(at)
+        .execute(c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}

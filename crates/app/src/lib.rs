@@ -23,6 +23,7 @@ mod org_users;
 mod organizations;
 mod ownership;
 mod password;
+mod scim;
 mod secret;
 mod settings;
 mod sms;
@@ -56,6 +57,7 @@ pub use org_users::OrgUserView;
 pub use organizations::{CreatedOrganization, NewOrganization};
 pub use ownership::NominationView;
 pub use password::{PasswordHasher, check_policy};
+pub use scim::NewScimToken;
 pub use secret::{constant_time_eq, new_token as new_random_token};
 pub use sms::{LogSms, SmsSender};
 pub use two_factor::{RECOVERY_CODES, SecondFactorProof, TotpEnrolment, TwoFactorStatus};
@@ -98,6 +100,12 @@ impl App {
     pub fn with_public_url(mut self, url: &str) -> Self {
         self.public_url = url.trim_end_matches('/').to_owned();
         self
+    }
+
+    /// The URL browsers and clients reach the server at, without a trailing slash (links in
+    /// emails, SCIM locations, absolute paging links).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Whether email bodies go to the log (when no SMTP server delivers them).

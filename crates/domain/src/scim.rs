@@ -41,3 +41,62 @@ pub struct ScimProfile {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
 }
+
+/// A SCIM user: the login and its profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScimUser {
+    pub user: crate::user::User,
+    pub profile: ScimProfile,
+}
+
+impl ScimUser {
+    /// The resource version (`meta.version`, the ETag): weak, from the last change's time, so
+    /// any change through any surface moves it.
+    pub fn version(&self) -> String {
+        format!("W/\"{}\"", self.user.updated_at.timestamp_micros())
+    }
+}
+
+/// What a provisioning request sets on a user (create, replace, or a patched resource).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScimUserInput {
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub external_id: Option<String>,
+    pub active: bool,
+}
+
+impl ScimUserInput {
+    /// The display name a user gets: `displayName`, else the name's parts, else the address's
+    /// local part.
+    pub fn name(&self) -> String {
+        if let Some(d) = self.display_name.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            return d.to_owned();
+        }
+        let parts: Vec<&str> = [&self.given_name, &self.family_name]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.is_empty() { self.user_name.split('@').next().unwrap_or_default().to_owned() } else { parts.join(" ") }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_display_name_falls_back_to_the_name_parts_then_the_address() {
+        let mut i = ScimUserInput { user_name: "alex@example.com".into(), ..Default::default() };
+        assert_eq!(i.name(), "alex");
+        i.given_name = Some("Alex".into());
+        i.family_name = Some("Doe".into());
+        assert_eq!(i.name(), "Alex Doe");
+        i.display_name = Some("  A. Doe ".into());
+        assert_eq!(i.name(), "A. Doe");
+    }
+}

@@ -7,6 +7,7 @@
 mod api;
 mod error;
 mod health;
+mod scim;
 mod web;
 
 use std::time::Duration;
@@ -70,12 +71,17 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ));
-    Router::new()
+    // SCIM limits its own bodies and answers their errors in its own format.
+    let limited = Router::new()
         .merge(health::routes())
         .nest("/api/v1", api::routes())
         .route("/openapi.json", axum::routing::get(api::openapi))
         .route("/api", axum::routing::get(api::reference_page))
         .merge(web::routes())
+        .layer(RequestBodyLimitLayer::new(1024 * 1024));
+    Router::new()
+        .merge(limited)
+        .merge(scim::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))
         .layer(security_headers)
@@ -85,7 +91,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::new())
-                .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-                .layer(RequestBodyLimitLayer::new(1024 * 1024)),
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(30),
+                )),
         )
 }

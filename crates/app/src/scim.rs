@@ -1,0 +1,319 @@
+//! SCIM provisioning use cases: an organization's bearer tokens (self-serve, no plan gate),
+//! authenticating an identity provider, and provisioning managed users — create, replace
+//! (`active=false` deactivates and ends sessions), delete (through offboarding). The SCIM wire
+//! format, filters and PATCH are the surface's; the rules are here.
+
+use std::collections::BTreeMap;
+
+use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::membership::ScopeRef;
+use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
+use gatehouse_domain::page::PageRequest;
+use gatehouse_domain::permission::Permission;
+use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::role::OrgRole;
+use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_token_name};
+use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
+use gatehouse_domain::store::Tx;
+use gatehouse_domain::user::{Email, User, UserStatus, parse_display_name};
+use gatehouse_domain::{Error, Result};
+use serde_json::json;
+
+use crate::App;
+use crate::org_users::{authorize_org, managed_user};
+use crate::secret::{new_token, token_hash};
+
+/// How often a token's last use is written, at most.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// A new token and its secret, shown once.
+#[derive(Debug, Clone)]
+pub struct NewScimToken {
+    pub token: ScimToken,
+    pub secret: String,
+}
+
+fn check_external_id(raw: Option<String>) -> Result<Option<String>> {
+    match raw.map(|e| e.trim().to_owned()) {
+        Some(e) if e.is_empty() => Ok(None),
+        Some(e) if e.chars().count() > 255 || e.chars().any(char::is_control) => {
+            Err(Error::invalid("externalId", "at most 255 characters, without control characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+fn check_name_part(field: &'static str, raw: Option<String>) -> Result<Option<String>> {
+    match raw.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
+        Some(p) if p.chars().count() > 255 || p.chars().any(char::is_control) => {
+            Err(Error::invalid(field, "at most 255 characters, without control characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+impl App {
+    /// Creates a SCIM token for the organization (its Owner and Administrators).
+    pub async fn create_scim_token(&self, actor: &Actor, org: &OrganizationSid, name: &str) -> Result<NewScimToken> {
+        let name = parse_token_name(name)?;
+        let now = self.now();
+        let secret = format!("scim_{}", new_token()?);
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgSettingsWrite).await?;
+        tx.organization(org).await?.ok_or(Error::NotFound)?;
+        let token = ScimToken {
+            sid: ScimTokenSid::generate(),
+            organization_sid: org.clone(),
+            name,
+            token_hash: token_hash(&secret),
+            created_by: actor.user_sid().cloned(),
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        tx.insert_scim_token(&token).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "scim_token.created", token.sid.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "name": token.name })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewScimToken { token, secret })
+    }
+
+    /// The organization's SCIM tokens that still work.
+    pub async fn scim_tokens(&self, actor: &Actor, org: &OrganizationSid) -> Result<Vec<ScimToken>> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgSettingsWrite).await?;
+        tx.scim_tokens(org).await
+    }
+
+    /// Revokes a SCIM token: the identity provider's next request is refused.
+    pub async fn revoke_scim_token(&self, actor: &Actor, org: &OrganizationSid, sid: &ScimTokenSid) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgSettingsWrite).await?;
+        if tx.revoke_scim_token(org, sid, now).await? == 0 {
+            return Err(Error::NotFound);
+        }
+        tx.append_audit(&AuditEvent::new(actor, "scim_token.revoked", sid.as_str(), now).in_organization(org)).await?;
+        tx.commit().await
+    }
+
+    /// Authenticates `Authorization: Bearer <secret>`: the organization's identity provider.
+    pub async fn authenticate_scim(&self, secret: &str, source_ip: Option<String>) -> Result<Actor> {
+        let hash = token_hash(secret);
+        let mut tx = self.store.read().await?;
+        let token = tx.scim_token_by_hash(&hash).await?.ok_or(Error::Unauthenticated)?;
+        drop(tx);
+        // Found by the hash of a 256-bit secret: equality in the index is the comparison.
+        if token.revoked_at.is_some() {
+            return Err(Error::Unauthenticated);
+        }
+        let now = self.now();
+        if token.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECONDS) {
+            let mut tx = self.store.write().await?;
+            tx.touch_scim_token(&token.sid, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Actor { kind: ActorKind::ScimToken { token: token.sid, organization: token.organization_sid }, source_ip })
+    }
+
+    /// Every managed user of the organization with their SCIM profile, by SID (the surface
+    /// filters, sorts and pages; an organization's users fit in memory).
+    pub async fn scim_users(&self, actor: &Actor, org: &OrganizationSid) -> Result<Vec<ScimUser>> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersRead).await?;
+        let mut profiles: BTreeMap<UserSid, ScimProfile> = tx.scim_profiles(org).await?.into_iter().collect();
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx.organization_users(org, &PageRequest { after, limit: 200, search: None }, Some(true)).await?;
+            for u in page.items {
+                let profile = profiles.remove(&u.user.sid).unwrap_or_default();
+                out.push(ScimUser { user: u.user, profile });
+            }
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One managed user of the organization.
+    pub async fn scim_user(&self, actor: &Actor, org: &OrganizationSid, sid: &UserSid) -> Result<ScimUser> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersRead).await?;
+        load(&mut *tx, org, sid).await
+    }
+
+    /// Provisions a managed user. The address must be in one of the organization's verified
+    /// domains and belong to nobody yet; the identity provider vouches for it, so it counts
+    /// as confirmed. The user has no password until they reset it (or sign in by SSO).
+    pub async fn scim_create_user(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        input: ScimUserInput,
+    ) -> Result<ScimUser> {
+        let email = Email::parse(&input.user_name)
+            .map_err(|_| Error::invalid("userName", "userName must be an email address"))?;
+        let name = parse_display_name(&input.name()).map_err(|e| match e {
+            Error::Invalid { reason, .. } => Error::invalid("displayName", reason),
+            other => other,
+        })?;
+        let profile = ScimProfile {
+            external_id: check_external_id(input.external_id.clone())?,
+            given_name: check_name_part("name.givenName", input.given_name.clone())?,
+            family_name: check_name_part("name.familyName", input.family_name.clone())?,
+        };
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
+        let verified = tx.verified_domain(email.domain()).await?.is_some_and(|d| &d.organization_sid == org);
+        if !verified {
+            return Err(Error::invalid(
+                "userName",
+                format!("{} is not a verified domain of this organization", email.domain()),
+            ));
+        }
+        if let Some(existing) = tx.user_by_email(&email).await? {
+            let why = if existing.organization_sid.as_ref() == Some(org) {
+                "userName already exists in this organization".to_owned()
+            } else {
+                format!("{email} already has a login; invite it to the organization so that its owner consents")
+            };
+            return Err(Error::Conflict(why));
+        }
+        let status = if input.active { UserStatus::Active } else { UserStatus::Deactivated };
+        let user = User { email_verified_at: Some(now), status, ..User::new(email, name, Some(org.clone()), now) };
+        tx.insert_user(&user, None).await?;
+        tx.put_scim_profile(org, &user.sid, &profile, now).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.provisioned", user.sid.as_str(), now).in_organization(org).with_details(
+                json!({ "email": user.email, "external_id": profile.external_id, "active": input.active }),
+            ),
+        )
+        .await?;
+        let created = load(&mut *tx, org, &user.sid).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Replaces a managed user's attributes. `if_match`, when given, must be the current
+    /// version (else Conflict, SCIM's 409/412). `userName` cannot change (Twilio's rule 25012).
+    /// `active=false` deactivates the user and ends their sessions; `true` reactivates.
+    pub async fn scim_replace_user(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        sid: &UserSid,
+        input: ScimUserInput,
+        if_match: Option<&str>,
+    ) -> Result<ScimUser> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
+        let before = load(&mut *tx, org, sid).await?;
+        if let Some(expected) = if_match
+            && expected != "*"
+            && expected != before.version()
+        {
+            return Err(Error::Precondition(format!(
+                "Version conflict: the user is at {}, not {expected}",
+                before.version()
+            )));
+        }
+        let email = Email::parse(&input.user_name)
+            .map_err(|_| Error::invalid("userName", "userName must be an email address"))?;
+        if email != before.user.email {
+            return Err(Error::invalid("userName", "changing userName (the primary email) is not supported"));
+        }
+        let name = parse_display_name(&input.name()).map_err(|e| match e {
+            Error::Invalid { reason, .. } => Error::invalid("displayName", reason),
+            other => other,
+        })?;
+        let profile = ScimProfile {
+            external_id: check_external_id(input.external_id.clone())?,
+            given_name: check_name_part("name.givenName", input.given_name.clone())?,
+            family_name: check_name_part("name.familyName", input.family_name.clone())?,
+        };
+        let mut changes = serde_json::Map::new();
+        if name != before.user.name {
+            tx.set_user_name(sid, &name, now).await?;
+            changes.insert("name".into(), json!({ "from": before.user.name, "to": name }));
+        }
+        if profile != before.profile {
+            tx.put_scim_profile(org, sid, &profile, now).await?;
+            changes.insert("profile".into(), json!({ "from": before.profile, "to": profile }));
+        }
+        let was_active = before.user.status == UserStatus::Active;
+        if input.active != was_active {
+            let status = if input.active { UserStatus::Active } else { UserStatus::Deactivated };
+            tx.set_user_status(sid, status, now).await?;
+            let ended = if input.active { 0 } else { tx.delete_user_sessions(sid).await? };
+            let action = if input.active { "user.reactivated" } else { "user.deactivated" };
+            tx.append_audit(
+                &AuditEvent::new(actor, action, sid.as_str(), now)
+                    .in_organization(org)
+                    .with_details(json!({ "sessions_ended": ended })),
+            )
+            .await?;
+        }
+        if !changes.is_empty() {
+            tx.append_audit(
+                &AuditEvent::new(actor, "user.updated", sid.as_str(), now)
+                    .in_organization(org)
+                    .with_details(serde_json::Value::Object(changes)),
+            )
+            .await?;
+        }
+        let after = load(&mut *tx, org, sid).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Deprovisions a user through the Admin Center's offboarding: their accounts go to the
+    /// organization's Owner, the keys they created are revoked, sessions and invitations end,
+    /// and they are deleted (or only removed from the organization when they own accounts
+    /// outside it, which deleting would leave without an Owner).
+    pub async fn scim_delete_user(&self, actor: &Actor, org: &OrganizationSid, sid: &UserSid) -> Result<()> {
+        let preview = self.offboarding_preview(actor, org, sid).await?;
+        let owner = {
+            let mut tx = self.store.read().await?;
+            organization_owner(&mut *tx, org).await?
+        };
+        if &owner == sid {
+            return Err(Error::Precondition("The organization's Owner cannot be deprovisioned.".into()));
+        }
+        let mut plan = OffboardingPlan::default();
+        for account in &preview.owned_accounts {
+            plan.accounts.insert(account.sid.clone(), OwnedAccountChoice::Heir(owner.clone()));
+        }
+        let kind = if preview.owned_elsewhere.is_empty() { OffboardingKind::Deleted } else { OffboardingKind::Removed };
+        self.offboard(actor, org, sid, kind, &plan).await.map(|_| ())
+    }
+}
+
+/// A managed user of the organization with their profile, or NotFound (deleted users too).
+async fn load(tx: &mut dyn Tx, org: &OrganizationSid, sid: &UserSid) -> Result<ScimUser> {
+    let user = managed_user(tx, org, sid).await?;
+    if user.status == UserStatus::Deleted {
+        return Err(Error::NotFound);
+    }
+    let profile = tx.scim_profile(sid).await?.unwrap_or_default();
+    Ok(ScimUser { user, profile })
+}
+
+/// The organization's Owner.
+async fn organization_owner(tx: &mut dyn Tx, org: &OrganizationSid) -> Result<UserSid> {
+    let scope = ScopeRef::Organization(org.clone());
+    let page = tx.scope_assignments(&scope, &PageRequest::first(200)).await?;
+    page.items
+        .into_iter()
+        .find(|a| a.role_sid == OrgRole::Owner.sid())
+        .map(|a| a.user_sid)
+        .ok_or_else(|| Error::Internal(format!("organization {org} has no Owner")))
+}

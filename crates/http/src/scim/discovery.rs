@@ -1,0 +1,109 @@
+//! SCIM discovery (RFC 7644 §4): what this server really supports — PATCH, filters (up to
+//! [`MAX_RESULTS`] per page), sorting, ETags; no bulk, no password change — the User schema's
+//! attributes it keeps, and the one resource type.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{LIST_SCHEMA, MAX_RESULTS, Provisioner, ScimError, ScimResult, USER_SCHEMA, scim_json};
+use crate::AppState;
+
+fn attribute(name: &str, kind: &str, required: bool, case_exact: bool, mutability: &str, uniqueness: &str) -> Value {
+    json!({
+        "name": name, "type": kind, "multiValued": false, "required": required, "caseExact": case_exact,
+        "mutability": mutability, "returned": "default", "uniqueness": uniqueness, "description": "",
+    })
+}
+
+fn user_schema(base: &str, prefix: &str) -> Value {
+    let sub = |name: &str| attribute(name, "string", false, false, "readWrite", "none");
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": USER_SCHEMA,
+        "name": "User",
+        "description": "A managed user of the organization",
+        "attributes": [
+            attribute("userName", "string", true, false, "immutable", "server"),
+            {
+                "name": "name", "type": "complex", "multiValued": false, "required": false, "mutability": "readWrite",
+                "returned": "default", "description": "",
+                "subAttributes": [sub("givenName"), sub("familyName"), attribute("formatted", "string", false, false, "readOnly", "none")],
+            },
+            attribute("displayName", "string", false, false, "readWrite", "none"),
+            attribute("externalId", "string", false, true, "readWrite", "server"),
+            attribute("active", "boolean", false, false, "readWrite", "none"),
+            {
+                "name": "emails", "type": "complex", "multiValued": true, "required": false, "mutability": "readWrite",
+                "returned": "default", "description": "The primary email must equal userName.",
+                "subAttributes": [sub("value"), sub("type"), attribute("primary", "boolean", false, false, "readWrite", "none")],
+            },
+        ],
+        "meta": { "resourceType": "Schema", "location": format!("{base}{prefix}/Schemas/{USER_SCHEMA}") },
+    })
+}
+
+fn user_type(base: &str, prefix: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "User",
+        "name": "User",
+        "endpoint": "/Users",
+        "description": "A managed user of the organization",
+        "schema": USER_SCHEMA,
+        "schemaExtensions": [],
+        "meta": { "resourceType": "ResourceType", "location": format!("{base}{prefix}/ResourceTypes/User") },
+    })
+}
+
+fn list(items: Vec<Value>) -> Value {
+    json!({ "schemas": [LIST_SCHEMA], "totalResults": items.len(), "startIndex": 1, "itemsPerPage": items.len(), "Resources": items })
+}
+
+pub(crate) async fn service_provider_config(State(state): State<AppState>, p: Provisioner) -> ScimResult {
+    let base = state.app.public_url();
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "documentationUri": format!("{base}/api"),
+        "patch": { "supported": true },
+        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+        "filter": { "supported": true, "maxResults": MAX_RESULTS },
+        "changePassword": { "supported": false },
+        "sort": { "supported": true },
+        "etag": { "supported": true },
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "Organization SCIM token",
+            "description": "A token an organization admin creates in the Admin Center (Settings → SCIM), sent as Authorization: Bearer.",
+            "primary": true,
+        }],
+        "meta": { "resourceType": "ServiceProviderConfig", "location": format!("{base}{}/ServiceProviderConfig", p.prefix) },
+    });
+    Ok(scim_json(StatusCode::OK, &body))
+}
+
+pub(crate) async fn schemas(State(state): State<AppState>, p: Provisioner) -> ScimResult {
+    Ok(scim_json(StatusCode::OK, &list(vec![user_schema(state.app.public_url(), &p.prefix)])))
+}
+
+pub(crate) async fn schema(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {
+    match path.last().map(String::as_str) {
+        Some(USER_SCHEMA) => Ok(scim_json(StatusCode::OK, &user_schema(state.app.public_url(), &p.prefix))),
+        _ => Err(ScimError::new(StatusCode::NOT_FOUND, None, "No such schema")),
+    }
+}
+
+pub(crate) async fn resource_types(State(state): State<AppState>, p: Provisioner) -> ScimResult {
+    Ok(scim_json(StatusCode::OK, &list(vec![user_type(state.app.public_url(), &p.prefix)])))
+}
+
+pub(crate) async fn resource_type(
+    State(state): State<AppState>,
+    p: Provisioner,
+    Path(path): Path<Vec<String>>,
+) -> ScimResult {
+    match path.last().map(String::as_str) {
+        Some("User") => Ok(scim_json(StatusCode::OK, &user_type(state.app.public_url(), &p.prefix))),
+        _ => Err(ScimError::new(StatusCode::NOT_FOUND, None, "No such resource type")),
+    }
+}

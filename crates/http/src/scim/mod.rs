@@ -1,0 +1,200 @@
+//! SCIM 2.0 (RFC 7643/7644) at `/scim/v2`, for identity providers, with an organization's
+//! bearer token; the same engine answers Twilio's `/Organizations/{OR…}/scim/Users`. Errors,
+//! bodies and size limits are SCIM's own: `application/scim+json`, the Error schema with a
+//! `scimType`, 405 on methods a resource does not support.
+
+mod discovery;
+mod patch;
+mod users;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use gatehouse_domain::Error;
+use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::sid::OrganizationSid;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::web::client_ip;
+
+/// The largest request body accepted (no bulk operations), advertised nowhere else.
+pub(crate) const MAX_BODY: usize = 64 * 1024;
+/// The most resources one list answers.
+pub(crate) const MAX_RESULTS: usize = 200;
+
+pub(crate) const CONTENT_TYPE: &str = "application/scim+json";
+pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub(crate) const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// The routes: `/scim/v2/…` and Twilio's `/Organizations/{org}/scim/…`.
+pub(crate) fn routes() -> Router<AppState> {
+    let users = || {
+        Router::new()
+            .route("/Users", get(users::list).post(users::create).fallback(not_allowed))
+            .route("/Users/.search", post(users::search).fallback(not_allowed))
+            .route(
+                "/Users/{id}",
+                get(users::fetch).put(users::replace).patch(users::patch).delete(users::delete).fallback(not_allowed),
+            )
+            .route("/ServiceProviderConfig", get(discovery::service_provider_config).fallback(not_allowed))
+            .route("/Schemas", get(discovery::schemas).fallback(not_allowed))
+            .route("/Schemas/{id}", get(discovery::schema).fallback(not_allowed))
+            .route("/ResourceTypes", get(discovery::resource_types).fallback(not_allowed))
+            .route("/ResourceTypes/{id}", get(discovery::resource_type).fallback(not_allowed))
+            .fallback(no_route)
+    };
+    Router::new().nest("/scim/v2", users()).nest("/Organizations/{org}/scim", users())
+}
+
+/// A SCIM error answer.
+#[derive(Debug)]
+pub(crate) struct ScimError {
+    pub status: StatusCode,
+    pub scim_type: Option<&'static str>,
+    pub detail: String,
+}
+
+impl ScimError {
+    pub(crate) fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+        ScimError { status, scim_type, detail: detail.into() }
+    }
+
+    pub(crate) fn bad(scim_type: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
+    }
+}
+
+impl From<Error> for ScimError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::NotFound => Self::new(StatusCode::NOT_FOUND, None, "Resource not found"),
+            Error::Forbidden => Self::new(StatusCode::FORBIDDEN, None, "This token does not allow that"),
+            Error::Unauthenticated => {
+                Self::new(StatusCode::UNAUTHORIZED, None, "Send the organization's SCIM token as Authorization: Bearer")
+            }
+            Error::Invalid { field, reason } => Self::bad("invalidValue", format!("{field}: {reason}")),
+            Error::Conflict(m) => Self::new(StatusCode::CONFLICT, Some("uniqueness"), m),
+            Error::Precondition(m) if m.starts_with("Version conflict") => {
+                Self::new(StatusCode::PRECONDITION_FAILED, None, m)
+            }
+            Error::Precondition(m) => Self::new(StatusCode::CONFLICT, None, m),
+            Error::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, None, "Something went wrong; it was logged")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ScimError {
+    fn into_response(self) -> Response {
+        let mut body =
+            json!({ "schemas": [ERROR_SCHEMA], "status": self.status.as_u16().to_string(), "detail": self.detail });
+        if let Some(t) = self.scim_type {
+            body["scimType"] = Value::from(t);
+        }
+        let mut response = scim_json(self.status, &body);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scim\""));
+        }
+        response
+    }
+}
+
+pub(crate) type ScimResult = Result<Response, ScimError>;
+
+/// A JSON answer with SCIM's content type.
+pub(crate) fn scim_json(status: StatusCode, body: &Value) -> Response {
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))], body.to_string()).into_response()
+}
+
+async fn not_allowed() -> ScimError {
+    ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, "This method is not supported on this resource")
+}
+
+async fn no_route() -> ScimError {
+    ScimError::new(StatusCode::NOT_FOUND, None, "There is no such SCIM endpoint")
+}
+
+/// The identity provider: a SCIM token as `Authorization: Bearer`, and the organization it
+/// provisions (on the Twilio path, the path's organization must be the token's).
+pub(crate) struct Provisioner {
+    pub actor: Actor,
+    pub org: OrganizationSid,
+    /// `""` for `/scim/v2`, or `/Organizations/{OR}/scim`: where this resource lives.
+    pub prefix: String,
+    /// Twilio's path answers version conflicts with 409, as its SDK expects.
+    pub twilio: bool,
+}
+
+impl FromRequestParts<AppState> for Provisioner {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(ScimError::from(Error::Unauthenticated))?;
+        let actor = state.app.authenticate_scim(secret, client_ip(parts)).await?;
+        let ActorKind::ScimToken { organization, .. } = &actor.kind else {
+            return Err(Error::Unauthenticated.into());
+        };
+        let org = organization.clone();
+        let path = parts.uri.path();
+        let (prefix, twilio) = match path.strip_prefix("/Organizations/") {
+            Some(rest) => {
+                let in_path = rest.split('/').next().unwrap_or_default();
+                if in_path != org.as_str() {
+                    return Err(Error::NotFound.into());
+                }
+                (format!("/Organizations/{org}/scim"), true)
+            }
+            None => ("/scim/v2".to_owned(), false),
+        };
+        Ok(Provisioner { actor, org, prefix, twilio })
+    }
+}
+
+/// A JSON body of at most [`MAX_BODY`] bytes; anything else is a SCIM error.
+pub(crate) struct ScimBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for ScimBody {
+    type Rejection = ScimError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let too_large = || {
+            ScimError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                None,
+                format!("The request body is larger than {MAX_BODY} bytes"),
+            )
+        };
+        if req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|n| n > MAX_BODY)
+        {
+            return Err(too_large());
+        }
+        let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| too_large())?;
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ScimError::bad("invalidSyntax", format!("The body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ScimError::bad("invalidSyntax", "The body must be a JSON object"));
+        }
+        Ok(ScimBody(value))
+    }
+}

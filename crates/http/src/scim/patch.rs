@@ -1,0 +1,247 @@
+//! SCIM PATCH (RFC 7644 §3.5.2) applied to a resource's JSON: `add`, `remove` and `replace`,
+//! with or without `path`, including filtered paths such as `members[value eq "…"]` and
+//! `emails[type eq "work"].value`, as Okta and Entra ID send them. The patched document is
+//! then validated like a replacement, so PATCH and PUT share every rule.
+
+use gatehouse_domain::scim_filter::{PatchPath, get_ci, matches, parse_patch_path};
+use serde_json::{Map, Value};
+
+use super::{PATCH_SCHEMA, ScimError};
+
+/// Attributes a client may not change.
+const READ_ONLY: &[&str] = &["id", "meta"];
+
+fn key_of(object: &Map<String, Value>, name: &str) -> String {
+    object.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned().unwrap_or_else(|| name.to_owned())
+}
+
+/// Applies a PatchOp request to `resource`. `case_exact` gives each attribute's case rule for
+/// value filters.
+pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&str) -> bool) -> Result<(), ScimError> {
+    let schemas = request.get("schemas").and_then(Value::as_array);
+    if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(PATCH_SCHEMA))) {
+        return Err(ScimError::bad("invalidSyntax", format!("a PATCH body lists the schema {PATCH_SCHEMA}")));
+    }
+    let ops = get_ci(request, "Operations")
+        .and_then(Value::as_array)
+        .filter(|ops| !ops.is_empty())
+        .ok_or_else(|| ScimError::bad("invalidSyntax", "Operations must be a non-empty array"))?;
+    for op in ops {
+        let name = get_ci(op, "op").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+        let path = get_ci(op, "path").and_then(Value::as_str);
+        let value = get_ci(op, "value").cloned();
+        match (name.as_str(), path) {
+            ("add" | "replace", None) => {
+                let Some(Value::Object(values)) = value else {
+                    return Err(ScimError::bad("invalidValue", "an operation without a path needs an object value"));
+                };
+                for (k, v) in values {
+                    let p = parse_patch_path(&k).map_err(|e| ScimError::bad("invalidPath", e.0))?;
+                    set(resource, &p, v, name == "add", case_exact)?;
+                }
+            }
+            ("add" | "replace", Some(path)) => {
+                let p = parse_patch_path(path).map_err(|e| ScimError::bad("invalidPath", e.0))?;
+                let v = value.ok_or_else(|| ScimError::bad("invalidValue", format!("{name} {path} needs a value")))?;
+                set(resource, &p, v, name == "add", case_exact)?;
+            }
+            ("remove", Some(path)) => {
+                let p = parse_patch_path(path).map_err(|e| ScimError::bad("invalidPath", e.0))?;
+                remove(resource, &p, value.as_ref(), case_exact)?;
+            }
+            ("remove", None) => return Err(ScimError::bad("noTarget", "remove needs a path")),
+            (other, _) => {
+                return Err(ScimError::bad(
+                    "invalidSyntax",
+                    format!("{other:?} is not an operation (add, remove, replace)"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn guard(p: &PatchPath) -> Result<(), ScimError> {
+    if READ_ONLY.iter().any(|r| p.attr.name.eq_ignore_ascii_case(r)) {
+        return Err(ScimError::bad("mutability", format!("{} is read-only", p.attr.name)));
+    }
+    Ok(())
+}
+
+fn object(v: &mut Value) -> Result<&mut Map<String, Value>, ScimError> {
+    v.as_object_mut().ok_or_else(|| ScimError::bad("invalidSyntax", "the resource is not an object"))
+}
+
+fn set(
+    resource: &mut Value,
+    p: &PatchPath,
+    value: Value,
+    add: bool,
+    case_exact: &dyn Fn(&str) -> bool,
+) -> Result<(), ScimError> {
+    guard(p)?;
+    let root = object(resource)?;
+    let key = key_of(root, &p.attr.name);
+    let inner_exact = |k: &str| case_exact(&format!("{}.{k}", p.attr.name.to_lowercase()));
+    match (&p.filter, &p.attr.sub) {
+        (None, None) => {
+            match (add, root.get_mut(&key), value) {
+                // add to a multi-valued attribute appends
+                (true, Some(Value::Array(items)), Value::Array(new)) => items.extend(new),
+                (true, Some(Value::Array(items)), new) => items.push(new),
+                (_, _, new) => {
+                    root.insert(key, new);
+                }
+            }
+        }
+        (None, Some(sub)) => {
+            let entry = root.entry(key).or_insert_with(|| Value::Object(Map::new()));
+            let inner = object(entry)?;
+            let sub_key = key_of(inner, sub);
+            inner.insert(sub_key, value);
+        }
+        (Some(filter), sub) => {
+            let Some(Value::Array(items)) = root.get_mut(&key) else {
+                return Err(ScimError::bad("noTarget", format!("{} has no values to filter", p.attr.name)));
+            };
+            let mut hit = false;
+            for item in items.iter_mut().filter(|i| matches(i, filter, &inner_exact)) {
+                hit = true;
+                match (sub.as_ref().or(p.sub.as_ref()), &value) {
+                    (Some(s), v) => {
+                        let inner = object(item)?;
+                        let k = key_of(inner, s);
+                        inner.insert(k, v.clone());
+                    }
+                    (None, Value::Object(fields)) => {
+                        let inner = object(item)?;
+                        for (k, v) in fields {
+                            let k = key_of(inner, k);
+                            inner.insert(k, v.clone());
+                        }
+                    }
+                    (None, v) => *item = v.clone(),
+                }
+            }
+            if !hit {
+                return Err(ScimError::bad("noTarget", format!("no value of {} matches the filter", p.attr.name)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove(
+    resource: &mut Value,
+    p: &PatchPath,
+    value: Option<&Value>,
+    case_exact: &dyn Fn(&str) -> bool,
+) -> Result<(), ScimError> {
+    guard(p)?;
+    let root = object(resource)?;
+    let key = key_of(root, &p.attr.name);
+    let inner_exact = |k: &str| case_exact(&format!("{}.{k}", p.attr.name.to_lowercase()));
+    match (&p.filter, &p.attr.sub) {
+        (None, None) => match (root.get_mut(&key), value) {
+            // Entra ID removes members by value: {"op":"remove","path":"members","value":[{"value":"…"}]}
+            (Some(Value::Array(items)), Some(Value::Array(gone))) => {
+                let ids: Vec<&Value> = gone.iter().filter_map(|g| get_ci(g, "value")).collect();
+                items.retain(|i| !get_ci(i, "value").is_some_and(|v| ids.contains(&v)));
+            }
+            _ => {
+                root.remove(&key);
+            }
+        },
+        (None, Some(sub)) => {
+            if let Some(Value::Object(inner)) = root.get_mut(&key) {
+                let k = key_of(inner, sub);
+                inner.remove(&k);
+            }
+        }
+        (Some(filter), _) => {
+            if let Some(Value::Array(items)) = root.get_mut(&key) {
+                match &p.sub {
+                    Some(sub) => {
+                        for item in items.iter_mut().filter(|i| matches(i, filter, &inner_exact)) {
+                            if let Value::Object(inner) = item {
+                                let k = key_of(inner, sub);
+                                inner.remove(&k);
+                            }
+                        }
+                    }
+                    None => items.retain(|i| !matches(i, filter, &inner_exact)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn op(ops: Value) -> Value {
+        json!({ "schemas": [PATCH_SCHEMA], "Operations": ops })
+    }
+
+    fn never(_: &str) -> bool {
+        false
+    }
+
+    #[test]
+    fn okta_and_entra_shapes() {
+        let mut user = json!({
+            "userName": "a@x.test", "active": true, "displayName": "A",
+            "name": { "givenName": "A" },
+            "emails": [{ "value": "a@x.test", "type": "work", "primary": true }],
+        });
+        // Okta: replace without a path.
+        apply(&mut user, &op(json!([{ "op": "replace", "value": { "active": false } }])), &never).unwrap();
+        assert_eq!(user["active"], false);
+        // Entra ID: replace with paths, including a filtered one and a sub-attribute.
+        apply(
+            &mut user,
+            &op(json!([
+                { "op": "Replace", "path": "name.familyName", "value": "Doe" },
+                { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "a@x.test" },
+                { "op": "Add", "path": "displayName", "value": "Alex Doe" },
+            ])),
+            &never,
+        )
+        .unwrap();
+        assert_eq!(
+            (user["name"]["familyName"].as_str(), user["displayName"].as_str()),
+            (Some("Doe"), Some("Alex Doe"))
+        );
+        // Removing group members, filtered (Okta) and by value (Entra ID).
+        let mut group = json!({ "members": [{ "value": "US1" }, { "value": "US2" }, { "value": "US3" }] });
+        apply(&mut group, &op(json!([{ "op": "remove", "path": "members[value eq \"US1\"]" }])), &never).unwrap();
+        apply(&mut group, &op(json!([{ "op": "remove", "path": "members", "value": [{ "value": "US3" }] }])), &never)
+            .unwrap();
+        assert_eq!(group["members"], json!([{ "value": "US2" }]));
+        apply(&mut group, &op(json!([{ "op": "add", "path": "members", "value": [{ "value": "US4" }] }])), &never)
+            .unwrap();
+        assert_eq!(group["members"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn bad_requests_are_refused_with_their_scim_type() {
+        let mut user = json!({ "userName": "a@x.test" });
+        let cases = [
+            (json!({ "Operations": [] }), "invalidSyntax"),
+            (op(json!([])), "invalidSyntax"),
+            (op(json!([{ "op": "move", "path": "active" }])), "invalidSyntax"),
+            (op(json!([{ "op": "remove" }])), "noTarget"),
+            (op(json!([{ "op": "replace", "path": "id", "value": "US1" }])), "mutability"),
+            (op(json!([{ "op": "replace", "path": "emails[type eq", "value": "x" }])), "invalidPath"),
+            (op(json!([{ "op": "replace", "value": 3 }])), "invalidValue"),
+            (op(json!([{ "op": "replace", "path": "emails[type eq \"home\"].value", "value": "x" }])), "noTarget"),
+        ];
+        for (request, expected) in cases {
+            let e = apply(&mut user, &request, &never).unwrap_err();
+            assert_eq!(e.scim_type, Some(expected), "{request}");
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `admin create-owner`. Every command takes the same
+//! The command line: `serve`, `migrate`, `admin create-owner|create-scim-token|send-notice|
+//! record-invoice`, `openapi`. Every command takes the same
 //! `--config` / `--database-url` as `serve`, and operator commands act as `Actor::System`
 //! through the same use cases as the web, so they are audited too.
 
@@ -12,7 +13,7 @@ use gatehouse_domain::Error;
 use gatehouse_domain::billing::InvoiceStatus;
 use gatehouse_domain::notification::NoticeCategory;
 use gatehouse_domain::policy::Actor;
-use gatehouse_domain::sid::AccountSid;
+use gatehouse_domain::sid::{AccountSid, OrganizationSid};
 use serde_json::json;
 
 use crate::config::{Config, FileConfig, LogFormat, Overrides};
@@ -100,6 +101,17 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Creates an organization's SCIM token (as Admin Center → Settings → SCIM does) and prints
+    /// its secret once.
+    CreateScimToken {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        name: String,
+        /// Print the token as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Records an invoice for an account (Gatehouse charges nothing; this is how a billing
     /// run reports what it charged elsewhere).
     RecordInvoice {
@@ -160,6 +172,30 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
                 other => anyhow::anyhow!("{other}"),
             })?;
             println!("Recorded invoice {} for {}: {}", invoice.sid, invoice.period, invoice.amount_label());
+            Ok(())
+        }
+        AdminCommand::CreateScimToken { organization, name, json } => {
+            let org = OrganizationSid::parse(organization)
+                .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let created = app.create_scim_token(&Actor::system(), &org, name).await.map_err(|e| match e {
+                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+                Error::NotFound => anyhow::anyhow!("--organization: no such organization"),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            let base = format!("{}/scim/v2", config.public_url);
+            if *json {
+                println!(
+                    "{}",
+                    json!({ "sid": created.token.sid, "name": created.token.name, "token": created.secret, "scim_base_url": base })
+                );
+            } else {
+                println!("Created SCIM token {} ({}) for {org}", created.token.name, created.token.sid);
+                println!("  Token    {}", created.secret);
+                println!("  Base URL {base}");
+                println!("The token is shown only now. Send it as Authorization: Bearer.");
+            }
             Ok(())
         }
         AdminCommand::SendNotice { account, category, subject, body, json } => {

@@ -135,6 +135,17 @@ impl Running {
 /// Opens the store, prepares the first-run setup link if nobody exists, binds and serves
 /// until [`Running::stop`] or, with `until_signal`, until SIGINT/SIGTERM.
 pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    // A public URL derived from the listen address names the port really bound (port 0 asks
+    // the OS for one), so that absolute links (SCIM locations, paging) reach this server.
+    let bound;
+    let config = if config.public_url == format!("http://{}", config.listen) {
+        bound = Config { public_url: format!("http://{addr}"), ..config.clone() };
+        &bound
+    } else {
+        config
+    };
     let store = open_store(&config.database_url).await?;
     let app = build_app(store, config)?;
     let worker = match &config.smtp {
@@ -149,8 +160,6 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
         .await
         .map_err(|e| anyhow::anyhow!("preparing the setup link: {e:?}"))?
         .map(|token| format!("{}/setup?token={token}", config.public_url));
-    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-    let addr = listener.local_addr()?;
     let app_handle = app.clone();
     let state = AppState { app, config: HttpConfig { secure_cookies: config.public_url.starts_with("https://") } };
     let router = gatehouse_http::router(state);

@@ -151,7 +151,9 @@ impl FromRequestParts<AppState> for Provisioner {
             return Err(Error::Unauthenticated.into());
         };
         let org = organization.clone();
-        let path = parts.uri.path();
+        // Nested routers see a shortened path; the request's own is kept aside.
+        let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|o| o.0.clone());
+        let path = original.as_ref().map_or(parts.uri.path(), |u| u.path());
         let (prefix, twilio) = match path.strip_prefix("/Organizations/") {
             Some(rest) => {
                 let in_path = rest.split('/').next().unwrap_or_default();

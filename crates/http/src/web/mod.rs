@@ -15,6 +15,7 @@ mod org_users;
 mod organizations;
 mod outbox;
 mod recovery;
+mod scim_tokens;
 mod session;
 mod sign_in;
 
@@ -91,6 +92,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orgs/{sid}/users/{user}/accounts/{account}/remove", post(org_users::remove_from_account))
         .route("/orgs/{sid}/users/{user}/offboard", get(org_users::offboard_form).post(org_users::offboard_submit))
         .route("/orgs/{sid}/offboarding", get(org_users::reports))
+        .route("/orgs/{sid}/scim", get(scim_tokens::list).post(scim_tokens::create))
+        .route("/orgs/{sid}/scim/{token}/revoke", post(scim_tokens::revoke))
         .route("/orgs/{sid}/offboarding/{report}", get(org_users::report))
         .route("/orgs/{sid}/outbox", get(outbox::organization))
         .route("/orgs/{sid}/domains", get(domains::list).post(domains::add))
@@ -276,6 +279,8 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
         "settings-saved" => "Settings saved.",
         "user-renamed" => "Name saved.",
+        "scim-token-created" => "Token created.",
+        "scim-token-revoked" => "Token revoked. Requests with it are refused from now on.",
         "account-request-sent" => "Request sent. The account's Owner was emailed; it stays pending until they answer.",
         "account-request-cancelled" => "Request withdrawn.",
         "account-request-accepted" => "Accepted. The organization's change applies now.",

@@ -13,6 +13,7 @@ mod invitations;
 mod mail_sink;
 mod matrix;
 mod org_matrix;
+mod scim;
 mod security;
 mod sign_in_security;
 mod sms_stub;

@@ -1,0 +1,289 @@
+//! SCIM 2.0 over HTTP with the request shapes Okta and Microsoft Entra ID send: look-ups by
+//! `userName eq`, create, the `active` toggles (PATCH without and with a path, "False" as a
+//! string), filtered paths, PUT with ETags, paging, sorting, projection, `/.search`, errors
+//! (auth, filters, unknown attributes, oversized bodies, 405s) and deprovisioning through
+//! offboarding; the token made in the Admin Center, on both engines.
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+struct Idp {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+impl Idp {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.header("content-type", "application/scim+json").body(b.to_string());
+        }
+        let r = req.send().await.unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        (status, headers, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn patch(ops: Value) -> Value {
+    json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops })
+}
+
+fn okta_user(email: &str, given: &str, family: &str, external: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": email,
+        "name": { "givenName": given, "familyName": family },
+        "emails": [{ "primary": true, "value": email, "type": "work" }],
+        "displayName": format!("{given} {family}"),
+        "locale": "en-US",
+        "externalId": external,
+        "groups": [],
+        "active": true,
+    })
+}
+
+async fn identity_providers_provision_users(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let owner = Browser::new(&server);
+    let (_, org) = verified_organization(&server, &owner, &dns).await;
+
+    // The token comes from the Admin Center and is shown once.
+    let page = format!("/orgs/{org}/scim");
+    let r = owner.submit(&page, &page, &[("name", "Okta")]).await;
+    assert_eq!(location(&r), format!("{page}?notice=scim-token-created"));
+    let html = owner.page(&format!("{page}?notice=scim-token-created")).await;
+    let token = text_of_id(&html, "new-token-secret");
+    assert!(!owner.page(&format!("{page}?notice=scim-token-created")).await.contains(&token), "shown once");
+    let idp = Idp { client: Client::new(), base: format!("{}/scim/v2", server.base), token };
+
+    // Authentication and discovery.
+    let anonymous = Client::new().get(format!("{}/Users", idp.base)).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.headers()["content-type"], "application/scim+json");
+    let wrong = Idp {
+        token: "scim_nope".into(),
+        ..Idp { client: Client::new(), base: idp.base.clone(), token: String::new() }
+    };
+    let (status, _, body) = wrong.call(Method::GET, "/Users", None).await;
+    assert_eq!(
+        (status, body["schemas"][0].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("urn:ietf:params:scim:api:messages:2.0:Error"))
+    );
+    let (status, _, config) = idp.call(Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (config["patch"]["supported"].as_bool(), config["bulk"]["supported"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let (status, _, body) = idp.call(Method::POST, "/ServiceProviderConfig", Some(json!({}))).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("405")));
+    let (_, _, schemas) = idp.call(Method::GET, "/Schemas", None).await;
+    assert_eq!(schemas["Resources"][0]["id"], "urn:ietf:params:scim:schemas:core:2.0:User");
+    let (_, _, types) = idp.call(Method::GET, "/ResourceTypes", None).await;
+    assert_eq!(types["Resources"][0]["endpoint"], "/Users");
+
+    // Okta: look up by userName (none), create, look up again.
+    let lookup = "/Users?filter=userName%20eq%20%22jane%40acme.test%22&startIndex=1&count=100";
+    let (status, _, empty) = idp.call(Method::GET, lookup, None).await;
+    assert_eq!(
+        (status, empty["totalResults"].as_u64(), empty["Resources"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0), Some(0))
+    );
+    let (status, headers, jane) =
+        idp.call(Method::POST, "/Users", Some(okta_user("jane@acme.test", "Jane", "Doe", "okta-1"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{jane}");
+    let id = jane["id"].as_str().unwrap().to_owned();
+    assert_eq!(headers["location"].to_str().unwrap(), format!("{}/Users/{id}", idp.base));
+    assert_eq!(
+        (jane["userName"].as_str(), jane["name"]["familyName"].as_str(), jane["active"].as_bool()),
+        (Some("jane@acme.test"), Some("Doe"), Some(true))
+    );
+    let (_, _, found) = idp.call(Method::GET, lookup, None).await;
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
+    // Duplicates, foreign domains, unknown attributes and oversized bodies change nothing.
+    let (status, _, body) =
+        idp.call(Method::POST, "/Users", Some(okta_user("JANE@acme.test", "J", "D", "okta-9"))).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")));
+    let (status, _, body) =
+        idp.call(Method::POST, "/Users", Some(okta_user("max@acme.test", "Max", "M", "okta-1"))).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "externalId is unique");
+    let (status, _, body) =
+        idp.call(Method::POST, "/Users", Some(okta_user("eve@elsewhere.test", "Eve", "E", "okta-2"))).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    let mut odd = okta_user("odd@acme.test", "O", "D", "okta-3");
+    odd["favouriteColour"] = json!("blue");
+    let (status, _, body) = idp.call(Method::POST, "/Users", Some(odd)).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidSyntax")));
+    assert!(body["detail"].as_str().unwrap().contains("favouriteColour"));
+    let mut huge = okta_user("big@acme.test", "B", "G", "okta-4");
+    huge["displayName"] = json!("x".repeat(70 * 1024));
+    let (status, _, body) = idp.call(Method::POST, "/Users", Some(huge)).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("413")));
+    let (status, _, body) = idp.call(Method::GET, "/Users?filter=userName%20xx%20%22a%22", None).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidFilter")));
+    let (_, _, all) = idp.call(Method::GET, "/Users", None).await;
+    assert_eq!(all["totalResults"], 2, "the Owner and Jane: {all}");
+
+    // A managed user who signed up with a password (via an invitation), signed in.
+    let dana = join_organization(&server, &owner, &org, "dana@acme.test", "standard_user").await;
+    let payments = {
+        let r = dana
+            .submit(
+                &format!("/accounts/new?org={org}"),
+                "/accounts",
+                &[("name", "Payments"), ("organization_sid", &org)],
+            )
+            .await;
+        sid_after(&location(&r), "/accounts/")
+    };
+    let (_, _, found) = idp
+        .call(Method::GET, "/Users?filter=emails%5Btype%20eq%20%22work%22%20and%20value%20sw%20%22dana%22%5D", None)
+        .await;
+    let dana_id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
+
+    // Okta deactivates without a path; the user's sessions end.
+    let (status, _, body) = idp
+        .call(
+            Method::PATCH,
+            &format!("/Users/{dana_id}"),
+            Some(patch(json!([{ "op": "replace", "value": { "active": false } }]))),
+        )
+        .await;
+    assert_eq!((status, body["active"].as_bool()), (StatusCode::OK, Some(false)), "{body}");
+    assert!(location(&dana.get("/accounts").await).starts_with("/signin"));
+    assert_eq!(sign_in(&Browser::new(&server), "dana@acme.test", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    // Entra ID reactivates with a path and the string "True", and renames with sub-paths.
+    let ops = json!([
+        { "op": "Replace", "path": "active", "value": "True" },
+        { "op": "Replace", "path": "name.familyName", "value": "Scully" },
+        { "op": "Add", "path": "externalId", "value": "entra-7" },
+        { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "dana@acme.test" },
+        { "op": "Replace", "path": "displayName", "value": "Dana Scully" },
+    ]);
+    let (status, _, body) = idp.call(Method::PATCH, &format!("/Users/{dana_id}"), Some(patch(ops))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["active"].as_bool(), body["displayName"].as_str(), body["externalId"].as_str()),
+        (Some(true), Some("Dana Scully"), Some("entra-7"))
+    );
+    assert_eq!(location(&sign_in(&Browser::new(&server), "dana@acme.test", PASSWORD).await), "/accounts");
+    let (status, _, body) = idp
+        .call(
+            Method::PATCH,
+            &format!("/Users/{dana_id}"),
+            Some(patch(json!([{ "op": "replace", "path": "id", "value": "US1" }]))),
+        )
+        .await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("mutability")));
+    let (status, _, body) = idp
+        .call(
+            Method::PATCH,
+            &format!("/Users/{dana_id}"),
+            Some(patch(json!([{ "op": "replace", "path": "userName", "value": "other@acme.test" }]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // PUT with ETags: a stale version is refused, the current one accepted.
+    let (_, headers, current) = idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await;
+    let version = current["meta"]["version"].as_str().unwrap().to_owned();
+    assert_eq!(headers["etag"].to_str().unwrap(), version);
+    let mut replacement = okta_user("dana@acme.test", "Dana", "Scully", "entra-7");
+    replacement["displayName"] = json!("Agent Scully");
+    let stale = idp
+        .client
+        .put(format!("{}/Users/{dana_id}", idp.base))
+        .bearer_auth(&idp.token)
+        .header("if-match", "W/\"1\"")
+        .header("content-type", "application/scim+json")
+        .body(replacement.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let fresh = idp
+        .client
+        .put(format!("{}/Users/{dana_id}", idp.base))
+        .bearer_auth(&idp.token)
+        .header("if-match", &version)
+        .header("content-type", "application/scim+json")
+        .body(replacement.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+    let body: Value = fresh.json().await.unwrap();
+    assert_eq!(body["displayName"], "Agent Scully");
+    assert_ne!(body["meta"]["version"].as_str().unwrap(), version, "the version moved");
+
+    // Lists: sorting, paging, projection, /.search.
+    let (_, _, sorted) =
+        idp.call(Method::GET, "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=1", None).await;
+    assert_eq!(
+        (sorted["totalResults"].as_u64(), sorted["itemsPerPage"].as_u64(), sorted["startIndex"].as_u64()),
+        (Some(3), Some(1), Some(2))
+    );
+    assert_eq!(sorted["Resources"][0]["userName"], "jane@acme.test", "olivia, jane, dana descending: the second");
+    let (_, _, projected) =
+        idp.call(Method::GET, "/Users?attributes=userName&filter=userName%20eq%20%22jane%40acme.test%22", None).await;
+    let keys: Vec<&String> = projected["Resources"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 3, "id, schemas, userName: {keys:?}");
+    let (_, _, without) = idp.call(Method::GET, "/Users?excludedAttributes=emails,meta&count=1", None).await;
+    assert!(without["Resources"][0].get("emails").is_none() && without["Resources"][0].get("id").is_some());
+    let search = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "externalId eq \"okta-1\"", "count": 10 });
+    let (status, _, found) = idp.call(Method::POST, "/Users/.search", Some(search)).await;
+    assert_eq!((status, found["Resources"][0]["id"].as_str()), (StatusCode::OK, Some(id.as_str())));
+    let (status, _, _) = idp.call(Method::GET, "/Users?filter=externalId%20eq%20%22OKTA-1%22", None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Twilio's path is the same engine; another organization's path is not found.
+    let (status, _, body) = idp.call(Method::GET, "/Users", None).await;
+    let twilio = Idp {
+        client: Client::new(),
+        base: format!("{}/Organizations/{org}/scim", server.base),
+        token: idp.token.clone(),
+    };
+    let (t_status, _, t_body) = twilio.call(Method::GET, "/Users", None).await;
+    assert_eq!(
+        (status, t_status, body["totalResults"].clone()),
+        (StatusCode::OK, StatusCode::OK, t_body["totalResults"].clone())
+    );
+    let twilio_location = t_body["Resources"][0]["meta"]["location"].as_str().unwrap();
+    assert!(
+        twilio_location.starts_with(&format!("{}/Organizations/{org}/scim/Users/US", server.base)),
+        "{twilio_location}"
+    );
+    let elsewhere = Idp {
+        client: Client::new(),
+        base: format!("{}/Organizations/OR0123456789abcdef0123456789abcdef/scim", server.base),
+        token: idp.token.clone(),
+    };
+    assert_eq!(elsewhere.call(Method::GET, "/Users", None).await.0, StatusCode::NOT_FOUND);
+
+    // Deprovisioning: offboarding hands Dana's account to the Owner and erases her.
+    let (status, _, _) = idp.call(Method::DELETE, &format!("/Users/{dana_id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await.0, StatusCode::NOT_FOUND);
+    assert!(owner.page(&format!("/accounts/{payments}")).await.contains("Olivia Owner"));
+    assert!(owner.page(&format!("/orgs/{org}/offboarding")).await.contains(&dana_id));
+
+    // A revoked token stops working at once.
+    let html = owner.page(&page).await;
+    let st = sid_after(&html, "data-token=\"");
+    let r = owner.submit(&page, &format!("{page}/{st}/revoke"), &[]).await;
+    assert_eq!(location(&r), format!("{page}?notice=scim-token-revoked"));
+    assert_eq!(idp.call(Method::GET, "/Users", None).await.0, StatusCode::UNAUTHORIZED);
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(identity_providers_provision_users);

@@ -171,6 +171,7 @@ impl App {
             memberships_report.push(json!({ "account": account.sid, "name": account.name }));
         }
         tx.delete_user_assignments(&ScopeRef::Organization(org.clone()), user).await?;
+        let groups_left = tx.leave_all_groups(user, now).await?;
 
         // 4. Sessions and the invitations they sent.
         let sessions = tx.delete_user_sessions(user).await?;
@@ -224,6 +225,7 @@ impl App {
             "keys": keys_report,
             "memberships_ended": memberships_report,
             "sessions_ended": sessions,
+            "groups_left": groups_left,
             "invitations_revoked": invitations_report,
         });
         let report = OffboardingReport {

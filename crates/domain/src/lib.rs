@@ -12,6 +12,7 @@ pub mod billing;
 pub mod clock;
 pub mod domains;
 pub mod error;
+pub mod group;
 pub mod invitation;
 pub mod membership;
 pub mod nomination;

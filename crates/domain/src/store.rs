@@ -15,6 +15,7 @@ use crate::audit::{AuditEvent, AuditScope};
 use crate::billing::{Invoice, PaymentMethod};
 use crate::domains::Domain;
 use crate::error::Result;
+use crate::group::Group;
 use crate::invitation::{Invitation, OrgInvitation};
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use crate::nomination::OwnerNomination;
@@ -27,8 +28,8 @@ use crate::scim::{ScimProfile, ScimToken};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{
-    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OffboardingSid, OrganizationSid,
-    PaymentMethodSid, ScimTokenSid, UserSid,
+    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, GroupSid, InvitationSid, OffboardingSid,
+    OrganizationSid, PaymentMethodSid, ScimTokenSid, UserSid,
 };
 use crate::user::{Email, User, UserStatus};
 
@@ -306,6 +307,23 @@ pub trait Tx: Send {
         profile: &ScimProfile,
         at: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// Stores a new group (a duplicate `externalId` in the organization is a Conflict).
+    async fn insert_group(&mut self, group: &Group) -> Result<()>;
+    /// Saves a group's name, externalId and update time.
+    async fn update_group(&mut self, group: &Group) -> Result<()>;
+    /// One of the organization's groups.
+    async fn group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<Option<Group>>;
+    /// The organization's groups, by SID.
+    async fn groups(&mut self, org: &OrganizationSid) -> Result<Vec<Group>>;
+    /// Deletes one of the organization's groups (and its memberships); returns how many.
+    async fn delete_group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<u64>;
+    /// Every (group, member) pair of the organization's groups.
+    async fn group_members(&mut self, org: &OrganizationSid) -> Result<Vec<(GroupSid, UserSid)>>;
+    /// Replaces a group's members.
+    async fn set_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<()>;
+    /// Takes a user out of every group (their groups' versions move); returns how many.
+    async fn leave_all_groups(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<u64>;
 
     // --- account requests (import, access) ------------------------------------------------
     /// Stores a new request (one pending per account → Conflict).

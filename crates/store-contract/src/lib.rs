@@ -68,7 +68,8 @@ macro_rules! contract_tests {
             organization_invitations_round_trip_and_users_become_managed,
             offboarding_finds_what_a_user_holds_and_erasure_forgets_them,
             account_requests_are_one_pending_per_account_and_access_lists_independent_accounts,
-            scim_tokens_and_profiles_round_trip
+            scim_tokens_and_profiles_round_trip,
+            groups_hold_members_of_their_organization
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

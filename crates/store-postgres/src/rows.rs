@@ -21,6 +21,8 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
             "this organization has added this domain already"
         } else if what.contains("domains_verified_once") || what.contains("domains.name") {
             "another organization has verified this domain"
+        } else if what.contains("groups") {
+            "a group with this externalId already exists in this organization"
         } else if what.contains("scim_profiles") {
             "externalId already exists in this organization"
         } else if what.contains("account_requests") {

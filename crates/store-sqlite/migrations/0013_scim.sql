@@ -23,3 +23,21 @@ CREATE TABLE scim_profiles (
 -- externalId is unique within an organization (a duplicate is SCIM's 409 uniqueness).
 CREATE UNIQUE INDEX scim_profiles_external_id ON scim_profiles (organization_sid, external_id)
     WHERE external_id IS NOT NULL;
+
+CREATE TABLE groups (
+    sid TEXT PRIMARY KEY,
+    organization_sid TEXT NOT NULL REFERENCES organizations(sid),
+    display_name TEXT NOT NULL,
+    external_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX groups_organization ON groups (organization_sid, sid);
+CREATE UNIQUE INDEX groups_external_id ON groups (organization_sid, external_id) WHERE external_id IS NOT NULL;
+
+CREATE TABLE group_members (
+    group_sid TEXT NOT NULL REFERENCES groups(sid) ON DELETE CASCADE,
+    user_sid TEXT NOT NULL REFERENCES users(sid),
+    PRIMARY KEY (group_sid, user_sid)
+);
+CREATE INDEX group_members_user ON group_members (user_sid);

@@ -12,6 +12,7 @@ mod api_keys;
 mod audit;
 mod billing;
 mod domains;
+mod groups;
 mod invitations;
 mod nominations;
 mod notifications;
@@ -34,6 +35,7 @@ use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::billing::{Invoice, PaymentMethod};
 use gatehouse_domain::domains::Domain;
+use gatehouse_domain::group::Group;
 use gatehouse_domain::invitation::{Invitation, OrgInvitation};
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::nomination::OwnerNomination;
@@ -46,8 +48,8 @@ use gatehouse_domain::scim::{ScimProfile, ScimToken};
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::sid::{
-    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OffboardingSid, OrganizationSid,
-    PaymentMethodSid, ScimTokenSid, UserSid,
+    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, GroupSid, InvitationSid, OffboardingSid,
+    OrganizationSid, PaymentMethodSid, ScimTokenSid, UserSid,
 };
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User, UserStatus};
@@ -443,6 +445,30 @@ impl Tx for SqliteTx {
         at: DateTime<Utc>,
     ) -> Result<()> {
         scim::put_profile(&mut self.tx, org, user, profile, at).await
+    }
+    async fn insert_group(&mut self, group: &Group) -> Result<()> {
+        groups::insert(&mut self.tx, group).await
+    }
+    async fn update_group(&mut self, group: &Group) -> Result<()> {
+        groups::update(&mut self.tx, group).await
+    }
+    async fn group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<Option<Group>> {
+        groups::by_sid(&mut self.tx, org, sid).await
+    }
+    async fn groups(&mut self, org: &OrganizationSid) -> Result<Vec<Group>> {
+        groups::of_organization(&mut self.tx, org).await
+    }
+    async fn delete_group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<u64> {
+        groups::delete(&mut self.tx, org, sid).await
+    }
+    async fn group_members(&mut self, org: &OrganizationSid) -> Result<Vec<(GroupSid, UserSid)>> {
+        groups::members(&mut self.tx, org).await
+    }
+    async fn set_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<()> {
+        groups::set_members(&mut self.tx, group, users).await
+    }
+    async fn leave_all_groups(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<u64> {
+        groups::leave_all(&mut self.tx, user, at).await
     }
     async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()> {
         account_requests::insert(&mut self.tx, request).await

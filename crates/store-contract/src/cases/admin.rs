@@ -296,3 +296,51 @@ pub async fn scim_tokens_and_profiles_round_trip(store: Arc<dyn Store>) {
     let refused = tx.put_scim_profile(&acme.sid, &erin.sid, &profile, later).await;
     assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("externalId")), "{refused:?}");
 }
+
+pub async fn groups_hold_members_of_their_organization(store: Arc<dyn Store>) {
+    use gatehouse_domain::group::Group;
+    use gatehouse_domain::sid::GroupSid;
+
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&acme).await.unwrap();
+    tx.insert_organization(&rival).await.unwrap();
+    let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
+    let erin = add_user(&mut *tx, "erin@acme.com", "Erin").await;
+    let group = |org: &gatehouse_domain::organization::Organization, name: &str, ext: Option<&str>| Group {
+        sid: GroupSid::generate(),
+        organization_sid: org.sid.clone(),
+        display_name: name.into(),
+        external_id: ext.map(str::to_owned),
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let eng = group(&acme, "Engineering", Some("g-1"));
+    let ops = group(&acme, "Ops", None);
+    tx.insert_group(&eng).await.unwrap();
+    tx.insert_group(&ops).await.unwrap();
+    tx.insert_group(&group(&rival, "Engineering", Some("g-1"))).await.unwrap();
+    assert_eq!(tx.groups(&acme.sid).await.unwrap(), vec![eng.clone(), ops.clone()]);
+    assert_eq!(tx.group(&rival.sid, &eng.sid).await.unwrap(), None, "scoped");
+    tx.set_group_members(&eng.sid, &[dana.sid.clone(), erin.sid.clone()]).await.unwrap();
+    tx.set_group_members(&ops.sid, &[dana.sid.clone()]).await.unwrap();
+    assert_eq!(tx.group_members(&acme.sid).await.unwrap().len(), 3);
+    tx.set_group_members(&eng.sid, &[erin.sid.clone()]).await.unwrap();
+    let renamed = Group { display_name: "Platform".into(), updated_at: t0() + Duration::seconds(1), ..eng.clone() };
+    tx.update_group(&renamed).await.unwrap();
+    assert_eq!(tx.group(&acme.sid, &eng.sid).await.unwrap(), Some(renamed));
+    let later = t0() + Duration::seconds(9);
+    assert_eq!(tx.leave_all_groups(&dana.sid, later).await.unwrap(), 1);
+    assert_eq!(tx.group(&acme.sid, &ops.sid).await.unwrap().unwrap().updated_at, later, "its version moved");
+    assert_eq!(tx.group_members(&acme.sid).await.unwrap(), vec![(eng.sid.clone(), erin.sid.clone())]);
+    assert_eq!(tx.delete_group(&rival.sid, &eng.sid).await.unwrap(), 0, "scoped");
+    assert_eq!(tx.delete_group(&acme.sid, &eng.sid).await.unwrap(), 1);
+    assert!(tx.group_members(&acme.sid).await.unwrap().is_empty(), "members go with the group");
+    tx.commit().await.unwrap();
+
+    // Last: on PostgreSQL a refused statement ends the transaction.
+    let mut tx = store.write().await.unwrap();
+    let refused = tx.insert_group(&group(&rival, "Again", Some("g-1"))).await;
+    assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("externalId")), "{refused:?}");
+}

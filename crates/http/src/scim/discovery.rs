@@ -1,12 +1,12 @@
 //! SCIM discovery (RFC 7644 §4): what this server really supports — PATCH, filters (up to
-//! [`MAX_RESULTS`] per page), sorting, ETags; no bulk, no password change — the User schema's
-//! attributes it keeps, and the one resource type.
+//! [`MAX_RESULTS`] per page), sorting, ETags; no bulk, no password change — the User and Group
+//! schemas' attributes it keeps, and the two resource types.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{LIST_SCHEMA, MAX_RESULTS, Provisioner, ScimError, ScimResult, USER_SCHEMA, scim_json};
+use super::{GROUP_SCHEMA, LIST_SCHEMA, MAX_RESULTS, Provisioner, ScimError, ScimResult, USER_SCHEMA, scim_json};
 use crate::AppState;
 
 fn attribute(name: &str, kind: &str, required: bool, case_exact: bool, mutability: &str, uniqueness: &str) -> Value {
@@ -40,6 +40,43 @@ fn user_schema(base: &str, prefix: &str) -> Value {
             },
         ],
         "meta": { "resourceType": "Schema", "location": format!("{base}{prefix}/Schemas/{USER_SCHEMA}") },
+    })
+}
+
+fn group_schema(base: &str, prefix: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": GROUP_SCHEMA,
+        "name": "Group",
+        "description": "A group of the organization's users",
+        "attributes": [
+            attribute("displayName", "string", true, false, "readWrite", "none"),
+            attribute("externalId", "string", false, true, "readWrite", "server"),
+            {
+                "name": "members", "type": "complex", "multiValued": true, "required": false, "mutability": "readWrite",
+                "returned": "default", "description": "Managed users of the same organization.",
+                "subAttributes": [
+                    attribute("value", "string", false, true, "immutable", "none"),
+                    attribute("display", "string", false, false, "readOnly", "none"),
+                    attribute("type", "string", false, false, "immutable", "none"),
+                    attribute("$ref", "reference", false, true, "immutable", "none"),
+                ],
+            },
+        ],
+        "meta": { "resourceType": "Schema", "location": format!("{base}{prefix}/Schemas/{GROUP_SCHEMA}") },
+    })
+}
+
+fn group_type(base: &str, prefix: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "A group of the organization's users",
+        "schema": GROUP_SCHEMA,
+        "schemaExtensions": [],
+        "meta": { "resourceType": "ResourceType", "location": format!("{base}{prefix}/ResourceTypes/Group") },
     })
 }
 
@@ -83,18 +120,21 @@ pub(crate) async fn service_provider_config(State(state): State<AppState>, p: Pr
 }
 
 pub(crate) async fn schemas(State(state): State<AppState>, p: Provisioner) -> ScimResult {
-    Ok(scim_json(StatusCode::OK, &list(vec![user_schema(state.app.public_url(), &p.prefix)])))
+    let base = state.app.public_url();
+    Ok(scim_json(StatusCode::OK, &list(vec![user_schema(base, &p.prefix), group_schema(base, &p.prefix)])))
 }
 
 pub(crate) async fn schema(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {
     match path.last().map(String::as_str) {
         Some(USER_SCHEMA) => Ok(scim_json(StatusCode::OK, &user_schema(state.app.public_url(), &p.prefix))),
+        Some(GROUP_SCHEMA) => Ok(scim_json(StatusCode::OK, &group_schema(state.app.public_url(), &p.prefix))),
         _ => Err(ScimError::new(StatusCode::NOT_FOUND, None, "No such schema")),
     }
 }
 
 pub(crate) async fn resource_types(State(state): State<AppState>, p: Provisioner) -> ScimResult {
-    Ok(scim_json(StatusCode::OK, &list(vec![user_type(state.app.public_url(), &p.prefix)])))
+    let base = state.app.public_url();
+    Ok(scim_json(StatusCode::OK, &list(vec![user_type(base, &p.prefix), group_type(base, &p.prefix)])))
 }
 
 pub(crate) async fn resource_type(
@@ -104,6 +144,7 @@ pub(crate) async fn resource_type(
 ) -> ScimResult {
     match path.last().map(String::as_str) {
         Some("User") => Ok(scim_json(StatusCode::OK, &user_type(state.app.public_url(), &p.prefix))),
+        Some("Group") => Ok(scim_json(StatusCode::OK, &group_type(state.app.public_url(), &p.prefix))),
         _ => Err(ScimError::new(StatusCode::NOT_FOUND, None, "No such resource type")),
     }
 }

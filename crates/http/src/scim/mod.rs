@@ -4,6 +4,8 @@
 //! `scimType`, 405 on methods a resource does not support.
 
 mod discovery;
+mod groups;
+mod list;
 mod patch;
 mod users;
 
@@ -29,6 +31,7 @@ pub(crate) const MAX_RESULTS: usize = 200;
 
 pub(crate) const CONTENT_TYPE: &str = "application/scim+json";
 pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub(crate) const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub(crate) const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub(crate) const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
@@ -43,6 +46,16 @@ pub(crate) fn routes() -> Router<AppState> {
             .route(
                 "/Users/{id}",
                 get(users::fetch).put(users::replace).patch(users::patch).delete(users::delete).fallback(not_allowed),
+            )
+            .route("/Groups", get(groups::list).post(groups::create).fallback(not_allowed))
+            .route("/Groups/.search", post(groups::search).fallback(not_allowed))
+            .route(
+                "/Groups/{id}",
+                get(groups::fetch)
+                    .put(groups::replace)
+                    .patch(groups::patch)
+                    .delete(groups::delete)
+                    .fallback(not_allowed),
             )
             .route("/ServiceProviderConfig", get(discovery::service_provider_config).fallback(not_allowed))
             .route("/Schemas", get(discovery::schemas).fallback(not_allowed))
@@ -133,6 +146,17 @@ pub(crate) struct Provisioner {
     pub prefix: String,
     /// Twilio's path answers version conflicts with 409, as its SDK expects.
     pub twilio: bool,
+}
+
+impl Provisioner {
+    /// Version conflicts: 412 on `/scim/v2` (RFC 7644), 409 on Twilio's path (its contract).
+    pub(crate) fn conflict(&self, e: ScimError) -> ScimError {
+        if self.twilio && e.status == StatusCode::PRECONDITION_FAILED {
+            ScimError { status: StatusCode::CONFLICT, ..e }
+        } else {
+            e
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Provisioner {

@@ -36,6 +36,10 @@ pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&
                     return Err(ScimError::bad("invalidValue", "an operation without a path needs an object value"));
                 };
                 for (k, v) in values {
+                    // Okta repeats the read-only id in a path-less replace; the same value is no change.
+                    if READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(&k)) && get_ci(resource, &k) == Some(&v) {
+                        continue;
+                    }
                     let p = parse_patch_path(&k).map_err(|e| ScimError::bad("invalidPath", e.0))?;
                     set(resource, &p, v, name == "add", case_exact)?;
                 }

@@ -1,21 +1,16 @@
 //! SCIM Users: the JSON representation of a managed user, list (filter, sort, paging,
 //! attribute projection, `/.search`), create, fetch, replace, patch and delete.
 
-use std::cmp::Ordering;
-
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use gatehouse_domain::scim::{ScimUser, ScimUserInput};
-use gatehouse_domain::scim_filter::{Filter, get_ci, matches, parse_filter, parse_patch_path};
+use gatehouse_domain::scim_filter::get_ci;
 use gatehouse_domain::sid::UserSid;
 use gatehouse_domain::user::UserStatus;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{
-    LIST_SCHEMA, MAX_RESULTS, Provisioner, SEARCH_SCHEMA, ScimBody, ScimError, ScimResult, USER_SCHEMA, patch,
-    scim_json,
-};
+use super::list::{ListQuery, Search};
+use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, patch, scim_json};
 use crate::AppState;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -165,187 +160,11 @@ fn with_location(status: StatusCode, body: &Value) -> axum::response::Response {
     response
 }
 
-/// The query of a list (RFC names and Twilio's `PageSize`/`Page`).
-#[derive(Deserialize, Default)]
-pub(crate) struct ListQuery {
-    filter: Option<String>,
-    #[serde(rename = "startIndex")]
-    start_index: Option<String>,
-    count: Option<String>,
-    #[serde(rename = "sortBy")]
-    sort_by: Option<String>,
-    #[serde(rename = "sortOrder")]
-    sort_order: Option<String>,
-    attributes: Option<String>,
-    #[serde(rename = "excludedAttributes")]
-    excluded_attributes: Option<String>,
-    #[serde(rename = "PageSize")]
-    page_size: Option<String>,
-    #[serde(rename = "Page")]
-    page: Option<String>,
-}
-
-fn number(raw: Option<&str>, field: &str) -> Result<Option<i64>, ScimError> {
-    raw.map(|r| {
-        r.trim().parse::<i64>().map_err(|_| ScimError::bad("invalidValue", format!("{field} must be an integer")))
-    })
-    .transpose()
-}
-
-fn list_of(raw: Option<&str>) -> Vec<String> {
-    raw.map(|r| r.split(',').map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect()).unwrap_or_default()
-}
-
-/// A list request, from a query or a `/.search` body.
-struct Search {
-    filter: Option<Filter>,
-    start: usize,
-    count: usize,
-    sort_by: Option<String>,
-    descending: bool,
-    attributes: Vec<String>,
-    excluded: Vec<String>,
-}
-
-impl Search {
-    fn from_query(q: &ListQuery) -> Result<Search, ScimError> {
-        let page_size = number(q.page_size.as_deref(), "PageSize")?;
-        let page = number(q.page.as_deref(), "Page")?;
-        let count = number(q.count.as_deref(), "count")?.or(page_size);
-        let start =
-            number(q.start_index.as_deref(), "startIndex")?.or_else(|| page.zip(page_size).map(|(p, s)| p * s + 1));
-        Search::new(
-            q.filter.as_deref(),
-            start,
-            count,
-            q.sort_by.clone(),
-            q.sort_order.as_deref(),
-            list_of(q.attributes.as_deref()),
-            list_of(q.excluded_attributes.as_deref()),
-        )
-    }
-
-    fn new(
-        filter: Option<&str>,
-        start: Option<i64>,
-        count: Option<i64>,
-        sort_by: Option<String>,
-        sort_order: Option<&str>,
-        attributes: Vec<String>,
-        excluded: Vec<String>,
-    ) -> Result<Search, ScimError> {
-        let filter = filter
-            .filter(|f| !f.trim().is_empty())
-            .map(|f| parse_filter(f).map_err(|e| ScimError::bad("invalidFilter", e.0)))
-            .transpose()?;
-        let descending = match sort_order.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("ascending") => false,
-            Some("descending") => true,
-            Some(other) => {
-                return Err(ScimError::bad(
-                    "invalidValue",
-                    format!("sortOrder {other:?} is not ascending or descending"),
-                ));
-            }
-        };
-        if let Some(s) = &sort_by {
-            parse_patch_path(s).map_err(|e| ScimError::bad("invalidPath", e.0))?;
-        }
-        Ok(Search {
-            filter,
-            start: start.unwrap_or(1).max(1) as usize,
-            count: count.unwrap_or(100).clamp(0, MAX_RESULTS as i64) as usize,
-            sort_by,
-            descending,
-            attributes,
-            excluded,
-        })
-    }
-}
-
-fn sort_value(resource: &Value, path: &str) -> Option<String> {
-    let p = parse_patch_path(path).ok()?;
-    let top = get_ci(resource, &p.attr.name)?;
-    let v = match (&p.attr.sub, top) {
-        (Some(sub), Value::Array(items)) => items.first().and_then(|i| get_ci(i, sub)),
-        (Some(sub), other) => get_ci(other, sub),
-        (None, Value::Array(items)) => items.first().map(|i| get_ci(i, "value").unwrap_or(i)),
-        (None, other) => Some(other),
-    }?;
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => return None,
-        other => other.to_string(),
-    };
-    Some(if case_exact(&p.attr.key()) { s } else { s.to_lowercase() })
-}
-
-/// Keeps only the asked attributes (always `id` and `schemas`), or drops the excluded ones.
-fn project(mut resource: Value, attributes: &[String], excluded: &[String]) -> Value {
-    let Some(object) = resource.as_object_mut() else { return resource };
-    if !attributes.is_empty() {
-        let keep = |k: &str| {
-            k == "id"
-                || k == "schemas"
-                || attributes.iter().any(|a| {
-                    let top = a.rsplit(':').next().unwrap_or(a).split('.').next().unwrap_or(a);
-                    top.eq_ignore_ascii_case(k)
-                })
-        };
-        object.retain(|k, _| keep(k));
-    }
-    for e in excluded {
-        let top = e.rsplit(':').next().unwrap_or(e);
-        match top.split_once('.') {
-            Some((attr, sub)) => {
-                if let Some(Value::Object(inner)) =
-                    object.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(attr)).map(|(_, v)| v)
-                {
-                    inner.retain(|k, _| !k.eq_ignore_ascii_case(sub));
-                }
-            }
-            None if !top.eq_ignore_ascii_case("id") => object.retain(|k, _| !k.eq_ignore_ascii_case(top)),
-            None => {}
-        }
-    }
-    resource
-}
-
 async fn run(state: &AppState, p: &Provisioner, search: Search) -> ScimResult {
     let base = state.app.public_url();
     let users = state.app.scim_users(&p.actor, &p.org).await?;
-    let mut resources: Vec<Value> = users
-        .iter()
-        .map(|u| user_json(u, base, &p.prefix))
-        .filter(|r| search.filter.as_ref().is_none_or(|f| matches(r, f, &case_exact)))
-        .collect();
-    if let Some(by) = &search.sort_by {
-        resources.sort_by(|a, b| {
-            let (x, y) = (sort_value(a, by), sort_value(b, by));
-            let ord = match (&x, &y) {
-                (Some(x), Some(y)) => x.cmp(y),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            };
-            if search.descending && x.is_some() && y.is_some() { ord.reverse() } else { ord }
-        });
-    }
-    let total = resources.len();
-    let page: Vec<Value> = resources
-        .into_iter()
-        .skip(search.start - 1)
-        .take(search.count)
-        .map(|r| project(r, &search.attributes, &search.excluded))
-        .collect();
-    let body = json!({
-        "schemas": [LIST_SCHEMA],
-        "totalResults": total,
-        "startIndex": search.start,
-        "itemsPerPage": page.len(),
-        "Resources": page,
-    });
-    Ok(scim_json(StatusCode::OK, &body))
+    let resources = users.iter().map(|u| user_json(u, base, &p.prefix)).collect();
+    Ok(search.answer(resources, &case_exact))
 }
 
 pub(crate) async fn list(State(state): State<AppState>, p: Provisioner, Query(q): Query<ListQuery>) -> ScimResult {
@@ -354,31 +173,7 @@ pub(crate) async fn list(State(state): State<AppState>, p: Provisioner, Query(q)
 
 /// `POST /Users/.search`: the same as a list, with the parameters in the body.
 pub(crate) async fn search(State(state): State<AppState>, p: Provisioner, ScimBody(body): ScimBody) -> ScimResult {
-    let schemas = get_ci(&body, "schemas").and_then(Value::as_array);
-    if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(SEARCH_SCHEMA))) {
-        return Err(ScimError::bad("invalidSyntax", format!("a search lists the schema {SEARCH_SCHEMA}")));
-    }
-    let int = |k: &str| {
-        get_ci(&body, k)
-            .map(|v| v.as_i64().ok_or_else(|| ScimError::bad("invalidValue", format!("{k} must be an integer"))))
-            .transpose()
-    };
-    let strings = |k: &str| -> Vec<String> {
-        get_ci(&body, k)
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default()
-    };
-    let search = Search::new(
-        get_ci(&body, "filter").and_then(Value::as_str),
-        int("startIndex")?,
-        int("count")?,
-        get_ci(&body, "sortBy").and_then(Value::as_str).map(str::to_owned),
-        get_ci(&body, "sortOrder").and_then(Value::as_str),
-        strings("attributes"),
-        strings("excludedAttributes"),
-    )?;
-    run(&state, &p, search).await
+    run(&state, &p, Search::from_body(&body)?).await
 }
 
 pub(crate) async fn create(State(state): State<AppState>, p: Provisioner, ScimBody(body): ScimBody) -> ScimResult {
@@ -396,15 +191,6 @@ fn if_match(headers: &HeaderMap) -> Option<String> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned())
 }
 
-/// Version conflicts: 412 on `/scim/v2` (RFC 7644), 409 on Twilio's path (its contract).
-fn conflict(p: &Provisioner, e: ScimError) -> ScimError {
-    if p.twilio && e.status == StatusCode::PRECONDITION_FAILED {
-        ScimError { status: StatusCode::CONFLICT, ..e }
-    } else {
-        e
-    }
-}
-
 pub(crate) async fn replace(
     State(state): State<AppState>,
     p: Provisioner,
@@ -418,7 +204,7 @@ pub(crate) async fn replace(
         .app
         .scim_replace_user(&p.actor, &p.org, &id, input, if_match(&headers).as_deref())
         .await
-        .map_err(|e| conflict(&p, e.into()))?;
+        .map_err(|e| p.conflict(e.into()))?;
     Ok(with_location(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix)))
 }
 
@@ -441,7 +227,7 @@ pub(crate) async fn patch(
             None,
             format!("Version conflict: the user is at {}", current.version()),
         );
-        return Err(conflict(&p, e));
+        return Err(p.conflict(e));
     }
     let mut resource = user_json(&current, base, &p.prefix);
     patch::apply(&mut resource, &body, &case_exact)?;
@@ -451,7 +237,7 @@ pub(crate) async fn patch(
         .app
         .scim_replace_user(&p.actor, &p.org, &id, input, Some(&current.version()))
         .await
-        .map_err(|e| conflict(&p, e.into()))?;
+        .map_err(|e| p.conflict(e.into()))?;
     Ok(with_location(StatusCode::OK, &user_json(&user, base, &p.prefix)))
 }
 

@@ -270,12 +270,68 @@ async fn identity_providers_provision_users(engine: Engine) {
     };
     assert_eq!(elsewhere.call(Method::GET, "/Users", None).await.0, StatusCode::NOT_FOUND);
 
+    // Groups: Okta creates one, adds Jane and renames it (repeating the id); Entra ID adds and
+    // removes Dana by value; Okta removes Jane with a filtered path.
+    let group = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering", "members": [] });
+    let (status, headers, eng) = idp.call(Method::POST, "/Groups", Some(group)).await;
+    assert_eq!(status, StatusCode::CREATED, "{eng}");
+    let gid = eng["id"].as_str().unwrap().to_owned();
+    assert!(headers["location"].to_str().unwrap().ends_with(&format!("/Groups/{gid}")));
+    let g = format!("/Groups/{gid}");
+    let add_jane =
+        patch(json!([{ "op": "add", "path": "members", "value": [{ "value": id, "display": "jane@acme.test" }] }]));
+    let (status, _, body) = idp.call(Method::PATCH, &g, Some(add_jane)).await;
+    assert_eq!((status, body["members"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{body}");
+    let rename = patch(json!([{ "op": "replace", "value": { "id": gid, "displayName": "Platform" } }]));
+    let (status, _, body) = idp.call(Method::PATCH, &g, Some(rename)).await;
+    assert_eq!((status, body["displayName"].as_str()), (StatusCode::OK, Some("Platform")), "{body}");
+    let (_, _, body) = idp
+        .call(
+            Method::PATCH,
+            &g,
+            Some(patch(json!([{ "op": "Add", "path": "members", "value": [{ "value": dana_id }] }]))),
+        )
+        .await;
+    assert_eq!(body["members"].as_array().map(Vec::len), Some(2));
+    let (_, _, body) = idp
+        .call(
+            Method::PATCH,
+            &g,
+            Some(patch(json!([{ "op": "Remove", "path": "members", "value": [{ "value": dana_id }] }]))),
+        )
+        .await;
+    assert_eq!(body["members"].as_array().map(Vec::len), Some(1));
+    let remove_jane = patch(json!([{ "op": "remove", "path": format!("members[value eq \"{id}\"]") }]));
+    let (_, _, body) = idp.call(Method::PATCH, &g, Some(remove_jane)).await;
+    assert_eq!(body["members"], json!([]));
+    let stranger = patch(
+        json!([{ "op": "add", "path": "members", "value": [{ "value": "US0123456789abcdef0123456789abcdef" }] }]),
+    );
+    let (status, _, body) = idp.call(Method::PATCH, &g, Some(stranger)).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    idp.call(
+        Method::PATCH,
+        &g,
+        Some(patch(json!([{ "op": "add", "path": "members", "value": [{ "value": dana_id }] }]))),
+    )
+    .await;
+    let (_, _, found) = idp.call(Method::GET, "/Groups?filter=displayName%20eq%20%22platform%22", None).await;
+    assert_eq!(found["totalResults"], 1);
+    let (_, _, types) = idp.call(Method::GET, "/ResourceTypes/Group", None).await;
+    assert_eq!(types["endpoint"], "/Groups");
+    let other = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Temp" });
+    let (_, _, temp) = idp.call(Method::POST, "/Groups", Some(other)).await;
+    let (status, _, _) = idp.call(Method::DELETE, &format!("/Groups/{}", temp["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
     // Deprovisioning: offboarding hands Dana's account to the Owner and erases her.
     let (status, _, _) = idp.call(Method::DELETE, &format!("/Users/{dana_id}"), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await.0, StatusCode::NOT_FOUND);
     assert!(owner.page(&format!("/accounts/{payments}")).await.contains("Olivia Owner"));
     assert!(owner.page(&format!("/orgs/{org}/offboarding")).await.contains(&dana_id));
+    let (_, _, body) = idp.call(Method::GET, &g, None).await;
+    assert_eq!(body["members"], json!([]), "a deprovisioned user leaves their groups");
 
     // A revoked token stops working at once.
     let html = owner.page(&page).await;

@@ -324,9 +324,9 @@ pub async fn groups_hold_members_of_their_organization(store: Arc<dyn Store>) {
     assert_eq!(tx.groups(&acme.sid).await.unwrap(), vec![eng.clone(), ops.clone()]);
     assert_eq!(tx.group(&rival.sid, &eng.sid).await.unwrap(), None, "scoped");
     tx.set_group_members(&eng.sid, &[dana.sid.clone(), erin.sid.clone()]).await.unwrap();
-    tx.set_group_members(&ops.sid, &[dana.sid.clone()]).await.unwrap();
+    tx.set_group_members(&ops.sid, std::slice::from_ref(&dana.sid)).await.unwrap();
     assert_eq!(tx.group_members(&acme.sid).await.unwrap().len(), 3);
-    tx.set_group_members(&eng.sid, &[erin.sid.clone()]).await.unwrap();
+    tx.set_group_members(&eng.sid, std::slice::from_ref(&erin.sid)).await.unwrap();
     let renamed = Group { display_name: "Platform".into(), updated_at: t0() + Duration::seconds(1), ..eng.clone() };
     tx.update_group(&renamed).await.unwrap();
     assert_eq!(tx.group(&acme.sid, &eng.sid).await.unwrap(), Some(renamed));

@@ -51,10 +51,10 @@ pub(crate) fn group_json(v: &GroupView, base: &str, prefix: &str) -> Value {
 /// Reads a Group resource; members are referred to by user id (`value`).
 fn input_from(body: &Value) -> Result<GroupInput, ScimError> {
     let object = body.as_object().ok_or_else(|| ScimError::bad("invalidSyntax", "a Group is a JSON object"))?;
-    if let Some(schemas) = get_ci(body, "schemas") {
-        if !schemas.as_array().is_some_and(|s| s.iter().any(|v| v.as_str() == Some(GROUP_SCHEMA))) {
-            return Err(ScimError::bad("invalidValue", format!("schemas must include {GROUP_SCHEMA}")));
-        }
+    if let Some(schemas) = get_ci(body, "schemas")
+        && !schemas.as_array().is_some_and(|s| s.iter().any(|v| v.as_str() == Some(GROUP_SCHEMA)))
+    {
+        return Err(ScimError::bad("invalidValue", format!("schemas must include {GROUP_SCHEMA}")));
     }
     for key in object.keys() {
         if !["schemas", "id", "externalId", "displayName", "members", "meta"]

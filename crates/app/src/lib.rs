@@ -208,6 +208,12 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 permissions: gatehouse_domain::scim::scim_token_permissions(),
             }],
         }),
+        ActorKind::OAuthApp { organization, .. } => Ok(Principal::Credential {
+            grants: vec![Grant {
+                scope: ScopeRef::Organization(organization.clone()),
+                permissions: gatehouse_domain::oauth::oauth_app_permissions(),
+            }],
+        }),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod invitation;
 pub mod membership;
 pub mod nomination;
 pub mod notification;
+pub mod oauth;
 pub mod offboarding;
 pub mod organization;
 pub mod page;

@@ -7,7 +7,7 @@ use crate::account::Account;
 use crate::error::Error;
 use crate::membership::ScopeRef;
 use crate::permission::{Permission, PermissionSet, ScopeKind};
-use crate::sid::{AccountSid, ApiKeySid, OrganizationSid, ScimTokenSid, UserSid};
+use crate::sid::{AccountSid, ApiKeySid, OAuthAppSid, OrganizationSid, ScimTokenSid, UserSid};
 
 /// Who is making a request, as authenticated by a surface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,6 +24,8 @@ pub enum ActorKind {
     ApiKey { key: ApiKeySid, account: AccountSid },
     /// An organization's SCIM token (an identity provider).
     ScimToken { token: ScimTokenSid, organization: OrganizationSid },
+    /// An organization's OAuth app, by a bearer token it obtained.
+    OAuthApp { app: OAuthAppSid, organization: OrganizationSid },
 }
 
 /// The actor plus request context recorded in the audit log.
@@ -53,6 +55,7 @@ impl Actor {
             ActorKind::User(sid) => sid.to_string(),
             ActorKind::ApiKey { key, .. } => key.to_string(),
             ActorKind::ScimToken { token, .. } => token.to_string(),
+            ActorKind::OAuthApp { app, .. } => app.to_string(),
         }
     }
 

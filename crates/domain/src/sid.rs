@@ -101,6 +101,8 @@ sid_type!(/// An organization's request to import an account or to be given acce
     AccountRequestSid, "AR", "account_request_sid");
 sid_type!(/// An organization's SCIM bearer token.
     ScimTokenSid, "ST", "scim_token_sid");
+sid_type!(/// An organization's OAuth app (its client id).
+    OAuthAppSid, "OQ", "client_id");
 
 impl RoleSid {
     /// A built-in role's fixed SID: `IX` + 28 zeros + the four-digit code.

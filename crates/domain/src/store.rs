@@ -20,6 +20,7 @@ use crate::invitation::{Invitation, OrgInvitation};
 use crate::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use crate::nomination::OwnerNomination;
 use crate::notification::NoticeCategory;
+use crate::oauth::OAuthApp;
 use crate::offboarding::OffboardingReport;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
@@ -28,8 +29,8 @@ use crate::scim::{ScimProfile, ScimToken};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{
-    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, GroupSid, InvitationSid, OffboardingSid,
-    OrganizationSid, PaymentMethodSid, ScimTokenSid, UserSid,
+    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, GroupSid, InvitationSid, OAuthAppSid,
+    OffboardingSid, OrganizationSid, PaymentMethodSid, RoleAssignmentSid, ScimTokenSid, UserSid,
 };
 use crate::user::{Email, User, UserStatus};
 
@@ -324,6 +325,23 @@ pub trait Tx: Send {
     async fn set_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<()>;
     /// Takes a user out of every group (their groups' versions move); returns how many.
     async fn leave_all_groups(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<u64>;
+
+    /// Stores a new OAuth app.
+    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()>;
+    /// The organization's OAuth apps that are not revoked, by SID.
+    async fn oauth_apps(&mut self, org: &OrganizationSid) -> Result<Vec<OAuthApp>>;
+    /// An OAuth app by its client id, whatever its organization (token requests look it up).
+    async fn oauth_app(&mut self, sid: &OAuthAppSid) -> Result<Option<OAuthApp>>;
+    /// Revokes one of the organization's apps; returns how many (0 or 1).
+    async fn revoke_oauth_app(&mut self, org: &OrganizationSid, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<u64>;
+    /// Records an app's use.
+    async fn touch_oauth_app(&mut self, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<()>;
+    /// One role assignment by SID.
+    async fn role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>>;
+    /// Every role assignment a user holds, by SID.
+    async fn all_user_assignments(&mut self, user: &UserSid) -> Result<Vec<RoleAssignment>>;
+    /// Deletes one role assignment; returns how many (0 or 1).
+    async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64>;
 
     // --- account requests (import, access) ------------------------------------------------
     /// Stores a new request (one pending per account → Conflict).

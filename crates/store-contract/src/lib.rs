@@ -69,7 +69,8 @@ macro_rules! contract_tests {
             offboarding_finds_what_a_user_holds_and_erasure_forgets_them,
             account_requests_are_one_pending_per_account_and_access_lists_independent_accounts,
             scim_tokens_and_profiles_round_trip,
-            groups_hold_members_of_their_organization
+            groups_hold_members_of_their_organization,
+            oauth_apps_and_role_assignments_by_sid
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

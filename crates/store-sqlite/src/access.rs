@@ -203,3 +203,38 @@ pub(crate) async fn memberships(c: &mut Conn, user: &UserSid) -> Result<Vec<(Acc
     }
     Ok(out)
 }
+
+/// One assignment by SID.
+pub(crate) async fn by_sid(c: &mut Conn, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>> {
+    let row = sqlx::query(
+        "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments WHERE sid = $1",
+    )
+    .bind(sid.as_str())
+    .fetch_optional(c)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(assignment).transpose()
+}
+
+/// Every assignment the user holds, by SID.
+pub(crate) async fn of_user(c: &mut Conn, user: &UserSid) -> Result<Vec<RoleAssignment>> {
+    let rows = sqlx::query(
+        "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments \
+         WHERE user_sid = $1 ORDER BY sid",
+    )
+    .bind(user.as_str())
+    .fetch_all(c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(assignment).collect()
+}
+
+/// Deletes one assignment by SID.
+pub(crate) async fn delete_by_sid(c: &mut Conn, sid: &RoleAssignmentSid) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM role_assignments WHERE sid = $1")
+        .bind(sid.as_str())
+        .execute(c)
+        .await
+        .map_err(db_err)?
+        .rows_affected())
+}

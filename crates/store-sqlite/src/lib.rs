@@ -16,6 +16,7 @@ mod groups;
 mod invitations;
 mod nominations;
 mod notifications;
+mod oauth;
 mod offboarding;
 mod org_invitations;
 mod rows;
@@ -40,6 +41,7 @@ use gatehouse_domain::invitation::{Invitation, OrgInvitation};
 use gatehouse_domain::membership::{Member, OrgUser, RoleAssignment, ScopeRef};
 use gatehouse_domain::nomination::OwnerNomination;
 use gatehouse_domain::notification::NoticeCategory;
+use gatehouse_domain::oauth::OAuthApp;
 use gatehouse_domain::offboarding::OffboardingReport;
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
@@ -48,8 +50,8 @@ use gatehouse_domain::scim::{ScimProfile, ScimToken};
 use gatehouse_domain::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::sid::{
-    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, GroupSid, InvitationSid, OffboardingSid,
-    OrganizationSid, PaymentMethodSid, ScimTokenSid, UserSid,
+    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, GroupSid, InvitationSid, OAuthAppSid,
+    OffboardingSid, OrganizationSid, PaymentMethodSid, RoleAssignmentSid, ScimTokenSid, UserSid,
 };
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User, UserStatus};
@@ -469,6 +471,30 @@ impl Tx for SqliteTx {
     }
     async fn leave_all_groups(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<u64> {
         groups::leave_all(&mut self.tx, user, at).await
+    }
+    async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()> {
+        oauth::insert(&mut self.tx, app).await
+    }
+    async fn oauth_apps(&mut self, org: &OrganizationSid) -> Result<Vec<OAuthApp>> {
+        oauth::of_organization(&mut self.tx, org).await
+    }
+    async fn oauth_app(&mut self, sid: &OAuthAppSid) -> Result<Option<OAuthApp>> {
+        oauth::by_sid(&mut self.tx, sid).await
+    }
+    async fn revoke_oauth_app(&mut self, org: &OrganizationSid, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<u64> {
+        oauth::revoke(&mut self.tx, org, sid, at).await
+    }
+    async fn touch_oauth_app(&mut self, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<()> {
+        oauth::touch(&mut self.tx, sid, at).await
+    }
+    async fn role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>> {
+        access::by_sid(&mut self.tx, sid).await
+    }
+    async fn all_user_assignments(&mut self, user: &UserSid) -> Result<Vec<RoleAssignment>> {
+        access::of_user(&mut self.tx, user).await
+    }
+    async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64> {
+        access::delete_by_sid(&mut self.tx, sid).await
     }
     async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()> {
         account_requests::insert(&mut self.tx, request).await

@@ -344,3 +344,45 @@ pub async fn groups_hold_members_of_their_organization(store: Arc<dyn Store>) {
     let refused = tx.insert_group(&group(&rival, "Again", Some("g-1"))).await;
     assert!(matches!(&refused, Err(Error::Conflict(m)) if m.contains("externalId")), "{refused:?}");
 }
+
+pub async fn oauth_apps_and_role_assignments_by_sid(store: Arc<dyn Store>) {
+    use gatehouse_domain::oauth::OAuthApp;
+    use gatehouse_domain::role::AccountRole;
+    use gatehouse_domain::sid::OAuthAppSid;
+
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&acme).await.unwrap();
+    tx.insert_organization(&rival).await.unwrap();
+    let app = OAuthApp {
+        sid: OAuthAppSid::generate(),
+        organization_sid: acme.sid.clone(),
+        name: "Terraform".into(),
+        secret_hash: "h".into(),
+        created_by: None,
+        created_at: t0(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    tx.insert_oauth_app(&app).await.unwrap();
+    assert_eq!(tx.oauth_app(&app.sid).await.unwrap().as_ref(), Some(&app));
+    assert_eq!(tx.oauth_apps(&acme.sid).await.unwrap(), vec![app.clone()]);
+    tx.touch_oauth_app(&app.sid, t0()).await.unwrap();
+    assert_eq!(tx.revoke_oauth_app(&rival.sid, &app.sid, t0()).await.unwrap(), 0, "scoped");
+    assert_eq!(tx.revoke_oauth_app(&acme.sid, &app.sid, t0()).await.unwrap(), 1);
+    assert!(tx.oauth_apps(&acme.sid).await.unwrap().is_empty());
+    assert_eq!(tx.oauth_app(&app.sid).await.unwrap().unwrap().revoked_at, Some(t0()));
+
+    let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
+    let main = fixtures::add_account(&mut *tx, "Main", Some(&acme.sid)).await;
+    fixtures::grant(&mut *tx, &dana, AccountRole::Developer, &main).await;
+    fixtures::grant(&mut *tx, &dana, AccountRole::Viewer, &main).await;
+    let held = tx.all_user_assignments(&dana.sid).await.unwrap();
+    assert_eq!(held.len(), 2);
+    assert_eq!(tx.role_assignment(&held[0].sid).await.unwrap().as_ref(), Some(&held[0]));
+    assert_eq!(tx.delete_role_assignment(&held[0].sid).await.unwrap(), 1);
+    assert_eq!(tx.role_assignment(&held[0].sid).await.unwrap(), None);
+    assert_eq!(tx.all_user_assignments(&dana.sid).await.unwrap(), vec![held[1].clone()]);
+    tx.commit().await.unwrap();
+}

@@ -17,6 +17,7 @@ mod invitations;
 mod mail;
 mod members;
 mod notifications;
+mod oauth;
 mod offboarding;
 mod org_accounts;
 mod org_invitations;
@@ -24,6 +25,7 @@ mod org_users;
 mod organizations;
 mod ownership;
 mod password;
+mod role_assignments;
 mod scim;
 mod secret;
 mod settings;
@@ -52,6 +54,7 @@ pub use groups::{GroupInput, GroupView};
 pub use invitations::{InvitationView, NewInvitation, NewInvitee};
 pub use mail::{MailError, Mailer};
 pub use members::{NewMember, RoleChange};
+pub use oauth::{AccessToken, NewOAuthApp};
 pub use offboarding::OffboardingPreview;
 pub use org_accounts::AccountRequestView;
 pub use org_invitations::OrgInvitationView;
@@ -79,6 +82,8 @@ pub struct App {
     dns: Arc<dyn DnsResolver>,
     /// The instance's API-key hash key, loaded (or created) on first use.
     api_key_hash_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The instance's key for signing access tokens (HS256), loaded (or created) on first use.
+    token_signing_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl App {
@@ -95,6 +100,7 @@ impl App {
             payments: Arc::new(TestPayments),
             dns: Arc::new(NoDns),
             api_key_hash_key: Arc::new(tokio::sync::OnceCell::new()),
+            token_signing_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 

@@ -12,7 +12,7 @@ use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::AccountRole;
-use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid};
+use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
@@ -62,6 +62,39 @@ impl App {
             Some(_) => Ok(false),
             None => Err(Error::NotFound),
         }
+    }
+
+    /// The organization's managed accounts with their Owners (Twilio's Organizations API).
+    pub async fn organization_accounts_with_owners(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<(Account, Option<UserSid>)>> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgAccountsRead).await?;
+        let accounts = tx.organization_accounts(org, page).await?;
+        let mut items = Vec::with_capacity(accounts.items.len());
+        for account in accounts.items {
+            let owner = tx.account_owner(&account.sid).await?;
+            items.push((account, owner));
+        }
+        Ok(Page { items, next_after: accounts.next_after })
+    }
+
+    /// One managed account of the organization with its Owner; any other account is NotFound.
+    pub async fn organization_account_with_owner(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        sid: &AccountSid,
+    ) -> Result<(Account, Option<UserSid>)> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgAccountsRead).await?;
+        let account =
+            tx.account(sid).await?.filter(|a| a.organization_sid.as_ref() == Some(org)).ok_or(Error::NotFound)?;
+        let owner = tx.account_owner(sid).await?;
+        Ok((account, owner))
     }
 
     /// The organization's pending import and access requests (expired ones included).

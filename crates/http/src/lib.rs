@@ -8,6 +8,7 @@ mod api;
 mod error;
 mod health;
 mod scim;
+mod twilio;
 mod web;
 
 use std::time::Duration;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(limited)
         .merge(scim::routes())
+        .merge(twilio::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))
         .layer(security_headers)

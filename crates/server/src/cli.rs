@@ -1,5 +1,5 @@
-//! The command line: `serve`, `migrate`, `admin create-owner|create-scim-token|send-notice|
-//! record-invoice`, `openapi`. Every command takes the same
+//! The command line: `serve`, `migrate`, `admin create-owner|create-scim-token|create-oauth-app|
+//! send-notice|record-invoice`, `openapi`. Every command takes the same
 //! `--config` / `--database-url` as `serve`, and operator commands act as `Actor::System`
 //! through the same use cases as the web, so they are audited too.
 
@@ -112,6 +112,17 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Creates an organization's OAuth app (as Admin Center → SCIM & OAuth does) and prints its
+    /// client id and secret once.
+    CreateOauthApp {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        name: String,
+        /// Print the credentials as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Records an invoice for an account (Gatehouse charges nothing; this is how a billing
     /// run reports what it charged elsewhere).
     RecordInvoice {
@@ -195,6 +206,29 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
                 println!("  Token    {}", created.secret);
                 println!("  Base URL {base}");
                 println!("The token is shown only now. Send it as Authorization: Bearer.");
+            }
+            Ok(())
+        }
+        AdminCommand::CreateOauthApp { organization, name, json } => {
+            let org = OrganizationSid::parse(organization)
+                .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let created = app.create_oauth_app(&Actor::system(), &org, name).await.map_err(|e| match e {
+                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+                Error::NotFound => anyhow::anyhow!("--organization: no such organization"),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            let token_url = format!("{}/v2/token", config.public_url);
+            if *json {
+                let out = json!({ "client_id": created.app.sid, "client_secret": created.secret, "name": created.app.name, "token_url": token_url });
+                println!("{out}");
+            } else {
+                println!("Created OAuth app {} for {org}", created.app.name);
+                println!("  Client id     {}", created.app.sid);
+                println!("  Client secret {}", created.secret);
+                println!("  Token URL     {token_url} (grant_type=client_credentials)");
+                println!("The secret is shown only now.");
             }
             Ok(())
         }

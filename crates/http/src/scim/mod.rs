@@ -17,12 +17,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use gatehouse_domain::Error;
-use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::policy::Actor;
 use gatehouse_domain::sid::OrganizationSid;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::web::client_ip;
 
 /// The largest request body accepted (no bulk operations), advertised nowhere else.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -137,8 +136,9 @@ async fn no_route() -> ScimError {
     ScimError::new(StatusCode::NOT_FOUND, None, "There is no such SCIM endpoint")
 }
 
-/// The identity provider: a SCIM token as `Authorization: Bearer`, and the organization it
-/// provisions (on the Twilio path, the path's organization must be the token's).
+/// The identity provider: a SCIM token (or an OAuth app's access token) as `Authorization:
+/// Bearer`, and the organization it provisions (on the Twilio path, the path's organization
+/// must be the token's).
 pub(crate) struct Provisioner {
     pub actor: Actor,
     pub org: OrganizationSid,
@@ -163,18 +163,8 @@ impl FromRequestParts<AppState> for Provisioner {
     type Rejection = ScimError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .ok_or(ScimError::from(Error::Unauthenticated))?;
-        let actor = state.app.authenticate_scim(secret, client_ip(parts)).await?;
-        let ActorKind::ScimToken { organization, .. } = &actor.kind else {
-            return Err(Error::Unauthenticated.into());
-        };
-        let org = organization.clone();
+        // The organization's SCIM token, or an OAuth app's access token (Twilio's SDK).
+        let (actor, org) = crate::twilio::bearer(state, parts).await?;
         // Nested routers see a shortened path; the request's own is kept aside.
         let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|o| o.0.clone());
         let path = original.as_ref().map_or(parts.uri.path(), |u| u.path());

@@ -18,3 +18,4 @@ mod security;
 mod sign_in_security;
 mod sms_stub;
 mod support;
+mod twilio_api;

@@ -1,0 +1,128 @@
+//! The Twilio-compatible API that Twilio's official SDKs drive unchanged (contract in
+//! `shared/reference/twilio-api.md`): the token endpoint and the Organizations API. Errors have
+//! Twilio's shape (`code`, `message`, `more_info`, `status`); paging links are absolute, from
+//! the public URL.
+
+mod organizations;
+mod token;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use gatehouse_domain::Error;
+use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::sid::OrganizationSid;
+use serde_json::json;
+
+use crate::AppState;
+use crate::web::client_ip;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/token", post(token::create))
+        .route("/v2/token", post(token::create))
+        .route("/Organizations/{org}/Accounts", get(organizations::accounts))
+        .route("/Organizations/{org}/Accounts/{account}", get(organizations::account))
+        .route(
+            "/Organizations/{org}/RoleAssignments",
+            get(organizations::role_assignments).post(organizations::create_role_assignment),
+        )
+        .route("/Organizations/{org}/RoleAssignments/{sid}", delete(organizations::delete_role_assignment))
+}
+
+/// A Twilio error: `{"code", "message", "more_info", "status"}`.
+#[derive(Debug)]
+pub(crate) struct TwilioError {
+    pub status: StatusCode,
+    pub code: u32,
+    pub message: String,
+}
+
+impl TwilioError {
+    pub(crate) fn new(status: StatusCode, code: u32, message: impl Into<String>) -> Self {
+        TwilioError { status, code, message: message.into() }
+    }
+}
+
+impl From<Error> for TwilioError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::NotFound => Self::new(StatusCode::NOT_FOUND, 20404, "The requested resource was not found"),
+            Error::Forbidden => Self::new(StatusCode::FORBIDDEN, 20403, "These credentials do not allow this"),
+            Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, 20003, "Authenticate"),
+            Error::Invalid { field, reason } => Self::new(StatusCode::BAD_REQUEST, 20001, format!("{field}: {reason}")),
+            Error::Conflict(m) => Self::new(StatusCode::CONFLICT, 20409, m),
+            Error::Precondition(m) => Self::new(StatusCode::BAD_REQUEST, 20001, m),
+            Error::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, 20500, "Something went wrong; it was logged")
+            }
+        }
+    }
+}
+
+impl IntoResponse for TwilioError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "code": self.code,
+            "message": self.message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{}", self.code),
+            "status": self.status.as_u16(),
+        });
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"twilio\""));
+        }
+        response
+    }
+}
+
+pub(crate) type TwilioResult = Result<Response, TwilioError>;
+
+/// An organization's machine client on the Organizations API: a bearer access token from
+/// `/v2/token` (or the organization's SCIM token); the path's organization must be its own.
+pub(crate) struct OrgClient {
+    pub actor: Actor,
+    pub org: OrganizationSid,
+}
+
+/// Authenticates a bearer token: an access token (a JWT: three dot-separated parts) or a
+/// SCIM token. Returns the actor and its organization.
+pub(crate) async fn bearer(state: &AppState, parts: &Parts) -> Result<(Actor, OrganizationSid), Error> {
+    let token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or(Error::Unauthenticated)?;
+    let actor = if token.split('.').count() == 3 {
+        state.app.authenticate_access_token(token, client_ip(parts)).await?
+    } else {
+        state.app.authenticate_scim(token, client_ip(parts)).await?
+    };
+    let org = match &actor.kind {
+        ActorKind::OAuthApp { organization, .. } | ActorKind::ScimToken { organization, .. } => organization.clone(),
+        _ => return Err(Error::Unauthenticated),
+    };
+    Ok((actor, org))
+}
+
+impl FromRequestParts<AppState> for OrgClient {
+    type Rejection = TwilioError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (actor, org) = bearer(state, parts).await?;
+        let in_path = parts.uri.path().strip_prefix("/Organizations/").and_then(|r| r.split('/').next());
+        if in_path != Some(org.as_str()) {
+            return Err(Error::NotFound.into());
+        }
+        Ok(OrgClient { actor, org })
+    }
+}

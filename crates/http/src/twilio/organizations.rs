@@ -1,0 +1,258 @@
+//! Twilio's Organizations API: `Accounts` (list, fetch) and `RoleAssignments` (create, list
+//! by `Identity` and/or `Scope`, delete), with the "meta" page shape (`content`,
+//! `meta.key = "content"`, absolute `next_page_url`).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use gatehouse_domain::Error;
+use gatehouse_domain::account::Account;
+use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{OrgClient, TwilioError, TwilioResult};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct PageQuery {
+    #[serde(rename = "PageSize")]
+    page_size: Option<String>,
+    #[serde(rename = "Page")]
+    page: Option<String>,
+    #[serde(rename = "PageToken")]
+    page_token: Option<String>,
+    #[serde(rename = "Identity")]
+    identity: Option<String>,
+    #[serde(rename = "Scope")]
+    scope: Option<String>,
+}
+
+impl PageQuery {
+    fn size(&self) -> Result<u32, TwilioError> {
+        match self.page_size.as_deref() {
+            None => Ok(50),
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "PageSize must be from 1 to 100")),
+        }
+    }
+
+    fn number(&self) -> u32 {
+        self.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0)
+    }
+}
+
+fn twilio_date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn account_json(a: &Account, owner: Option<&UserSid>) -> Value {
+    json!({
+        "account_sid": a.sid,
+        "friendly_name": a.name,
+        "status": a.status.as_str(),
+        "owner_sid": owner,
+        "date_created": twilio_date(a.created_at),
+    })
+}
+
+fn assignment_json(a: &RoleAssignment) -> Value {
+    json!({
+        "sid": a.sid,
+        "role_sid": a.role_sid,
+        "scope": a.scope.sid_str(),
+        "identity": a.user_sid,
+        "resource_type": null,
+        "resource_id": null,
+    })
+}
+
+/// A "meta" page: `{"content": [...], "meta": {...}}` with absolute links.
+fn meta_page(
+    base: &str,
+    path: &str,
+    extra: &str,
+    size: u32,
+    number: u32,
+    items: Vec<Value>,
+    next: Option<String>,
+) -> Value {
+    let url = |page: u32, token: Option<&str>| {
+        let token = token.map(|t| format!("&PageToken={t}")).unwrap_or_default();
+        format!("{base}{path}?PageSize={size}{extra}&Page={page}{token}")
+    };
+    json!({
+        "content": items,
+        "meta": {
+            "key": "content",
+            "page": number,
+            "page_size": size,
+            "first_page_url": url(0, None),
+            "previous_page_url": null,
+            "url": url(number, None),
+            "next_page_url": next.as_deref().map(|t| url(number + 1, Some(t))),
+        },
+    })
+}
+
+pub(crate) async fn accounts(
+    State(state): State<AppState>,
+    c: OrgClient,
+    Path(_org): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> TwilioResult {
+    let size = q.size()?;
+    let after = q.page_token.clone().filter(|t| !t.is_empty());
+    let page = state
+        .app
+        .organization_accounts_with_owners(&c.actor, &c.org, &PageRequest { after, limit: size, search: None })
+        .await?;
+    let Page { items, next_after } = page;
+    let content = items.iter().map(|(a, o)| account_json(a, o.as_ref())).collect();
+    let body = meta_page(
+        state.app.public_url(),
+        &format!("/Organizations/{}/Accounts", c.org),
+        "",
+        size,
+        q.number(),
+        content,
+        next_after,
+    );
+    Ok(Json(body).into_response())
+}
+
+pub(crate) async fn account(
+    State(state): State<AppState>,
+    c: OrgClient,
+    Path((_org, account)): Path<(String, String)>,
+) -> TwilioResult {
+    let not_found = || TwilioError::new(StatusCode::NOT_FOUND, 20404, "Account does not belong to Organization");
+    let sid = AccountSid::parse(&account).map_err(|_| not_found())?;
+    let (a, owner) = state.app.organization_account_with_owner(&c.actor, &c.org, &sid).await.map_err(|e| match e {
+        Error::NotFound => not_found(),
+        other => other.into(),
+    })?;
+    Ok(Json(account_json(&a, owner.as_ref())).into_response())
+}
+
+fn scope_ref(raw: &str, org: &OrganizationSid) -> Result<ScopeRef, TwilioError> {
+    if let Ok(a) = AccountSid::parse(raw) {
+        return Ok(ScopeRef::Account(a));
+    }
+    match OrganizationSid::parse(raw) {
+        Ok(o) if &o == org => Ok(ScopeRef::Organization(o)),
+        _ => Err(TwilioError::new(
+            StatusCode::BAD_REQUEST,
+            25200,
+            "Scope must be this organization or one of its managed accounts",
+        )),
+    }
+}
+
+pub(crate) async fn role_assignments(
+    State(state): State<AppState>,
+    c: OrgClient,
+    Path(_org): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> TwilioResult {
+    let size = q.size()?;
+    let identity = q.identity.as_deref().filter(|i| !i.is_empty());
+    let scope = q.scope.as_deref().filter(|s| !s.is_empty());
+    if identity.is_none() && scope.is_none() {
+        return Err(TwilioError::new(
+            StatusCode::BAD_REQUEST,
+            25203,
+            "Listing role assignments needs Identity and/or Scope",
+        ));
+    }
+    let identity = identity
+        .map(|i| {
+            UserSid::parse(i)
+                .map_err(|_| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "Identity must be a user SID"))
+        })
+        .transpose()?;
+    let scope = scope.map(|s| scope_ref(s, &c.org)).transpose()?;
+    let all = state.app.org_role_assignments(&c.actor, &c.org, identity.as_ref(), scope.as_ref()).await?;
+    // Keyset paging over the SIDs, as everywhere: PageToken is the last SID of the previous page.
+    let after = q.page_token.clone().filter(|t| !t.is_empty());
+    let rest: Vec<&RoleAssignment> =
+        all.iter().filter(|a| after.as_deref().is_none_or(|t| a.sid.as_str() > t)).collect();
+    let page: Vec<&RoleAssignment> = rest.iter().copied().take(size as usize).collect();
+    let next = (rest.len() > page.len()).then(|| page.last().map(|a| a.sid.to_string())).flatten();
+    let mut extra = String::new();
+    if let Some(i) = &identity {
+        extra.push_str(&format!("&Identity={i}"));
+    }
+    if let Some(s) = &scope {
+        extra.push_str(&format!("&Scope={}", s.sid_str()));
+    }
+    let content = page.into_iter().map(assignment_json).collect();
+    let body = meta_page(
+        state.app.public_url(),
+        &format!("/Organizations/{}/RoleAssignments", c.org),
+        &extra,
+        size,
+        q.number(),
+        content,
+        next,
+    );
+    Ok(Json(body).into_response())
+}
+
+/// The body of a create: JSON (`role_sid`, `scope`, `identity`), or the same as a form, which
+/// Twilio's async SDK sends under a JSON content type.
+fn create_fields(body: &Bytes) -> Result<(String, String, String), TwilioError> {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let form: Vec<(String, String)> =
+        if json.is_none() { serde_urlencoded::from_bytes(body).unwrap_or_default() } else { Vec::new() };
+    let get = |k: &str| -> String {
+        match &json {
+            Some(v) => v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned(),
+            None => form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default(),
+        }
+    };
+    let (role, scope, identity) = (get("role_sid"), get("scope"), get("identity"));
+    if role.is_empty() || scope.is_empty() || identity.is_empty() {
+        return Err(TwilioError::new(StatusCode::BAD_REQUEST, 20001, "role_sid, scope and identity are required"));
+    }
+    Ok((role, scope, identity))
+}
+
+pub(crate) async fn create_role_assignment(
+    State(state): State<AppState>,
+    c: OrgClient,
+    Path(_org): Path<String>,
+    body: Bytes,
+) -> TwilioResult {
+    let (role, scope, identity) = create_fields(&body)?;
+    let invalid_role = || TwilioError::new(StatusCode::BAD_REQUEST, 25202, "Invalid role");
+    let role = RoleSid::parse(&role).map_err(|_| invalid_role())?;
+    let scope = scope_ref(&scope, &c.org)?;
+    let identity = UserSid::parse(&identity)
+        .map_err(|_| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "identity must be a user SID"))?;
+    let created = state.app.create_org_role_assignment(&c.actor, &c.org, &role, &scope, &identity).await.map_err(
+        |e| match e {
+            Error::Invalid { field: "role_sid", .. } => invalid_role(),
+            Error::Invalid { field: "scope", reason } => TwilioError::new(StatusCode::BAD_REQUEST, 25200, reason),
+            other => other.into(),
+        },
+    )?;
+    Ok((StatusCode::CREATED, Json(assignment_json(&created))).into_response())
+}
+
+pub(crate) async fn delete_role_assignment(
+    State(state): State<AppState>,
+    c: OrgClient,
+    Path((_org, sid)): Path<(String, String)>,
+) -> TwilioResult {
+    let sid = RoleAssignmentSid::parse(&sid).map_err(|_| TwilioError::from(Error::NotFound))?;
+    state.app.delete_org_role_assignment(&c.actor, &c.org, &sid).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

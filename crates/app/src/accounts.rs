@@ -6,7 +6,7 @@ use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::{Permission, PermissionSet};
-use gatehouse_domain::policy::{Actor, Target, authorize, effective_permissions};
+use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize, effective_permissions};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid};
 use gatehouse_domain::user::{Email, User, parse_display_name, parse_name};
@@ -109,10 +109,16 @@ impl App {
     /// an organization needs `org.accounts.create` and a managed creator, who becomes its Owner.
     /// A standalone account is owned by its creator.
     pub async fn create_account(&self, actor: &Actor, input: NewAccount) -> Result<Account> {
-        let creator = acting_user(actor)?.clone();
         let name = parse_account_name(&input.name)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
+        // The operator (CLI) creates an organization's account on behalf of its Owner.
+        let creator = match (&actor.kind, &input.organization_sid) {
+            (ActorKind::System, Some(org)) if input.parent_sid.is_none() => {
+                crate::org_users::organization_owner(&mut *tx, org).await?
+            }
+            _ => acting_user(actor)?.clone(),
+        };
         let (account, owner) = if let Some(parent_sid) = &input.parent_sid {
             let parent = tx.lock_account(parent_sid).await?.ok_or(Error::NotFound)?;
             let p = principal(&mut *tx, actor, &account_scopes(&parent)).await?;

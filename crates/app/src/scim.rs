@@ -6,12 +6,10 @@
 use std::collections::BTreeMap;
 
 use gatehouse_domain::audit::AuditEvent;
-use gatehouse_domain::membership::ScopeRef;
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind};
-use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_token_name};
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::Tx;
@@ -283,7 +281,7 @@ impl App {
         let preview = self.offboarding_preview(actor, org, sid).await?;
         let owner = {
             let mut tx = self.store.read().await?;
-            organization_owner(&mut *tx, org).await?
+            crate::org_users::organization_owner(&mut *tx, org).await?
         };
         if &owner == sid {
             return Err(Error::Precondition("The organization's Owner cannot be deprovisioned.".into()));
@@ -305,15 +303,4 @@ async fn load(tx: &mut dyn Tx, org: &OrganizationSid, sid: &UserSid) -> Result<S
     }
     let profile = tx.scim_profile(sid).await?.unwrap_or_default();
     Ok(ScimUser { user, profile })
-}
-
-/// The organization's Owner.
-async fn organization_owner(tx: &mut dyn Tx, org: &OrganizationSid) -> Result<UserSid> {
-    let scope = ScopeRef::Organization(org.clone());
-    let page = tx.scope_assignments(&scope, &PageRequest::first(200)).await?;
-    page.items
-        .into_iter()
-        .find(|a| a.role_sid == OrgRole::Owner.sid())
-        .map(|a| a.user_sid)
-        .ok_or_else(|| Error::Internal(format!("organization {org} has no Owner")))
 }

@@ -1,5 +1,5 @@
-//! The command line: `serve`, `migrate`, `admin create-owner|create-scim-token|create-oauth-app|
-//! send-notice|record-invoice`, `openapi`. Every command takes the same
+//! The command line: `serve`, `migrate`, `admin create-owner|create-account|add-domain|
+//! verify-domain|create-scim-token|create-oauth-app|send-notice|record-invoice`, `openapi`. Every command takes the same
 //! `--config` / `--database-url` as `serve`, and operator commands act as `Actor::System`
 //! through the same use cases as the web, so they are audited too.
 
@@ -112,6 +112,33 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Adds a domain to an organization and prints the TXT record to publish.
+    AddDomain {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Looks a domain's TXT record up now (with the configured resolver) and prints its status.
+    VerifyDomain {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Creates a managed account in an organization, owned by the organization's Owner.
+    CreateAccount {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Creates an organization's OAuth app (as Admin Center → SCIM & OAuth does) and prints its
     /// client id and secret once.
     CreateOauthApp {
@@ -206,6 +233,59 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
                 println!("  Token    {}", created.secret);
                 println!("  Base URL {base}");
                 println!("The token is shown only now. Send it as Authorization: Bearer.");
+            }
+            Ok(())
+        }
+        AdminCommand::AddDomain { organization, name, json }
+        | AdminCommand::VerifyDomain { organization, name, json } => {
+            let org = OrganizationSid::parse(organization)
+                .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let system = Actor::system();
+            let cli_error = |e: Error| match e {
+                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+                Error::NotFound => anyhow::anyhow!("--organization: no such organization, or no such domain in it"),
+                other => anyhow::anyhow!("{other}"),
+            };
+            let domain = if matches!(cmd, AdminCommand::AddDomain { .. }) {
+                app.add_domain(&system, &org, name).await.map_err(cli_error)?
+            } else {
+                let wanted = name.trim().trim_end_matches('.').to_lowercase();
+                let found = app.domains(&system, &org).await.map_err(cli_error)?.into_iter().find(|d| d.name == wanted);
+                let found = found.ok_or_else(|| anyhow::anyhow!("--name: {wanted} is not a domain of {org}"))?;
+                app.verify_domain(&system, &org, &found.sid).await.map_err(cli_error)?
+            };
+            if *json {
+                let out = json!({
+                    "sid": domain.sid, "name": domain.name, "status": domain.status.as_str(),
+                    "record_name": domain.record_name(), "record_value": domain.record_value(), "error": domain.last_error,
+                });
+                println!("{out}");
+            } else {
+                println!("{} ({}): {}", domain.name, domain.sid, domain.status.as_str());
+                println!("  TXT {} = {}", domain.record_name(), domain.record_value());
+                if let Some(e) = &domain.last_error {
+                    println!("  {e}");
+                }
+            }
+            Ok(())
+        }
+        AdminCommand::CreateAccount { organization, name, json } => {
+            let org = OrganizationSid::parse(organization)
+                .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let input = gatehouse_app::NewAccount { name: name.clone(), organization_sid: Some(org), parent_sid: None };
+            let account = app.create_account(&Actor::system(), input).await.map_err(|e| match e {
+                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+                Error::NotFound => anyhow::anyhow!("--organization: no such organization"),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            if *json {
+                println!("{}", json!({ "account_sid": account.sid, "name": account.name }));
+            } else {
+                println!("Created account {} ({})", account.name, account.sid);
             }
             Ok(())
         }

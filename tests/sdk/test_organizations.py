@@ -92,11 +92,13 @@ def test_scim_users_create_find_update_patch_delete(gatehouse, sdk):
 
 def test_accounts_page_through_absolute_links(gatehouse, sdk):
     client, vl, http = sdk
+    before = len(vl.accounts(gatehouse.org).list(page_size=100))
     for name in ("Second", "Third"):
         gatehouse.cli("admin", "create-account", "--organization", gatehouse.org, "--name", name, "--json")
     accounts = vl.accounts(gatehouse.org).list(page_size=1)
-    assert len(accounts) == 3
-    assert all(a.account_sid.startswith("AC") and a.status == "active" for a in accounts)
+    assert len(accounts) == before + 2 >= 3
+    assert all(a.account_sid.startswith("AC") for a in accounts)
+    assert {a.status for a in accounts} <= {"active", "suspended", "closed"}
     assert len([s for s in http.sent if s[2].endswith("/Accounts")]) >= 3, "followed next_page_url"
     one = client.preview_iam.organization(gatehouse.org).accounts(accounts[0].account_sid).fetch()
     assert one.friendly_name == accounts[0].friendly_name

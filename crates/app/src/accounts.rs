@@ -112,12 +112,12 @@ impl App {
         let name = parse_account_name(&input.name)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
-        // The operator (CLI) creates an organization's account on behalf of its Owner.
-        let creator = match (&actor.kind, &input.organization_sid) {
-            (ActorKind::System, Some(org)) if input.parent_sid.is_none() => {
-                crate::org_users::organization_owner(&mut *tx, org).await?
-            }
-            _ => acting_user(actor)?.clone(),
+        // A subaccount's Owner is its parent's; the operator (CLI) creates an organization's
+        // account on behalf of its Owner; otherwise the creator owns the new account.
+        let creator = match (&actor.kind, &input.organization_sid, &input.parent_sid) {
+            (_, _, Some(_)) => None,
+            (ActorKind::System, Some(org), None) => Some(crate::org_users::organization_owner(&mut *tx, org).await?),
+            _ => Some(acting_user(actor)?.clone()),
         };
         let (account, owner) = if let Some(parent_sid) = &input.parent_sid {
             let parent = tx.lock_account(parent_sid).await?.ok_or(Error::NotFound)?;
@@ -132,6 +132,7 @@ impl App {
         } else if let Some(org) = &input.organization_sid {
             let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
             authorize(&p, Permission::OrgAccountsCreate, Target::Organization(org))?;
+            let creator = creator.ok_or(Error::Unauthenticated)?;
             let user = tx.user(&creator).await?.ok_or(Error::Unauthenticated)?;
             if user.organization_sid.as_ref() != Some(org) {
                 return Err(Error::Precondition(
@@ -140,7 +141,7 @@ impl App {
             }
             (Account::new(name, Some(org.clone()), None, now), creator)
         } else {
-            (Account::new(name, None, None, now), creator)
+            (Account::new(name, None, None, now), creator.ok_or(Error::Unauthenticated)?)
         };
         tx.insert_account(&account).await?;
         let scope = ScopeRef::Account(account.sid.clone());

@@ -146,6 +146,18 @@ impl App {
         Ok(Page { items, next_after: keys.next_after })
     }
 
+    /// One live key, found by its SID alone (iam/v1 addresses keys that way); the actor needs
+    /// `api_keys.read` on its account. Another tenant's key is NotFound.
+    pub async fn api_key(&self, actor: &Actor, sid: &ApiKeySid) -> Result<ApiKey> {
+        let mut tx = self.store.read().await?;
+        let key = tx.api_key(sid).await?.filter(|k| k.revoked_at.is_none()).ok_or(Error::NotFound)?;
+        let account = tx.account(&key.account_sid).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::ApiKeysRead, Target::Account(&account))?;
+        account.ensure_active()?;
+        Ok(key)
+    }
+
     /// Loads one live key of the account for a change by `actor`.
     async fn key_for_change(
         &self,

@@ -9,6 +9,7 @@ mod account_status;
 mod accounts;
 mod api_keys;
 mod auth;
+mod auth_tokens;
 mod billing;
 mod credentials;
 mod domains;
@@ -212,6 +213,12 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
             grants: vec![Grant {
                 scope: ScopeRef::Organization(organization.clone()),
                 permissions: gatehouse_domain::scim::scim_token_permissions(),
+            }],
+        }),
+        ActorKind::AuthToken { account } => Ok(Principal::Credential {
+            grants: vec![Grant {
+                scope: ScopeRef::Account(account.clone()),
+                permissions: gatehouse_domain::api_key::auth_token_permissions(),
             }],
         }),
         ActorKind::OAuthApp { organization, .. } => Ok(Principal::Credential {

@@ -22,6 +22,18 @@ pub fn api_key_permissions() -> PermissionSet {
     ])
 }
 
+/// What an account's auth token (the 2010 API's `AC…:token`) may do: act as the account's
+/// machine master — read and configure it, manage its API keys and subaccounts (create, rename,
+/// suspend, close), use its resources. It never manages people, roles, billing or ownership.
+pub fn auth_token_permissions() -> PermissionSet {
+    api_key_permissions()
+        .with(Permission::AccountSettingsWrite)
+        .with(Permission::AccountClose)
+        .with(Permission::ApiKeysRead)
+        .with(Permission::ApiKeysManage)
+        .with(Permission::SubaccountsManage)
+}
+
 /// An account's API key. The secret itself is never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiKey {

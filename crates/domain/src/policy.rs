@@ -26,6 +26,8 @@ pub enum ActorKind {
     ScimToken { token: ScimTokenSid, organization: OrganizationSid },
     /// An organization's OAuth app, by a bearer token it obtained.
     OAuthApp { app: OAuthAppSid, organization: OrganizationSid },
+    /// An account's auth token (`AC…:token` on the 2010 API).
+    AuthToken { account: AccountSid },
 }
 
 /// The actor plus request context recorded in the audit log.
@@ -56,6 +58,7 @@ impl Actor {
             ActorKind::ApiKey { key, .. } => key.to_string(),
             ActorKind::ScimToken { token, .. } => token.to_string(),
             ActorKind::OAuthApp { app, .. } => app.to_string(),
+            ActorKind::AuthToken { account } => format!("auth_token:{account}"),
         }
     }
 

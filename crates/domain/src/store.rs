@@ -343,6 +343,11 @@ pub trait Tx: Send {
     /// Deletes one role assignment; returns how many (0 or 1).
     async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64>;
 
+    /// Sets (or replaces) an account's auth-token hash.
+    async fn put_auth_token(&mut self, account: &AccountSid, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// An account's auth-token hash and when it was made.
+    async fn auth_token(&mut self, account: &AccountSid) -> Result<Option<(String, DateTime<Utc>)>>;
+
     // --- account requests (import, access) ------------------------------------------------
     /// Stores a new request (one pending per account → Conflict).
     async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()>;

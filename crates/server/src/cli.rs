@@ -1,5 +1,6 @@
 //! The command line: `serve`, `migrate`, `admin create-owner|create-account|add-domain|
-//! verify-domain|create-scim-token|create-oauth-app|send-notice|record-invoice`, `openapi`. Every command takes the same
+//! verify-domain|create-api-key|rotate-auth-token|create-scim-token|create-oauth-app|send-notice|
+//! record-invoice`, `openapi`. Every command takes the same
 //! `--config` / `--database-url` as `serve`, and operator commands act as `Actor::System`
 //! through the same use cases as the web, so they are audited too.
 
@@ -136,6 +137,24 @@ pub enum AdminCommand {
         organization: String,
         #[arg(long)]
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Creates an API key of an account (as the account's API keys page does) and prints its
+    /// secret once.
+    CreateApiKey {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Makes a new auth token for an account (the 2010 API's `AC…:token`) and prints it once;
+    /// the previous one stops working.
+    RotateAuthToken {
+        #[arg(long)]
+        account: String,
         #[arg(long)]
         json: bool,
     },
@@ -286,6 +305,43 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
                 println!("{}", json!({ "account_sid": account.sid, "name": account.name }));
             } else {
                 println!("Created account {} ({})", account.name, account.sid);
+            }
+            Ok(())
+        }
+        AdminCommand::CreateApiKey { account, name, json } => {
+            let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let created = app.create_api_key(&Actor::system(), &account, name).await.map_err(|e| match e {
+                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+                Error::NotFound => anyhow::anyhow!("--account: no such account"),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            if *json {
+                println!(
+                    "{}",
+                    json!({ "sid": created.key.sid, "name": created.key.name, "secret": created.secret, "account_sid": account })
+                );
+            } else {
+                println!("Created API key {} ({}) for {account}", created.key.name, created.key.sid);
+                println!("  Secret {}", created.secret);
+                println!("The secret is shown only now. Use it as HTTP Basic {}:<secret>.", created.key.sid);
+            }
+            Ok(())
+        }
+        AdminCommand::RotateAuthToken { account, json } => {
+            let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
+            let store = crate::open_store(&config.database_url).await?;
+            let app = crate::build_app(store, config)?;
+            let token = app.rotate_auth_token(&Actor::system(), &account).await.map_err(|e| match e {
+                Error::NotFound => anyhow::anyhow!("--account: no such account"),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            if *json {
+                println!("{}", json!({ "account_sid": account, "auth_token": token }));
+            } else {
+                println!("New auth token for {account}: {token}");
+                println!("It is shown only now; the previous one no longer works.");
             }
             Ok(())
         }

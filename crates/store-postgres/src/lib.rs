@@ -10,6 +10,7 @@ mod account_requests;
 mod accounts;
 mod api_keys;
 mod audit;
+mod auth_tokens;
 mod billing;
 mod domains;
 mod groups;
@@ -517,6 +518,12 @@ impl Tx for PgTx {
     }
     async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64> {
         access::delete_by_sid(&mut self.tx, sid).await
+    }
+    async fn put_auth_token(&mut self, account: &AccountSid, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        auth_tokens::put(&mut self.tx, account, token_hash, at).await
+    }
+    async fn auth_token(&mut self, account: &AccountSid) -> Result<Option<(String, DateTime<Utc>)>> {
+        auth_tokens::get_for(&mut self.tx, account).await
     }
     async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()> {
         account_requests::insert(&mut self.tx, request).await

@@ -3,6 +3,9 @@
 //! Twilio's shape (`code`, `message`, `more_info`, `status`); paging links are absolute, from
 //! the public URL.
 
+mod api2010;
+mod basic;
+mod iam;
 mod organizations;
 mod token;
 
@@ -32,6 +35,15 @@ pub(crate) fn routes() -> Router<AppState> {
             get(organizations::role_assignments).post(organizations::create_role_assignment),
         )
         .route("/Organizations/{org}/RoleAssignments/{sid}", delete(organizations::delete_role_assignment))
+        .route("/v1/Keys", get(iam::list).post(iam::create))
+        .route("/v1/Keys/{sid}", get(iam::fetch).post(iam::update).delete(iam::delete))
+        .route("/2010-04-01/Accounts.json", get(api2010::list_accounts).post(api2010::create_account))
+        .route("/2010-04-01/Accounts/{file}", get(api2010::fetch_account).post(api2010::update_account))
+        .route("/2010-04-01/Accounts/{account}/Keys.json", get(api2010::list_keys).post(api2010::create_key))
+        .route(
+            "/2010-04-01/Accounts/{account}/Keys/{file}",
+            get(api2010::fetch_key).post(api2010::update_key).delete(api2010::delete_key),
+        )
 }
 
 /// A Twilio error: `{"code", "message", "more_info", "status"}`.

@@ -196,6 +196,9 @@ struct AccountPage {
     /// Set when an organization asks the viewer (the Owner) about this account:
     /// (organization, `import` or `access`, until when).
     request: Option<(String, &'static str, String)>,
+    /// For those who may rotate it: when the auth token was made (or "never"), and the new
+    /// token right after a rotation.
+    auth_token: Option<(String, Option<String>)>,
 }
 
 pub(crate) async fn show(
@@ -233,6 +236,17 @@ pub(crate) async fn show(
     let request = state.app.account_request_for_owner(&user.actor, &sid).await?.map(|v| {
         (v.organization.name, v.request.kind.as_str(), v.request.expires_at.format("%Y-%m-%d %H:%M UTC").to_string())
     });
+    let auth_token = if view.permissions.contains(Permission::AccountSettingsWrite) {
+        let made = state.app.auth_token_rotated_at(&user.actor, &sid).await?;
+        let fresh = if q.notice.as_deref() == Some("auth-token-rotated") {
+            state.app.take_flash(&user.token).await?.and_then(|f| f.strip_prefix(&format!("{sid}:")).map(str::to_owned))
+        } else {
+            None
+        };
+        Some((made.map_or_else(|| "never made".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()), fresh))
+    } else {
+        None
+    };
     let a = &view.account;
     let page = AccountPage {
         layout: user.layout(&a.name, "/accounts", notice(q.notice.as_deref())),
@@ -259,6 +273,7 @@ pub(crate) async fn show(
         activity,
         offer,
         request,
+        auth_token,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -323,4 +338,18 @@ pub(crate) async fn change_status(
         return Err(WebError(gatehouse_domain::Error::NotFound));
     }
     lifecycle(&state, &user, &sid, &form, &action).await
+}
+
+/// Rotates the account's auth token; the new one is shown once on the overview.
+pub(crate) async fn rotate_auth_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = AccountSid::parse(&sid)?;
+    let token = state.app.rotate_auth_token(&user.actor, &sid).await?;
+    state.app.put_flash(&user.token, &format!("{sid}:{token}")).await?;
+    Ok(Redirect::to(&format!("/accounts/{sid}?notice=auth-token-rotated")).into_response())
 }

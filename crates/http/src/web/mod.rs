@@ -57,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/new", get(accounts::new_form))
         .route("/accounts/{sid}", get(accounts::show))
         .route("/accounts/{sid}/settings", post(accounts::save_settings))
+        .route("/accounts/{sid}/auth-token", post(accounts::rotate_auth_token))
         .route("/accounts/{sid}/status/{action}", post(accounts::change_status))
         .route("/accounts/{sid}/outbox", get(outbox::account))
         .route("/accounts/{sid}/keys", get(keys::list).post(keys::create))
@@ -279,6 +280,7 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "email-changed" => "Email address changed. Confirm the new address with the link we sent to it.",
         "settings-saved" => "Settings saved.",
         "user-renamed" => "Name saved.",
+        "auth-token-rotated" => "New auth token made. The previous one no longer works.",
         "scim-token-created" => "Created.",
         "scim-token-revoked" => "Revoked. Requests with it are refused from now on.",
         "account-request-sent" => "Request sent. The account's Owner was emailed; it stays pending until they answer.",

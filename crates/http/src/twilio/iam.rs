@@ -1,0 +1,125 @@
+//! iam/v1 `Keys` (Basic auth): create with `AccountSid` (the secret once), list by
+//! `AccountSid` in the "meta" page shape (`meta.key = "keys"`), fetch, rename, delete.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use gatehouse_domain::Error;
+use gatehouse_domain::api_key::ApiKey;
+use gatehouse_domain::page::PageRequest;
+use gatehouse_domain::sid::{AccountSid, ApiKeySid};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::api2010::rfc2822;
+use super::basic::BasicClient;
+use super::{TwilioError, TwilioResult};
+use crate::AppState;
+use crate::web::FormData;
+
+fn key_json(k: &ApiKey) -> Value {
+    json!({
+        "sid": k.sid,
+        "friendly_name": k.name,
+        "date_created": rfc2822(k.created_at),
+        "date_updated": rfc2822(k.created_at),
+        "policy": null,
+    })
+}
+
+fn account(raw: Option<&str>) -> Result<AccountSid, TwilioError> {
+    raw.and_then(|a| AccountSid::parse(a).ok())
+        .ok_or_else(|| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "AccountSid is required (AC…)"))
+}
+
+fn key_sid(raw: &str) -> Result<ApiKeySid, TwilioError> {
+    ApiKeySid::parse(raw).map_err(|_| Error::NotFound.into())
+}
+
+pub(crate) async fn create(State(state): State<AppState>, c: BasicClient, form: FormData) -> TwilioResult {
+    let account = account(form.get("AccountSid"))?;
+    let name = form.get("FriendlyName").unwrap_or("API key").to_owned();
+    let created = state.app.create_api_key(&c.actor, &account, &name).await?;
+    let mut body = key_json(&created.key);
+    body["secret"] = Value::from(created.secret);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    #[serde(rename = "AccountSid")]
+    account_sid: Option<String>,
+    #[serde(rename = "PageSize")]
+    page_size: Option<String>,
+    #[serde(rename = "Page")]
+    page: Option<String>,
+    #[serde(rename = "PageToken")]
+    page_token: Option<String>,
+}
+
+pub(crate) async fn list(State(state): State<AppState>, c: BasicClient, Query(q): Query<ListQuery>) -> TwilioResult {
+    let account = account(q.account_sid.as_deref())?;
+    let size: u32 = match q.page_size.as_deref() {
+        None => 50,
+        Some(s) => s
+            .parse()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "PageSize must be from 1 to 1000"))?,
+    };
+    let number: u32 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let after = q.page_token.clone().filter(|t| !t.is_empty());
+    let page = state.app.api_keys(&c.actor, &account, &PageRequest { after, limit: size, search: None }).await?;
+    let base = state.app.public_url();
+    let url = |n: u32, token: Option<&str>| {
+        let token = token.map(|t| format!("&PageToken={t}")).unwrap_or_default();
+        format!("{base}/v1/Keys?AccountSid={account}&PageSize={size}&Page={n}{token}")
+    };
+    let keys: Vec<Value> = page
+        .items
+        .iter()
+        .map(|k| {
+            let mut v = key_json(&k.key);
+            v.as_object_mut().map(|o| o.remove("policy"));
+            v["flags"] = json!([]);
+            v
+        })
+        .collect();
+    let body = json!({
+        "keys": keys,
+        "meta": {
+            "key": "keys",
+            "page": number,
+            "page_size": size,
+            "first_page_url": url(0, None),
+            "previous_page_url": null,
+            "url": url(number, None),
+            "next_page_url": page.next_after.as_deref().map(|t| url(number + 1, Some(t))),
+        },
+    });
+    Ok(Json(body).into_response())
+}
+
+pub(crate) async fn fetch(State(state): State<AppState>, c: BasicClient, Path(sid): Path<String>) -> TwilioResult {
+    Ok(Json(key_json(&state.app.api_key(&c.actor, &key_sid(&sid)?).await?)).into_response())
+}
+
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    c: BasicClient,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> TwilioResult {
+    let key = state.app.api_key(&c.actor, &key_sid(&sid)?).await?;
+    if let Some(name) = form.get("FriendlyName") {
+        state.app.rename_api_key(&c.actor, &key.account_sid, &key.sid, name).await?;
+    }
+    Ok(Json(key_json(&state.app.api_key(&c.actor, &key.sid).await?)).into_response())
+}
+
+pub(crate) async fn delete(State(state): State<AppState>, c: BasicClient, Path(sid): Path<String>) -> TwilioResult {
+    let key = state.app.api_key(&c.actor, &key_sid(&sid)?).await?;
+    state.app.revoke_api_key(&c.actor, &key.account_sid, &key.sid).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,83 @@
+"""Twilio's SDK (twilio==9.13.0), unchanged, on the 2010 API and iam/v1 of a real `gatehouse
+serve`: subaccounts (create, list with filters over several pages, fetch, rename, suspend,
+reactivate, close) with `AC…:auth token`, keys (create with the secret once, list, fetch, rename,
+delete; then authenticating with `SK…:secret`), iam/v1 keys, and the error cases."""
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from conftest import RedirectingClient
+
+
+@pytest.fixture(scope="module")
+def main_account(gatehouse):
+    account = gatehouse.owner["account_sid"]
+    token = gatehouse.cli("admin", "rotate-auth-token", "--account", account, "--json")["auth_token"]
+    return account, token
+
+
+def client_for(gatehouse, username, password, account_sid=None):
+    return Client(username, password, account_sid=account_sid, http_client=RedirectingClient(gatehouse.base))
+
+
+def test_subaccounts(gatehouse, main_account):
+    account, token = main_account
+    client = client_for(gatehouse, account, token)
+    subs = [client.api.v2010.accounts.create(friendly_name=f"Sub {i}") for i in range(3)]
+    assert all(s.sid.startswith("AC") and s.owner_account_sid == account for s in subs)
+    assert subs[0].auth_token and len(subs[0].auth_token) == 32, "shown when it is made"
+    default = client.api.v2010.accounts.create()
+    assert default.friendly_name.startswith("SubAccount Created at ")
+    everyone = client.api.v2010.accounts.list(page_size=2)
+    assert len(everyone) == 5 and everyone[0].sid == account, "the account itself, then its subaccounts"
+    only = client.api.v2010.accounts.list(friendly_name="Sub 1")
+    assert [a.sid for a in only] == [subs[1].sid]
+    # A subaccount's own token works for it.
+    sub_client = client_for(gatehouse, subs[0].sid, subs[0].auth_token)
+    assert sub_client.api.v2010.accounts(subs[0].sid).fetch().friendly_name == "Sub 0"
+    renamed = client.api.v2010.accounts(subs[1].sid).update(friendly_name="Renamed")
+    assert renamed.friendly_name == "Renamed"
+    assert client.api.v2010.accounts(subs[1].sid).update(status="suspended").status == "suspended"
+    assert [a.sid for a in client.api.v2010.accounts.list(status="suspended")] == [subs[1].sid]
+    assert client.api.v2010.accounts(subs[1].sid).update(status="active").status == "active"
+    assert client.api.v2010.accounts(subs[2].sid).update(status="closed").status == "closed"
+    with pytest.raises(TwilioRestException) as missing:
+        client.api.v2010.accounts("AC" + "f" * 32).fetch()
+    assert missing.value.status == 404 and missing.value.code == 20404
+    with pytest.raises(TwilioRestException) as wrong:
+        client_for(gatehouse, account, "0" * 32).api.v2010.accounts(account).fetch()
+    assert wrong.value.status == 401
+
+
+def test_keys(gatehouse, main_account):
+    account, token = main_account
+    client = client_for(gatehouse, account, token)
+    created = client.api.v2010.account.new_keys.create(friendly_name="k1")
+    assert created.sid.startswith("SK") and len(created.secret) == 32
+    listed = client.api.v2010.account.keys.list()
+    assert created.sid in [k.sid for k in listed]
+    assert client.api.v2010.account.keys(created.sid).fetch().friendly_name == "k1"
+    assert client.api.v2010.account.keys(created.sid).update(friendly_name="k2").friendly_name == "k2"
+    # The key authenticates, acting for its account.
+    with_key = client_for(gatehouse, created.sid, created.secret, account_sid=account)
+    assert with_key.api.v2010.accounts.list(page_size=1)[0].sid == account
+    assert client.api.v2010.account.keys(created.sid).delete() is True
+    with pytest.raises(TwilioRestException) as revoked:
+        with_key.api.v2010.accounts(account).fetch()
+    assert revoked.value.status == 401
+
+
+def test_iam_keys(gatehouse, main_account):
+    account, token = main_account
+    client = client_for(gatehouse, account, token)
+    created = client.iam.v1.new_api_key.create(account_sid=account, friendly_name="iam-key")
+    assert created.sid.startswith("SK") and created.secret
+    listed = client.iam.v1.get_api_keys.list(account_sid=account)
+    assert created.sid in [k.sid for k in listed]
+    assert client.iam.v1.api_key(created.sid).fetch().friendly_name == "iam-key"
+    assert client.iam.v1.api_key(created.sid).update(friendly_name="renamed").friendly_name == "renamed"
+    assert client.iam.v1.api_key(created.sid).delete() is True
+    with pytest.raises(TwilioRestException) as gone:
+        client.iam.v1.api_key(created.sid).fetch()
+    assert gone.value.status == 404

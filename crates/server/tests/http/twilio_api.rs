@@ -187,4 +187,66 @@ async fn the_sdk_contract_holds(engine: Engine) {
     server.running.stop().await.unwrap();
 }
 
-on_both_engines!(the_sdk_contract_holds);
+
+/// The 2010 API and iam/v1 never cross accounts: one account's credentials on another's ids
+/// answer 404, and change nothing.
+async fn credentials_stay_in_their_account(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    let owner = Browser::new(&server);
+    let mine = set_up(&server, &owner).await;
+    let stranger = Browser::new(&server);
+    sign_up(&server, &stranger, "eve@elsewhere.test", "Eve").await;
+    let theirs = sid_after(&stranger.page("/accounts").await, "href=\"/accounts/AC");
+    let theirs = format!("AC{}", &theirs[..32]);
+    let token = cli_json(&server, &["admin", "rotate-auth-token", "--account", &mine, "--json"])["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let their_key = cli_json(&server, &["admin", "create-api-key", "--account", &theirs, "--name", "theirs", "--json"]);
+    let their_key = their_key["sid"].as_str().unwrap().to_owned();
+    let http = Client::new();
+    let base = format!("{}/2010-04-01", server.base);
+    let get = |url: String| http.get(url).basic_auth(&mine, Some(&token)).send();
+    assert_eq!(get(format!("{base}/Accounts/{mine}.json")).await.unwrap().status(), StatusCode::OK);
+    for url in [
+        format!("{base}/Accounts/{theirs}.json"),
+        format!("{base}/Accounts/{theirs}/Keys.json"),
+        format!("{base}/Accounts/{theirs}/Keys/{their_key}.json"),
+        format!("{}/v1/Keys/{their_key}", server.base),
+        format!("{}/v1/Keys?AccountSid={theirs}", server.base),
+    ] {
+        let r = get(url.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{url}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], 20404, "{url}: {body}");
+    }
+    let r = http
+        .post(format!("{base}/Accounts/{theirs}.json"))
+        .basic_auth(&mine, Some(&token))
+        .form(&[("Status", "suspended")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = http
+        .delete(format!("{}/v1/Keys/{their_key}", server.base))
+        .basic_auth(&mine, Some(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(stranger.page(&format!("/accounts/{theirs}/keys")).await.contains(&their_key), "their key still works");
+    assert!(stranger.page(&format!("/accounts/{theirs}")).await.contains("badge active"), "not suspended");
+    // Rotating in the console shows the new token once and ends the old one.
+    let overview = format!("/accounts/{mine}");
+    let r = owner.submit(&overview, &format!("{overview}/auth-token"), &[]).await;
+    assert_eq!(location(&r), format!("{overview}?notice=auth-token-rotated"));
+    let fresh = text_of_id(&owner.page(&format!("{overview}?notice=auth-token-rotated")).await, "auth-token-value");
+    assert_eq!(fresh.len(), 32);
+    assert_eq!(get(format!("{base}/Accounts/{mine}.json")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let r = http.get(format!("{base}/Accounts/{mine}.json")).basic_auth(&mine, Some(&fresh)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(the_sdk_contract_holds, credentials_stay_in_their_account);

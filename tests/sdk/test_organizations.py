@@ -87,7 +87,7 @@ def test_scim_users_create_find_update_patch_delete(gatehouse, sdk):
     assert org.users(created.id).delete() is True
     with pytest.raises(TwilioRestException) as gone:
         org.users(created.id).fetch()
-    assert gone.value.status == 404
+    assert gone.value.status == 404 and gone.value.code == 20404
 
 
 def test_accounts_page_through_absolute_links(gatehouse, sdk):

@@ -108,8 +108,23 @@ impl From<Error> for ScimError {
 
 impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
-        let mut body =
-            json!({ "schemas": [ERROR_SCHEMA], "status": self.status.as_u16().to_string(), "detail": self.detail });
+        // Twilio's SCIM errors also carry its numeric code and link, which its SDK reports.
+        let code = match self.status.as_u16() {
+            400 => 20001,
+            401 => 20003,
+            403 => 20403,
+            404 => 20404,
+            409 | 412 => 20409,
+            413 => 20413,
+            other => u32::from(other),
+        };
+        let mut body = json!({
+            "schemas": [ERROR_SCHEMA],
+            "status": self.status.as_u16().to_string(),
+            "detail": self.detail,
+            "code": code,
+            "moreInfo": format!("https://www.twilio.com/docs/errors/{code}"),
+        });
         if let Some(t) = self.scim_type {
             body["scimType"] = Value::from(t);
         }

@@ -19,7 +19,7 @@ use axum::routing::{delete, get, post};
 use gatehouse_domain::Error;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::sid::OrganizationSid;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::web::client_ip;
@@ -52,11 +52,19 @@ pub(crate) struct TwilioError {
     pub status: StatusCode,
     pub code: u32,
     pub message: String,
+    /// RoleAssignments create/delete answer Twilio's `TwilioServiceErrorResponse`, whose link
+    /// is `moreInfo` (camelCase); everything else says `more_info`.
+    pub camel: bool,
 }
 
 impl TwilioError {
     pub(crate) fn new(status: StatusCode, code: u32, message: impl Into<String>) -> Self {
-        TwilioError { status, code, message: message.into() }
+        TwilioError { status, code, message: message.into(), camel: false }
+    }
+
+    /// The same error in the camelCase shape.
+    pub(crate) fn camel(self) -> Self {
+        TwilioError { camel: true, ..self }
     }
 }
 
@@ -79,12 +87,9 @@ impl From<Error> for TwilioError {
 
 impl IntoResponse for TwilioError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "code": self.code,
-            "message": self.message,
-            "more_info": format!("https://www.twilio.com/docs/errors/{}", self.code),
-            "status": self.status.as_u16(),
-        });
+        let link = if self.camel { "moreInfo" } else { "more_info" };
+        let mut body = json!({ "code": self.code, "message": self.message, "status": self.status.as_u16() });
+        body[link] = Value::from(format!("https://www.twilio.com/docs/errors/{}", self.code));
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response

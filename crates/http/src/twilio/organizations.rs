@@ -231,7 +231,11 @@ pub(crate) async fn create_role_assignment(
     Path(_org): Path<String>,
     body: Bytes,
 ) -> TwilioResult {
-    let (role, scope, identity) = create_fields(&body)?;
+    create_assignment(&state, &c, &body).await.map_err(TwilioError::camel)
+}
+
+async fn create_assignment(state: &AppState, c: &OrgClient, body: &Bytes) -> TwilioResult {
+    let (role, scope, identity) = create_fields(body)?;
     let invalid_role = || TwilioError::new(StatusCode::BAD_REQUEST, 25202, "Invalid role");
     let role = RoleSid::parse(&role).map_err(|_| invalid_role())?;
     let scope = scope_ref(&scope, &c.org)?;
@@ -252,7 +256,7 @@ pub(crate) async fn delete_role_assignment(
     c: OrgClient,
     Path((_org, sid)): Path<(String, String)>,
 ) -> TwilioResult {
-    let sid = RoleAssignmentSid::parse(&sid).map_err(|_| TwilioError::from(Error::NotFound))?;
-    state.app.delete_org_role_assignment(&c.actor, &c.org, &sid).await?;
+    let sid = RoleAssignmentSid::parse(&sid).map_err(|_| TwilioError::from(Error::NotFound).camel())?;
+    state.app.delete_org_role_assignment(&c.actor, &c.org, &sid).await.map_err(|e| TwilioError::from(e).camel())?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

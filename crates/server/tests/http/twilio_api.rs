@@ -148,6 +148,7 @@ async fn the_sdk_contract_holds(engine: Engine) {
         .unwrap();
     let err: Value = r.json().await.unwrap();
     assert_eq!((err["status"].as_u64(), err["code"].as_u64()), (Some(400), Some(25202)));
+    assert!(err["moreInfo"].as_str().unwrap().ends_with("25202"), "create errors say moreInfo: {err}");
     let r = http
         .get(format!("{orgs}/RoleAssignments?Identity={alex_id}&Scope={first}"))
         .bearer_auth(&token)
@@ -186,7 +187,6 @@ async fn the_sdk_contract_holds(engine: Engine) {
     );
     server.running.stop().await.unwrap();
 }
-
 
 /// The 2010 API and iam/v1 never cross accounts: one account's credentials on another's ids
 /// answer 404, and change nothing.

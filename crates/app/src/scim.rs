@@ -274,7 +274,8 @@ impl App {
     }
 
     /// Deprovisions a user through the Admin Center's offboarding: their accounts go to the
-    /// organization's Owner, the keys they created are revoked, sessions and invitations end,
+    /// organization's Owner, the keys they created are revoked (unless the organization chose to
+    /// keep them), sessions and invitations end,
     /// and they are deleted (or only removed from the organization when they own accounts
     /// outside it, which deleting would leave without an Owner).
     pub async fn scim_delete_user(&self, actor: &Actor, org: &OrganizationSid, sid: &UserSid) -> Result<()> {
@@ -286,9 +287,16 @@ impl App {
         if &owner == sid {
             return Err(Error::Precondition("The organization's Owner cannot be deprovisioned.".into()));
         }
+        let keeps_keys = {
+            let mut tx = self.store.read().await?;
+            tx.organization(org).await?.ok_or(Error::NotFound)?.deprovision_keeps_keys
+        };
         let mut plan = OffboardingPlan::default();
         for account in &preview.owned_accounts {
             plan.accounts.insert(account.sid.clone(), OwnedAccountChoice::Heir(owner.clone()));
+        }
+        if keeps_keys {
+            plan.keep_keys = preview.keys.iter().map(|k| k.sid.clone()).collect();
         }
         let kind = if preview.owned_elsewhere.is_empty() { OffboardingKind::Deleted } else { OffboardingKind::Removed };
         self.offboard(actor, org, sid, kind, &plan).await.map(|_| ())

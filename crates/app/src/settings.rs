@@ -98,6 +98,32 @@ impl App {
         tx.commit().await
     }
 
+    /// Chooses what happens to the API keys of users the organization's identity provider
+    /// deletes: kept (`true`) or revoked (`false`, the default).
+    pub async fn set_organization_deprovision_keeps_keys(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        keep: bool,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
+        authorize(&p, Permission::OrgSettingsWrite, Target::Organization(org))?;
+        let before = tx.organization(org).await?.ok_or(Error::NotFound)?;
+        if before.deprovision_keeps_keys == keep {
+            return Ok(());
+        }
+        tx.update_organization(&Organization { deprovision_keeps_keys: keep, updated_at: now, ..before }).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "organization.deprovisioning_changed", org.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "keeps_keys": keep })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Requires (or stops requiring) a second factor of one managed user of the organization.
     pub async fn set_user_require_two_factor(
         &self,

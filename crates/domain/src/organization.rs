@@ -16,6 +16,9 @@ pub struct Organization {
     pub require_two_factor: bool,
     /// How long invitations to the organization's accounts work, in days.
     pub invitation_lifetime_days: i32,
+    /// When its identity provider deletes a user (SCIM), keep the API keys they created
+    /// instead of revoking them.
+    pub deprovision_keeps_keys: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -28,6 +31,7 @@ impl Organization {
             name,
             require_two_factor: false,
             invitation_lifetime_days: DEFAULT_INVITATION_LIFETIME_DAYS_I32,
+            deprovision_keeps_keys: false,
             created_at: now,
             updated_at: now,
         }

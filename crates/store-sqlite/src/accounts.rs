@@ -86,11 +86,15 @@ pub(crate) async fn set_status(c: &mut Conn, sid: &AccountSid, status: AccountSt
 }
 
 pub(crate) async fn update_organization(c: &mut Conn, o: &Organization) -> Result<()> {
-    sqlx::query("UPDATE organizations SET name = $2, invitation_lifetime_days = $3, updated_at = $4 WHERE sid = $1")
-        .bind(o.sid.as_str())
-        .bind(&o.name)
-        .bind(o.invitation_lifetime_days)
-        .bind(o.updated_at)
+    sqlx::query(
+        "UPDATE organizations SET name = $2, invitation_lifetime_days = $3, deprovision_keeps_keys = $4, updated_at = $5 \
+         WHERE sid = $1",
+    )
+    .bind(o.sid.as_str())
+    .bind(&o.name)
+    .bind(o.invitation_lifetime_days)
+    .bind(o.deprovision_keeps_keys)
+    .bind(o.updated_at)
         .execute(c)
         .await
         .map_err(db_err)?;
@@ -99,7 +103,7 @@ pub(crate) async fn update_organization(c: &mut Conn, o: &Organization) -> Resul
 
 pub(crate) async fn organization(c: &mut Conn, sid: &OrganizationSid) -> Result<Option<Organization>> {
     sqlx::query(
-        "SELECT sid, name, require_two_factor, invitation_lifetime_days, created_at, updated_at FROM organizations \
+        "SELECT sid, name, require_two_factor, invitation_lifetime_days, deprovision_keeps_keys, created_at, updated_at FROM organizations \
          WHERE sid = $1",
     )
     .bind(sid.as_str())

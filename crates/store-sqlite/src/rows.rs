@@ -81,6 +81,7 @@ pub(crate) fn organization(row: &Row) -> Result<Organization> {
         name: get(row, "name")?,
         require_two_factor: get(row, "require_two_factor")?,
         invitation_lifetime_days: get(row, "invitation_lifetime_days")?,
+        deprovision_keeps_keys: get(row, "deprovision_keeps_keys")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })

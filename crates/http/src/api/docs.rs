@@ -56,6 +56,7 @@ fn schemas() -> Value {
             "friendly_name": string(),
             "invitation_lifetime_days": { "type": "integer", "minimum": 1, "maximum": 90 },
             "require_two_factor": { "type": "boolean" },
+            "deprovisioning_keeps_keys": { "type": "boolean", "description": "Keep the API keys of users the identity provider deletes (default false: revoke them)." },
         }), &["friendly_name", "invitation_lifetime_days", "require_two_factor"]),
         "AddToAccount": object(json!({ "account_sid": string(), "roles": roles }), &["account_sid", "roles"]),
         "NewDomain": object(json!({ "domain_name": string() }), &["domain_name"]),

@@ -41,6 +41,7 @@ fn org_json(o: &Organization) -> Value {
         "friendly_name": o.name,
         "require_two_factor": o.require_two_factor,
         "invitation_lifetime_days": o.invitation_lifetime_days,
+        "deprovisioning_keeps_keys": o.deprovision_keeps_keys,
         "date_created": o.created_at.to_rfc3339(),
         "date_updated": o.updated_at.to_rfc3339(),
     })
@@ -140,6 +141,8 @@ pub(crate) struct OrgSettings {
     friendly_name: String,
     invitation_lifetime_days: u32,
     require_two_factor: bool,
+    #[serde(default)]
+    deprovisioning_keeps_keys: Option<bool>,
 }
 
 pub(crate) async fn settings(
@@ -153,6 +156,9 @@ pub(crate) async fn settings(
     let before = state.app.update_organization(&actor, &org, &body.friendly_name, &days).await?;
     if before.require_two_factor != body.require_two_factor {
         state.app.set_organization_require_two_factor(&actor, &org, body.require_two_factor).await?;
+    }
+    if let Some(keep) = body.deprovisioning_keeps_keys {
+        state.app.set_organization_deprovision_keeps_keys(&actor, &org, keep).await?;
     }
     Ok(Json(org_json(&state.app.organization(&actor, &org).await?)).into_response())
 }

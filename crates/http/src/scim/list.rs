@@ -29,6 +29,9 @@ pub(crate) struct ListQuery {
     page_size: Option<String>,
     #[serde(rename = "Page")]
     page: Option<String>,
+    /// Twilio's opaque cursor: here, the start index of the page it points to.
+    #[serde(rename = "PageToken")]
+    page_token: Option<String>,
 }
 
 fn number(raw: Option<&str>, field: &str) -> Result<Option<i64>, ScimError> {
@@ -58,8 +61,9 @@ impl Search {
         let page_size = number(q.page_size.as_deref(), "PageSize")?;
         let page = number(q.page.as_deref(), "Page")?;
         let count = number(q.count.as_deref(), "count")?.or(page_size);
-        let start =
-            number(q.start_index.as_deref(), "startIndex")?.or_else(|| page.zip(page_size).map(|(p, s)| p * s + 1));
+        let start = number(q.start_index.as_deref(), "startIndex")?
+            .or(number(q.page_token.as_deref(), "PageToken")?)
+            .or_else(|| page.zip(page_size).map(|(p, s)| p * s + 1));
         Search::new(
             q.filter.as_deref(),
             start,

@@ -125,6 +125,7 @@ struct OrgSettingsPage {
     sid: String,
     name: String,
     require_two_factor: bool,
+    deprovision_keeps_keys: bool,
     invitation_lifetime_days: String,
     errors: FormErrors,
 }
@@ -144,6 +145,7 @@ pub(crate) async fn settings(
         sid: sid.to_string(),
         name: org.name,
         require_two_factor: org.require_two_factor,
+        deprovision_keeps_keys: org.deprovision_keeps_keys,
         invitation_lifetime_days: org.invitation_lifetime_days.to_string(),
         errors: FormErrors::default(),
     };
@@ -170,6 +172,7 @@ pub(crate) async fn save_general(
                 sid: sid.to_string(),
                 name,
                 require_two_factor: org.require_two_factor,
+                deprovision_keeps_keys: org.deprovision_keeps_keys,
                 invitation_lifetime_days: days,
                 errors: FormErrors::from_errors(vec![e])?,
             };
@@ -188,6 +191,8 @@ pub(crate) async fn save_settings(
     let sid = OrganizationSid::parse(&sid)?;
     let on = form.get("require_two_factor").is_some();
     state.app.set_organization_require_two_factor(&user.actor, &sid, on).await?;
+    let keep = form.get("deprovision_keeps_keys").is_some();
+    state.app.set_organization_deprovision_keeps_keys(&user.actor, &sid, keep).await?;
     Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=settings-saved")).into_response())
 }
 

@@ -146,6 +146,24 @@ async fn identity_providers_provision_users(engine: Engine) {
             .await;
         sid_after(&location(&r), "/accounts/")
     };
+    // Dana's key survives her deprovisioning: the organization chose to keep such keys.
+    let keys = format!("/accounts/{payments}/keys");
+    dana.submit(&keys, &keys, &[("name", "dana's ci")]).await;
+    let created = dana.page(&format!("{keys}?notice=key-created")).await;
+    let (key_sid, key_secret) = (text_of_id(&created, "new-key-sid"), text_of_id(&created, "new-key-secret"));
+    let settings = format!("/orgs/{org}/settings");
+    let r = owner.submit(&settings, &settings, &[("deprovision_keeps_keys", "on")]).await;
+    assert_eq!(location(&r), format!("{settings}?notice=settings-saved"));
+    let key_works = || async {
+        Client::new()
+            .get(format!("{}/api/v1/me", server.base))
+            .basic_auth(&key_sid, Some(&key_secret))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(key_works().await, StatusCode::OK);
     let (_, _, found) = idp
         .call(Method::GET, "/Users?filter=emails%5Btype%20eq%20%22work%22%20and%20value%20sw%20%22dana%22%5D", None)
         .await;
@@ -227,6 +245,8 @@ async fn identity_providers_provision_users(engine: Engine) {
     assert_ne!(body["meta"]["version"].as_str().unwrap(), version, "the version moved");
 
     // Lists: sorting, paging, projection, /.search.
+    let (_, _, token_page) = idp.call(Method::GET, "/Users?sortBy=userName&PageSize=1&PageToken=3", None).await;
+    assert_eq!(token_page["startIndex"], 3, "Twilio's PageToken is a start index here: {token_page}");
     let (_, _, sorted) =
         idp.call(Method::GET, "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=1", None).await;
     assert_eq!(
@@ -329,6 +349,7 @@ async fn identity_providers_provision_users(engine: Engine) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await.0, StatusCode::NOT_FOUND);
     assert!(owner.page(&format!("/accounts/{payments}")).await.contains("Olivia Owner"));
+    assert_eq!(key_works().await, StatusCode::OK, "kept, as the organization chose");
     assert!(owner.page(&format!("/orgs/{org}/offboarding")).await.contains(&dana_id));
     let (_, _, body) = idp.call(Method::GET, &g, None).await;
     assert_eq!(body["members"], json!([]), "a deprovisioned user leaves their groups");

@@ -220,27 +220,23 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
             let amount_cents =
                 parse_amount(amount).ok_or_else(|| anyhow::anyhow!("--amount: a number such as 12.34"))?;
             let status = InvoiceStatus::parse(status).map_err(|_| anyhow::anyhow!("--status: open, paid or void"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
+            let app = operator_app(config).await?;
             let input = NewInvoice { period: period.clone(), amount_cents, currency: currency.clone(), status };
-            let invoice = app.record_invoice(&Actor::system(), &account, input).await.map_err(|e| match e {
-                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
-                Error::NotFound => anyhow::anyhow!("--account: no such account"),
-                other => anyhow::anyhow!("{other}"),
-            })?;
+            let invoice = app
+                .record_invoice(&Actor::system(), &account, input)
+                .await
+                .map_err(|e| cli_error(e, "--account: no such account"))?;
             println!("Recorded invoice {} for {}: {}", invoice.sid, invoice.period, invoice.amount_label());
             Ok(())
         }
         AdminCommand::CreateScimToken { organization, name, json } => {
             let org = OrganizationSid::parse(organization)
                 .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
-            let created = app.create_scim_token(&Actor::system(), &org, name).await.map_err(|e| match e {
-                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
-                Error::NotFound => anyhow::anyhow!("--organization: no such organization"),
-                other => anyhow::anyhow!("{other}"),
-            })?;
+            let app = operator_app(config).await?;
+            let created = app
+                .create_scim_token(&Actor::system(), &org, name)
+                .await
+                .map_err(|e| cli_error(e, "--organization: no such organization"))?;
             let base = format!("{}/scim/v2", config.public_url);
             if *json {
                 println!(
@@ -259,21 +255,16 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
         | AdminCommand::VerifyDomain { organization, name, json } => {
             let org = OrganizationSid::parse(organization)
                 .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
+            let app = operator_app(config).await?;
             let system = Actor::system();
-            let cli_error = |e: Error| match e {
-                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
-                Error::NotFound => anyhow::anyhow!("--organization: no such organization, or no such domain in it"),
-                other => anyhow::anyhow!("{other}"),
-            };
+            let failed = |e| cli_error(e, "--organization: no such organization, or no such domain in it");
             let domain = if matches!(cmd, AdminCommand::AddDomain { .. }) {
-                app.add_domain(&system, &org, name).await.map_err(cli_error)?
+                app.add_domain(&system, &org, name).await.map_err(failed)?
             } else {
                 let wanted = name.trim().trim_end_matches('.').to_lowercase();
-                let found = app.domains(&system, &org).await.map_err(cli_error)?.into_iter().find(|d| d.name == wanted);
+                let found = app.domains(&system, &org).await.map_err(failed)?.into_iter().find(|d| d.name == wanted);
                 let found = found.ok_or_else(|| anyhow::anyhow!("--name: {wanted} is not a domain of {org}"))?;
-                app.verify_domain(&system, &org, &found.sid).await.map_err(cli_error)?
+                app.verify_domain(&system, &org, &found.sid).await.map_err(failed)?
             };
             if *json {
                 let out = json!({
@@ -293,14 +284,12 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
         AdminCommand::CreateAccount { organization, name, json } => {
             let org = OrganizationSid::parse(organization)
                 .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
+            let app = operator_app(config).await?;
             let input = gatehouse_app::NewAccount { name: name.clone(), organization_sid: Some(org), parent_sid: None };
-            let account = app.create_account(&Actor::system(), input).await.map_err(|e| match e {
-                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
-                Error::NotFound => anyhow::anyhow!("--organization: no such organization"),
-                other => anyhow::anyhow!("{other}"),
-            })?;
+            let account = app
+                .create_account(&Actor::system(), input)
+                .await
+                .map_err(|e| cli_error(e, "--organization: no such organization"))?;
             if *json {
                 println!("{}", json!({ "account_sid": account.sid, "name": account.name }));
             } else {
@@ -310,13 +299,11 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
         }
         AdminCommand::CreateApiKey { account, name, json } => {
             let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
-            let created = app.create_api_key(&Actor::system(), &account, name).await.map_err(|e| match e {
-                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
-                Error::NotFound => anyhow::anyhow!("--account: no such account"),
-                other => anyhow::anyhow!("{other}"),
-            })?;
+            let app = operator_app(config).await?;
+            let created = app
+                .create_api_key(&Actor::system(), &account, name)
+                .await
+                .map_err(|e| cli_error(e, "--account: no such account"))?;
             if *json {
                 println!(
                     "{}",
@@ -331,8 +318,7 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
         }
         AdminCommand::RotateAuthToken { account, json } => {
             let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
+            let app = operator_app(config).await?;
             let token = app.rotate_auth_token(&Actor::system(), &account).await.map_err(|e| match e {
                 Error::NotFound => anyhow::anyhow!("--account: no such account"),
                 other => anyhow::anyhow!("{other}"),
@@ -348,13 +334,11 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
         AdminCommand::CreateOauthApp { organization, name, json } => {
             let org = OrganizationSid::parse(organization)
                 .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
-            let created = app.create_oauth_app(&Actor::system(), &org, name).await.map_err(|e| match e {
-                Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
-                Error::NotFound => anyhow::anyhow!("--organization: no such organization"),
-                other => anyhow::anyhow!("{other}"),
-            })?;
+            let app = operator_app(config).await?;
+            let created = app
+                .create_oauth_app(&Actor::system(), &org, name)
+                .await
+                .map_err(|e| cli_error(e, "--organization: no such organization"))?;
             let token_url = format!("{}/v2/token", config.public_url);
             if *json {
                 let out = json!({ "client_id": created.app.sid, "client_secret": created.secret, "name": created.app.name, "token_url": token_url });
@@ -372,14 +356,11 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
             let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
             let category = NoticeCategory::parse_key(category)
                 .map_err(|_| anyhow::anyhow!("--category: one of billing, usage, security, service"))?;
-            let store = crate::open_store(&config.database_url).await?;
-            let app = crate::build_app(store, config)?;
-            let to =
-                app.send_notice(&Actor::system(), &account, category, subject, body).await.map_err(|e| match e {
-                    Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
-                    Error::NotFound => anyhow::anyhow!("--account: no such account"),
-                    other => anyhow::anyhow!("{other}"),
-                })?;
+            let app = operator_app(config).await?;
+            let to = app
+                .send_notice(&Actor::system(), &account, category, subject, body)
+                .await
+                .map_err(|e| cli_error(e, "--account: no such account"))?;
             if *json {
                 println!("{}", json!({ "recipients": to }));
             } else {
@@ -398,8 +379,7 @@ async fn create_owner(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()>
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password).context("reading the password from stdin")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
-    let store = crate::open_store(&config.database_url).await?;
-    let app = crate::build_app(store, config)?;
+    let app = operator_app(config).await?;
     let input = NewOrganization {
         organization_name: org_name.clone(),
         owner_email: email.clone(),
@@ -435,6 +415,21 @@ async fn create_owner(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()>
                 .collect();
             bail!("{}", lines.join("\n"))
         }
+    }
+}
+
+/// An app for an operator command: the configured store, acting as `Actor::System`.
+async fn operator_app(config: &Config) -> anyhow::Result<gatehouse_app::App> {
+    let store = crate::open_store(&config.database_url).await?;
+    crate::build_app(store, config)
+}
+
+/// An operator command's error: field errors name their flag, NotFound says what is missing.
+fn cli_error(e: Error, not_found: &str) -> anyhow::Error {
+    match e {
+        Error::Invalid { field, reason } => anyhow::anyhow!("--{}: {reason}", cli_flag(field)),
+        Error::NotFound => anyhow::anyhow!("{not_found}"),
+        other => anyhow::anyhow!("{other}"),
     }
 }
 

@@ -3,14 +3,14 @@
 //! identity providers send), delete.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use gatehouse_app::{GroupInput, GroupView};
 use gatehouse_domain::scim_filter::get_ci;
 use gatehouse_domain::sid::{GroupSid, UserSid};
 use serde_json::{Value, json};
 
 use super::list::{ListQuery, Search};
-use super::{GROUP_SCHEMA, Provisioner, ScimBody, ScimError, ScimResult, patch, scim_json};
+use super::{GROUP_SCHEMA, Provisioner, ScimBody, ScimError, ScimResult, if_match, patch, resource_response};
 use crate::AppState;
 
 /// Attributes whose strings compare exactly.
@@ -96,23 +96,6 @@ fn sid(raw: &[String]) -> Result<GroupSid, ScimError> {
         .map_err(|_| ScimError::new(StatusCode::NOT_FOUND, None, "Resource not found"))
 }
 
-fn answer(status: StatusCode, body: &Value) -> axum::response::Response {
-    let mut response = scim_json(status, body);
-    if let Some(v) = body["meta"]["version"].as_str().and_then(|v| HeaderValue::from_str(v).ok()) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    if status == StatusCode::CREATED
-        && let Some(l) = body["meta"]["location"].as_str().and_then(|v| HeaderValue::from_str(v).ok())
-    {
-        response.headers_mut().insert(header::LOCATION, l);
-    }
-    response
-}
-
-fn if_match(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned())
-}
-
 async fn run(state: &AppState, p: &Provisioner, search: Search) -> ScimResult {
     let base = state.app.public_url();
     let groups = state.app.groups(&p.actor, &p.org).await?;
@@ -129,12 +112,12 @@ pub(crate) async fn search(State(state): State<AppState>, p: Provisioner, ScimBo
 
 pub(crate) async fn create(State(state): State<AppState>, p: Provisioner, ScimBody(body): ScimBody) -> ScimResult {
     let group = state.app.create_group(&p.actor, &p.org, input_from(&body)?).await?;
-    Ok(answer(StatusCode::CREATED, &group_json(&group, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::CREATED, &group_json(&group, state.app.public_url(), &p.prefix)))
 }
 
 pub(crate) async fn fetch(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {
     let group = state.app.group(&p.actor, &p.org, &sid(&path)?).await?;
-    Ok(answer(StatusCode::OK, &group_json(&group, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &group_json(&group, state.app.public_url(), &p.prefix)))
 }
 
 pub(crate) async fn replace(
@@ -150,7 +133,7 @@ pub(crate) async fn replace(
         .replace_group(&p.actor, &p.org, &sid(&path)?, input, if_match(&headers).as_deref())
         .await
         .map_err(|e| p.conflict(e.into()))?;
-    Ok(answer(StatusCode::OK, &group_json(&group, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &group_json(&group, state.app.public_url(), &p.prefix)))
 }
 
 pub(crate) async fn patch(
@@ -182,7 +165,7 @@ pub(crate) async fn patch(
         .replace_group(&p.actor, &p.org, &id, input_from(&resource)?, Some(&version))
         .await
         .map_err(|e| p.conflict(e.into()))?;
-    Ok(answer(StatusCode::OK, &group_json(&group, base, &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &group_json(&group, base, &p.prefix)))
 }
 
 pub(crate) async fn delete(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {

@@ -143,6 +143,25 @@ pub(crate) fn scim_json(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))], body.to_string()).into_response()
 }
 
+/// A resource answer: SCIM JSON with its version as `ETag`, and `Location` when created.
+pub(crate) fn resource_response(status: StatusCode, body: &Value) -> Response {
+    let mut response = scim_json(status, body);
+    if let Some(v) = body["meta"]["version"].as_str().and_then(|v| HeaderValue::from_str(v).ok()) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    if status == StatusCode::CREATED
+        && let Some(l) = body["meta"]["location"].as_str().and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        response.headers_mut().insert(header::LOCATION, l);
+    }
+    response
+}
+
+/// The `If-Match` header, if sent.
+pub(crate) fn if_match(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned())
+}
+
 async fn not_allowed() -> ScimError {
     ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, "This method is not supported on this resource")
 }

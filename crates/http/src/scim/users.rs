@@ -2,7 +2,7 @@
 //! attribute projection, `/.search`), create, fetch, replace, patch and delete.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use gatehouse_domain::scim::{ScimUser, ScimUserInput};
 use gatehouse_domain::scim_filter::get_ci;
 use gatehouse_domain::sid::UserSid;
@@ -10,7 +10,7 @@ use gatehouse_domain::user::UserStatus;
 use serde_json::{Map, Value, json};
 
 use super::list::{ListQuery, Search};
-use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, patch, scim_json};
+use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, if_match, patch, resource_response};
 use crate::AppState;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -147,19 +147,6 @@ fn sid(raw: &str) -> Result<UserSid, ScimError> {
     UserSid::parse(raw).map_err(|_| ScimError::new(StatusCode::NOT_FOUND, None, "Resource not found"))
 }
 
-fn with_location(status: StatusCode, body: &Value) -> axum::response::Response {
-    let mut response = scim_json(status, body);
-    if let Some(v) = body["meta"]["version"].as_str().and_then(|v| HeaderValue::from_str(v).ok()) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    if status == StatusCode::CREATED
-        && let Some(l) = body["meta"]["location"].as_str().and_then(|v| HeaderValue::from_str(v).ok())
-    {
-        response.headers_mut().insert(header::LOCATION, l);
-    }
-    response
-}
-
 async fn run(state: &AppState, p: &Provisioner, search: Search) -> ScimResult {
     let base = state.app.public_url();
     let users = state.app.scim_users(&p.actor, &p.org).await?;
@@ -179,16 +166,12 @@ pub(crate) async fn search(State(state): State<AppState>, p: Provisioner, ScimBo
 pub(crate) async fn create(State(state): State<AppState>, p: Provisioner, ScimBody(body): ScimBody) -> ScimResult {
     let input = input_from(&body)?;
     let user = state.app.scim_create_user(&p.actor, &p.org, input).await?;
-    Ok(with_location(StatusCode::CREATED, &user_json(&user, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::CREATED, &user_json(&user, state.app.public_url(), &p.prefix)))
 }
 
 pub(crate) async fn fetch(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {
     let user = state.app.scim_user(&p.actor, &p.org, &sid(path.last().map_or("", String::as_str))?).await?;
-    Ok(with_location(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix)))
-}
-
-fn if_match(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned())
+    Ok(resource_response(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix)))
 }
 
 pub(crate) async fn replace(
@@ -205,7 +188,7 @@ pub(crate) async fn replace(
         .scim_replace_user(&p.actor, &p.org, &id, input, if_match(&headers).as_deref())
         .await
         .map_err(|e| p.conflict(e.into()))?;
-    Ok(with_location(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix)))
 }
 
 pub(crate) async fn patch(
@@ -238,7 +221,7 @@ pub(crate) async fn patch(
         .scim_replace_user(&p.actor, &p.org, &id, input, Some(&current.version()))
         .await
         .map_err(|e| p.conflict(e.into()))?;
-    Ok(with_location(StatusCode::OK, &user_json(&user, base, &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &user_json(&user, base, &p.prefix)))
 }
 
 pub(crate) async fn delete(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {

@@ -7,6 +7,7 @@ use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::group::{Group, parse_group_name};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::Actor;
+use gatehouse_domain::scim::parse_scim_text;
 use gatehouse_domain::sid::{GroupSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{User, UserStatus};
@@ -50,16 +51,6 @@ async fn check_members(tx: &mut dyn Tx, org: &OrganizationSid, members: &[UserSi
     Ok(out)
 }
 
-fn check_external_id(raw: Option<String>) -> Result<Option<String>> {
-    match raw.map(|e| e.trim().to_owned()) {
-        Some(e) if e.is_empty() => Ok(None),
-        Some(e) if e.chars().count() > 255 || e.chars().any(char::is_control) => {
-            Err(Error::invalid("externalId", "at most 255 characters, without control characters"))
-        }
-        other => Ok(other),
-    }
-}
-
 async fn views(tx: &mut dyn Tx, org: &OrganizationSid, only: Option<&GroupSid>) -> Result<Vec<GroupView>> {
     let mut members: BTreeMap<GroupSid, Vec<UserSid>> = BTreeMap::new();
     for (g, u) in tx.group_members(org).await? {
@@ -99,7 +90,7 @@ impl App {
     /// Creates a group.
     pub async fn create_group(&self, actor: &Actor, org: &OrganizationSid, input: GroupInput) -> Result<GroupView> {
         let display_name = parse_group_name(&input.display_name)?;
-        let external_id = check_external_id(input.external_id)?;
+        let external_id = parse_scim_text("externalId", input.external_id)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
@@ -136,7 +127,7 @@ impl App {
         if_match: Option<&str>,
     ) -> Result<GroupView> {
         let display_name = parse_group_name(&input.display_name)?;
-        let external_id = check_external_id(input.external_id)?;
+        let external_id = parse_scim_text("externalId", input.external_id)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;

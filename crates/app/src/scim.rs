@@ -10,7 +10,7 @@ use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccou
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind};
-use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_token_name};
+use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_scim_text, parse_token_name};
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{Email, User, UserStatus, parse_display_name};
@@ -29,25 +29,6 @@ const TOUCH_EVERY_SECONDS: i64 = 60;
 pub struct NewScimToken {
     pub token: ScimToken,
     pub secret: String,
-}
-
-fn check_external_id(raw: Option<String>) -> Result<Option<String>> {
-    match raw.map(|e| e.trim().to_owned()) {
-        Some(e) if e.is_empty() => Ok(None),
-        Some(e) if e.chars().count() > 255 || e.chars().any(char::is_control) => {
-            Err(Error::invalid("externalId", "at most 255 characters, without control characters"))
-        }
-        other => Ok(other),
-    }
-}
-
-fn check_name_part(field: &'static str, raw: Option<String>) -> Result<Option<String>> {
-    match raw.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
-        Some(p) if p.chars().count() > 255 || p.chars().any(char::is_control) => {
-            Err(Error::invalid(field, "at most 255 characters, without control characters"))
-        }
-        other => Ok(other),
-    }
 }
 
 impl App {
@@ -163,9 +144,9 @@ impl App {
             other => other,
         })?;
         let profile = ScimProfile {
-            external_id: check_external_id(input.external_id.clone())?,
-            given_name: check_name_part("name.givenName", input.given_name.clone())?,
-            family_name: check_name_part("name.familyName", input.family_name.clone())?,
+            external_id: parse_scim_text("externalId", input.external_id.clone())?,
+            given_name: parse_scim_text("name.givenName", input.given_name.clone())?,
+            family_name: parse_scim_text("name.familyName", input.family_name.clone())?,
         };
         let now = self.now();
         let mut tx = self.store.write().await?;
@@ -234,9 +215,9 @@ impl App {
             other => other,
         })?;
         let profile = ScimProfile {
-            external_id: check_external_id(input.external_id.clone())?,
-            given_name: check_name_part("name.givenName", input.given_name.clone())?,
-            family_name: check_name_part("name.familyName", input.family_name.clone())?,
+            external_id: parse_scim_text("externalId", input.external_id.clone())?,
+            given_name: parse_scim_text("name.givenName", input.given_name.clone())?,
+            family_name: parse_scim_text("name.familyName", input.family_name.clone())?,
         };
         let mut changes = serde_json::Map::new();
         if name != before.user.name {

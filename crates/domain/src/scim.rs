@@ -34,6 +34,17 @@ pub fn parse_token_name(raw: &str) -> Result<String, crate::Error> {
     parse_name("name", raw, 64)
 }
 
+/// An optional SCIM text attribute (`externalId`, a name's part): trimmed, empty means absent,
+/// at most 255 characters, no control characters.
+pub fn parse_scim_text(field: &'static str, raw: Option<String>) -> Result<Option<String>, crate::Error> {
+    match raw.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > 255 || t.chars().any(char::is_control) => {
+            Err(crate::Error::invalid(field, "at most 255 characters, without control characters"))
+        }
+        other => Ok(other),
+    }
+}
+
 /// What SCIM keeps about a managed user besides the login (email, display name, status).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ScimProfile {

@@ -10,16 +10,14 @@ use gatehouse_domain::sid::{GroupSid, UserSid};
 use serde_json::{Value, json};
 
 use super::list::{ListQuery, Search};
-use super::{GROUP_SCHEMA, Provisioner, ScimBody, ScimError, ScimResult, if_match, patch, resource_response};
+use super::{
+    GROUP_SCHEMA, Provisioner, ScimBody, ScimError, ScimResult, if_match, patch, resource_response, scim_time,
+};
 use crate::AppState;
 
 /// Attributes whose strings compare exactly.
 fn case_exact(key: &str) -> bool {
     matches!(key, "id" | "externalid" | "meta.version" | "members.value" | "members")
-}
-
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A group as a SCIM Group resource.
@@ -36,8 +34,8 @@ pub(crate) fn group_json(v: &GroupView, base: &str, prefix: &str) -> Value {
         "members": members,
         "meta": {
             "resourceType": "Group",
-            "created": time(v.group.created_at),
-            "lastModified": time(v.group.updated_at),
+            "created": scim_time(v.group.created_at),
+            "lastModified": scim_time(v.group.updated_at),
             "version": v.group.version(),
             "location": format!("{base}{prefix}/Groups/{}", v.group.sid),
         },

@@ -157,6 +157,11 @@ pub(crate) fn resource_response(status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// A SCIM timestamp (`meta.created`, `meta.lastModified`): RFC 3339 in UTC, milliseconds.
+pub(crate) fn scim_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The `If-Match` header, if sent.
 pub(crate) fn if_match(headers: &axum::http::HeaderMap) -> Option<String> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned())

@@ -10,7 +10,7 @@ use gatehouse_domain::user::UserStatus;
 use serde_json::{Map, Value, json};
 
 use super::list::{ListQuery, Search};
-use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, if_match, patch, resource_response};
+use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, if_match, patch, resource_response, scim_time};
 use crate::AppState;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -41,10 +41,6 @@ pub(crate) fn case_exact(key: &str) -> bool {
     matches!(key, "id" | "externalid" | "meta.version")
 }
 
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 /// A managed user as a SCIM User resource.
 pub(crate) fn user_json(u: &ScimUser, base: &str, prefix: &str) -> Value {
     let mut name = Map::new();
@@ -65,8 +61,8 @@ pub(crate) fn user_json(u: &ScimUser, base: &str, prefix: &str) -> Value {
         "active": u.user.status == UserStatus::Active,
         "meta": {
             "resourceType": "User",
-            "created": time(u.user.created_at),
-            "lastModified": time(u.user.updated_at),
+            "created": scim_time(u.user.created_at),
+            "lastModified": scim_time(u.user.updated_at),
             "version": u.version(),
             "location": format!("{base}{prefix}/Users/{}", u.user.sid),
         },

@@ -197,35 +197,27 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 .user_assignments(sid, scopes)
                 .await?
                 .into_iter()
-                .filter_map(|a| {
-                    BuiltinRole::from_sid(&a.role_sid).map(|r| Grant { scope: a.scope, permissions: r.permissions() })
-                })
+                .filter_map(|a| BuiltinRole::from_sid(&a.role_sid).map(|r| Grant::at(a.scope, r.permissions())))
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })
         }
-        ActorKind::ApiKey { account, .. } => Ok(Principal::Credential {
-            grants: vec![Grant {
-                scope: ScopeRef::Account(account.clone()),
-                permissions: gatehouse_domain::api_key::api_key_permissions(),
-            }],
-        }),
+        ActorKind::ApiKey { account, .. } => {
+            Ok(Principal::Credential { grants: gatehouse_domain::api_key::api_key_grants(account) })
+        }
         ActorKind::ScimToken { organization, .. } => Ok(Principal::Credential {
-            grants: vec![Grant {
-                scope: ScopeRef::Organization(organization.clone()),
-                permissions: gatehouse_domain::scim::scim_token_permissions(),
-            }],
+            grants: vec![Grant::at(
+                ScopeRef::Organization(organization.clone()),
+                gatehouse_domain::scim::scim_token_permissions(),
+            )],
         }),
-        ActorKind::AuthToken { account } => Ok(Principal::Credential {
-            grants: vec![Grant {
-                scope: ScopeRef::Account(account.clone()),
-                permissions: gatehouse_domain::api_key::auth_token_permissions(),
-            }],
-        }),
+        ActorKind::AuthToken { account } => {
+            Ok(Principal::Credential { grants: gatehouse_domain::api_key::auth_token_grants(account) })
+        }
         ActorKind::OAuthApp { organization, .. } => Ok(Principal::Credential {
-            grants: vec![Grant {
-                scope: ScopeRef::Organization(organization.clone()),
-                permissions: gatehouse_domain::oauth::oauth_app_permissions(),
-            }],
+            grants: vec![Grant::at(
+                ScopeRef::Organization(organization.clone()),
+                gatehouse_domain::oauth::oauth_app_permissions(),
+            )],
         }),
     }
 }

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::membership::ScopeRef;
 use crate::permission::{Permission, PermissionSet};
+use crate::policy::Grant;
 use crate::sid::{AccountSid, ApiKeySid, UserSid};
 
 /// `last_used_at` is written at most this often, so authenticating stays a read.
@@ -22,16 +24,32 @@ pub fn api_key_permissions() -> PermissionSet {
     ])
 }
 
-/// What an account's auth token (the 2010 API's `AC…:token`) may do: act as the account's
-/// machine master — read and configure it, manage its API keys and subaccounts (create, rename,
-/// suspend, close), use its resources. It never manages people, roles, billing or ownership.
+/// What an account's auth token (the 2010 API's `AC…:token`) may do on its own account: act as
+/// the account's machine master — read and configure it, manage its API keys and subaccounts,
+/// use its resources. It never manages people, roles, billing or ownership, and never closes
+/// its own account: the Owner and Administrators can obtain it, and an Administrator may not
+/// close the account (SPEC §2). The table is in ADR 0013.
 pub fn auth_token_permissions() -> PermissionSet {
     api_key_permissions()
         .with(Permission::AccountSettingsWrite)
-        .with(Permission::AccountClose)
         .with(Permission::ApiKeysRead)
         .with(Permission::ApiKeysManage)
         .with(Permission::SubaccountsManage)
+}
+
+/// What an auth token holds: [`auth_token_permissions`] on its account (reaching its
+/// subaccounts, since it manages them), and on its subaccounts only, closing them — as in
+/// Twilio, where an account's credentials close its subaccounts but never the account itself.
+pub fn auth_token_grants(account: &AccountSid) -> Vec<Grant> {
+    vec![
+        Grant::at(ScopeRef::Account(account.clone()), auth_token_permissions()),
+        Grant::on_subaccounts_of(account.clone(), PermissionSet::of(&[Permission::AccountClose])),
+    ]
+}
+
+/// What an API key holds: [`api_key_permissions`] on its own account, not its subaccounts.
+pub fn api_key_grants(account: &AccountSid) -> Vec<Grant> {
+    vec![Grant::at(ScopeRef::Account(account.clone()), api_key_permissions())]
 }
 
 /// An account's API key. The secret itself is never stored.
@@ -58,6 +76,10 @@ impl ApiKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
+    use crate::account::{Account, AccountSettings, AccountStatus};
+    use crate::policy::{Principal, Target, authorize, effective_permissions};
+    use crate::role::{AccountRole, OrgRole};
 
     #[test]
     fn keys_never_manage_people_keys_billing_or_the_account() {
@@ -73,6 +95,46 @@ mod tests {
         ] {
             assert!(!p.contains(never), "{never:?}");
         }
+    }
+
+    fn account(parent: Option<&AccountSid>) -> Account {
+        Account {
+            sid: AccountSid::generate(),
+            name: "Acme".into(),
+            status: AccountStatus::Active,
+            organization_sid: None,
+            parent_sid: parent.cloned(),
+            settings: AccountSettings::default(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    /// ADR 0013's table: each credential holds no more than the weakest role that can obtain it
+    /// (API keys: Developer; the auth token: Administrator, who rotates it), except that the
+    /// auth token closes subaccounts, as Twilio's does.
+    #[test]
+    fn no_credential_does_more_than_the_people_who_can_obtain_it() {
+        assert!(api_key_permissions().is_subset_of(AccountRole::Developer.permissions()));
+        assert!(auth_token_permissions().is_subset_of(AccountRole::Administrator.permissions()));
+        let org_admin = OrgRole::Administrator.permissions();
+        assert!(crate::scim::scim_token_permissions().is_subset_of(org_admin));
+        assert!(crate::oauth::oauth_app_permissions().is_subset_of(org_admin));
+        let parent = account(None);
+        let child = account(Some(&parent.sid));
+        let token = Principal::Credential { grants: auth_token_grants(&parent.sid) };
+        let key = Principal::Credential { grants: api_key_grants(&parent.sid) };
+        assert_eq!(effective_permissions(&token, Target::Account(&parent)), auth_token_permissions());
+        assert_eq!(
+            effective_permissions(&token, Target::Account(&child)),
+            auth_token_permissions().with(Permission::AccountClose)
+        );
+        assert_eq!(effective_permissions(&key, Target::Account(&parent)), api_key_permissions());
+        assert_eq!(effective_permissions(&key, Target::Account(&child)), PermissionSet::EMPTY);
+        assert_eq!(authorize(&token, Permission::AccountClose, Target::Account(&parent)), Err(Error::Forbidden));
+        assert_eq!(authorize(&token, Permission::AccountClose, Target::Account(&child)), Ok(()));
+        let other = account(None);
+        assert_eq!(authorize(&token, Permission::AccountRead, Target::Account(&other)), Err(Error::NotFound));
     }
 
     #[test]

@@ -107,6 +107,11 @@ impl PermissionSet {
         self.0 & (1u64 << (p as u8)) != 0
     }
 
+    /// Whether every permission of this set is also in `other`.
+    pub fn is_subset_of(self, other: Self) -> bool {
+        self.0 & !other.0 == 0
+    }
+
     /// Whether the set holds any permission of `kind`.
     pub fn any_of(self, kind: ScopeKind) -> bool {
         self.0 & Self::all_of(kind).0 != 0

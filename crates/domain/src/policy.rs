@@ -76,6 +76,21 @@ impl Actor {
 pub struct Grant {
     pub scope: ScopeRef,
     pub permissions: PermissionSet,
+    /// Whether the grant skips its own account and reaches only its subaccounts (an account's
+    /// auth token closes its subaccounts, never its own account, as in Twilio).
+    pub subaccounts_only: bool,
+}
+
+impl Grant {
+    /// A grant at `scope`, reaching what grants at that scope reach.
+    pub fn at(scope: ScopeRef, permissions: PermissionSet) -> Grant {
+        Grant { scope, permissions, subaccounts_only: false }
+    }
+
+    /// A grant on an account's subaccounts only.
+    pub fn on_subaccounts_of(account: AccountSid, permissions: PermissionSet) -> Grant {
+        Grant { scope: ScopeRef::Account(account), permissions, subaccounts_only: true }
+    }
 }
 
 /// An actor with the grants that were loaded for the target of this request.
@@ -115,10 +130,13 @@ impl Target<'_> {
             (Target::Organization(o), ScopeRef::Organization(s)) => *o == s,
             (Target::Organization(_), ScopeRef::Account(_)) => false,
             (Target::Account(a), ScopeRef::Account(s)) => {
-                a.sid == *s
-                    || (a.parent_sid.as_ref() == Some(s) && grant.permissions.contains(Permission::SubaccountsManage))
+                (a.sid == *s && !grant.subaccounts_only)
+                    || (a.parent_sid.as_ref() == Some(s)
+                        && (grant.subaccounts_only || grant.permissions.contains(Permission::SubaccountsManage)))
             }
-            (Target::Account(a), ScopeRef::Organization(s)) => a.organization_sid.as_ref() == Some(s),
+            (Target::Account(a), ScopeRef::Organization(s)) => {
+                !grant.subaccounts_only && a.organization_sid.as_ref() == Some(s)
+            }
         }
     }
 }
@@ -176,7 +194,7 @@ mod tests {
     }
 
     fn on_account(a: &Account, r: AccountRole) -> Grant {
-        Grant { scope: ScopeRef::Account(a.sid.clone()), permissions: r.permissions() }
+        Grant::at(ScopeRef::Account(a.sid.clone()), r.permissions())
     }
 
     #[test]
@@ -220,10 +238,7 @@ mod tests {
         let org = OrganizationSid::generate();
         let managed = account(Some(&org), None);
         let independent = account(None, None);
-        let admin = user(vec![Grant {
-            scope: ScopeRef::Organization(org.clone()),
-            permissions: OrgRole::Administrator.permissions(),
-        }]);
+        let admin = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::Administrator.permissions())]);
         assert_eq!(authorize(&admin, Permission::RolesAssign, Target::Account(&managed)), Ok(()));
         assert_eq!(authorize(&admin, Permission::OrgUsersManage, Target::Organization(&org)), Ok(()));
         assert_eq!(authorize(&admin, Permission::OrgOwnerTransfer, Target::Organization(&org)), Err(Error::Forbidden));
@@ -234,10 +249,7 @@ mod tests {
     fn standard_users_see_no_account_they_hold_no_role_on() {
         let org = OrganizationSid::generate();
         let managed = account(Some(&org), None);
-        let std_user = user(vec![Grant {
-            scope: ScopeRef::Organization(org.clone()),
-            permissions: OrgRole::StandardUser.permissions(),
-        }]);
+        let std_user = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::StandardUser.permissions())]);
         assert_eq!(authorize(&std_user, Permission::AccountRead, Target::Account(&managed)), Err(Error::NotFound));
         assert_eq!(authorize(&std_user, Permission::OrgAccountsCreate, Target::Organization(&org)), Ok(()));
         assert_eq!(authorize(&std_user, Permission::OrgUsersRead, Target::Organization(&org)), Err(Error::Forbidden));
@@ -247,8 +259,7 @@ mod tests {
     fn a_permission_of_the_wrong_kind_is_never_granted() {
         let org = OrganizationSid::generate();
         let managed = account(Some(&org), None);
-        let owner =
-            user(vec![Grant { scope: ScopeRef::Organization(org.clone()), permissions: OrgRole::Owner.permissions() }]);
+        let owner = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::Owner.permissions())]);
         assert_eq!(authorize(&owner, Permission::OrgUsersManage, Target::Account(&managed)), Err(Error::Forbidden));
     }
 

@@ -7,6 +7,17 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+/// The longest filter or PATCH path accepted, in characters. Identity providers send filters
+/// of a few dozen characters; the bound keeps parsing and evaluation cheap for any input.
+pub const MAX_FILTER_CHARS: usize = 4096;
+
+/// How deeply parentheses, `not (…)` and value paths (`emails[…]`) may nest. The parser is
+/// recursive, so without a bound one request could exhaust a worker's stack.
+pub const MAX_FILTER_NESTING: usize = 32;
+
+/// How many comparisons one filter may join with `and` / `or`.
+pub const MAX_FILTER_TERMS: usize = 200;
+
 /// Why a filter or path did not parse: becomes SCIM `invalidFilter` / `invalidPath`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError(pub String);
@@ -203,9 +214,40 @@ fn compare_op(word: &str) -> Option<CompareOp> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// How many groups, `not`s and value paths enclose the current position.
+    depth: usize,
+    /// Comparisons and presence tests parsed so far.
+    terms: usize,
 }
 
 impl Parser {
+    fn new(input: &str) -> Result<Parser, ParseError> {
+        if input.chars().count() > MAX_FILTER_CHARS {
+            return Err(ParseError(format!("the filter is longer than the limit of {MAX_FILTER_CHARS} characters")));
+        }
+        Ok(Parser { tokens: tokens(input)?, pos: 0, depth: 0, terms: 0 })
+    }
+
+    /// Enters a group, a `not` or a value path; refuses nesting beyond the limit.
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_FILTER_NESTING {
+            return Err(ParseError(format!(
+                "the filter nests parentheses, not and [ ] deeper than the limit of {MAX_FILTER_NESTING} levels"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Counts one comparison; refuses more than the limit.
+    fn term(&mut self) -> Result<(), ParseError> {
+        self.terms += 1;
+        if self.terms > MAX_FILTER_TERMS {
+            return Err(ParseError(format!("the filter has more than the limit of {MAX_FILTER_TERMS} comparisons")));
+        }
+        Ok(())
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -247,14 +289,18 @@ impl Parser {
             if self.next() != Some(Token::Open) {
                 return Err(ParseError("not must be followed by a filter in parentheses".into()));
             }
+            self.enter()?;
             let inner = self.or()?;
             self.expect(Token::Close, ")")?;
+            self.depth -= 1;
             return Ok(Filter::Not(Box::new(inner)));
         }
         match self.next() {
             Some(Token::Open) => {
+                self.enter()?;
                 let inner = self.or()?;
                 self.expect(Token::Close, ")")?;
+                self.depth -= 1;
                 Ok(inner)
             }
             Some(Token::Word(word)) => self.attribute_expression(&word),
@@ -275,10 +321,13 @@ impl Parser {
         let path = attr_path(word)?;
         if self.peek() == Some(&Token::OpenBracket) {
             self.pos += 1;
+            self.enter()?;
             let inner = self.or()?;
             self.expect(Token::CloseBracket, "]")?;
+            self.depth -= 1;
             return Ok(Filter::ValuePath(path, Box::new(inner)));
         }
+        self.term()?;
         let op = match self.next() {
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("pr") => return Ok(Filter::Present(path)),
             Some(Token::Word(w)) => compare_op(&w)
@@ -313,7 +362,7 @@ fn describe(t: &Token) -> String {
 
 /// Parses a filter (`?filter=` or a `/.search` body's `filter`).
 pub fn parse_filter(input: &str) -> Result<Filter, ParseError> {
-    let mut p = Parser { tokens: tokens(input)?, pos: 0 };
+    let mut p = Parser::new(input)?;
     if p.tokens.is_empty() {
         return Err(ParseError("the filter is empty".into()));
     }
@@ -326,11 +375,15 @@ pub fn parse_filter(input: &str) -> Result<Filter, ParseError> {
 
 /// Parses a PATCH path.
 pub fn parse_patch_path(input: &str) -> Result<PatchPath, ParseError> {
+    if input.chars().count() > MAX_FILTER_CHARS {
+        return Err(ParseError(format!("the path is longer than the limit of {MAX_FILTER_CHARS} characters")));
+    }
     let trimmed = input.trim();
     let Some(open) = trimmed.find('[') else {
         return Ok(PatchPath { attr: attr_path(trimmed)?, filter: None, sub: None });
     };
-    let close = trimmed.rfind(']').ok_or_else(|| ParseError(format!("{input}: [ is not closed")))?;
+    let close =
+        trimmed.rfind(']').filter(|c| *c > open).ok_or_else(|| ParseError(format!("{input}: [ is not closed")))?;
     let attr = attr_path(&trimmed[..open])?;
     if attr.sub.is_some() {
         return Err(ParseError(format!("{input}: a value filter follows the attribute, not its sub-attribute")));
@@ -583,8 +636,97 @@ mod tests {
         assert_eq!((p.attr.name.as_str(), p.attr.sub.as_deref(), p.filter), ("name", Some("givenName"), None));
         let p = parse_patch_path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department").unwrap();
         assert_eq!(p.attr.name, "department");
-        for bad in ["", "members[", r#"members[value eq "x"]x"#, r#"members[value eq]"#, "a..b"] {
+        for bad in ["", "members[", r#"members[value eq "x"]x"#, r#"members[value eq]"#, "a..b", "a]b[c"] {
             assert!(parse_patch_path(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn deep_or_long_input_is_refused_with_the_limit_named() {
+        let n = 1500;
+        let cases = [
+            format!("{}userName pr{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}userName pr{}", "not (".repeat(n), ")".repeat(n)),
+            format!("{}value pr{}", "emails[".repeat(n), "]".repeat(n)),
+            format!("{}userName pr", "(".repeat(n)),
+        ];
+        for f in &cases {
+            let e = parse_filter(f).unwrap_err();
+            assert!(e.0.contains("limit of"), "{e}");
+        }
+        let e = parse_patch_path(&format!("emails[{}value pr{}]", "emails[".repeat(n), "]".repeat(n))).unwrap_err();
+        assert!(e.0.contains("limit of"), "{e}");
+        let long = vec![r#"userName eq "a""#; 300].join(" or ");
+        assert!(parse_filter(&long).unwrap_err().0.contains("limit of"));
+        let nested_ok = format!("{}userName pr{}", "(".repeat(MAX_FILTER_NESTING), ")".repeat(MAX_FILTER_NESTING));
+        assert!(check(&nested_ok));
+        let too_deep =
+            format!("{}userName pr{}", "(".repeat(MAX_FILTER_NESTING + 1), ")".repeat(MAX_FILTER_NESTING + 1));
+        assert!(parse_filter(&too_deep).unwrap_err().0.contains("32 levels"));
+        let huge = format!("userName eq \"{}\"", "a".repeat(MAX_FILTER_CHARS));
+        assert!(parse_filter(&huge).unwrap_err().0.contains("4096 characters"));
+    }
+
+    /// Pieces of the grammar, valid and not, so generated inputs reach deep into the parser.
+    const PIECES: &[&str] = &[
+        "(",
+        ")",
+        "[",
+        "]",
+        " ",
+        "not",
+        "not(",
+        "and",
+        "or",
+        "userName",
+        "emails",
+        "emails[",
+        "name.givenName",
+        "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+        "eq",
+        "ne",
+        "co",
+        "sw",
+        "pr",
+        "gt",
+        "le",
+        "\"x\"",
+        "\"",
+        "\\",
+        "1",
+        "-2.5e3",
+        "true",
+        "null",
+        ".",
+        ":",
+        "]",
+        "$ref",
+        "\"\\u00e9\"",
+        "é",
+        "\t",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_filter_of_bounded_size_parses_or_is_refused_never_panics(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..3000),
+            sep in proptest::sample::select(vec!["", " "]),
+        ) {
+            let input: String = picks.iter().map(|i| PIECES[*i]).collect::<Vec<_>>().join(sep);
+            if let Ok(f) = parse_filter(&input) {
+                let _ = matches(&user(), &f, &case_exact);
+            }
+            let _ = parse_patch_path(&input);
+        }
+
+        #[test]
+        fn any_text_parses_or_is_refused_never_panics(input in "\\PC{0,5000}") {
+            if let Ok(f) = parse_filter(&input) {
+                let _ = matches(&user(), &f, &case_exact);
+            }
+            let _ = parse_patch_path(&input);
         }
     }
 }

@@ -5,7 +5,7 @@
 //! instance key kept in the database, so checking one costs a hash and a primary-key read —
 //! microseconds, not an argon2 run (STACK.md; ADR 0008).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use gatehouse_domain::account::parse_account_name;
 use gatehouse_domain::api_key::ApiKey;
@@ -13,7 +13,8 @@ use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
-use gatehouse_domain::sid::{AccountSid, ApiKeySid};
+use gatehouse_domain::sid::{AccountSid, ApiKeySid, OrganizationSid, UserSid};
+use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
 use hmac::{KeyInit, Mac};
@@ -24,6 +25,65 @@ use crate::secret::{constant_time_eq, random_bytes};
 use crate::{App, account_scopes, principal};
 
 const HASH_KEY_NAME: &str = "api_key_hmac";
+
+/// The live keys `user` created in the accounts `in_account` accepts (one account, or the
+/// accounts an organization manages).
+pub(crate) async fn keys_created_by(
+    tx: &mut dyn Tx,
+    user: &UserSid,
+    mut in_account: impl FnMut(&gatehouse_domain::account::Account) -> bool,
+) -> Result<Vec<ApiKey>> {
+    let mut keys = Vec::new();
+    for key in tx.api_keys_created_by(user).await? {
+        if tx.account(&key.account_sid).await?.is_some_and(|a| in_account(&a)) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// The live keys `user` created in the organization's managed accounts.
+pub(crate) async fn keys_created_in_organization(
+    tx: &mut dyn Tx,
+    user: &UserSid,
+    org: &OrganizationSid,
+) -> Result<Vec<ApiKey>> {
+    keys_created_by(tx, user, |a| a.organization_sid.as_ref() == Some(org)).await
+}
+
+/// Revokes the keys a departing user created, except those in `keep`, each audited with
+/// `reason` (in `org`'s log too, when given); returns one report row per key (`revoked` or
+/// `kept`). Offboarding, removal from an account and SCIM deactivation all end keys here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn revoke_departing_keys(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    org: Option<&OrganizationSid>,
+    user: &UserSid,
+    keys: &[ApiKey],
+    keep: &BTreeSet<ApiKeySid>,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<serde_json::Value>> {
+    let mut report = Vec::new();
+    for key in keys {
+        let kept = keep.contains(&key.sid);
+        if !kept {
+            tx.revoke_api_key(&key.account_sid, &key.sid, now).await?;
+            tx.append_audit(
+                &AuditEvent::new(actor, "api_key.revoked", key.sid.as_str(), now)
+                    .in_account(&key.account_sid, org)
+                    .with_details(json!({ "name": key.name, "reason": reason, "created_by": user })),
+            )
+            .await?;
+        }
+        report.push(json!({
+            "sid": key.sid, "name": key.name, "account": key.account_sid,
+            "outcome": if kept { "kept" } else { "revoked" },
+        }));
+    }
+    Ok(report)
+}
 
 /// A key with the name of the user who created it, for the keys page.
 #[derive(Debug, Clone)]

@@ -1,20 +1,25 @@
-//! Use cases for an account's members: add with roles, change roles, remove, list. Every
+//! Use cases for an account's members: add with roles, change roles, remove (revoking the API
+//! keys they created there unless kept), list. Every
 //! change locks the account first so changes to one account serialise and the account always
 //! ends with exactly one Owner.
 
+use std::collections::BTreeSet;
+
 use gatehouse_domain::account::Account;
+use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::{Member, RoleAssignment, ScopeRef, ensure_not_owner, normalize_member_roles};
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::{AccountRole, BuiltinRole};
-use gatehouse_domain::sid::{AccountSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, ApiKeySid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::api_keys::{keys_created_by, revoke_departing_keys};
 use crate::{App, account_scopes, principal};
 
 /// Input for adding an existing user to an account.
@@ -163,8 +168,36 @@ impl App {
         Ok(RoleChange { before: current, after: new })
     }
 
-    /// Removes a member from an account. Their login survives; the Owner cannot be removed.
-    pub async fn remove_member(&self, actor: &Actor, account_sid: &AccountSid, user: &UserSid) -> Result<()> {
+    /// A member of the account and the live API keys they created in it: removing them revokes
+    /// these unless the remover keeps some (the confirmation lists them).
+    pub async fn member_keys(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        user: &UserSid,
+    ) -> Result<(User, Vec<ApiKey>)> {
+        let mut tx = self.store.read().await?;
+        let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
+        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        authorize(&p, Permission::UsersManage, Target::Account(&account))?;
+        if roles_of(&mut *tx, account_sid, user).await?.is_empty() {
+            return Err(Error::NotFound);
+        }
+        let member = tx.user(user).await?.ok_or(Error::NotFound)?;
+        let keys = keys_created_by(&mut *tx, user, |a| &a.sid == account_sid).await?;
+        Ok((member, keys))
+    }
+
+    /// Removes a member from an account. Their login survives; the Owner cannot be removed. The
+    /// API keys they created in the account are revoked, except those in `keep_keys` (which
+    /// must be among them); the audit event lists each key's outcome.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        user: &UserSid,
+        keep_keys: &BTreeSet<ApiKeySid>,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let account = locked_for(&mut *tx, actor, account_sid, Permission::UsersManage).await?;
@@ -173,11 +206,17 @@ impl App {
             return Err(Error::NotFound);
         }
         ensure_not_owner(&current)?;
+        let keys = keys_created_by(&mut *tx, user, |a| &a.sid == account_sid).await?;
+        if let Some(stranger) = keep_keys.iter().find(|k| !keys.iter().any(|key| &key.sid == *k)) {
+            return Err(Error::invalid("keep_keys", format!("{stranger} is not a live key this user created here")));
+        }
         tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), user).await?;
+        let org = account.organization_sid.as_ref();
+        let keys_report = revoke_departing_keys(&mut *tx, actor, org, user, &keys, keep_keys, "removed", now).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "member.removed", user.as_str(), now)
-                .in_account(account_sid, account.organization_sid.as_ref())
-                .with_details(json!({ "roles": role_keys(current) })),
+                .in_account(account_sid, org)
+                .with_details(json!({ "roles": role_keys(current), "keys": keys_report })),
         )
         .await?;
         tx.commit().await

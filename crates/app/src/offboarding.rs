@@ -27,6 +27,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::App;
+use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
 use crate::org_users::{authorize_org, managed_user, org_role_of};
 
 /// How many managed users the preview offers as heirs.
@@ -138,20 +139,9 @@ impl App {
         }
 
         // 2. Keys: revoked unless the admin chose to keep them.
-        let mut keys_report = Vec::new();
-        for key in &facts.keys {
-            let keep = plan.keep_keys.contains(&key.sid);
-            if !keep {
-                tx.revoke_api_key(&key.account_sid, &key.sid, now).await?;
-                tx.append_audit(
-                    &AuditEvent::new(actor, "api_key.revoked", key.sid.as_str(), now)
-                        .in_account(&key.account_sid, Some(org))
-                        .with_details(json!({ "name": key.name, "reason": "offboarding", "created_by": user })),
-                )
+        let keys_report =
+            revoke_departing_keys(&mut *tx, actor, Some(org), user, &facts.keys, &plan.keep_keys, "offboarding", now)
                 .await?;
-            }
-            keys_report.push(json!({ "sid": key.sid, "name": key.name, "account": key.account_sid, "outcome": if keep { "kept" } else { "revoked" } }));
-        }
 
         // 3. Memberships in the managed accounts that stay managed, then the organization role.
         let mut memberships_report = Vec::new();
@@ -300,12 +290,7 @@ async fn gather(tx: &mut dyn Tx, org: &OrganizationSid, user_sid: &UserSid) -> R
     let owned_sids: BTreeSet<_> = owned.iter().map(|a| a.sid.clone()).collect();
     let (following, owned_accounts): (Vec<_>, Vec<_>) =
         owned.into_iter().partition(|a| a.parent_sid.as_ref().is_some_and(|p| owned_sids.contains(p)));
-    let mut keys = Vec::new();
-    for key in tx.api_keys_created_by(user_sid).await? {
-        if tx.account(&key.account_sid).await?.is_some_and(|a| a.organization_sid.as_ref() == Some(org)) {
-            keys.push(key);
-        }
-    }
+    let keys = keys_created_in_organization(tx, user_sid, org).await?;
     let mut invitations = Vec::new();
     for i in tx.invitations_sent_by(user_sid).await? {
         if tx.account(&i.account_sid).await?.is_some_and(|a| a.organization_sid.as_ref() == Some(org)) {

@@ -1,15 +1,17 @@
 //! SCIM provisioning use cases: an organization's bearer tokens (self-serve, no plan gate),
 //! authenticating an identity provider, and provisioning managed users — create, replace
-//! (`active=false` deactivates and ends sessions), delete (through offboarding). The SCIM wire
+//! (`active=false` deactivates, ends sessions and revokes the user's API keys unless the
+//! organization keeps them; never the Owner), delete (through offboarding). The SCIM wire
 //! format, filters and PATCH are the surface's; the rules are here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_scim_text, parse_token_name};
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::Tx;
@@ -18,7 +20,8 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::App;
-use crate::org_users::{authorize_org, managed_user};
+use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
+use crate::org_users::{authorize_org, managed_user, org_role_of};
 use crate::secret::{new_token, token_hash};
 
 /// How often a token's last use is written, at most.
@@ -229,15 +232,34 @@ impl App {
             changes.insert("profile".into(), json!({ "from": before.profile, "to": profile }));
         }
         let was_active = before.user.status == UserStatus::Active;
-        if input.active != was_active {
-            let status = if input.active { UserStatus::Active } else { UserStatus::Deactivated };
-            tx.set_user_status(sid, status, now).await?;
-            let ended = if input.active { 0 } else { tx.delete_user_sessions(sid).await? };
-            let action = if input.active { "user.reactivated" } else { "user.deactivated" };
+        if input.active && !was_active {
+            tx.set_user_status(sid, UserStatus::Active, now).await?;
+            tx.append_audit(&AuditEvent::new(actor, "user.reactivated", sid.as_str(), now).in_organization(org))
+                .await?;
+        } else if !input.active && was_active {
+            // DELETE of the Owner is refused; deactivating them would lock the organization out.
+            if org_role_of(&mut *tx, org, sid).await? == Some(OrgRole::Owner) {
+                return Err(Error::Precondition(
+                    "The organization's Owner cannot be deactivated: transfer ownership of the organization first."
+                        .into(),
+                ));
+            }
+            tx.set_user_status(sid, UserStatus::Deactivated, now).await?;
+            let ended = tx.delete_user_sessions(sid).await?;
+            // Identity providers deactivate first (Okta, Entra ID): the person's keys stop now,
+            // unless the organization keeps the keys of deprovisioned users.
+            let keys = keys_created_in_organization(&mut *tx, sid, org).await?;
+            let keep: BTreeSet<_> = if tx.organization(org).await?.ok_or(Error::NotFound)?.deprovision_keeps_keys {
+                keys.iter().map(|k| k.sid.clone()).collect()
+            } else {
+                BTreeSet::new()
+            };
+            let keys_report =
+                revoke_departing_keys(&mut *tx, actor, Some(org), sid, &keys, &keep, "deactivated", now).await?;
             tx.append_audit(
-                &AuditEvent::new(actor, action, sid.as_str(), now)
+                &AuditEvent::new(actor, "user.deactivated", sid.as_str(), now)
                     .in_organization(org)
-                    .with_details(json!({ "sessions_ended": ended })),
+                    .with_details(json!({ "sessions_ended": ended, "keys": keys_report })),
             )
             .await?;
         }

@@ -27,6 +27,15 @@ use tracing::Level;
 
 pub use error::WebError;
 
+/// Parses a SID taken from a URL path: a malformed one names nothing, so it is `NotFound`
+/// (the 404 page, or each API's not-found error), never a validation error.
+pub(crate) fn path_sid<T>(
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, gatehouse_domain::Error>,
+) -> Result<T, gatehouse_domain::Error> {
+    parse(raw).map_err(|_| gatehouse_domain::Error::NotFound)
+}
+
 /// The native API's OpenAPI 3.1 document (also served at `/openapi.json`).
 pub fn openapi_document() -> serde_json::Value {
     api::document()
@@ -35,7 +44,8 @@ pub fn openapi_document() -> serde_json::Value {
 /// How the HTTP surface is configured.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    /// Mark cookies `Secure` (set when the public URL is https).
+    /// Mark cookies `Secure` and send `Strict-Transport-Security` (set when the public URL is
+    /// https).
     pub secure_cookies: bool,
 }
 
@@ -56,6 +66,8 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
+    // Only a server reached over https asks browsers to keep using https.
+    let hsts = state.config.secure_cookies;
     let security_headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -68,9 +80,13 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        // Every answer is someone's own data, and some carry secrets (new keys, tokens, recovery
+        // codes): nothing is kept by browsers or proxies. Static assets set their own caching.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts.then(|| HeaderValue::from_static("max-age=31536000")),
         ));
     // SCIM limits its own bodies and answers their errors in its own format.
     let limited = Router::new()

@@ -1,7 +1,7 @@
 //! API: the caller, an account, its settings and lifecycle, subaccounts and activity.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use gatehouse_app::NewAccount;
 use gatehouse_domain::Error;
@@ -12,7 +12,7 @@ use gatehouse_domain::sid::AccountSid;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiActor, ApiError, ApiResult, Body, ListParams, created, done, page_json, sid};
+use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
 use crate::AppState;
 
 pub(crate) fn account_json(a: &Account) -> Value {
@@ -131,7 +131,7 @@ pub(crate) async fn subaccounts(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(a): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.subaccounts(&actor, &account_sid(&a)?, &params.page()?).await?;
     Ok(page_json(&page, account_json))
@@ -164,7 +164,7 @@ pub(crate) async fn events(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(a): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.account_audit(&actor, &account_sid(&a)?, &params.page()?).await?;
     Ok(page_json(&page, event_json))

@@ -1,7 +1,7 @@
 //! API: notification preferences, payment methods and invoices.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use gatehouse_domain::billing::{CardInput, Invoice, PaymentMethod};
 use gatehouse_domain::notification::NoticeCategory;
@@ -10,7 +10,7 @@ use gatehouse_domain::sid::{AccountSid, PaymentMethodSid};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiActor, ApiResult, Body, ListParams, created, done, page_json, sid};
+use super::{ApiActor, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
 use crate::AppState;
 
 pub(crate) async fn notifications(
@@ -123,7 +123,7 @@ pub(crate) async fn invoices(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(a): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.invoices(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
     Ok(page_json(&page, invoice_json))

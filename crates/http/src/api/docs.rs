@@ -91,6 +91,9 @@ fn operation(e: &Endpoint) -> Value {
     if e.method == "get" && (e.path == "/orgs/{org}/users" || e.path == "/orgs/{org}/accounts") {
         parameters.push(json!({ "name": "kind", "in": "query", "required": false, "description": "managed or independent", "schema": { "type": "string", "enum": ["managed", "independent"] } }));
     }
+    if e.method == "delete" && e.path == "/accounts/{sid}/users/{user}" {
+        parameters.push(json!({ "name": "keep_keys", "in": "query", "required": false, "description": "comma-separated SIDs of API keys the user created in this account that stay working; every other key they created here is revoked", "schema": string() }));
+    }
     let error = json!({ "description": "An error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let mut responses = Map::new();
     let ok = if e.success == 204 {

@@ -1,14 +1,14 @@
 //! API: an account's API keys. The secret is in the answer to the creation only.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use gatehouse_app::ApiKeyView;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiActor, ApiResult, Body, ListParams, created, done, page_json, sid};
+use super::{ApiActor, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
 use crate::AppState;
 
 fn key_json(k: &ApiKeyView) -> Value {
@@ -25,7 +25,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(a): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.api_keys(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
     Ok(page_json(&page, key_json))

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use gatehouse_app::constant_time_eq;
 use gatehouse_domain::Error;
-use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::page::{MAX_PAGE_SIZE, Page, PageRequest};
 use gatehouse_domain::policy::Actor;
 use gatehouse_domain::session::SessionStage;
 use gatehouse_domain::sid::AccountSid;
@@ -81,7 +81,7 @@ api! {
     get "/accounts/{sid}/events" => accounts::events, "Accounts", "List audit events, newest first", None, 200, OWNER_ADMIN;
     get "/accounts/{sid}/users" => people::members, "Users", "List users and their roles", None, 200, OWNER_ADMIN;
     put "/accounts/{sid}/users/{user}/roles" => people::change_roles, "Users", "Replace a user's roles", Some("Roles"), 200, OWNER_ADMIN;
-    delete "/accounts/{sid}/users/{user}" => people::remove, "Users", "Remove a user from the account", None, 204, OWNER_ADMIN;
+    delete "/accounts/{sid}/users/{user}" => people::remove, "Users", "Remove a user from the account (the API keys they created here are revoked unless kept)", None, 204, OWNER_ADMIN;
     get "/accounts/{sid}/invitations" => people::invitations, "Users", "List pending invitations", None, 200, OWNER_ADMIN;
     post "/accounts/{sid}/invitations" => people::invite, "Users", "Invite by email with roles", Some("Invite"), 201, OWNER_ADMIN;
     post "/accounts/{sid}/invitations/{invitation}/resend" => people::resend, "Users", "Send an invitation again with a new link", None, 204, OWNER_ADMIN;
@@ -262,7 +262,9 @@ pub(crate) struct ListParams {
     q: String,
     #[serde(default)]
     after: String,
-    page_size: Option<u32>,
+    /// Parsed by [`ListParams::page`], so that a bad value is the API's `invalid` error.
+    #[serde(default)]
+    page_size: String,
     /// A list's tab, where it has tabs (`managed`, `independent`).
     #[serde(default)]
     kind: String,
@@ -276,7 +278,16 @@ impl ListParams {
 
     pub(crate) fn page(&self) -> Result<PageRequest, ApiError> {
         let search = Some(self.q.clone()).filter(|q| !q.is_empty());
-        Ok(PageRequest::new(Some(self.after.clone()), self.page_size, search)?)
+        let size = match self.page_size.trim() {
+            "" => None,
+            raw => Some(raw.parse::<u32>().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
+                Error::invalid("page_size", format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))
+            })?),
+        };
+        PageRequest::new(Some(self.after.clone()), size, search).map_err(|e| match e {
+            Error::Invalid { field: "limit", reason } => ApiError(Error::Invalid { field: "page_size", reason }),
+            other => ApiError(other),
+        })
     }
 }
 
@@ -298,5 +309,20 @@ pub(crate) fn done() -> Response {
 
 /// Parses a SID from the path; a malformed one is simply not found.
 pub(crate) fn sid<T>(raw: &str, parse: impl Fn(&str) -> Result<T, Error>) -> Result<T, ApiError> {
-    parse(raw).map_err(|_| ApiError(Error::NotFound))
+    Ok(crate::path_sid(raw, parse)?)
+}
+
+/// A query string whose problems come back as `invalid` errors in the API's shape (axum's own
+/// rejection is plain text).
+pub(crate) struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Params(v))
+            .map_err(|e| ApiError(Error::invalid("query", e.body_text())))
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use gatehouse_app::{AccountRequestView, NewAccount, OffboardingPreview, OrgUserView};
 use gatehouse_domain::Error;
@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::accounts::{account_json, event_json};
-use super::{ApiActor, ApiError, ApiResult, Body, ListParams, created, done, page_json, sid};
+use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
 use crate::AppState;
 
 fn org_sid(raw: &str) -> Result<OrganizationSid, ApiError> {
@@ -167,7 +167,7 @@ pub(crate) async fn events(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(o): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.organization_audit(&actor, &org_sid(&o)?, &params.page()?).await?;
     Ok(page_json(&page, event_json))
@@ -223,7 +223,7 @@ pub(crate) async fn users(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(o): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let managed = match params.kind() {
         "" => None,
@@ -408,7 +408,7 @@ pub(crate) async fn reports(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(o): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.offboarding_reports(&actor, &org_sid(&o)?, &params.page()?).await?;
     Ok(page_json(&page, report_json))
@@ -429,7 +429,7 @@ pub(crate) async fn invitations(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(o): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.pending_org_invitations(&actor, &org_sid(&o)?, &params.page()?).await?;
     Ok(page_json(&page, invitation_json))
@@ -476,7 +476,7 @@ pub(crate) async fn accounts(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(o): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let org = org_sid(&o)?;
     let page = match params.kind() {
@@ -530,7 +530,7 @@ pub(crate) async fn requests(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(o): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.pending_account_requests(&actor, &org_sid(&o)?, &params.page()?).await?;
     Ok(page_json(&page, request_view_json))

@@ -1,17 +1,18 @@
 //! API: an account's users and roles, invitations, and the ownership offer.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use gatehouse_app::NewInvitation;
+use gatehouse_domain::Error;
 use gatehouse_domain::invitation::Invitation;
 use gatehouse_domain::membership::Member;
 use gatehouse_domain::role::AccountRole;
-use gatehouse_domain::sid::{AccountSid, InvitationSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, ApiKeySid, InvitationSid, UserSid};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiActor, ApiError, ApiResult, Body, ListParams, created, done, page_json, sid};
+use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
 use crate::AppState;
 
 fn roles_json(roles: &[AccountRole]) -> Vec<&'static str> {
@@ -48,7 +49,7 @@ pub(crate) async fn members(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(a): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.account_members(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
     Ok(page_json(&page, member_json))
@@ -74,12 +75,28 @@ pub(crate) async fn change_roles(
     .into_response())
 }
 
+/// `?keep_keys=SK…,SK…`: the API keys the user created here that stay working; the others
+/// are revoked.
+#[derive(Deserialize, Default)]
+pub(crate) struct RemoveParams {
+    #[serde(default)]
+    keep_keys: String,
+}
+
 pub(crate) async fn remove(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((a, u)): Path<(String, String)>,
+    Params(params): Params<RemoveParams>,
 ) -> ApiResult {
-    state.app.remove_member(&actor, &sid(&a, AccountSid::parse)?, &sid(&u, UserSid::parse)?).await?;
+    let keep = params
+        .keep_keys
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| ApiKeySid::parse(k).map_err(|_| Error::invalid("keep_keys", format!("{k:?} is not a key SID"))))
+        .collect::<Result<_, _>>()?;
+    state.app.remove_member(&actor, &sid(&a, AccountSid::parse)?, &sid(&u, UserSid::parse)?, &keep).await?;
     Ok(done())
 }
 
@@ -87,7 +104,7 @@ pub(crate) async fn invitations(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(a): Path<String>,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.pending_invitations(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
     Ok(page_json(&page, invitation_json))

@@ -237,6 +237,7 @@ pub(crate) async fn create_key(
     Path(account): Path<String>,
     form: FormData,
 ) -> TwilioResult {
+    super::iam::refuse_policy(&form)?;
     let sid = AccountSid::parse(&account).map_err(|_| TwilioError::from(Error::NotFound))?;
     let name = form.get("FriendlyName").unwrap_or("API key").to_owned();
     let created = state.app.create_api_key(&c.actor, &sid, &name).await?;

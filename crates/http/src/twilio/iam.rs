@@ -37,7 +37,38 @@ fn key_sid(raw: &str) -> Result<ApiKeySid, TwilioError> {
     ApiKeySid::parse(raw).map_err(|_| Error::NotFound.into())
 }
 
+/// Restricted keys (a `KeyType` of `restricted` with a `Policy`) are not built yet: a key made
+/// without its policy would be full-power while its creator believes it limited, so the request
+/// is refused, never half-honoured.
+pub(crate) fn refuse_policy(form: &FormData) -> Result<(), TwilioError> {
+    let unsupported = |what: &str| {
+        TwilioError::new(
+            StatusCode::BAD_REQUEST,
+            20001,
+            format!(
+                "{what}: restricted API keys are not supported by this server; create a standard key (no KeyType, no Policy)"
+            ),
+        )
+    };
+    match form.get("KeyType").map(str::trim) {
+        None | Some("") => {}
+        Some(t) if t.eq_ignore_ascii_case("restricted") => return Err(unsupported("KeyType=restricted")),
+        Some(other) => {
+            return Err(TwilioError::new(
+                StatusCode::BAD_REQUEST,
+                20001,
+                format!("KeyType {other:?} is not a key type (restricted is the only one, and is not supported)"),
+            ));
+        }
+    }
+    if form.get("Policy").is_some_and(|p| !p.trim().is_empty()) {
+        return Err(unsupported("Policy"));
+    }
+    Ok(())
+}
+
 pub(crate) async fn create(State(state): State<AppState>, c: BasicClient, form: FormData) -> TwilioResult {
+    refuse_policy(&form)?;
     let account = account(form.get("AccountSid"))?;
     let name = form.get("FriendlyName").unwrap_or("API key").to_owned();
     let created = state.app.create_api_key(&c.actor, &account, &name).await?;
@@ -111,6 +142,7 @@ pub(crate) async fn update(
     Path(sid): Path<String>,
     form: FormData,
 ) -> TwilioResult {
+    refuse_policy(&form)?;
     let key = state.app.api_key(&c.actor, &key_sid(&sid)?).await?;
     if let Some(name) = form.get("FriendlyName") {
         state.app.rename_api_key(&c.actor, &key.account_sid, &key.sid, name).await?;

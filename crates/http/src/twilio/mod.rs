@@ -24,8 +24,19 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::web::client_ip;
 
+/// Twilio's form and JSON bodies are small; larger ones are refused in Twilio's shape.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The path prefixes the Twilio-compatible API owns: anything under them that no route
+/// matches is Twilio's 20404, never the web's HTML page.
+const PREFIXES: [&str; 4] = ["/2010-04-01", "/v1", "/v2", "/Organizations"];
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new();
+    for prefix in PREFIXES {
+        router = router.route(&format!("{prefix}/{{*rest}}"), axum::routing::any(unknown_resource));
+    }
+    router
         .route("/v1/token", post(token::create))
         .route("/v2/token", post(token::create))
         .route("/Organizations/{org}/Accounts", get(organizations::accounts))
@@ -44,6 +55,46 @@ pub(crate) fn routes() -> Router<AppState> {
             "/2010-04-01/Accounts/{account}/Keys/{file}",
             get(api2010::fetch_key).post(api2010::update_key).delete(api2010::delete_key),
         )
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(twilio_error_shape))
+}
+
+async fn unknown_resource() -> TwilioError {
+    TwilioError::new(StatusCode::NOT_FOUND, 20404, "The requested resource was not found")
+}
+
+/// Answers that axum makes itself — a rejected body (too large, not a form), a query that does
+/// not parse, a method the route lacks — are plain text; the SDK only understands Twilio's
+/// JSON errors, so they are rewritten into that shape with the same status.
+async fn twilio_error_shape(response: Response) -> Response {
+    let status = response.status();
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if !(status.is_client_error() || status.is_server_error()) || content_type.starts_with("application/json") {
+        return response;
+    }
+    // axum's rejections explain themselves in plain text; anything else gets a fixed message.
+    let text = if content_type.starts_with("text/plain") {
+        let bytes = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+        String::from_utf8_lossy(&bytes).trim().to_owned()
+    } else {
+        String::new()
+    };
+    let (code, fallback) = match status {
+        StatusCode::NOT_FOUND => (20404, "The requested resource was not found"),
+        StatusCode::METHOD_NOT_ALLOWED => (20004, "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (20001, "The request body is larger than the limit of 64 KiB"),
+        StatusCode::UNAUTHORIZED => (20003, "Authenticate"),
+        StatusCode::FORBIDDEN => (20403, "These credentials do not allow this"),
+        s if s.is_server_error() => (20500, "Something went wrong; it was logged"),
+        _ => (20001, "The request is not valid"),
+    };
+    let message = if text.is_empty() || status == StatusCode::PAYLOAD_TOO_LARGE || status.is_server_error() {
+        fallback.to_owned()
+    } else {
+        text
+    };
+    TwilioError::new(status, code, message).into_response()
 }
 
 /// A Twilio error: `{"code", "message", "more_info", "status"}`.

@@ -13,7 +13,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid};
 use serde::Deserialize;
 
 use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -207,7 +207,7 @@ pub(crate) async fn show(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let view = state.app.account(&user.actor, &sid).await?;
     let subaccounts = state.app.subaccounts(&user.actor, &sid, &PageRequest::first(50)).await?;
     let activity = if view.permissions.contains(Permission::AuditRead) {
@@ -286,7 +286,7 @@ pub(crate) async fn save_settings(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let settings = AccountSettings {
         require_two_factor: form.get("require_two_factor").is_some(),
         require_https_webhooks: form.get("require_https_webhooks").is_some(),
@@ -333,7 +333,7 @@ pub(crate) async fn change_status(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     if !matches!(action.as_str(), "name" | "suspend" | "reactivate" | "close") {
         return Err(WebError(gatehouse_domain::Error::NotFound));
     }
@@ -348,7 +348,7 @@ pub(crate) async fn rotate_auth_token(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let token = state.app.rotate_auth_token(&user.actor, &sid).await?;
     state.app.put_flash(&user.token, &format!("{sid}:{token}")).await?;
     Ok(Redirect::to(&format!("/accounts/{sid}?notice=auth-token-rotated")).into_response())

@@ -12,7 +12,7 @@ use gatehouse_domain::sid::{AccountSid, PaymentMethodSid};
 
 use super::accounts::ListQuery;
 use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -96,7 +96,7 @@ pub(crate) async fn show(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     render(&state, &user, &sid, &q, "", FormErrors::default(), String::new()).await
 }
 
@@ -107,7 +107,7 @@ pub(crate) async fn add_card(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let card = CardInput {
         number: form.text("number"),
         exp_month: form.text("exp_month"),
@@ -130,7 +130,7 @@ pub(crate) async fn add_paypal(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let email = form.text("paypal_email");
     match state.app.add_paypal(&user.actor, &sid, &email).await {
         Ok(_) => Ok(Redirect::to(&format!("/accounts/{sid}/billing?notice=payment-method-added")).into_response()),
@@ -149,7 +149,7 @@ pub(crate) async fn change(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let (sid, method) = (AccountSid::parse(&sid)?, PaymentMethodSid::parse(&method)?);
+    let (sid, method) = (path_sid(&sid, AccountSid::parse)?, path_sid(&method, PaymentMethodSid::parse)?);
     let notice = match action.as_str() {
         "default" => {
             state.app.set_default_payment_method(&user.actor, &sid, &method).await?;

@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{DomainSid, OrganizationSid};
 
 use super::accounts::ListQuery;
 use super::{CurrentUser, FormData, FormErrors, Layout, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -79,7 +79,7 @@ pub(crate) async fn list(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     render(&state, &user, &sid, q.notice.as_deref(), String::new(), FormErrors::default()).await
 }
 
@@ -90,7 +90,7 @@ pub(crate) async fn add(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let name = form.text("name");
     match state.app.add_domain(&user.actor, &sid, &name).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{sid}/domains?notice=domain-added")).into_response()),
@@ -106,7 +106,7 @@ pub(crate) async fn change(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let (sid, domain) = (OrganizationSid::parse(&sid)?, DomainSid::parse(&domain)?);
+    let (sid, domain) = (path_sid(&sid, OrganizationSid::parse)?, path_sid(&domain, DomainSid::parse)?);
     let notice = match action.as_str() {
         "verify" => {
             let d = state.app.verify_domain(&user.actor, &sid, &domain).await?;

@@ -14,7 +14,7 @@ use super::accounts::ListQuery;
 use super::session::{ClientIp, check_pre_sign_in_csrf, pre_sign_in_layout, respond_with_csrf, user_agent};
 use super::sign_in::signed_in_redirect;
 use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice, url_encode};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -46,7 +46,7 @@ pub(crate) async fn list(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let view = state.app.account(&user.actor, &sid).await?;
     let page = state.app.pending_invitations(&user.actor, &sid, &q.page()?).await?;
     let now = chrono::Utc::now();
@@ -88,7 +88,7 @@ pub(crate) async fn resend(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let (sid, invitation) = (AccountSid::parse(&sid)?, InvitationSid::parse(&invitation)?);
+    let (sid, invitation) = (path_sid(&sid, AccountSid::parse)?, path_sid(&invitation, InvitationSid::parse)?);
     state.app.resend_invitation(&user.actor, &sid, &invitation).await?;
     Ok(Redirect::to(&format!("/accounts/{sid}/invitations?notice=invitation-resent")).into_response())
 }
@@ -100,7 +100,7 @@ pub(crate) async fn revoke(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let (sid, invitation) = (AccountSid::parse(&sid)?, InvitationSid::parse(&invitation)?);
+    let (sid, invitation) = (path_sid(&sid, AccountSid::parse)?, path_sid(&invitation, InvitationSid::parse)?);
     state.app.revoke_invitation(&user.actor, &sid, &invitation).await?;
     Ok(Redirect::to(&format!("/accounts/{sid}/invitations?notice=invitation-revoked")).into_response())
 }

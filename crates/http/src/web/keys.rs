@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::Error;
 use gatehouse_domain::permission::Permission;
@@ -11,7 +11,7 @@ use gatehouse_domain::sid::{AccountSid, ApiKeySid};
 
 use super::accounts::ListQuery;
 use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -82,10 +82,7 @@ async fn render(
         new_name: extra.new_name,
         errors: extra.errors,
     };
-    let mut response = (status, Html(page.render()?)).into_response();
-    // The page that shows a secret must not be kept by the browser or a proxy.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 pub(crate) async fn list(
@@ -94,7 +91,7 @@ pub(crate) async fn list(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     // Right after creating a key, its secret waits in the session, to be shown this once.
     let created = if q.notice.as_deref() == Some("key-created") {
         state
@@ -127,7 +124,7 @@ pub(crate) async fn create(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let name = form.text("name");
     match state.app.create_api_key(&user.actor, &sid, &name).await {
         Ok(new) => {
@@ -156,7 +153,7 @@ pub(crate) async fn change(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let (sid, key) = (AccountSid::parse(&sid)?, ApiKeySid::parse(&key)?);
+    let (sid, key) = (path_sid(&sid, AccountSid::parse)?, path_sid(&key, ApiKeySid::parse)?);
     let notice = match action.as_str() {
         "rename" => {
             state.app.rename_api_key(&user.actor, &sid, &key, &form.text("name")).await?;
@@ -169,4 +166,19 @@ pub(crate) async fn change(
         _ => return Err(WebError(Error::NotFound)),
     };
     Ok(Redirect::to(&format!("/accounts/{sid}/keys?notice={notice}")).into_response())
+}
+
+/// The keys a departure form chose to keep (`key_SK… = keep`; `revoke` is the default).
+pub(crate) fn kept_keys(form: &FormData) -> Result<std::collections::BTreeSet<ApiKeySid>, Error> {
+    let mut keep = std::collections::BTreeSet::new();
+    for (key, value) in form.with_prefix("key_") {
+        match value {
+            "keep" => {
+                keep.insert(ApiKeySid::parse(key)?);
+            }
+            "revoke" => {}
+            _ => return Err(Error::invalid("keys", "choose revoke or keep for each key")),
+        }
+    }
+    Ok(keep)
 }

@@ -174,9 +174,7 @@ struct RecoveryCodesPage {
 fn recovery_codes_page(user: &CurrentUser, codes: Vec<String>, heading: &'static str) -> PageResult {
     let notice = (heading != "New recovery codes").then(|| notice(Some("two-factor-enabled"))).flatten();
     let page = RecoveryCodesPage { layout: user.layout("Recovery codes", "/me", notice), codes, heading };
-    let mut response = Html(page.render()?).into_response();
-    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(Html(page.render()?).into_response())
 }
 
 pub(crate) async fn regenerate_recovery_codes(
@@ -236,9 +234,7 @@ async fn setup_page(state: &AppState, user: &CurrentUser, notice_code: Option<&s
         errors_for: s.errors_for,
         errors: s.errors,
     };
-    let mut response = (status_code, Html(page.render()?)).into_response();
-    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok((status_code, Html(page.render()?)).into_response())
 }
 
 pub(crate) async fn two_factor_setup(

@@ -12,7 +12,7 @@ use gatehouse_domain::sid::{AccountSid, UserSid};
 
 use super::accounts::ListQuery;
 use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -119,7 +119,7 @@ pub(crate) async fn list(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let add = AddForm { email: String::new(), roles: vec![AccountRole::Developer] };
     render(&state, &user, &sid, &q, add, FormErrors::default(), StatusCode::OK).await
 }
@@ -156,7 +156,7 @@ pub(crate) async fn invite(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let email = form.text("email");
     let roles = roles_from(&form);
     let shown = roles.clone().unwrap_or_default();
@@ -179,8 +179,8 @@ pub(crate) async fn change_roles(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
-    let member = UserSid::parse(&member)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
+    let member = path_sid(&member, UserSid::parse)?;
     let result = match roles_from(&form) {
         Ok(roles) => state.app.change_member_roles(&user.actor, &sid, &member, &roles).await.map(|_| "roles-changed"),
         Err(e) => Err(e),
@@ -188,6 +188,70 @@ pub(crate) async fn change_roles(
     finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
 }
 
+#[derive(Template)]
+#[template(path = "member_remove.html")]
+struct RemovePage {
+    layout: Layout,
+    tab: &'static str,
+    sid: String,
+    name: String,
+    tabs: AccountTabs,
+    member_sid: String,
+    member_name: String,
+    member_email: String,
+    keys: Vec<super::org_users::KeyRow>,
+    errors: FormErrors,
+}
+
+/// The removal confirmation: the API keys the member created in this account, each revoked
+/// unless kept (as offboarding offers).
+pub(crate) async fn confirm_remove(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((sid, member)): Path<(String, String)>,
+) -> PageResult {
+    let (sid, member) = (path_sid(&sid, AccountSid::parse)?, path_sid(&member, UserSid::parse)?);
+    render_remove(&state, &user, &sid, &member, FormErrors::default()).await
+}
+
+async fn render_remove(
+    state: &AppState,
+    user: &CurrentUser,
+    sid: &AccountSid,
+    member: &UserSid,
+    errors: FormErrors,
+) -> PageResult {
+    let (target, keys) = state.app.member_keys(&user.actor, sid, member).await?;
+    let view = state.app.account(&user.actor, sid).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = RemovePage {
+        layout: user.layout(&format!("Remove a user · {}", view.account.name), "/accounts", None),
+        tab: "users",
+        sid: sid.to_string(),
+        name: view.account.name.clone(),
+        tabs: AccountTabs::new(view.permissions),
+        member_sid: member.to_string(),
+        member_name: target.name,
+        member_email: target.email.to_string(),
+        keys: keys
+            .iter()
+            .map(|k| super::org_users::KeyRow {
+                sid: k.sid.to_string(),
+                name: k.name.clone(),
+                account: view.account.name.clone(),
+                last_used: k
+                    .last_used_at
+                    .map_or_else(|| "never".into(), |t| t.format(super::org_users::TIME).to_string()),
+                keep: false,
+            })
+            .collect(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// Removes a member. When they created API keys here and the form carries no choice yet, the
+/// confirmation page lists them first.
 pub(crate) async fn remove(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -195,10 +259,23 @@ pub(crate) async fn remove(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
-    let member = UserSid::parse(&member)?;
-    let result = state.app.remove_member(&user.actor, &sid, &member).await.map(|()| "member-removed");
-    finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
+    let (sid, member) = (path_sid(&sid, AccountSid::parse)?, path_sid(&member, UserSid::parse)?);
+    let decided = form.get("keys_decided").is_some();
+    if !decided && !state.app.member_keys(&user.actor, &sid, &member).await?.1.is_empty() {
+        return Ok(Redirect::to(&format!("/accounts/{sid}/users/{member}/remove")).into_response());
+    }
+    let keep = match super::keys::kept_keys(&form) {
+        Ok(keep) => keep,
+        Err(e) => return render_remove(&state, &user, &sid, &member, FormErrors::from_errors(vec![e])?).await,
+    };
+    match state.app.remove_member(&user.actor, &sid, &member, &keep).await {
+        Ok(()) => Ok(Redirect::to(&format!("/accounts/{sid}/users?notice=member-removed")).into_response()),
+        Err(e) if decided => render_remove(&state, &user, &sid, &member, FormErrors::from_errors(vec![e])?).await,
+        Err(e) => {
+            finish(&state, &user, &sid, Err(e), AddForm { email: String::new(), roles: vec![AccountRole::Developer] })
+                .await
+        }
+    }
 }
 
 pub(crate) async fn nominate_owner(
@@ -208,7 +285,7 @@ pub(crate) async fn nominate_owner(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let result = match UserSid::parse(&form.text("new_owner")) {
         Ok(nominee) => state.app.nominate_owner(&user.actor, &sid, &nominee).await.map(|()| "owner-nominated"),
         Err(_) => Err(Error::invalid("new_owner", "choose the member who will become the Owner")),
@@ -223,7 +300,7 @@ pub(crate) async fn cancel_nomination(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let result = state.app.cancel_owner_nomination(&user.actor, &sid).await.map(|()| "owner-nomination-cancelled");
     finish(&state, &user, &sid, result, AddForm { email: String::new(), roles: vec![AccountRole::Developer] }).await
 }
@@ -236,7 +313,7 @@ pub(crate) async fn answer_nomination(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let code = if form.get("accept").is_some() {
         state.app.accept_ownership(&user.actor, &sid).await?;
         "owner-transferred"

@@ -74,7 +74,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/invitations/accept", get(invitations::show).post(invitations::accept))
         .route("/invitations/accept/new", post(invitations::accept_new))
         .route("/accounts/{sid}/users/{user}/roles", post(members::change_roles))
-        .route("/accounts/{sid}/users/{user}/remove", post(members::remove))
+        .route("/accounts/{sid}/users/{user}/remove", get(members::confirm_remove).post(members::remove))
         .route("/accounts/{sid}/owner", post(members::nominate_owner))
         .route("/accounts/{sid}/owner/cancel", post(members::cancel_nomination))
         .route("/accounts/{sid}/owner/answer", post(members::answer_nomination))
@@ -202,6 +202,11 @@ impl FormErrors {
             }
         }
         Ok(out)
+    }
+
+    /// Whether there is no error at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.form.is_none()
     }
 
     /// The message for one field, if it has one.

@@ -11,7 +11,7 @@ use gatehouse_domain::sid::AccountSid;
 use super::accounts::ListQuery;
 use super::members::RoleCheck;
 use super::{AccountTabs, CurrentUser, FormData, Layout, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -40,7 +40,7 @@ pub(crate) async fn show(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let view = state.app.account(&user.actor, &sid).await?;
     let prefs = state.app.notification_preferences(&user.actor, &sid).await?;
     let rows = prefs
@@ -79,7 +79,7 @@ pub(crate) async fn save(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     for category in NoticeCategory::ALL {
         let roles = form.all(category.key()).into_iter().map(AccountRole::parse_key).collect::<Result<Vec<_>, _>>()?;
         state.app.set_notification_roles(&user.actor, &sid, category, &roles).await?;

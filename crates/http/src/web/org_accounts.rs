@@ -12,7 +12,7 @@ use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid};
 
 use super::accounts::{AccountRow, ListQuery};
 use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -50,7 +50,7 @@ pub(crate) async fn list(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     render(&state, &user, &sid, &q, (String::new(), String::new()), FormErrors::default()).await
 }
 
@@ -133,7 +133,7 @@ pub(crate) async fn request(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let raw = form.text("account_sid").trim().to_owned();
     let result = match AccountSid::parse(&raw) {
         Err(e) => Err(e),
@@ -163,8 +163,8 @@ pub(crate) async fn change(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
-    let account = AccountSid::parse(&account)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let account = path_sid(&account, AccountSid::parse)?;
     let app = &state.app;
     let a = &user.actor;
     // The account must be one this organization sees: managed, or shared with it.
@@ -200,8 +200,8 @@ pub(crate) async fn cancel_request(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
-    let request = AccountRequestSid::parse(&request)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let request = path_sid(&request, AccountRequestSid::parse)?;
     state.app.cancel_account_request(&user.actor, &sid, &request).await?;
     Ok(Redirect::to(&format!("/orgs/{sid}/accounts?kind=pending&notice=account-request-cancelled")).into_response())
 }
@@ -214,7 +214,7 @@ pub(crate) async fn answer(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let accept = form.get("accept").is_some();
     state.app.answer_account_request(&user.actor, &sid, accept).await?;
     let done = if accept { "account-request-accepted" } else { "account-request-declined" };

@@ -13,7 +13,7 @@ use super::accounts::ListQuery;
 use super::session::{ClientIp, check_pre_sign_in_csrf, pre_sign_in_layout, respond_with_csrf, user_agent};
 use super::sign_in::signed_in_redirect;
 use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice, url_encode};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -42,7 +42,7 @@ pub(crate) async fn list(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let org = state.app.organization(&user.actor, &sid).await?;
     let page = state.app.pending_org_invitations(&user.actor, &sid, &q.page()?).await?;
     let now = chrono::Utc::now();
@@ -71,7 +71,7 @@ pub(crate) async fn change(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let (sid, invitation) = (OrganizationSid::parse(&sid)?, InvitationSid::parse(&invitation)?);
+    let (sid, invitation) = (path_sid(&sid, OrganizationSid::parse)?, path_sid(&invitation, InvitationSid::parse)?);
     let notice = match action.as_str() {
         "resend" => {
             state.app.resend_org_invitation(&user.actor, &sid, &invitation).await?;

@@ -13,16 +13,16 @@ use gatehouse_domain::invitation::{org_role_key, parse_invited_org_role};
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OffboardingReport, OwnedAccountChoice};
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::role::AccountRole;
-use gatehouse_domain::sid::{AccountSid, ApiKeySid, OffboardingSid, OrganizationSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, OffboardingSid, OrganizationSid, UserSid};
 use serde::Deserialize;
 
 use super::accounts::ListQuery;
 use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
-const TIME: &str = "%Y-%m-%d %H:%M UTC";
+pub(crate) const TIME: &str = "%Y-%m-%d %H:%M UTC";
 
 #[derive(Deserialize, Default)]
 pub(crate) struct UserPageQuery {
@@ -76,8 +76,8 @@ pub(crate) async fn show(
     Path((sid, target)): Path<(String, String)>,
     Query(q): Query<UserPageQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
-    let target = UserSid::parse(&target)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let target = path_sid(&target, UserSid::parse)?;
     render(&state, &user, &sid, &target, &q, FormErrors::default()).await
 }
 
@@ -156,8 +156,8 @@ pub(crate) async fn change(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
-    let target = UserSid::parse(&target)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let target = path_sid(&target, UserSid::parse)?;
     let (result, tab, done) = match action.as_str() {
         "name" => (state.app.rename_org_user(&user.actor, &sid, &target, &form.text("name")).await, "", "user-renamed"),
         "role" => {
@@ -203,16 +203,20 @@ pub(crate) async fn remove_from_account(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
-    let target = UserSid::parse(&target)?;
-    let account = AccountSid::parse(&account)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let target = path_sid(&target, UserSid::parse)?;
+    let account = path_sid(&account, AccountSid::parse)?;
     // Only accounts the organization sees through this page.
     let view = state.app.org_user(&user.actor, &sid, &target).await?;
     if !view.accounts.iter().any(|(a, _)| a.sid == account) {
         return Err(WebError(Error::NotFound));
     }
+    // Keys they created there are listed with a choice on the account's removal page.
+    if !state.app.member_keys(&user.actor, &account, &target).await?.1.is_empty() {
+        return Ok(Redirect::to(&format!("/accounts/{account}/users/{target}/remove")).into_response());
+    }
     let q = UserPageQuery { tab: "accounts".into(), ..Default::default() };
-    match state.app.remove_member(&user.actor, &account, &target).await {
+    match state.app.remove_member(&user.actor, &account, &target, &Default::default()).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/orgs/{sid}/users/{target}?tab=accounts&notice=member-removed")).into_response())
         }
@@ -239,6 +243,7 @@ pub(crate) struct OwnedRow {
     pub chosen: String,
 }
 
+/// A key a departing user created, with the choice made for it.
 pub(crate) struct KeyRow {
     pub sid: String,
     pub name: String,
@@ -274,8 +279,8 @@ pub(crate) async fn offboard_form(
     Path((sid, target)): Path<(String, String)>,
     Query(q): Query<OffboardQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
-    let target = UserSid::parse(&target)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let target = path_sid(&target, UserSid::parse)?;
     let preview = state.app.offboarding_preview(&user.actor, &sid, &target).await?;
     render_offboard(&state, &user, &sid, parse_kind(&q.kind), &preview, None, FormErrors::default()).await
 }
@@ -381,15 +386,7 @@ fn plan_from_form(form: &FormData) -> Result<OffboardingPlan, Error> {
     for (account, value) in form.with_prefix("account_") {
         plan.accounts.insert(AccountSid::parse(account)?, OwnedAccountChoice::parse(value)?);
     }
-    for (key, value) in form.with_prefix("key_") {
-        match value {
-            "keep" => {
-                plan.keep_keys.insert(ApiKeySid::parse(key)?);
-            }
-            "revoke" => {}
-            _ => return Err(Error::invalid("keys", "choose revoke or keep for each key")),
-        }
-    }
+    plan.keep_keys = super::keys::kept_keys(form)?;
     Ok(plan)
 }
 
@@ -401,8 +398,8 @@ pub(crate) async fn offboard_submit(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
-    let target = UserSid::parse(&target)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let target = path_sid(&target, UserSid::parse)?;
     let kind = parse_kind(&q.kind);
     let result = if form.get("acknowledge").is_none() {
         Err(Error::invalid("acknowledge", "tick the box to confirm you reviewed what will happen"))
@@ -464,7 +461,7 @@ pub(crate) async fn reports(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let org = state.app.organization(&user.actor, &sid).await?;
     let page = state.app.offboarding_reports(&user.actor, &sid, &q.page()?).await?;
     let list = ListNav::new(&format!("/orgs/{sid}/offboarding"), &q.q, Some(&q.after), &page);
@@ -484,8 +481,8 @@ pub(crate) async fn report(
     Path((sid, report)): Path<(String, String)>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
-    let report = OffboardingSid::parse(&report)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let report = path_sid(&report, OffboardingSid::parse)?;
     let org = state.app.organization(&user.actor, &sid).await?;
     let r = state.app.offboarding_report(&user.actor, &sid, &report).await?;
     let sections = ["accounts", "keys", "memberships_ended", "invitations_revoked"]

@@ -7,12 +7,12 @@ use gatehouse_domain::sid::{OrganizationSid, UserSid};
 
 use super::accounts::ListQuery;
 use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
 pub(crate) async fn home(Path(sid): Path<String>) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     Ok(Redirect::to(&format!("/orgs/{sid}/users")).into_response())
 }
 
@@ -50,7 +50,7 @@ pub(crate) async fn users(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     render_users(&state, &user, &sid, &q, String::new(), FormErrors::default()).await
 }
 
@@ -136,7 +136,7 @@ pub(crate) async fn settings(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let org = state.app.organization(&user.actor, &sid).await?;
     let layout = user.layout(&format!("Settings · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
     let page = OrgSettingsPage {
@@ -160,7 +160,7 @@ pub(crate) async fn save_general(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let (name, days) = (form.text("name"), form.text("invitation_lifetime_days"));
     match state.app.update_organization(&user.actor, &sid, &name, &days).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=settings-saved")).into_response()),
@@ -188,7 +188,7 @@ pub(crate) async fn save_settings(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let on = form.get("require_two_factor").is_some();
     state.app.set_organization_require_two_factor(&user.actor, &sid, on).await?;
     let keep = form.get("deprovision_keeps_keys").is_some();
@@ -204,8 +204,8 @@ pub(crate) async fn require_two_factor(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
-    let target = UserSid::parse(&target)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let target = path_sid(&target, UserSid::parse)?;
     let on = form.get("required") == Some("on");
     state.app.set_user_require_two_factor(&user.actor, &sid, &target, on).await?;
     Ok(Redirect::to(&format!("/orgs/{sid}/users?notice=settings-saved")).into_response())
@@ -219,7 +219,7 @@ pub(crate) async fn invite(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let email = form.text("email");
     match state.app.invite_to_organization(&user.actor, &sid, &email, &form.text("role")).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{sid}/invitations?notice=invitation-sent")).into_response()),

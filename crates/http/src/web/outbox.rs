@@ -11,7 +11,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid};
 
 use super::accounts::ListQuery;
 use super::{CurrentUser, Layout, ListNav};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 /// A piece of an email body: text, or a link to make clickable.
 pub(crate) enum BodyPart {
@@ -102,7 +102,7 @@ pub(crate) async fn account(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let sid = AccountSid::parse(&sid)?;
+    let sid = path_sid(&sid, AccountSid::parse)?;
     let view = state.app.account(&user.actor, &sid).await?;
     let back = (format!("/accounts/{sid}"), view.account.name, "/accounts".to_owned());
     render(&state, &user, AuditScope::Account(sid), &q, back).await
@@ -114,7 +114,7 @@ pub(crate) async fn organization(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let org = state.app.organization(&user.actor, &sid).await?;
     let back = (format!("/orgs/{sid}/users"), org.name, format!("/orgs/{sid}"));
     render(&state, &user, AuditScope::Organization(sid), &q, back).await

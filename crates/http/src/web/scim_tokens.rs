@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::Error;
 use gatehouse_domain::sid::{OAuthAppSid, OrganizationSid, ScimTokenSid};
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts::ListQuery;
 use super::{CurrentUser, FormData, FormErrors, Layout, notice};
-use crate::{AppState, WebError};
+use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
@@ -103,9 +103,7 @@ async fn render(
         new_name,
         errors,
     };
-    let mut response = (status, Html(page.render()?)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 pub(crate) async fn list(
@@ -114,7 +112,7 @@ pub(crate) async fn list(
     Path(sid): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let created = if q.notice.as_deref() == Some("scim-token-created") {
         state
             .app
@@ -137,7 +135,7 @@ pub(crate) async fn create(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     let kind = form.text("kind");
     let name = form.text("name");
     let created = match kind.as_str() {
@@ -172,11 +170,11 @@ pub(crate) async fn revoke(
     form: FormData,
 ) -> PageResult {
     user.check_csrf(&form)?;
-    let sid = OrganizationSid::parse(&sid)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
     if let Ok(app) = OAuthAppSid::parse(&credential) {
         state.app.revoke_oauth_app(&user.actor, &sid, &app).await?;
     } else {
-        state.app.revoke_scim_token(&user.actor, &sid, &ScimTokenSid::parse(&credential)?).await?;
+        state.app.revoke_scim_token(&user.actor, &sid, &path_sid(&credential, ScimTokenSid::parse)?).await?;
     }
     Ok(Redirect::to(&format!("/orgs/{sid}/scim?notice=scim-token-revoked")).into_response())
 }

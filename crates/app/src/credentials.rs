@@ -186,7 +186,7 @@ impl App {
         if !user.email_verified() {
             tx.mark_email_verified(&user.sid, now).await?;
         }
-        tx.clear_throttle(&format!("sign_in:target:{}", user.email)).await?;
+        tx.clear_throttle(&throttle::target_key("sign_in", user.email.as_str())).await?;
         let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip };
         append_user_event(
             &mut *tx,

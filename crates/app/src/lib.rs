@@ -83,9 +83,25 @@ pub struct App {
     dns: Arc<dyn DnsResolver>,
     /// The instance's API-key hash key, loaded (or created) on first use.
     api_key_hash_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
-    /// The instance's key for signing access tokens (HS256), loaded (or created) on first use.
-    token_signing_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The instance's keys for access tokens (HS256): the first signs, every one verifies (so a
+    /// rotation does not cut off tokens already issued). From the configuration, or else one
+    /// loaded (or created) in the database on first use.
+    token_signing_keys: Arc<tokio::sync::OnceCell<Vec<Vec<u8>>>>,
 }
+
+/// Instance secrets given by the operator (a key file or the environment) instead of the
+/// database copies that a zero-configuration install creates for itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstanceSecrets {
+    /// Access-token signing keys, newest first (each at least 32 bytes).
+    pub token_signing_keys: Vec<Vec<u8>>,
+    /// The key API-key secrets are hashed under (at least 32 bytes). Changing it ends every
+    /// existing API key, so an install keeps the one it started with.
+    pub api_key_hash_key: Option<Vec<u8>>,
+}
+
+/// The shortest instance secret accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
 
 impl App {
     /// An app on `store` with the system clock and default session timeouts.
@@ -101,8 +117,26 @@ impl App {
             payments: Arc::new(TestPayments),
             dns: Arc::new(NoDns),
             api_key_hash_key: Arc::new(tokio::sync::OnceCell::new()),
-            token_signing_key: Arc::new(tokio::sync::OnceCell::new()),
+            token_signing_keys: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// Uses the operator's secrets instead of the database copies, where given.
+    pub fn with_instance_secrets(mut self, secrets: InstanceSecrets) -> Result<Self> {
+        let short = |k: &Vec<u8>| k.len() < MIN_SECRET_BYTES;
+        if secrets.token_signing_keys.iter().any(short) || secrets.api_key_hash_key.as_ref().is_some_and(short) {
+            return Err(Error::invalid(
+                "secrets",
+                format!("every instance secret has at least {MIN_SECRET_BYTES} bytes"),
+            ));
+        }
+        if !secrets.token_signing_keys.is_empty() {
+            self.token_signing_keys = Arc::new(tokio::sync::OnceCell::new_with(Some(secrets.token_signing_keys)));
+        }
+        if let Some(key) = secrets.api_key_hash_key {
+            self.api_key_hash_key = Arc::new(tokio::sync::OnceCell::new_with(Some(key)));
+        }
+        Ok(self)
     }
 
     /// Sets the URL that links in emails start with.

@@ -23,6 +23,8 @@ use crate::secret::{constant_time_eq, new_token, random_bytes, token_hash};
 
 const SIGNING_KEY_NAME: &str = "access_token_hs256";
 const TOUCH_EVERY_SECONDS: i64 = 60;
+/// How far in the future a token's `iat` may be (other nodes' clocks).
+const CLOCK_SKEW_SECONDS: i64 = 60;
 
 /// A new app and its secret, shown once.
 #[derive(Debug, Clone)]
@@ -39,25 +41,41 @@ pub struct AccessToken {
 }
 
 impl App {
-    async fn token_signing_key(&self) -> Result<&[u8]> {
-        let key = self
-            .token_signing_key
+    /// The signing keys, newest first: the configured ones, or the database's one.
+    async fn token_signing_keys(&self) -> Result<&[Vec<u8>]> {
+        let keys = self
+            .token_signing_keys
             .get_or_try_init(|| async {
                 let mut tx = self.store.write().await?;
                 let fresh = hex::encode(random_bytes::<32>()?);
                 let value = tx.instance_secret(SIGNING_KEY_NAME, &fresh).await?;
                 tx.commit().await?;
-                hex::decode(value).map_err(|e| Error::Internal(format!("signing key: {e}")))
+                Ok::<_, Error>(vec![hex::decode(value).map_err(|e| Error::Internal(format!("signing key: {e}")))?])
             })
             .await?;
-        Ok(key.as_slice())
+        Ok(keys.as_slice())
+    }
+
+    fn mac(key: &[u8], signing_input: &str) -> Result<String> {
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(key).map_err(|e| Error::Internal(format!("hmac: {e}")))?;
+        mac.update(signing_input.as_bytes());
+        Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
     async fn sign(&self, signing_input: &str) -> Result<String> {
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.token_signing_key().await?)
-            .map_err(|e| Error::Internal(format!("hmac: {e}")))?;
-        mac.update(signing_input.as_bytes());
-        Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+        let key = self.token_signing_keys().await?.first().ok_or_else(|| Error::Internal("no signing key".into()))?;
+        Self::mac(key, signing_input)
+    }
+
+    /// Whether `signature` is the MAC of `signing_input` under any of the signing keys.
+    async fn signed_by_us(&self, signing_input: &str, signature: &str) -> Result<bool> {
+        for key in self.token_signing_keys().await? {
+            if constant_time_eq(&Self::mac(key, signing_input)?, signature) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Creates an OAuth app for the organization (its Owner and Administrators).
@@ -153,8 +171,7 @@ impl App {
         else {
             return Err(Error::Unauthenticated);
         };
-        let expected = self.sign(&format!("{header}.{payload}")).await?;
-        if !constant_time_eq(&expected, signature) {
+        if !self.signed_by_us(&format!("{header}.{payload}"), signature).await? {
             return Err(Error::Unauthenticated);
         }
         let claims: Value = URL_SAFE_NO_PAD
@@ -162,8 +179,13 @@ impl App {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or(Error::Unauthenticated)?;
-        let exp = claims["exp"].as_i64().ok_or(Error::Unauthenticated)?;
-        if exp <= self.now().timestamp() {
+        let (Some(iat), Some(exp)) = (claims["iat"].as_i64(), claims["exp"].as_i64()) else {
+            return Err(Error::Unauthenticated);
+        };
+        // Only what this server issues is accepted: a token minted with a leaked key for longer
+        // than an hour, or dated in the future, is refused.
+        let now = self.now().timestamp();
+        if exp <= now || exp - iat > ACCESS_TOKEN_SECONDS || iat > now + CLOCK_SKEW_SECONDS {
             return Err(Error::Unauthenticated);
         }
         let sid = claims["sub"].as_str().and_then(|s| OAuthAppSid::parse(s).ok()).ok_or(Error::Unauthenticated)?;

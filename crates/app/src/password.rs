@@ -77,10 +77,28 @@ impl PasswordHasher {
 /// The password policy: the domain's length and context rules, then a strength estimate
 /// (zxcvbn) against common passwords and the user's own email and name. Scores below 3 ("safely
 /// unguessable", about 10^10 guesses) are refused with zxcvbn's advice.
+///
+/// This is the one rule for every place a password is set (sign-up, first-run setup, the
+/// operator's CLI, accepting an invitation, reset, change). The words zxcvbn is told about are
+/// the pieces a guesser tries first: the address and its parts, the domain and its labels
+/// (`acmecorp` of `acmecorp.com`), the name, its words and its words run together.
 pub fn check_policy(password: &str, email: &gatehouse_domain::user::Email, name: &str) -> Result<()> {
     gatehouse_domain::user::check_password(password, email)?;
     let local = email.as_str().split('@').next().unwrap_or_default();
-    let inputs = [email.as_str(), local, email.domain(), name, "gatehouse"];
+    let mut inputs: Vec<String> = vec![email.as_str().into(), local.into(), email.domain().into(), "gatehouse".into()];
+    inputs.extend(local.split(['.', '_', '-', '+']).map(str::to_owned));
+    let labels: Vec<&str> = email.domain().split('.').collect();
+    // Every label but the top-level one, alone and run together (`mail.acme.co` → mail, acme, mailacme).
+    let named = &labels[..labels.len().saturating_sub(1)];
+    inputs.extend(named.iter().map(|l| (*l).to_owned()));
+    inputs.push(named.concat());
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    inputs.extend(words.iter().map(|w| (*w).to_owned()));
+    inputs.push(words.concat());
+    inputs.push(lower.clone());
+    inputs.retain(|i| i.chars().count() >= 3);
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let estimate = zxcvbn::zxcvbn(password, &inputs);
     if (estimate.score() as u8) < 3 {
         let hint = estimate
@@ -122,6 +140,12 @@ mod tests {
             }
         }
         assert!(check_policy("hopper grace 1906!", &email, "Grace Hopper").is_err(), "the user's own name");
+        let acme = gatehouse_domain::user::Email::parse("owner@acmecorp.com").unwrap();
+        for personal in ["acmecorp2026", "acmecorp2026!", "AcmeCorp.2026"] {
+            assert!(check_policy(personal, &acme, "Olive Owner").is_err(), "{personal}: the company's domain");
+        }
+        assert!(check_policy("oliveowner2026", &acme, "Olive Owner").is_err(), "the name run together + year");
+        assert!(check_policy("Olive-Owner-2026", &acme, "Olive Owner").is_err(), "the name + year");
         assert!(check_policy("violet tugboat marmalade", &email, "Grace Hopper").is_ok());
     }
 }

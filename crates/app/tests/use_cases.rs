@@ -40,7 +40,7 @@ async fn choosing_administrator_clears_the_other_roles_and_demotion_replaces_it(
 async fn the_owner_cannot_be_removed_or_given_other_roles() {
     let (app, _) = app(sqlite_store().await);
     let (owner, account) = sign_up(&app, "owner@example.com").await;
-    let r = app.remove_member(&as_user(&owner), &account.sid, &owner.sid).await;
+    let r = app.remove_member(&as_user(&owner), &account.sid, &owner.sid, &Default::default()).await;
     assert!(matches!(r, Err(Error::Precondition(_))), "{r:?}");
     let r = app.change_member_roles(&as_user(&owner), &account.sid, &owner.sid, &[Developer]).await;
     assert!(matches!(r, Err(Error::Precondition(_))), "{r:?}");
@@ -75,7 +75,7 @@ async fn another_tenants_account_answers_not_found_and_changes_nothing() {
         app.add_member(&m, &a.sid, member("mallory@example.com", &[Administrator])).await.unwrap_err(),
         Error::NotFound
     );
-    assert_eq!(app.remove_member(&m, &a.sid, &alice.sid).await.unwrap_err(), Error::NotFound);
+    assert_eq!(app.remove_member(&m, &a.sid, &alice.sid, &Default::default()).await.unwrap_err(), Error::NotFound);
     assert_eq!(app.transfer_ownership(&m, &a.sid, &mallory.sid).await.unwrap_err(), Error::NotFound);
     let sub = app
         .create_account(&m, NewAccount { name: "Sneaky".into(), parent_sid: Some(a.sid.clone()), ..Default::default() })

@@ -228,19 +228,25 @@ pub struct Throttle {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Failures allowed before a temporary lock.
+/// Failures allowed against one target (an email, a user), or one target from one address,
+/// before a temporary lock.
 pub const THROTTLE_FREE_FAILURES: i32 = 5;
 
+/// Failures allowed from one address across all targets before it is locked. Much higher than
+/// per target: a whole office behind one NAT address shares it, and one person's typos must
+/// not lock out the others; it still stops one address from spraying guesses at many users.
+pub const THROTTLE_FREE_FAILURES_PER_ADDRESS: i32 = 100;
+
 impl Throttle {
-    /// The throttle after one more failure at `now`: from the sixth failure on, the key is locked
-    /// for a delay that doubles each time (1 s, 2 s, 4 s … capped at 15 minutes). Failures older
-    /// than an hour are forgotten.
-    pub fn after_failure(previous: Option<Throttle>, key: &str, now: DateTime<Utc>) -> Throttle {
+    /// The throttle after one more failure at `now`: once more than `free` failures are counted,
+    /// the key is locked for a delay that doubles each time (1 s, 2 s, 4 s … capped at 15
+    /// minutes). Failures older than an hour are forgotten.
+    pub fn after_failure(previous: Option<Throttle>, key: &str, free: i32, now: DateTime<Utc>) -> Throttle {
         let failures = match previous {
             Some(t) if now - t.updated_at < Duration::hours(1) => t.failures + 1,
             _ => 1,
         };
-        let over = failures - THROTTLE_FREE_FAILURES;
+        let over = failures - free;
         let locked_until = (over > 0).then(|| now + Duration::seconds((1i64 << (over - 1).min(10)).min(900)));
         Throttle { key: key.to_owned(), failures, locked_until, updated_at: now }
     }
@@ -269,14 +275,14 @@ mod tests {
         let now = Utc::now();
         let mut t = None;
         for _ in 0..5 {
-            t = Some(Throttle::after_failure(t, "k", now));
+            t = Some(Throttle::after_failure(t, "k", THROTTLE_FREE_FAILURES, now));
         }
         assert_eq!(t.as_ref().unwrap().wait(now), None, "five failures are free");
-        let sixth = Throttle::after_failure(t, "k", now);
+        let sixth = Throttle::after_failure(t, "k", THROTTLE_FREE_FAILURES, now);
         assert_eq!(sixth.wait(now), Some(Duration::seconds(1)));
-        let seventh = Throttle::after_failure(Some(sixth), "k", now);
+        let seventh = Throttle::after_failure(Some(sixth), "k", THROTTLE_FREE_FAILURES, now);
         assert_eq!(seventh.wait(now), Some(Duration::seconds(2)));
-        let later = Throttle::after_failure(Some(seventh), "k", now + Duration::hours(2));
+        let later = Throttle::after_failure(Some(seventh), "k", THROTTLE_FREE_FAILURES, now + Duration::hours(2));
         assert_eq!(later.failures, 1, "old failures are forgotten");
     }
 

@@ -5,6 +5,7 @@
 //! Must not import sqlx or a concrete store.
 
 mod api;
+mod client_addr;
 mod error;
 mod health;
 mod scim;
@@ -25,6 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use client_addr::ProxyRange;
 pub use error::WebError;
 
 /// Parses a SID taken from a URL path: a malformed one names nothing, so it is `NotFound`
@@ -47,6 +49,8 @@ pub struct HttpConfig {
     /// Mark cookies `Secure` and send `Strict-Transport-Security` (set when the public URL is
     /// https).
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the client's address.
+    pub trusted_proxies: Vec<ProxyRange>,
 }
 
 /// What every handler can reach.
@@ -68,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     // Only a server reached over https asks browsers to keep using https.
     let hsts = state.config.secure_cookies;
+    let trusted = std::sync::Arc::new(state.config.trusted_proxies.clone());
     let security_headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -102,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(twilio::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))
+        .layer(axum::middleware::from_fn(move |req, next| client_addr::record(trusted.clone(), req, next)))
         .layer(security_headers)
         .layer(
             ServiceBuilder::new()

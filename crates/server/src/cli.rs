@@ -206,7 +206,9 @@ impl Cli {
                 database_url: self.global.database_url.clone(),
                 public_url,
                 log_format: self.global.log_format,
-            },
+                ..Overrides::default()
+            }
+            .from_environment(),
         )
     }
 }

@@ -2,9 +2,11 @@
 //! Unknown keys in the file are an error, so a typo never silently falls back to a default.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use gatehouse_app::{InstanceSecrets, MIN_SECRET_BYTES};
+use gatehouse_http::ProxyRange;
 use serde::Deserialize;
 
 /// The default listen address: local only, so a first run exposes nothing.
@@ -27,6 +29,45 @@ pub struct Config {
     pub sms: SmsConfig,
     /// The DNS server that verifies domains (`None`: the system's resolvers).
     pub dns_resolver: Option<SocketAddr>,
+    /// Proxies allowed to name the client's address in `X-Forwarded-For` / `Forwarded`.
+    pub trusted_proxies: Vec<ProxyRange>,
+    /// Instance secrets from key files or the environment (default: kept in the database).
+    pub secrets: InstanceSecrets,
+}
+
+/// `[secrets]` in the file: where the instance secrets are, instead of the database.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsFileConfig {
+    /// A file of access-token signing keys, one hex key (64+ digits) per line, newest first:
+    /// the first signs, every one verifies.
+    pub token_signing_keys_file: Option<PathBuf>,
+    /// A file holding the hex key API-key secrets are hashed under.
+    pub api_key_hash_key_file: Option<PathBuf>,
+}
+
+/// Hex keys separated by newlines or commas; `#` starts a comment line.
+fn parse_keys(text: &str, what: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+    let keys = text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let key = hex::decode(l).map_err(|_| anyhow::anyhow!("{what}: a key is not hexadecimal"))?;
+            if key.len() < MIN_SECRET_BYTES {
+                bail!("{what}: each key has at least {MIN_SECRET_BYTES} bytes ({} hex digits)", MIN_SECRET_BYTES * 2);
+            }
+            Ok(key)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if keys.is_empty() {
+        bail!("{what}: no key found");
+    }
+    Ok(keys)
+}
+
+fn read_secret_file(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading secret file {}", path.display()))
 }
 
 /// `[smtp]`: the server the outbox worker delivers through.
@@ -108,6 +149,9 @@ pub struct FileConfig {
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
     pub dns: Option<DnsFileConfig>,
+    /// Addresses or CIDR ranges of reverse proxies in front of the server.
+    pub trusted_proxies: Option<Vec<String>>,
+    pub secrets: Option<SecretsFileConfig>,
 }
 
 /// `[dns]` in the file.
@@ -133,6 +177,23 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub log_format: Option<LogFormat>,
+    /// `GATEHOUSE_TRUSTED_PROXIES`: comma-separated addresses or ranges.
+    pub trusted_proxies: Option<String>,
+    /// `GATEHOUSE_TOKEN_SIGNING_KEYS`: comma-separated hex keys, newest first.
+    pub token_signing_keys: Option<String>,
+    /// `GATEHOUSE_API_KEY_HASH_KEY`: a hex key.
+    pub api_key_hash_key: Option<String>,
+}
+
+impl Overrides {
+    /// The secrets and proxies given in the environment (never as flags, which `ps` shows).
+    pub fn from_environment(mut self) -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        self.trusted_proxies = self.trusted_proxies.or_else(|| var("GATEHOUSE_TRUSTED_PROXIES"));
+        self.token_signing_keys = var("GATEHOUSE_TOKEN_SIGNING_KEYS");
+        self.api_key_hash_key = var("GATEHOUSE_API_KEY_HASH_KEY");
+        self
+    }
 }
 
 impl FileConfig {
@@ -172,7 +233,33 @@ impl Config {
         if session_idle_minutes <= 0 || session_absolute_hours <= 0 {
             bail!("session timeouts must be positive");
         }
+        let proxies: Vec<String> = match over.trusted_proxies {
+            Some(list) => list.split(',').map(str::to_owned).filter(|p| !p.trim().is_empty()).collect(),
+            None => file.trusted_proxies.take().unwrap_or_default(),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| ProxyRange::parse(p).map_err(|e| anyhow::anyhow!("trusted_proxies: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let files = file.secrets.take().unwrap_or_default();
+        let token_signing_keys = match (over.token_signing_keys, &files.token_signing_keys_file) {
+            (Some(env), _) => parse_keys(&env, "GATEHOUSE_TOKEN_SIGNING_KEYS")?,
+            (None, Some(path)) => parse_keys(&read_secret_file(path)?, &path.display().to_string())?,
+            (None, None) => Vec::new(),
+        };
+        let api_key_hash_key = match (over.api_key_hash_key, &files.api_key_hash_key_file) {
+            (Some(env), _) => Some(parse_keys(&env, "GATEHOUSE_API_KEY_HASH_KEY")?),
+            (None, Some(path)) => Some(parse_keys(&read_secret_file(path)?, &path.display().to_string())?),
+            (None, None) => None,
+        };
+        let api_key_hash_key = match api_key_hash_key {
+            Some(mut keys) if keys.len() == 1 => keys.pop(),
+            Some(_) => bail!("the API-key hash key is one key, not a list"),
+            None => None,
+        };
         Ok(Config {
+            trusted_proxies,
+            secrets: InstanceSecrets { token_signing_keys, api_key_hash_key },
             listen,
             database_url,
             public_url,
@@ -243,6 +330,41 @@ mod tests {
         let err = Config::resolve(file, Overrides::default()).unwrap_err().to_string();
         assert!(err.contains("[dns] resolver must be ip:port"), "{err}");
         assert_eq!(Config::resolve(FileConfig::default(), Overrides::default()).unwrap().dns_resolver, None);
+    }
+
+    #[test]
+    fn trusted_proxies_and_secrets_come_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("token-keys");
+        std::fs::write(&keys, format!("# newest first\n{}\n{}\n", "ab".repeat(32), "cd".repeat(32))).unwrap();
+        let file: FileConfig = toml::from_str(&format!(
+            "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n[secrets]\ntoken_signing_keys_file = {:?}",
+            keys.display().to_string()
+        ))
+        .unwrap();
+        let c = Config::resolve(file, Overrides::default()).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(c.secrets.token_signing_keys, vec![vec![0xab; 32], vec![0xcd; 32]]);
+        assert_eq!(c.secrets.api_key_hash_key, None);
+        let over = Overrides {
+            trusted_proxies: Some("192.168.0.0/16".into()),
+            token_signing_keys: Some("ef".repeat(32)),
+            api_key_hash_key: Some("01".repeat(40)),
+            ..Overrides::default()
+        };
+        let c = Config::resolve(FileConfig::default(), over).unwrap();
+        assert_eq!(c.trusted_proxies, vec![ProxyRange::parse("192.168.0.0/16").unwrap()]);
+        assert_eq!(c.secrets.token_signing_keys, vec![vec![0xef; 32]]);
+        assert_eq!(c.secrets.api_key_hash_key, Some(vec![1; 40]));
+        let defaults = Config::resolve(FileConfig::default(), Overrides::default()).unwrap();
+        assert!(defaults.trusted_proxies.is_empty() && defaults.secrets == InstanceSecrets::default());
+        for bad in [
+            Overrides { token_signing_keys: Some("abcd".into()), ..Overrides::default() },
+            Overrides { token_signing_keys: Some("zz".repeat(32)), ..Overrides::default() },
+            Overrides { trusted_proxies: Some("proxy.local".into()), ..Overrides::default() },
+        ] {
+            assert!(Config::resolve(FileConfig::default(), bad).is_err());
+        }
     }
 
     #[test]

@@ -61,7 +61,9 @@ pub fn build_app(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<App> 
         .with_public_url(&config.public_url)
         .with_email_logging(config.smtp.is_none())
         .with_sms(sms)
-        .with_dns(Arc::new(dns::HickoryDns::new(config.dns_resolver))))
+        .with_dns(Arc::new(dns::HickoryDns::new(config.dns_resolver)))
+        .with_instance_secrets(config.secrets.clone())
+        .map_err(|e| anyhow::anyhow!("instance secrets: {e}"))?)
 }
 
 /// Checks verified domains' TXT records again every few minutes (each domain at most every
@@ -161,7 +163,11 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
         .map_err(|e| anyhow::anyhow!("preparing the setup link: {e:?}"))?
         .map(|token| format!("{}/setup?token={token}", config.public_url));
     let app_handle = app.clone();
-    let state = AppState { app, config: HttpConfig { secure_cookies: config.public_url.starts_with("https://") } };
+    let http = HttpConfig {
+        secure_cookies: config.public_url.starts_with("https://"),
+        trusted_proxies: config.trusted_proxies.clone(),
+    };
+    let state = AppState { app, config: http };
     let router = gatehouse_http::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -53,7 +53,12 @@ pub(crate) fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) ->
 
 /// The client's address as seen by this process.
 pub(crate) fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+    match parts.extensions.get::<crate::client_addr::ClientAddr>() {
+        Some(addr) => Some(addr.0.to_string()),
+        None => {
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+        }
+    }
 }
 
 /// The client's address, if the server recorded it (it does when served with connect info).

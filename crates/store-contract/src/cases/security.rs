@@ -129,7 +129,7 @@ pub async fn throttles_are_saved_replaced_and_cleared(store: Arc<dyn Store>) {
     use gatehouse_domain::security::Throttle;
     let mut tx = store.write().await.unwrap();
     assert_eq!(tx.throttle("sign_in:ip:1.2.3.4").await.unwrap(), None);
-    let t = Throttle::after_failure(None, "sign_in:ip:1.2.3.4", t0());
+    let t = Throttle::after_failure(None, "sign_in:ip:1.2.3.4", 5, t0());
     tx.save_throttle(&t).await.unwrap();
     let t2 = Throttle { failures: 7, locked_until: Some(t0() + Duration::seconds(4)), ..t.clone() };
     tx.save_throttle(&t2).await.unwrap();

@@ -373,6 +373,14 @@ pub fn parse_filter(input: &str) -> Result<Filter, ParseError> {
     }
 }
 
+/// The input as an error message quotes it: at most 80 characters.
+fn shown(input: &str) -> String {
+    match input.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &input[..i]),
+        None => input.to_owned(),
+    }
+}
+
 /// Parses a PATCH path.
 pub fn parse_patch_path(input: &str) -> Result<PatchPath, ParseError> {
     if input.chars().count() > MAX_FILTER_CHARS {
@@ -382,11 +390,16 @@ pub fn parse_patch_path(input: &str) -> Result<PatchPath, ParseError> {
     let Some(open) = trimmed.find('[') else {
         return Ok(PatchPath { attr: attr_path(trimmed)?, filter: None, sub: None });
     };
-    let close =
-        trimmed.rfind(']').filter(|c| *c > open).ok_or_else(|| ParseError(format!("{input}: [ is not closed")))?;
+    let close = trimmed
+        .rfind(']')
+        .filter(|c| *c > open)
+        .ok_or_else(|| ParseError(format!("{}: [ is not closed", shown(input))))?;
     let attr = attr_path(&trimmed[..open])?;
     if attr.sub.is_some() {
-        return Err(ParseError(format!("{input}: a value filter follows the attribute, not its sub-attribute")));
+        return Err(ParseError(format!(
+            "{}: a value filter follows the attribute, not its sub-attribute",
+            shown(input)
+        )));
     }
     let filter = parse_filter(&trimmed[open + 1..close])?;
     let rest = &trimmed[close + 1..];
@@ -395,7 +408,7 @@ pub fn parse_patch_path(input: &str) -> Result<PatchPath, ParseError> {
             Some(s.to_owned())
         }
         None if rest.is_empty() => None,
-        _ => return Err(ParseError(format!("{input}: unexpected {rest:?} after ]"))),
+        _ => return Err(ParseError(format!("{}: unexpected {:?} after ]", shown(input), shown(rest)))),
     };
     Ok(PatchPath { attr, filter: Some(filter), sub })
 }

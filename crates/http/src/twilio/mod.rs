@@ -28,15 +28,16 @@ use crate::web::client_ip;
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The path prefixes the Twilio-compatible API owns: anything under them that no route
-/// matches is Twilio's 20404, never the web's HTML page.
-const PREFIXES: [&str; 4] = ["/2010-04-01", "/v1", "/v2", "/Organizations"];
+/// matches is Twilio's 20404 (the router's fallback asks [`owns_path`]), never the HTML page.
+const PREFIXES: [&str; 4] = ["/2010-04-01/", "/v1/", "/v2/", "/Organizations/"];
+
+/// Whether `path` belongs to the Twilio-compatible API.
+pub(crate) fn owns_path(path: &str) -> bool {
+    PREFIXES.iter().any(|p| path.starts_with(p) || path == p.trim_end_matches('/'))
+}
 
 pub(crate) fn routes() -> Router<AppState> {
-    let mut router = Router::new();
-    for prefix in PREFIXES {
-        router = router.route(&format!("{prefix}/{{*rest}}"), axum::routing::any(unknown_resource));
-    }
-    router
+    Router::new()
         .route("/v1/token", post(token::create))
         .route("/v2/token", post(token::create))
         .route("/Organizations/{org}/Accounts", get(organizations::accounts))
@@ -59,7 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(axum::middleware::map_response(twilio_error_shape))
 }
 
-async fn unknown_resource() -> TwilioError {
+pub(crate) async fn unknown_resource() -> TwilioError {
     TwilioError::new(StatusCode::NOT_FOUND, 20404, "The requested resource was not found")
 }
 

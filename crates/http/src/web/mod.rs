@@ -122,8 +122,15 @@ async fn script() -> impl IntoResponse {
     )
 }
 
-async fn not_found() -> crate::WebError {
-    crate::WebError(Error::NotFound)
+/// What no route matches: the 404 page, or Twilio's JSON 20404 under the Twilio API's paths
+/// (its SDK reports that code, and cannot read an HTML page).
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if crate::twilio::owns_path(uri.path()) {
+        crate::twilio::unknown_resource().await.into_response()
+    } else {
+        crate::WebError(Error::NotFound).into_response()
+    }
 }
 
 /// One link in the top navigation.

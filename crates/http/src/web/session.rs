@@ -231,13 +231,16 @@ impl FormData {
 }
 
 impl<S: Send + Sync> axum::extract::FromRequest<S> for FormData {
-    type Rejection = WebError;
+    type Rejection = axum::response::Response;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
-            .await
-            .map_err(|e| WebError(Error::invalid("form", e.body_text())))?;
-        Ok(FormData(pairs))
+        use axum::response::IntoResponse;
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(axum::Form(pairs)) => Ok(FormData(pairs)),
+            // Too large keeps its 413 (each surface answers it in its own shape).
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(e.into_response()),
+            Err(e) => Err(WebError(Error::invalid("form", e.body_text())).into_response()),
+        }
     }
 }
 

@@ -6,25 +6,6 @@ use reqwest::StatusCode;
 
 use crate::support::*;
 
-/// Creates an API key in `account` from `browser`; returns (SID, secret).
-async fn create_key(browser: &Browser, account: &str, name: &str) -> (String, String) {
-    let keys = format!("/accounts/{account}/keys");
-    let r = browser.submit(&keys, &keys, &[("name", name)]).await;
-    assert_eq!(location(&r), format!("{keys}?notice=key-created"));
-    let html = browser.page(&format!("{keys}?notice=key-created")).await;
-    (text_of_id(&html, "new-key-sid"), text_of_id(&html, "new-key-secret"))
-}
-
-async fn key_status(server: &Server, sid: &str, secret: &str) -> StatusCode {
-    reqwest::Client::new()
-        .get(format!("{}/api/v1/me", server.base))
-        .basic_auth(sid, Some(secret))
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
 /// Creates an account in the organization from `browser`; returns its SID.
 async fn create_org_account(browser: &Browser, org: &str, name: &str) -> String {
     let r = browser

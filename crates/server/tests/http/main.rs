@@ -9,6 +9,7 @@ mod cli;
 mod dns_server;
 mod domains;
 mod flow;
+mod hardening;
 mod invitations;
 mod mail_sink;
 mod matrix;

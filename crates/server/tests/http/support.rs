@@ -39,11 +39,24 @@ pub struct Options {
     pub twilio_base_url: Option<String>,
     /// Verify domains against this DNS server (`ip:port`).
     pub dns_resolver: Option<String>,
+    /// Proxies trusted to name the client's address (`GATEHOUSE_TRUSTED_PROXIES`).
+    pub trusted_proxies: Option<String>,
+    /// Access-token signing keys (`GATEHOUSE_TOKEN_SIGNING_KEYS`).
+    pub token_signing_keys: Option<String>,
+    /// The public URL (default: the listen address).
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { smtp: true, twilio_base_url: None, dns_resolver: None }
+        Options {
+            smtp: true,
+            twilio_base_url: None,
+            dns_resolver: None,
+            trusted_proxies: None,
+            token_signing_keys: None,
+            public_url: None,
+        }
     }
 }
 
@@ -89,6 +102,9 @@ pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
         Overrides {
             listen: Some("127.0.0.1:0".into()),
             database_url: Some(database_url.clone()),
+            trusted_proxies: options.trusted_proxies,
+            token_signing_keys: options.token_signing_keys,
+            public_url: options.public_url,
             ..Overrides::default()
         },
     )
@@ -119,8 +135,14 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(server: &Server) -> Self {
+        Self::with_headers(server, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser that sends `headers` with every request (e.g. a proxy's `X-Forwarded-For`).
+    pub fn with_headers(server: &Server, headers: reqwest::header::HeaderMap) -> Self {
         gatehouse_server::install_crypto_provider();
-        let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
+        let client =
+            Client::builder().cookie_store(true).redirect(Policy::none()).default_headers(headers).build().unwrap();
         Browser { client, base: server.base.clone() }
     }
 
@@ -357,4 +379,24 @@ pub async fn api_call(
     let response = request.send().await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Creates an API key in `account` from `browser`; returns (SID, secret).
+pub async fn create_key(browser: &Browser, account: &str, name: &str) -> (String, String) {
+    let keys = format!("/accounts/{account}/keys");
+    let r = browser.submit(&keys, &keys, &[("name", name)]).await;
+    assert_eq!(location(&r), format!("{keys}?notice=key-created"));
+    let html = browser.page(&format!("{keys}?notice=key-created")).await;
+    (text_of_id(&html, "new-key-sid"), text_of_id(&html, "new-key-secret"))
+}
+
+/// The status `GET /api/v1/me` answers with an API key: 200 while it works, 401 once revoked.
+pub async fn key_status(server: &Server, sid: &str, secret: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{}/api/v1/me", server.base))
+        .basic_auth(sid, Some(secret))
+        .send()
+        .await
+        .unwrap()
+        .status()
 }

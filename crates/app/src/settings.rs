@@ -99,7 +99,7 @@ impl App {
     }
 
     /// Chooses what happens to the API keys of users the organization's identity provider
-    /// deletes: kept (`true`) or revoked (`false`, the default).
+    /// deactivates or deletes: kept (`true`) or revoked (`false`, the default).
     pub async fn set_organization_deprovision_keeps_keys(
         &self,
         actor: &Actor,

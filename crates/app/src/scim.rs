@@ -240,8 +240,7 @@ impl App {
             // DELETE of the Owner is refused; deactivating them would lock the organization out.
             if org_role_of(&mut *tx, org, sid).await? == Some(OrgRole::Owner) {
                 return Err(Error::Precondition(
-                    "The organization's Owner cannot be deactivated: transfer ownership of the organization first."
-                        .into(),
+                    "The organization's Owner cannot be deactivated: that would lock the organization out.".into(),
                 ));
             }
             tx.set_user_status(sid, UserStatus::Deactivated, now).await?;

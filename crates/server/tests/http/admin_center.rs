@@ -6,14 +6,6 @@ use reqwest::StatusCode;
 
 use crate::support::*;
 
-/// Creates an account in the organization from `browser`; returns its SID.
-async fn create_org_account(browser: &Browser, org: &str, name: &str) -> String {
-    let r = browser
-        .submit(&format!("/accounts/new?org={org}"), "/accounts", &[("name", name), ("organization_sid", org)])
-        .await;
-    sid_after(&location(&r), "/accounts/")
-}
-
 async fn removing_a_user_hands_their_accounts_to_an_heir(engine: Engine) {
     let dns = DnsServer::start().await;
     let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };

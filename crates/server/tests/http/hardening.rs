@@ -14,15 +14,12 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn cli_json(server: &Server, args: &[&str]) -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(args)
-        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
-        .env_remove("GATEHOUSE_CONFIG")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+/// The account's auth token, rotated by the operator.
+fn auth_token(server: &Server, account: &str) -> String {
+    cli_json(server, &["admin", "rotate-auth-token", "--account", account, "--json"])["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// A verified organization with a SCIM token made in the Admin Center: (server, owner, first
@@ -95,10 +92,7 @@ async fn the_auth_token_closes_subaccounts_but_not_its_own_account(engine: Engin
     let Some(server) = server(engine).await else { return };
     let owner = Browser::new(&server);
     let mine = set_up(&server, &owner).await;
-    let token = cli_json(&server, &["admin", "rotate-auth-token", "--account", &mine, "--json"])["auth_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = auth_token(&server, &mine);
     let http = Client::new();
     let base = format!("{}/2010-04-01", server.base);
     let post = |url: String, form: Vec<(&'static str, &'static str)>| {
@@ -145,10 +139,7 @@ async fn restricted_keys_are_refused_in_twilios_shape_and_nothing_is_created() {
     let Some(server) = server(Engine::Sqlite).await else { return };
     let owner = Browser::new(&server);
     let mine = set_up(&server, &owner).await;
-    let token = cli_json(&server, &["admin", "rotate-auth-token", "--account", &mine, "--json"])["auth_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = auth_token(&server, &mine);
     let http = Client::new();
     let keys = format!("{}/v1/Keys", server.base);
     for form in [
@@ -303,16 +294,7 @@ async fn removal_and_scim_deactivation_leave_no_keys_behind(engine: Engine) {
     assert!(events.contains("api_key.revoked") && events.contains("member.removed"), "audited: {events}");
 
     // SCIM deactivation (what Okta and Entra send first) revokes Dana's key in her own account.
-    let payments = {
-        let r = dana
-            .submit(
-                &format!("/accounts/new?org={org}"),
-                "/accounts",
-                &[("name", "Payments"), ("organization_sid", &org)],
-            )
-            .await;
-        sid_after(&location(&r), "/accounts/")
-    };
+    let payments = create_org_account(&dana, &org, "Payments").await;
     let (pay, pay_secret) = create_key(&dana, &payments, "payments ci").await;
     let off = patch(json!([{ "op": "replace", "path": "active", "value": false }]));
     let (status, body) = scim(&server, &token, Method::PATCH, &format!("/scim/v2/Users/{dana_sid}"), Some(off)).await;
@@ -324,12 +306,7 @@ async fn removal_and_scim_deactivation_leave_no_keys_behind(engine: Engine) {
     let settings = format!("/orgs/{org}/settings");
     owner.submit(&settings, &settings, &[("deprovision_keeps_keys", "on")]).await;
     let erin = join_organization(&server, &owner, &org, "erin@acme.test", "standard_user").await;
-    let mine = {
-        let r = erin
-            .submit(&format!("/accounts/new?org={org}"), "/accounts", &[("name", "Erin's"), ("organization_sid", &org)])
-            .await;
-        sid_after(&location(&r), "/accounts/")
-    };
+    let mine = create_org_account(&erin, &org, "Erin's").await;
     let (kept, kept_secret) = create_key(&erin, &mine, "kept").await;
     let (_, found) =
         scim(&server, &token, Method::GET, "/scim/v2/Users?filter=userName%20eq%20%22erin%40acme.test%22", None).await;

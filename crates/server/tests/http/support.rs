@@ -400,3 +400,23 @@ pub async fn key_status(server: &Server, sid: &str, secret: &str) -> StatusCode 
         .unwrap()
         .status()
 }
+
+/// Creates an account in the organization from `browser`; returns its SID.
+pub async fn create_org_account(browser: &Browser, org: &str, name: &str) -> String {
+    let r = browser
+        .submit(&format!("/accounts/new?org={org}"), "/accounts", &[("name", name), ("organization_sid", org)])
+        .await;
+    sid_after(&location(&r), "/accounts/")
+}
+
+/// Runs the real CLI on the server's database and parses its `--json` answer.
+pub fn cli_json(server: &Server, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
+        .env_remove("GATEHOUSE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -10,17 +10,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn cli_json(server: &Server, args: &[&str]) -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(args)
-        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
-        .env_remove("GATEHOUSE_CONFIG")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 async fn the_sdk_contract_holds(engine: Engine) {
     let dns = DnsServer::start().await;
     let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };

@@ -53,7 +53,7 @@ pub fn build_app(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<App> 
         SmsConfig::Log => Arc::new(gatehouse_app::LogSms),
         SmsConfig::Twilio(t) => Arc::new(sms::TwilioSms::new(t)?),
     };
-    Ok(App::new(store)
+    App::new(store)
         .with_session_timeouts(SessionTimeouts {
             idle: Duration::minutes(config.session_idle_minutes),
             absolute: Duration::hours(config.session_absolute_hours),
@@ -63,7 +63,7 @@ pub fn build_app(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<App> 
         .with_sms(sms)
         .with_dns(Arc::new(dns::HickoryDns::new(config.dns_resolver)))
         .with_instance_secrets(config.secrets.clone())
-        .map_err(|e| anyhow::anyhow!("instance secrets: {e}"))?)
+        .map_err(|e| anyhow::anyhow!("instance secrets: {e}"))
 }
 
 /// Checks verified domains' TXT records again every few minutes (each domain at most every

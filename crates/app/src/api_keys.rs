@@ -26,20 +26,13 @@ use crate::{App, account_scopes, principal};
 
 const HASH_KEY_NAME: &str = "api_key_hmac";
 
-/// The live keys `user` created in the accounts `in_account` accepts (one account, or the
-/// accounts an organization manages).
-pub(crate) async fn keys_created_by(
+/// The live keys `user` created in one account (no further reads: a key names its account).
+pub(crate) async fn keys_created_in_account(
     tx: &mut dyn Tx,
     user: &UserSid,
-    mut in_account: impl FnMut(&gatehouse_domain::account::Account) -> bool,
+    account: &AccountSid,
 ) -> Result<Vec<ApiKey>> {
-    let mut keys = Vec::new();
-    for key in tx.api_keys_created_by(user).await? {
-        if tx.account(&key.account_sid).await?.is_some_and(|a| in_account(&a)) {
-            keys.push(key);
-        }
-    }
-    Ok(keys)
+    Ok(tx.api_keys_created_by(user).await?.into_iter().filter(|k| &k.account_sid == account).collect())
 }
 
 /// The live keys `user` created in the organization's managed accounts.
@@ -48,7 +41,13 @@ pub(crate) async fn keys_created_in_organization(
     user: &UserSid,
     org: &OrganizationSid,
 ) -> Result<Vec<ApiKey>> {
-    keys_created_by(tx, user, |a| a.organization_sid.as_ref() == Some(org)).await
+    let mut keys = Vec::new();
+    for key in tx.api_keys_created_by(user).await? {
+        if tx.account(&key.account_sid).await?.is_some_and(|a| a.organization_sid.as_ref() == Some(org)) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
 }
 
 /// Revokes the keys a departing user created, except those in `keep`, each audited with

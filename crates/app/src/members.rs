@@ -19,7 +19,7 @@ use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::api_keys::{keys_created_by, revoke_departing_keys};
+use crate::api_keys::{keys_created_in_account, revoke_departing_keys};
 use crate::{App, account_scopes, principal};
 
 /// Input for adding an existing user to an account.
@@ -184,7 +184,7 @@ impl App {
             return Err(Error::NotFound);
         }
         let member = tx.user(user).await?.ok_or(Error::NotFound)?;
-        let keys = keys_created_by(&mut *tx, user, |a| &a.sid == account_sid).await?;
+        let keys = keys_created_in_account(&mut *tx, user, account_sid).await?;
         Ok((member, keys))
     }
 
@@ -206,7 +206,7 @@ impl App {
             return Err(Error::NotFound);
         }
         ensure_not_owner(&current)?;
-        let keys = keys_created_by(&mut *tx, user, |a| &a.sid == account_sid).await?;
+        let keys = keys_created_in_account(&mut *tx, user, account_sid).await?;
         if let Some(stranger) = keep_keys.iter().find(|k| !keys.iter().any(|key| &key.sid == *k)) {
             return Err(Error::invalid("keep_keys", format!("{stranger} is not a live key this user created here")));
         }

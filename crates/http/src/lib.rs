@@ -101,23 +101,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api", axum::routing::get(api::reference_page))
         .merge(web::routes())
         .layer(RequestBodyLimitLayer::new(1024 * 1024));
-    Router::new()
+    let mut router = Router::new()
         .merge(limited)
         .merge(scim::routes())
         .merge(twilio::routes())
         .with_state(state)
-        .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))
-        .layer(axum::middleware::from_fn(move |req, next| client_addr::record(trusted.clone(), req, next)))
-        .layer(security_headers)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(trace)
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::new())
-                .layer(TimeoutLayer::with_status_code(
-                    axum::http::StatusCode::REQUEST_TIMEOUT,
-                    Duration::from_secs(30),
-                )),
-        )
+        .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages));
+    // Without trusted proxies the client is the TCP peer, which handlers read directly.
+    if !trusted.is_empty() {
+        router =
+            router.layer(axum::middleware::from_fn(move |req, next| client_addr::record(trusted.clone(), req, next)));
+    }
+    router.layer(security_headers).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(trace)
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::new())
+            .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30))),
+    )
 }

@@ -284,10 +284,7 @@ impl ListParams {
                 Error::invalid("page_size", format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))
             })?),
         };
-        PageRequest::new(Some(self.after.clone()), size, search).map_err(|e| match e {
-            Error::Invalid { field: "limit", reason } => ApiError(Error::Invalid { field: "page_size", reason }),
-            other => ApiError(other),
-        })
+        Ok(PageRequest::new(Some(self.after.clone()), size, search)?)
     }
 }
 

@@ -60,10 +60,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(axum::middleware::map_response(twilio_error_shape))
 }
 
-pub(crate) async fn unknown_resource() -> TwilioError {
-    TwilioError::new(StatusCode::NOT_FOUND, 20404, "The requested resource was not found")
-}
-
 /// Answers that axum makes itself — a rejected body (too large, not a form), a query that does
 /// not parse, a method the route lacks — are plain text; the SDK only understands Twilio's
 /// JSON errors, so they are rewritten into that shape with the same status.
@@ -81,12 +77,18 @@ async fn twilio_error_shape(response: Response) -> Response {
     } else {
         String::new()
     };
+    let same_as_ours = match status {
+        StatusCode::NOT_FOUND => Some(Error::NotFound),
+        StatusCode::UNAUTHORIZED => Some(Error::Unauthenticated),
+        StatusCode::FORBIDDEN => Some(Error::Forbidden),
+        _ => None,
+    };
+    if let Some(e) = same_as_ours {
+        return TwilioError::from(e).into_response();
+    }
     let (code, fallback) = match status {
-        StatusCode::NOT_FOUND => (20404, "The requested resource was not found"),
         StatusCode::METHOD_NOT_ALLOWED => (20004, "Method not allowed"),
         StatusCode::PAYLOAD_TOO_LARGE => (20001, "The request body is larger than the limit of 64 KiB"),
-        StatusCode::UNAUTHORIZED => (20003, "Authenticate"),
-        StatusCode::FORBIDDEN => (20403, "These credentials do not allow this"),
         s if s.is_server_error() => (20500, "Something went wrong; it was logged"),
         _ => (20001, "The request is not valid"),
     };

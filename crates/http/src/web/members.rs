@@ -211,7 +211,7 @@ pub(crate) async fn confirm_remove(
     Path((sid, member)): Path<(String, String)>,
 ) -> PageResult {
     let (sid, member) = (path_sid(&sid, AccountSid::parse)?, path_sid(&member, UserSid::parse)?);
-    render_remove(&state, &user, &sid, &member, FormErrors::default()).await
+    render_remove(&state, &user, &sid, &member, &Default::default(), FormErrors::default()).await
 }
 
 async fn render_remove(
@@ -219,6 +219,7 @@ async fn render_remove(
     user: &CurrentUser,
     sid: &AccountSid,
     member: &UserSid,
+    keep: &std::collections::BTreeSet<gatehouse_domain::sid::ApiKeySid>,
     errors: FormErrors,
 ) -> PageResult {
     let (target, keys) = state.app.member_keys(&user.actor, sid, member).await?;
@@ -235,15 +236,7 @@ async fn render_remove(
         member_email: target.email.to_string(),
         keys: keys
             .iter()
-            .map(|k| super::org_users::KeyRow {
-                sid: k.sid.to_string(),
-                name: k.name.clone(),
-                account: view.account.name.clone(),
-                last_used: k
-                    .last_used_at
-                    .map_or_else(|| "never".into(), |t| t.format(super::org_users::TIME).to_string()),
-                keep: false,
-            })
+            .map(|k| super::org_users::KeyRow::new(k, view.account.name.clone(), keep.contains(&k.sid)))
             .collect(),
         errors,
     };
@@ -266,11 +259,16 @@ pub(crate) async fn remove(
     }
     let keep = match super::keys::kept_keys(&form) {
         Ok(keep) => keep,
-        Err(e) => return render_remove(&state, &user, &sid, &member, FormErrors::from_errors(vec![e])?).await,
+        Err(e) => {
+            let errors = FormErrors::from_errors(vec![e])?;
+            return render_remove(&state, &user, &sid, &member, &Default::default(), errors).await;
+        }
     };
     match state.app.remove_member(&user.actor, &sid, &member, &keep).await {
         Ok(()) => Ok(Redirect::to(&format!("/accounts/{sid}/users?notice=member-removed")).into_response()),
-        Err(e) if decided => render_remove(&state, &user, &sid, &member, FormErrors::from_errors(vec![e])?).await,
+        Err(e) if decided => {
+            render_remove(&state, &user, &sid, &member, &keep, FormErrors::from_errors(vec![e])?).await
+        }
         Err(e) => {
             finish(&state, &user, &sid, Err(e), AddForm { email: String::new(), roles: vec![AccountRole::Developer] })
                 .await

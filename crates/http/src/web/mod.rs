@@ -127,7 +127,7 @@ async fn script() -> impl IntoResponse {
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse;
     if crate::twilio::owns_path(uri.path()) {
-        crate::twilio::unknown_resource().await.into_response()
+        crate::twilio::TwilioError::from(Error::NotFound).into_response()
     } else {
         crate::WebError(Error::NotFound).into_response()
     }

@@ -22,7 +22,7 @@ use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
 
-pub(crate) const TIME: &str = "%Y-%m-%d %H:%M UTC";
+const TIME: &str = "%Y-%m-%d %H:%M UTC";
 
 #[derive(Deserialize, Default)]
 pub(crate) struct UserPageQuery {
@@ -252,6 +252,19 @@ pub(crate) struct KeyRow {
     pub keep: bool,
 }
 
+impl KeyRow {
+    /// A key of the account named `account`, with the choice to keep it or not.
+    pub(crate) fn new(key: &gatehouse_domain::api_key::ApiKey, account: String, keep: bool) -> KeyRow {
+        KeyRow {
+            sid: key.sid.to_string(),
+            name: key.name.clone(),
+            account,
+            last_used: key.last_used_at.map_or_else(|| "never".into(), |t| t.format(TIME).to_string()),
+            keep,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "org_offboard.html")]
 struct OffboardPage {
@@ -315,12 +328,9 @@ async fn render_offboard(
     let keys = p
         .keys
         .iter()
-        .map(|k| KeyRow {
-            sid: k.sid.to_string(),
-            name: k.name.clone(),
-            account: names.get(&k.account_sid).cloned().unwrap_or_else(|| k.account_sid.to_string()),
-            last_used: k.last_used_at.map_or_else(|| "never".into(), |t| t.format(TIME).to_string()),
-            keep: chosen(&format!("key_{}", k.sid)) == "keep",
+        .map(|k| {
+            let account = names.get(&k.account_sid).cloned().unwrap_or_else(|| k.account_sid.to_string());
+            KeyRow::new(k, account, chosen(&format!("key_{}", k.sid)) == "keep")
         })
         .collect();
     let mut invitations: Vec<String> = p

@@ -159,18 +159,18 @@ async fn two_nodes_send_each_email_once(node_a: Arc<dyn Store>, node_b: Arc<dyn 
 async fn two_nodes_send_each_email_once_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("nodes.db").display());
-    let first = gatehouse_store_sqlite::SqliteStore::connect(&url).await.unwrap();
+    let first = gatehouse_store::SqliteStore::connect(&url).await.unwrap();
     first.migrate().await.unwrap();
-    let second = gatehouse_store_sqlite::SqliteStore::connect(&url).await.unwrap();
+    let second = gatehouse_store::SqliteStore::connect(&url).await.unwrap();
     two_nodes_send_each_email_once(Arc::new(first), Arc::new(second)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_send_each_email_once_on_postgres() {
     let Some(base) = postgres_url() else { return };
-    let url = gatehouse_store_postgres::PgStore::create_test_database(&base).await.unwrap();
-    let first = gatehouse_store_postgres::PgStore::connect(&url).await.unwrap();
+    let url = gatehouse_store::PgStore::create_test_database(&base).await.unwrap();
+    let first = gatehouse_store::PgStore::connect(&url).await.unwrap();
     first.migrate().await.unwrap();
-    let second = gatehouse_store_postgres::PgStore::connect(&url).await.unwrap();
+    let second = gatehouse_store::PgStore::connect(&url).await.unwrap();
     two_nodes_send_each_email_once(Arc::new(first), Arc::new(second)).await;
 }

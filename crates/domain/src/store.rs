@@ -50,14 +50,42 @@ pub trait Store: Send + Sync + 'static {
 
 /// One open transaction. Dropped without `commit`, it rolls back.
 ///
+/// Its queries are grouped in one trait per noun (`UsersTx`, `AccountsTx`, …); `Tx` is all of
+/// them, and their methods can be called on a `dyn Tx` without importing the noun traits. The
+/// store implements each noun trait in one file, `crates/store/src/sql/<noun>.rs`.
+///
 /// Unique-constraint violations come back as `Error::Conflict`; every other database failure as
 /// `Error::Internal`.
 #[async_trait]
-pub trait Tx: Send {
+pub trait Tx:
+    UsersTx
+    + AccountsTx
+    + AccessTx
+    + AuditTx
+    + SessionsTx
+    + SecurityTx
+    + ScimTx
+    + GroupsTx
+    + OAuthTx
+    + OffboardingTx
+    + InvitationsTx
+    + OrgInvitationsTx
+    + DomainsTx
+    + BillingTx
+    + NominationsTx
+    + NotificationsTx
+    + ApiKeysTx
+    + AuthTokensTx
+    + AccountRequestsTx
+    + Send
+{
     /// Commits every change made through this transaction.
     async fn commit(self: Box<Self>) -> Result<()>;
+}
 
-    // --- users ---------------------------------------------------------------------------
+/// Users: creation, sign-in records, credentials and the organization's user list.
+#[async_trait]
+pub trait UsersTx: Send {
     /// Inserts a user (unique email → Conflict) with an optional argon2id password hash.
     async fn insert_user(&mut self, user: &User, password_hash: Option<&str>) -> Result<()>;
     /// A user by SID.
@@ -87,8 +115,11 @@ pub trait Tx: Send {
         page: &PageRequest,
         managed: Option<bool>,
     ) -> Result<Page<OrgUser>>;
+}
 
-    // --- organizations -------------------------------------------------------------------
+/// Organizations and accounts: creation, settings, status, lists.
+#[async_trait]
+pub trait AccountsTx: Send {
     /// Inserts an organization.
     async fn insert_organization(&mut self, org: &Organization) -> Result<()>;
     /// An organization by SID.
@@ -102,10 +133,6 @@ pub trait Tx: Send {
         on: bool,
         at: DateTime<Utc>,
     ) -> Result<()>;
-    /// The organizations in which the user holds an organization role, with that role.
-    async fn user_organizations(&mut self, user: &UserSid) -> Result<Vec<(Organization, OrgRole)>>;
-
-    // --- accounts ------------------------------------------------------------------------
     /// Inserts an account.
     async fn insert_account(&mut self, account: &Account) -> Result<()>;
     /// An account by SID.
@@ -135,8 +162,13 @@ pub trait Tx: Send {
     async fn user_accounts(&mut self, user: &UserSid, page: &PageRequest) -> Result<Page<Account>>;
     /// The subaccounts of an account, ordered by SID.
     async fn subaccounts(&mut self, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>>;
+}
 
-    // --- role assignments ----------------------------------------------------------------
+/// Role assignments: who holds which role where, account members and Owners.
+#[async_trait]
+pub trait AccessTx: Send {
+    /// The organizations in which the user holds an organization role, with that role.
+    async fn user_organizations(&mut self, user: &UserSid) -> Result<Vec<(Organization, OrgRole)>>;
     /// Inserts an assignment. A duplicate, or a second Owner of one account or organization,
     /// is a Conflict (enforced by unique indexes).
     async fn insert_assignment(&mut self, assignment: &RoleAssignment) -> Result<()>;
@@ -151,138 +183,116 @@ pub trait Tx: Send {
     async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>>;
     /// The Owner of an account.
     async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>>;
-
-    // --- audit ---------------------------------------------------------------------------
-    /// The account's stored notification choices (categories without a row use the defaults).
-    async fn notification_roles(&mut self, account: &AccountSid) -> Result<Vec<(NoticeCategory, Vec<AccountRole>)>>;
-    /// Chooses which roles receive a category of notice.
-    async fn set_notification_roles(
-        &mut self,
-        account: &AccountSid,
-        category: NoticeCategory,
-        roles: &[AccountRole],
-        at: DateTime<Utc>,
-    ) -> Result<()>;
-
-    /// Stores a payment method.
-    async fn insert_payment_method(&mut self, method: &PaymentMethod) -> Result<()>;
-    /// The account's payment methods, oldest first.
-    async fn payment_methods(&mut self, account: &AccountSid) -> Result<Vec<PaymentMethod>>;
-    /// Makes one of the account's methods the default (and no other).
-    async fn set_default_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()>;
-    /// Removes one of the account's methods.
-    async fn delete_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()>;
-    /// Stores an invoice.
-    async fn insert_invoice(&mut self, invoice: &Invoice) -> Result<()>;
-    /// The account's invoices, newest first; search matches the period.
-    async fn invoices(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invoice>>;
-
-    /// Stores a new API key.
-    async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()>;
-    /// An API key by SID, whatever its account (authentication looks keys up this way).
-    async fn api_key(&mut self, sid: &ApiKeySid) -> Result<Option<ApiKey>>;
-    /// The account's keys that are not revoked, by SID; search matches name and SID.
-    async fn account_api_keys(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<ApiKey>>;
-    /// Renames one of the account's keys.
-    async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()>;
-    /// Revokes one of the account's keys.
-    async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
-    /// Records a key's use.
-    async fn touch_api_key(&mut self, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
-    /// An installation-wide secret, created with `value` if missing; every node gets the same.
-    async fn instance_secret(&mut self, name: &str, value: &str) -> Result<String>;
-
-    /// Saves the account's pending ownership offer, replacing an earlier one.
-    async fn put_owner_nomination(&mut self, nomination: &OwnerNomination) -> Result<()>;
-    /// The account's pending ownership offer.
-    async fn owner_nomination(&mut self, account: &AccountSid) -> Result<Option<OwnerNomination>>;
-    /// Withdraws the account's ownership offer (accepted, declined or cancelled).
-    async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()>;
-
-    /// Stores a domain an organization claims.
-    async fn insert_domain(&mut self, domain: &Domain) -> Result<()>;
-    /// Saves a domain's status, check times and error.
-    async fn update_domain(&mut self, domain: &Domain) -> Result<()>;
-    /// The organization's domains, by name.
-    async fn organization_domains(&mut self, org: &OrganizationSid) -> Result<Vec<Domain>>;
-    /// One of the organization's domains.
-    async fn domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<Option<Domain>>;
-    /// The organization that verified `name`, if any did.
-    async fn verified_domain(&mut self, name: &str) -> Result<Option<Domain>>;
-    /// Verified domains to check again (last checked before `before`).
-    async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>>;
-    /// Removes one of the organization's domains.
-    async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()>;
-
-    /// Stores a new invitation to an organization.
-    async fn insert_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()>;
-    /// Saves an organization invitation's role, token, status, expiry and update time.
-    async fn update_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()>;
-    /// One invitation of the organization.
-    async fn org_invitation(&mut self, org: &OrganizationSid, sid: &InvitationSid) -> Result<Option<OrgInvitation>>;
-    /// The organization invitation whose link carries this token (by its hash).
-    async fn org_invitation_by_token(&mut self, token_hash: &str) -> Result<Option<OrgInvitation>>;
-    /// The organization's pending invitation for this address.
-    async fn pending_org_invitation(&mut self, org: &OrganizationSid, email: &Email) -> Result<Option<OrgInvitation>>;
-    /// The organization's pending invitations (expired ones included), by SID.
-    async fn pending_org_invitations(
-        &mut self,
-        org: &OrganizationSid,
-        page: &PageRequest,
-    ) -> Result<Page<OrgInvitation>>;
-    /// Makes the user a managed user of the organization, or (with `None`) an independent one.
-    async fn set_user_organization(
-        &mut self,
-        user: &UserSid,
-        org: Option<&OrganizationSid>,
-        at: DateTime<Utc>,
-    ) -> Result<()>;
-
-    // --- user administration and offboarding ----------------------------------------------
-    /// Renames a user.
-    async fn set_user_name(&mut self, user: &UserSid, name: &str, at: DateTime<Utc>) -> Result<()>;
-    /// Removes the user's password: they can sign in again only after a reset.
-    async fn clear_password_hash(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()>;
     /// Every account role the user holds directly, with its account, by account SID.
     async fn user_memberships(&mut self, user: &UserSid) -> Result<Vec<(Account, AccountRole)>>;
-    /// The keys the user created that are not revoked, by SID.
-    async fn api_keys_created_by(&mut self, user: &UserSid) -> Result<Vec<ApiKey>>;
-    /// The pending account invitations the user sent, by SID.
-    async fn invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<Invitation>>;
-    /// The pending organization invitations the user sent, by SID.
-    async fn org_invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<OrgInvitation>>;
-    /// Moves an account and its subaccounts into an organization, or (with `None`) out of any.
-    async fn set_account_organization(
-        &mut self,
-        account: &AccountSid,
-        org: Option<&OrganizationSid>,
-        at: DateTime<Utc>,
-    ) -> Result<()>;
-    /// Erases a user's personal data for good: the address and name are replaced, the password,
-    /// one-time tokens, last login, verification, 2FA flag and organization are cleared, the
-    /// status becomes `deleted`, and emails to the old address leave the outbox.
-    async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()>;
+    /// One role assignment by SID.
+    async fn role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>>;
+    /// Every role assignment a user holds, by SID.
+    async fn all_user_assignments(&mut self, user: &UserSid) -> Result<Vec<RoleAssignment>>;
+    /// Deletes one role assignment; returns how many (0 or 1).
+    async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64>;
+}
+
+/// The audit log: append-only, listed per scope, pseudonymised on erasure.
+#[async_trait]
+pub trait AuditTx: Send {
     /// Replaces the deleted user's `email` (as it appears in JSON) by `replacement` in every
     /// audit event's details, and their `name` in the details of events they acted in or were
     /// the target of; drops the source IP of the events they acted in. The SID stays as a
     /// pseudonymous reference. Returns how many rewrites were made.
     async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64>;
-    /// Stores an offboarding report.
-    async fn insert_offboarding_report(&mut self, report: &OffboardingReport) -> Result<()>;
-    /// The organization's offboarding reports, newest first.
-    async fn offboarding_reports(
-        &mut self,
-        org: &OrganizationSid,
-        page: &PageRequest,
-    ) -> Result<Page<OffboardingReport>>;
-    /// One of the organization's offboarding reports.
-    async fn offboarding_report(
-        &mut self,
-        org: &OrganizationSid,
-        sid: &OffboardingSid,
-    ) -> Result<Option<OffboardingReport>>;
+    /// Appends an audit event.
+    async fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
+    /// Events in a scope, newest first; search matches action, actor and target.
+    async fn audit_events(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>>;
+}
 
-    // --- SCIM ----------------------------------------------------------------------------
+/// Sign-in sessions, their flashes, and the first-run setup token.
+#[async_trait]
+pub trait SessionsTx: Send {
+    /// Stores a new session.
+    async fn insert_session(&mut self, session: &Session) -> Result<()>;
+    /// A session by token hash (expired ones included; the caller checks).
+    async fn session(&mut self, token_hash: &str) -> Result<Option<Session>>;
+    /// Records activity on a session.
+    async fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Ends one session.
+    async fn delete_session(&mut self, token_hash: &str) -> Result<()>;
+    /// Ends every session of a user; returns how many.
+    async fn delete_user_sessions(&mut self, user: &UserSid) -> Result<u64>;
+    /// Ends every session of a user but one; returns how many.
+    async fn delete_user_sessions_except(&mut self, user: &UserSid, keep_hash: &str) -> Result<u64>;
+    /// A user's sessions, newest first.
+    async fn user_sessions(&mut self, user: &UserSid) -> Result<Vec<Session>>;
+    /// Moves a session to another stage (e.g. once the second factor is checked).
+    /// Leaves a one-time message for the session's next page (replacing an unread one).
+    async fn put_session_flash(&mut self, token_hash: &str, value: &str) -> Result<()>;
+    /// Reads and deletes the session's message.
+    async fn take_session_flash(&mut self, token_hash: &str) -> Result<Option<String>>;
+    async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()>;
+    /// Replaces any setup token with this one (only the newest printed link works).
+    async fn replace_setup_token(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Whether this setup token is the current one.
+    async fn setup_token_valid(&mut self, token_hash: &str) -> Result<bool>;
+    /// Deletes the setup token; true if it was the current one.
+    async fn consume_setup_token(&mut self, token_hash: &str) -> Result<bool>;
+}
+
+/// The email outbox, one-time tokens, second factors, recovery codes and throttles.
+#[async_trait]
+pub trait SecurityTx: Send {
+    /// Adds an email to the outbox (in the transaction of the change that causes it).
+    async fn enqueue_email(&mut self, email: &OutboxEmail) -> Result<()>;
+    /// Claims up to `limit` pending emails that are due and not leased by another worker,
+    /// leasing them until `lease_until`, so that several nodes never take the same email.
+    async fn claim_emails(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxEmail>>;
+    /// Records the result of a delivery attempt and releases the lease.
+    async fn record_email_attempt(&mut self, sid: &EmailSid, outcome: &EmailOutcome) -> Result<()>;
+    /// Outbox emails of an organization or an account, newest first.
+    async fn outbox(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<OutboxEmail>>;
+    /// Stores a new one-time token.
+    async fn insert_token(&mut self, token: &OneTimeToken) -> Result<()>;
+    /// Uses a token: if it exists for this purpose, is unexpired and unused, marks it used and
+    /// returns it; otherwise `None`. A token works once.
+    async fn use_token(
+        &mut self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OneTimeToken>>;
+    /// Deletes a user's tokens of one purpose (a newer one replaces them).
+    async fn delete_user_tokens(&mut self, user: &UserSid, purpose: TokenPurpose) -> Result<()>;
+    /// Inserts or replaces a user's factor of this kind.
+    async fn upsert_second_factor(&mut self, factor: &SecondFactor) -> Result<()>;
+    /// A user's factors, confirmed or not.
+    async fn second_factors(&mut self, user: &UserSid) -> Result<Vec<SecondFactor>>;
+    /// Removes all of a user's factors and recovery codes (2FA off).
+    async fn delete_second_factors(&mut self, user: &UserSid) -> Result<()>;
+    /// Records an accepted TOTP step if it is newer than the last one; false means the code
+    /// was already used (replay).
+    async fn advance_totp_step(&mut self, user: &UserSid, step: i64) -> Result<bool>;
+    /// Replaces a user's recovery codes with these hashes.
+    async fn replace_recovery_codes(&mut self, user: &UserSid, hashes: &[String], at: DateTime<Utc>) -> Result<()>;
+    /// Uses a recovery code; false if it is unknown or already used.
+    async fn use_recovery_code(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// How many unused recovery codes a user has.
+    async fn remaining_recovery_codes(&mut self, user: &UserSid) -> Result<u64>;
+    /// The failure record of a key.
+    async fn throttle(&mut self, key: &str) -> Result<Option<Throttle>>;
+    /// Inserts or replaces a failure record.
+    async fn save_throttle(&mut self, throttle: &Throttle) -> Result<()>;
+    /// Forgets a key's failures (after a success).
+    async fn clear_throttle(&mut self, key: &str) -> Result<()>;
+}
+
+/// SCIM tokens, SCIM profiles and provisioned users' status.
+#[async_trait]
+pub trait ScimTx: Send {
     /// Stores a new SCIM token.
     async fn insert_scim_token(&mut self, token: &ScimToken) -> Result<()>;
     /// The organization's SCIM tokens that are not revoked, by SID.
@@ -308,7 +318,11 @@ pub trait Tx: Send {
         profile: &ScimProfile,
         at: DateTime<Utc>,
     ) -> Result<()>;
+}
 
+/// Groups of an organization's users, as SCIM provisions them.
+#[async_trait]
+pub trait GroupsTx: Send {
     /// Stores a new group (a duplicate `externalId` in the organization is a Conflict).
     async fn insert_group(&mut self, group: &Group) -> Result<()>;
     /// Saves a group's name, externalId and update time.
@@ -325,7 +339,11 @@ pub trait Tx: Send {
     async fn set_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<()>;
     /// Takes a user out of every group (their groups' versions move); returns how many.
     async fn leave_all_groups(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<u64>;
+}
 
+/// OAuth apps (client credentials) of an organization.
+#[async_trait]
+pub trait OAuthTx: Send {
     /// Stores a new OAuth app.
     async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()>;
     /// The organization's OAuth apps that are not revoked, by SID.
@@ -336,19 +354,186 @@ pub trait Tx: Send {
     async fn revoke_oauth_app(&mut self, org: &OrganizationSid, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<u64>;
     /// Records an app's use.
     async fn touch_oauth_app(&mut self, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<()>;
-    /// One role assignment by SID.
-    async fn role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>>;
-    /// Every role assignment a user holds, by SID.
-    async fn all_user_assignments(&mut self, user: &UserSid) -> Result<Vec<RoleAssignment>>;
-    /// Deletes one role assignment; returns how many (0 or 1).
-    async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64>;
+}
 
+/// User administration and offboarding: what a user holds, erasure, reports.
+#[async_trait]
+pub trait OffboardingTx: Send {
+    /// Renames a user.
+    async fn set_user_name(&mut self, user: &UserSid, name: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Removes the user's password: they can sign in again only after a reset.
+    async fn clear_password_hash(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()>;
+    /// Moves an account and its subaccounts into an organization, or (with `None`) out of any.
+    async fn set_account_organization(
+        &mut self,
+        account: &AccountSid,
+        org: Option<&OrganizationSid>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Erases a user's personal data for good: the address and name are replaced, the password,
+    /// one-time tokens, last login, verification, 2FA flag and organization are cleared, the
+    /// status becomes `deleted`, and emails to the old address leave the outbox.
+    async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Stores an offboarding report.
+    async fn insert_offboarding_report(&mut self, report: &OffboardingReport) -> Result<()>;
+    /// The organization's offboarding reports, newest first.
+    async fn offboarding_reports(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<OffboardingReport>>;
+    /// One of the organization's offboarding reports.
+    async fn offboarding_report(
+        &mut self,
+        org: &OrganizationSid,
+        sid: &OffboardingSid,
+    ) -> Result<Option<OffboardingReport>>;
+}
+
+/// Invitations to an account.
+#[async_trait]
+pub trait InvitationsTx: Send {
+    /// The pending account invitations the user sent, by SID.
+    async fn invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<Invitation>>;
+    /// Stores a new invitation.
+    async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()>;
+    /// Saves an invitation's roles, token, status, expiry and update time.
+    async fn update_invitation(&mut self, invitation: &Invitation) -> Result<()>;
+    /// One invitation of the account.
+    async fn invitation(&mut self, account: &AccountSid, sid: &InvitationSid) -> Result<Option<Invitation>>;
+    /// The invitation whose link carries this token (by its hash).
+    async fn invitation_by_token(&mut self, token_hash: &str) -> Result<Option<Invitation>>;
+    /// The account's pending invitation for this address, if any.
+    async fn pending_invitation(&mut self, account: &AccountSid, email: &Email) -> Result<Option<Invitation>>;
+    /// The account's pending invitations (expired ones included), by SID; search matches email.
+    async fn pending_invitations(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invitation>>;
+}
+
+/// Invitations to an organization, and managed-user membership.
+#[async_trait]
+pub trait OrgInvitationsTx: Send {
+    /// Stores a new invitation to an organization.
+    async fn insert_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()>;
+    /// Saves an organization invitation's role, token, status, expiry and update time.
+    async fn update_org_invitation(&mut self, invitation: &OrgInvitation) -> Result<()>;
+    /// One invitation of the organization.
+    async fn org_invitation(&mut self, org: &OrganizationSid, sid: &InvitationSid) -> Result<Option<OrgInvitation>>;
+    /// The organization invitation whose link carries this token (by its hash).
+    async fn org_invitation_by_token(&mut self, token_hash: &str) -> Result<Option<OrgInvitation>>;
+    /// The organization's pending invitation for this address.
+    async fn pending_org_invitation(&mut self, org: &OrganizationSid, email: &Email) -> Result<Option<OrgInvitation>>;
+    /// The organization's pending invitations (expired ones included), by SID.
+    async fn pending_org_invitations(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+    ) -> Result<Page<OrgInvitation>>;
+    /// Makes the user a managed user of the organization, or (with `None`) an independent one.
+    async fn set_user_organization(
+        &mut self,
+        user: &UserSid,
+        org: Option<&OrganizationSid>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The pending organization invitations the user sent, by SID.
+    async fn org_invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<OrgInvitation>>;
+}
+
+/// The domains organizations claim and verify.
+#[async_trait]
+pub trait DomainsTx: Send {
+    /// Stores a domain an organization claims.
+    async fn insert_domain(&mut self, domain: &Domain) -> Result<()>;
+    /// Saves a domain's status, check times and error.
+    async fn update_domain(&mut self, domain: &Domain) -> Result<()>;
+    /// The organization's domains, by name.
+    async fn organization_domains(&mut self, org: &OrganizationSid) -> Result<Vec<Domain>>;
+    /// One of the organization's domains.
+    async fn domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<Option<Domain>>;
+    /// The organization that verified `name`, if any did.
+    async fn verified_domain(&mut self, name: &str) -> Result<Option<Domain>>;
+    /// Verified domains to check again (last checked before `before`).
+    async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>>;
+    /// Removes one of the organization's domains.
+    async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()>;
+}
+
+/// Payment methods and invoices of an account.
+#[async_trait]
+pub trait BillingTx: Send {
+    /// Stores a payment method.
+    async fn insert_payment_method(&mut self, method: &PaymentMethod) -> Result<()>;
+    /// The account's payment methods, oldest first.
+    async fn payment_methods(&mut self, account: &AccountSid) -> Result<Vec<PaymentMethod>>;
+    /// Makes one of the account's methods the default (and no other).
+    async fn set_default_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()>;
+    /// Removes one of the account's methods.
+    async fn delete_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()>;
+    /// Stores an invoice.
+    async fn insert_invoice(&mut self, invoice: &Invoice) -> Result<()>;
+    /// The account's invoices, newest first; search matches the period.
+    async fn invoices(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invoice>>;
+}
+
+/// Pending ownership offers of an account.
+#[async_trait]
+pub trait NominationsTx: Send {
+    /// Saves the account's pending ownership offer, replacing an earlier one.
+    async fn put_owner_nomination(&mut self, nomination: &OwnerNomination) -> Result<()>;
+    /// The account's pending ownership offer.
+    async fn owner_nomination(&mut self, account: &AccountSid) -> Result<Option<OwnerNomination>>;
+    /// Withdraws the account's ownership offer (accepted, declined or cancelled).
+    async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()>;
+}
+
+/// Which account roles receive which notices.
+#[async_trait]
+pub trait NotificationsTx: Send {
+    /// The account's stored notification choices (categories without a row use the defaults).
+    async fn notification_roles(&mut self, account: &AccountSid) -> Result<Vec<(NoticeCategory, Vec<AccountRole>)>>;
+    /// Chooses which roles receive a category of notice.
+    async fn set_notification_roles(
+        &mut self,
+        account: &AccountSid,
+        category: NoticeCategory,
+        roles: &[AccountRole],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
+/// API keys and installation-wide secrets.
+#[async_trait]
+pub trait ApiKeysTx: Send {
+    /// Stores a new API key.
+    async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()>;
+    /// An API key by SID, whatever its account (authentication looks keys up this way).
+    async fn api_key(&mut self, sid: &ApiKeySid) -> Result<Option<ApiKey>>;
+    /// The account's keys that are not revoked, by SID; search matches name and SID.
+    async fn account_api_keys(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<ApiKey>>;
+    /// Renames one of the account's keys.
+    async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()>;
+    /// Revokes one of the account's keys.
+    async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
+    /// Records a key's use.
+    async fn touch_api_key(&mut self, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
+    /// An installation-wide secret, created with `value` if missing; every node gets the same.
+    async fn instance_secret(&mut self, name: &str, value: &str) -> Result<String>;
+    /// The keys the user created that are not revoked, by SID.
+    async fn api_keys_created_by(&mut self, user: &UserSid) -> Result<Vec<ApiKey>>;
+}
+
+/// Accounts' auth tokens (stored as hashes).
+#[async_trait]
+pub trait AuthTokensTx: Send {
     /// Sets (or replaces) an account's auth-token hash.
     async fn put_auth_token(&mut self, account: &AccountSid, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
     /// An account's auth-token hash and when it was made.
     async fn auth_token(&mut self, account: &AccountSid) -> Result<Option<(String, DateTime<Utc>)>>;
+}
 
-    // --- account requests (import, access) ------------------------------------------------
+/// Requests to import an account into an organization or to access it.
+#[async_trait]
+pub trait AccountRequestsTx: Send {
     /// Stores a new request (one pending per account → Conflict).
     async fn insert_account_request(&mut self, request: &AccountRequest) -> Result<()>;
     /// Saves a request's status and update time.
@@ -376,107 +561,4 @@ pub trait Tx: Send {
     /// The independent accounts the organization has standing access to, by SID; search matches
     /// name and SID.
     async fn independent_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>>;
-
-    /// Stores a new invitation.
-    async fn insert_invitation(&mut self, invitation: &Invitation) -> Result<()>;
-    /// Saves an invitation's roles, token, status, expiry and update time.
-    async fn update_invitation(&mut self, invitation: &Invitation) -> Result<()>;
-    /// One invitation of the account.
-    async fn invitation(&mut self, account: &AccountSid, sid: &InvitationSid) -> Result<Option<Invitation>>;
-    /// The invitation whose link carries this token (by its hash).
-    async fn invitation_by_token(&mut self, token_hash: &str) -> Result<Option<Invitation>>;
-    /// The account's pending invitation for this address, if any.
-    async fn pending_invitation(&mut self, account: &AccountSid, email: &Email) -> Result<Option<Invitation>>;
-    /// The account's pending invitations (expired ones included), by SID; search matches email.
-    async fn pending_invitations(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invitation>>;
-
-    /// Appends an audit event.
-    async fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
-    /// Events in a scope, newest first; search matches action, actor and target.
-    async fn audit_events(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>>;
-
-    // --- sessions ------------------------------------------------------------------------
-    /// Stores a new session.
-    async fn insert_session(&mut self, session: &Session) -> Result<()>;
-    /// A session by token hash (expired ones included; the caller checks).
-    async fn session(&mut self, token_hash: &str) -> Result<Option<Session>>;
-    /// Records activity on a session.
-    async fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
-    /// Ends one session.
-    async fn delete_session(&mut self, token_hash: &str) -> Result<()>;
-    /// Ends every session of a user; returns how many.
-    async fn delete_user_sessions(&mut self, user: &UserSid) -> Result<u64>;
-    /// Ends every session of a user but one; returns how many.
-    async fn delete_user_sessions_except(&mut self, user: &UserSid, keep_hash: &str) -> Result<u64>;
-    /// A user's sessions, newest first.
-    async fn user_sessions(&mut self, user: &UserSid) -> Result<Vec<Session>>;
-    /// Moves a session to another stage (e.g. once the second factor is checked).
-    /// Leaves a one-time message for the session's next page (replacing an unread one).
-    async fn put_session_flash(&mut self, token_hash: &str, value: &str) -> Result<()>;
-    /// Reads and deletes the session's message.
-    async fn take_session_flash(&mut self, token_hash: &str) -> Result<Option<String>>;
-    async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()>;
-
-    // --- email outbox --------------------------------------------------------------------
-    /// Adds an email to the outbox (in the transaction of the change that causes it).
-    async fn enqueue_email(&mut self, email: &OutboxEmail) -> Result<()>;
-    /// Claims up to `limit` pending emails that are due and not leased by another worker,
-    /// leasing them until `lease_until`, so that several nodes never take the same email.
-    async fn claim_emails(
-        &mut self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<OutboxEmail>>;
-    /// Records the result of a delivery attempt and releases the lease.
-    async fn record_email_attempt(&mut self, sid: &EmailSid, outcome: &EmailOutcome) -> Result<()>;
-    /// Outbox emails of an organization or an account, newest first.
-    async fn outbox(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<OutboxEmail>>;
-
-    // --- one-time tokens -----------------------------------------------------------------
-    /// Stores a new one-time token.
-    async fn insert_token(&mut self, token: &OneTimeToken) -> Result<()>;
-    /// Uses a token: if it exists for this purpose, is unexpired and unused, marks it used and
-    /// returns it; otherwise `None`. A token works once.
-    async fn use_token(
-        &mut self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: DateTime<Utc>,
-    ) -> Result<Option<OneTimeToken>>;
-    /// Deletes a user's tokens of one purpose (a newer one replaces them).
-    async fn delete_user_tokens(&mut self, user: &UserSid, purpose: TokenPurpose) -> Result<()>;
-
-    // --- second factors ------------------------------------------------------------------
-    /// Inserts or replaces a user's factor of this kind.
-    async fn upsert_second_factor(&mut self, factor: &SecondFactor) -> Result<()>;
-    /// A user's factors, confirmed or not.
-    async fn second_factors(&mut self, user: &UserSid) -> Result<Vec<SecondFactor>>;
-    /// Removes all of a user's factors and recovery codes (2FA off).
-    async fn delete_second_factors(&mut self, user: &UserSid) -> Result<()>;
-    /// Records an accepted TOTP step if it is newer than the last one; false means the code
-    /// was already used (replay).
-    async fn advance_totp_step(&mut self, user: &UserSid, step: i64) -> Result<bool>;
-    /// Replaces a user's recovery codes with these hashes.
-    async fn replace_recovery_codes(&mut self, user: &UserSid, hashes: &[String], at: DateTime<Utc>) -> Result<()>;
-    /// Uses a recovery code; false if it is unknown or already used.
-    async fn use_recovery_code(&mut self, user: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<bool>;
-    /// How many unused recovery codes a user has.
-    async fn remaining_recovery_codes(&mut self, user: &UserSid) -> Result<u64>;
-
-    // --- throttles -----------------------------------------------------------------------
-    /// The failure record of a key.
-    async fn throttle(&mut self, key: &str) -> Result<Option<Throttle>>;
-    /// Inserts or replaces a failure record.
-    async fn save_throttle(&mut self, throttle: &Throttle) -> Result<()>;
-    /// Forgets a key's failures (after a success).
-    async fn clear_throttle(&mut self, key: &str) -> Result<()>;
-
-    // --- first-run setup -----------------------------------------------------------------
-    /// Replaces any setup token with this one (only the newest printed link works).
-    async fn replace_setup_token(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
-    /// Whether this setup token is the current one.
-    async fn setup_token_valid(&mut self, token_hash: &str) -> Result<bool>;
-    /// Deletes the setup token; true if it was the current one.
-    async fn consume_setup_token(&mut self, token_hash: &str) -> Result<bool>;
 }

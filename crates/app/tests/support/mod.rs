@@ -37,14 +37,14 @@ pub fn t0() -> DateTime<Utc> {
 pub async fn sqlite_store() -> Arc<dyn Store> {
     let dir = tempfile::tempdir().unwrap().keep();
     let url = format!("sqlite://{}", dir.join("app.db").display());
-    let store = gatehouse_store_sqlite::SqliteStore::connect(&url).await.unwrap();
+    let store = gatehouse_store::SqliteStore::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
     Arc::new(store)
 }
 
 pub async fn postgres_store() -> Option<Arc<dyn Store>> {
     let base = postgres_url()?;
-    Some(Arc::new(gatehouse_store_postgres::PgStore::connect_fresh(&base).await.unwrap()))
+    Some(Arc::new(gatehouse_store::PgStore::connect_fresh(&base).await.unwrap()))
 }
 
 /// `GATEHOUSE_TEST_POSTGRES_URL`; required under `CI=true`, otherwise the test says it skipped.

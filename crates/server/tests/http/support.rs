@@ -73,7 +73,7 @@ pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
         Engine::Sqlite => format!("sqlite://{}", dir.path().join("http.db").display()),
         Engine::Postgres => {
             let base = gatehouse_store_contract::postgres_test_url()?;
-            gatehouse_store_postgres::PgStore::create_test_database(&base).await.unwrap()
+            gatehouse_store::PgStore::create_test_database(&base).await.unwrap()
         }
     };
     let mail = if options.smtp { Some(MailSink::start().await) } else { None };

@@ -1,0 +1,52 @@
+//! What PostgreSQL does differently, named for what it does. The `sqlite` dialect has the same
+//! items; the shared SQL in `sql/` uses only these.
+
+use std::str::FromStr;
+
+use gatehouse_domain::{Error, Result};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Pool, Transaction};
+
+use super::Db;
+use super::sql::db_err;
+
+/// The engine's name, as `Store::engine` reports it.
+pub(super) const ENGINE: &str = "postgres";
+
+/// The embedded migrations.
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connection setup: a pool of 16 connections to the server the URL names.
+pub(super) async fn open_pool(url: &str) -> Result<Pool<Db>> {
+    let options = PgConnectOptions::from_str(url).map_err(|e| Error::invalid("database_url", e.to_string()))?;
+    PgPoolOptions::new().max_connections(16).connect_with(options).await.map_err(db_err)
+}
+
+/// Starts a transaction that will write: a plain `BEGIN`. Writers that must not interleave
+/// lock the rows they change (`LOCK_ROWS`).
+pub(super) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>> {
+    pool.begin().await.map_err(db_err)
+}
+
+/// Appended to a `SELECT` whose rows must stay unchanged by others until the transaction ends.
+pub(super) const LOCK_ROWS: &str = " FOR UPDATE";
+
+/// Appended to a `SELECT` of rows to claim: a node never waits for, or takes, rows another node
+/// is claiming.
+pub(super) const CLAIM_ROWS: &str = " FOR UPDATE SKIP LOCKED";
+
+/// A JSON document stored from the text in `sql` (JSON is kept as JSONB here).
+pub(super) fn json_from_text(sql: &str) -> String {
+    format!("({sql})::jsonb")
+}
+
+/// The text of the JSON document in `column`.
+pub(super) fn json_as_text(column: &str) -> String {
+    format!("{column}::text")
+}
+
+/// Whether the text `haystack` contains `needle` (both SQL expressions).
+pub(super) fn text_contains(haystack: &str, needle: &str) -> String {
+    format!("strpos({haystack}, {needle}) > 0")
+}

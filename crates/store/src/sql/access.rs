@@ -1,0 +1,243 @@
+//! SQL for role assignments, account members and organization roles.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use gatehouse_domain::account::Account;
+use gatehouse_domain::membership::{Member, RoleAssignment, ScopeRef};
+use gatehouse_domain::organization::Organization;
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
+use gatehouse_domain::store::AccessTx;
+use gatehouse_domain::{Error, Result};
+
+use super::EngineTx;
+use super::rows::{self, Row, account_columns, corrupt, db_err, get, user_columns};
+
+fn scope_columns(scope: &ScopeRef) -> (Option<&str>, Option<&str>) {
+    match scope {
+        ScopeRef::Account(a) => (Some(a.as_str()), None),
+        ScopeRef::Organization(o) => (None, Some(o.as_str())),
+    }
+}
+
+#[async_trait]
+impl AccessTx for EngineTx {
+    async fn insert_assignment(&mut self, a: &RoleAssignment) -> Result<()> {
+        let (account, org) = scope_columns(&a.scope);
+        sqlx::query(
+            "INSERT INTO role_assignments (sid, role_sid, user_sid, account_sid, organization_sid, scope_sid, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(a.sid.as_str())
+        .bind(a.role_sid.as_str())
+        .bind(a.user_sid.as_str())
+        .bind(account)
+        .bind(org)
+        .bind(a.scope.sid_str())
+        .bind(a.created_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_user_assignments(&mut self, scope: &ScopeRef, user: &UserSid) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM role_assignments WHERE scope_sid = $1 AND user_sid = $2")
+            .bind(scope.sid_str())
+            .bind(user.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn user_assignments(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<RoleAssignment>> {
+        let c = &mut *self.tx;
+        let mut out = Vec::new();
+        // A handful of scopes (an account, its parent, its organization): one indexed query each.
+        for scope in scopes {
+            let rows = sqlx::query(
+                "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at \
+                 FROM role_assignments WHERE user_sid = $1 AND scope_sid = $2 ORDER BY sid",
+            )
+            .bind(user.as_str())
+            .bind(scope.sid_str())
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+            for r in &rows {
+                out.push(assignment(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn scope_assignments(&mut self, scope: &ScopeRef, page: &PageRequest) -> Result<Page<RoleAssignment>> {
+        let rows = sqlx::query(
+            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at \
+             FROM role_assignments WHERE scope_sid = $1 AND ($2 IS NULL OR sid > $2) ORDER BY sid LIMIT $3",
+        )
+        .bind(scope.sid_str())
+        .bind(page.after.as_deref())
+        .bind(page.fetch_limit())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let items = rows.iter().map(assignment).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page, |a| a.sid.to_string()))
+    }
+
+    async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>> {
+        let c = &mut *self.tx;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE EXISTS (SELECT 1 FROM role_assignments ra \
+                                         WHERE ra.user_sid = u.sid AND ra.account_sid = $1) \
+               AND ($2 IS NULL OR u.sid > $2) \
+               AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\') \
+             ORDER BY u.sid LIMIT $4"
+        ))
+        .bind(account.as_str())
+        .bind(page.after.as_deref())
+        .bind(page.like_pattern())
+        .bind(page.fetch_limit())
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        let users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
+        let page = Page::from_rows(users, page, |u| u.sid.to_string());
+        let (Some(first), Some(last)) = (page.items.first(), page.items.last()) else {
+            return Ok(page.map(|user| Member { user, roles: Vec::new() }));
+        };
+        // The page is a contiguous SID range, so one range query fetches every member's roles.
+        let role_rows = sqlx::query(
+            "SELECT user_sid, role_sid FROM role_assignments \
+             WHERE account_sid = $1 AND user_sid >= $2 AND user_sid <= $3",
+        )
+        .bind(account.as_str())
+        .bind(first.sid.as_str())
+        .bind(last.sid.as_str())
+        .fetch_all(c)
+        .await
+        .map_err(db_err)?;
+        let mut roles: BTreeMap<String, Vec<AccountRole>> = BTreeMap::new();
+        for r in &role_rows {
+            let role_sid = RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?;
+            if let Some(BuiltinRole::Account(role)) = BuiltinRole::from_sid(&role_sid) {
+                roles.entry(get(r, "user_sid")?).or_default().push(role);
+            }
+        }
+        Ok(page.map(|user| {
+            let mut r = roles.remove(user.sid.as_str()).unwrap_or_default();
+            r.sort();
+            Member { user, roles: r }
+        }))
+    }
+
+    async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>> {
+        let row = sqlx::query("SELECT user_sid FROM role_assignments WHERE account_sid = $1 AND role_sid = $2")
+            .bind(account.as_str())
+            .bind(AccountRole::Owner.sid().as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| UserSid::parse(&get::<String>(&r, "user_sid")?).map_err(corrupt)).transpose()
+    }
+
+    async fn user_organizations(&mut self, user: &UserSid) -> Result<Vec<(Organization, OrgRole)>> {
+        let rows = sqlx::query(
+            "SELECT o.sid, o.name, o.require_two_factor, o.invitation_lifetime_days, o.deprovision_keeps_keys, o.created_at, o.updated_at, ra.role_sid \
+             FROM organizations o \
+             JOIN role_assignments ra ON ra.organization_sid = o.sid \
+             WHERE ra.user_sid = $1 ORDER BY o.sid, ra.role_sid",
+        )
+        .bind(user.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let mut out: Vec<(Organization, OrgRole)> = Vec::new();
+        for r in &rows {
+            let org = rows::organization(r)?;
+            let role_sid = RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?;
+            let Some(BuiltinRole::Org(role)) = BuiltinRole::from_sid(&role_sid) else { continue };
+            // Ordered by role SID, so the first row per organization is the strongest role.
+            if out.last().is_none_or(|(o, _)| o.sid != org.sid) {
+                out.push((org, role));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn user_memberships(&mut self, user: &UserSid) -> Result<Vec<(Account, AccountRole)>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ra.role_sid, ",
+            account_columns!(),
+            " FROM role_assignments ra JOIN accounts a ON a.sid = ra.account_sid \
+             WHERE ra.user_sid = $1 ORDER BY a.sid, ra.role_sid"
+        ))
+        .bind(user.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let role_sid = RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?;
+            if let Some(BuiltinRole::Account(role)) = BuiltinRole::from_sid(&role_sid) {
+                out.push((rows::account(r)?, role));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>> {
+        let row = sqlx::query(
+            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments WHERE sid = $1",
+        )
+        .bind(sid.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        row.as_ref().map(assignment).transpose()
+    }
+
+    async fn all_user_assignments(&mut self, user: &UserSid) -> Result<Vec<RoleAssignment>> {
+        let rows = sqlx::query(
+            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments \
+             WHERE user_sid = $1 ORDER BY sid",
+        )
+        .bind(user.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(assignment).collect()
+    }
+
+    async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM role_assignments WHERE sid = $1")
+            .bind(sid.as_str())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected())
+    }
+}
+
+fn assignment(row: &Row) -> Result<RoleAssignment> {
+    let account: Option<String> = get(row, "account_sid")?;
+    let org: Option<String> = get(row, "organization_sid")?;
+    let scope = match (account, org) {
+        (Some(a), None) => ScopeRef::Account(AccountSid::parse(&a).map_err(corrupt)?),
+        (None, Some(o)) => ScopeRef::Organization(OrganizationSid::parse(&o).map_err(corrupt)?),
+        _ => return Err(Error::Internal("role assignment without exactly one scope".into())),
+    };
+    Ok(RoleAssignment {
+        sid: RoleAssignmentSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        role_sid: RoleSid::parse(&get::<String>(row, "role_sid")?).map_err(corrupt)?,
+        user_sid: UserSid::parse(&get::<String>(row, "user_sid")?).map_err(corrupt)?,
+        scope,
+        created_at: get(row, "created_at")?,
+    })
+}

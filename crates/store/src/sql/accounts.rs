@@ -1,0 +1,227 @@
+//! SQL for organizations and accounts.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gatehouse_domain::Result;
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::organization::Organization;
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::store::AccountsTx;
+use sqlx::AssertSqlSafe;
+
+use super::rows::{self, Conn, Row, account_columns, db_err};
+use super::{EngineTx, dialect};
+
+#[async_trait]
+impl AccountsTx for EngineTx {
+    async fn insert_organization(&mut self, o: &Organization) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO organizations (sid, name, require_two_factor, invitation_lifetime_days, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(o.sid.as_str())
+        .bind(&o.name)
+        .bind(o.require_two_factor)
+        .bind(o.invitation_lifetime_days)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_organization_require_two_factor(
+        &mut self,
+        sid: &OrganizationSid,
+        on: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE organizations SET require_two_factor = $2, updated_at = $3 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(on)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn update_account_settings(
+        &mut self,
+        sid: &AccountSid,
+        s: &AccountSettings,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET require_two_factor = $2, require_https_webhooks = $3, \
+             require_public_key_validation = $4, updated_at = $5 WHERE sid = $1",
+        )
+        .bind(sid.as_str())
+        .bind(s.require_two_factor)
+        .bind(s.require_https_webhooks)
+        .bind(s.require_public_key_validation)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn rename_account(&mut self, sid: &AccountSid, name: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(name)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_account_status(&mut self, sid: &AccountSid, status: AccountStatus, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE accounts SET status = $2, updated_at = $3 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(status.as_str())
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn update_organization(&mut self, o: &Organization) -> Result<()> {
+        sqlx::query(
+            "UPDATE organizations SET name = $2, invitation_lifetime_days = $3, deprovision_keeps_keys = $4, updated_at = $5 \
+             WHERE sid = $1",
+        )
+        .bind(o.sid.as_str())
+        .bind(&o.name)
+        .bind(o.invitation_lifetime_days)
+        .bind(o.deprovision_keeps_keys)
+        .bind(o.updated_at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn organization(&mut self, sid: &OrganizationSid) -> Result<Option<Organization>> {
+        sqlx::query(
+            "SELECT sid, name, require_two_factor, invitation_lifetime_days, deprovision_keeps_keys, created_at, updated_at FROM organizations \
+             WHERE sid = $1",
+        )
+        .bind(sid.as_str())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::organization(&r))
+        .transpose()
+    }
+
+    async fn insert_account(&mut self, a: &Account) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO accounts (sid, name, status, organization_sid, parent_sid, require_two_factor, \
+             require_https_webhooks, require_public_key_validation, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(a.sid.as_str())
+        .bind(&a.name)
+        .bind(a.status.as_str())
+        .bind(a.organization_sid.as_ref().map(|s| s.as_str()))
+        .bind(a.parent_sid.as_ref().map(|s| s.as_str()))
+        .bind(a.settings.require_two_factor)
+        .bind(a.settings.require_https_webhooks)
+        .bind(a.settings.require_public_key_validation)
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn account(&mut self, sid: &AccountSid) -> Result<Option<Account>> {
+        by_sid(&mut self.tx, sid, "").await
+    }
+
+    async fn lock_account(&mut self, sid: &AccountSid) -> Result<Option<Account>> {
+        by_sid(&mut self.tx, sid, dialect::LOCK_ROWS).await
+    }
+
+    async fn organization_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts a WHERE a.organization_sid = $1 \
+               AND ($2 IS NULL OR a.sid > $2) \
+               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
+             ORDER BY a.sid LIMIT $4"
+        ))
+        .bind(org.as_str())
+        .bind(page.after.as_deref())
+        .bind(page.like_pattern())
+        .bind(page.fetch_limit())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        page_of(rows, page)
+    }
+
+    async fn user_accounts(&mut self, user: &UserSid, page: &PageRequest) -> Result<Page<Account>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts a WHERE EXISTS (SELECT 1 FROM role_assignments ra \
+                                            WHERE ra.account_sid = a.sid AND ra.user_sid = $1) \
+               AND ($2 IS NULL OR a.sid > $2) \
+               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
+             ORDER BY a.sid LIMIT $4"
+        ))
+        .bind(user.as_str())
+        .bind(page.after.as_deref())
+        .bind(page.like_pattern())
+        .bind(page.fetch_limit())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        page_of(rows, page)
+    }
+
+    async fn subaccounts(&mut self, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts a WHERE a.parent_sid = $1 \
+               AND ($2 IS NULL OR a.sid > $2) \
+               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
+             ORDER BY a.sid LIMIT $4"
+        ))
+        .bind(parent.as_str())
+        .bind(page.after.as_deref())
+        .bind(page.like_pattern())
+        .bind(page.fetch_limit())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        page_of(rows, page)
+    }
+}
+
+fn page_of(rows: Vec<Row>, page: &PageRequest) -> Result<Page<Account>> {
+    let accounts = rows.iter().map(rows::account).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(accounts, page, |a| a.sid.to_string()))
+}
+
+/// The account `sid`, read with `suffix` (a `dialect` lock clause, or nothing).
+async fn by_sid(c: &mut Conn, sid: &AccountSid, suffix: &str) -> Result<Option<Account>> {
+    let sql = format!(concat!("SELECT ", account_columns!(), " FROM accounts a WHERE a.sid = $1{}"), suffix);
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(sid.as_str())
+        .fetch_optional(c)
+        .await
+        .map_err(db_err)?
+        .map(|r| rows::account(&r))
+        .transpose()
+}

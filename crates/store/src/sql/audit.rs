@@ -1,0 +1,118 @@
+//! SQL for the audit log (append-only: there is no update or delete here).
+
+use async_trait::async_trait;
+use gatehouse_domain::Result;
+use gatehouse_domain::audit::{AuditEvent, AuditScope};
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid, UserSid};
+use gatehouse_domain::store::AuditTx;
+use sqlx::AssertSqlSafe;
+
+use super::rows::{Row, corrupt, db_err, get};
+use super::{EngineTx, dialect};
+
+#[async_trait]
+impl AuditTx for EngineTx {
+    async fn append_audit(&mut self, e: &AuditEvent) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO audit_events (sid, occurred_at, actor, action, target, organization_sid, account_sid, source_ip, details) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {})",
+            dialect::json_from_text("$9")
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(e.sid.as_str())
+            .bind(e.occurred_at)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.target)
+            .bind(e.organization_sid.as_ref().map(|s| s.as_str()))
+            .bind(e.account_sid.as_ref().map(|s| s.as_str()))
+            .bind(e.source_ip.as_deref())
+            .bind(e.details.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn audit_events(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>> {
+        let (account, org) = match scope {
+            AuditScope::Account(a) => (Some(a.as_str()), None),
+            AuditScope::Organization(o) => (None, Some(o.as_str())),
+        };
+        let sql = format!(
+            "SELECT sid, occurred_at, actor, action, target, organization_sid, account_sid, source_ip, {} AS details \
+             FROM audit_events \
+             WHERE (($1 IS NOT NULL AND account_sid = $1) OR ($2 IS NOT NULL AND organization_sid = $2)) \
+               AND ($3 IS NULL OR sid < $3) \
+               AND ($4 IS NULL OR lower(action) LIKE $4 ESCAPE '\\' OR lower(actor) LIKE $4 ESCAPE '\\' \
+                    OR lower(target) LIKE $4 ESCAPE '\\') \
+             ORDER BY sid DESC LIMIT $5",
+            dialect::json_as_text("details")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(account)
+            .bind(org)
+            .bind(page.after.as_deref())
+            .bind(page.like_pattern())
+            .bind(page.fetch_limit())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        let items = rows.iter().map(event).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page, |e| e.sid.to_string()))
+    }
+
+    async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64> {
+        let c = &mut *self.tx;
+        let details = dialect::json_as_text("details");
+        let replaced = dialect::json_from_text(&format!("replace({details}, $1, $2)"));
+        let mentions = dialect::text_contains(&details, "$1");
+        let changed =
+            sqlx::query(AssertSqlSafe(format!("UPDATE audit_events SET details = {replaced} WHERE {mentions}")))
+                .bind(email)
+                .bind(replacement)
+                .execute(&mut *c)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+        let named = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE audit_events SET details = {replaced} WHERE (actor = $3 OR target = $3) AND $1 <> '' AND {mentions}"
+        )))
+        .bind(name)
+        .bind(replacement)
+        .bind(user.as_str())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        let ips = sqlx::query("UPDATE audit_events SET source_ip = NULL WHERE actor = $1 AND source_ip IS NOT NULL")
+            .bind(user.as_str())
+            .execute(c)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(changed + named + ips)
+    }
+}
+
+fn event(row: &Row) -> Result<AuditEvent> {
+    let details: String = get(row, "details")?;
+    Ok(AuditEvent {
+        sid: AuditEventSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        occurred_at: get(row, "occurred_at")?,
+        actor: get(row, "actor")?,
+        action: get(row, "action")?,
+        target: get(row, "target")?,
+        organization_sid: get::<Option<String>>(row, "organization_sid")?
+            .map(|s| OrganizationSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        account_sid: get::<Option<String>>(row, "account_sid")?
+            .map(|s| AccountSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        source_ip: get(row, "source_ip")?,
+        details: serde_json::from_str(&details).map_err(|e| corrupt(gatehouse_domain::Error::internal(e)))?,
+    })
+}

@@ -1,0 +1,131 @@
+//! Row decoding and error mapping shared by the query modules.
+
+use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
+use gatehouse_domain::organization::Organization;
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
+use gatehouse_domain::user::{Email, User, UserStatus};
+use gatehouse_domain::{Error, Result};
+use sqlx::Row as _;
+
+use super::Db;
+
+pub(crate) type Conn = <Db as sqlx::Database>::Connection;
+pub(crate) type Row = <Db as sqlx::Database>::Row;
+
+/// Maps a database error: unique violations become a `Conflict` that names what collided.
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        let what = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
+        // SQLite names the columns ("domains.organization_sid, domains.name"), PostgreSQL the index.
+        let msg = if what.contains("domains_once_per_organization") || what.contains("domains.organization_sid") {
+            "this organization has added this domain already"
+        } else if what.contains("domains_verified_once") || what.contains("domains.name") {
+            "another organization has verified this domain"
+        } else if what.contains("groups") {
+            "a group with this externalId already exists in this organization"
+        } else if what.contains("scim_profiles") {
+            "externalId already exists in this organization"
+        } else if what.contains("account_requests") {
+            "this account already has a pending request; wait for its Owner's answer or cancel it"
+        } else if what.contains("org_invitations") {
+            "this address already has a pending invitation to this organization"
+        } else if what.contains("invitations") {
+            "this address already has a pending invitation to this account"
+        } else if what.contains("email") {
+            "a user with this email address already exists"
+        } else if what.contains("one_owner") {
+            "this already has an Owner"
+        } else if what.contains("role_assignments") {
+            "this role is already assigned"
+        } else {
+            "this already exists"
+        };
+        return Error::Conflict(msg.into());
+    }
+    Error::Internal(format!("database: {e}"))
+}
+
+/// Maps a value stored in the database that no longer parses: data corruption, not user error.
+pub(crate) fn corrupt(e: Error) -> Error {
+    Error::Internal(format!("stored value does not parse: {e:?}"))
+}
+
+pub(crate) fn get<'r, T>(row: &'r Row, col: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
+{
+    row.try_get(col).map_err(db_err)
+}
+
+pub(crate) fn user(row: &Row) -> Result<User> {
+    Ok(User {
+        sid: UserSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        email: Email::parse(&get::<String>(row, "email")?).map_err(corrupt)?,
+        name: get(row, "name")?,
+        status: UserStatus::parse(&get::<String>(row, "status")?).map_err(corrupt)?,
+        organization_sid: get::<Option<String>>(row, "organization_sid")?
+            .map(|s| OrganizationSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        last_login_at: get(row, "last_login_at")?,
+        email_verified_at: get(row, "email_verified_at")?,
+        require_two_factor: get(row, "require_two_factor")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn organization(row: &Row) -> Result<Organization> {
+    Ok(Organization {
+        sid: OrganizationSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        name: get(row, "name")?,
+        require_two_factor: get(row, "require_two_factor")?,
+        invitation_lifetime_days: get(row, "invitation_lifetime_days")?,
+        deprovision_keeps_keys: get(row, "deprovision_keeps_keys")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn account(row: &Row) -> Result<Account> {
+    Ok(Account {
+        sid: AccountSid::parse(&get::<String>(row, "sid")?).map_err(corrupt)?,
+        name: get(row, "name")?,
+        status: AccountStatus::parse(&get::<String>(row, "status")?).map_err(corrupt)?,
+        organization_sid: get::<Option<String>>(row, "organization_sid")?
+            .map(|s| OrganizationSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        parent_sid: get::<Option<String>>(row, "parent_sid")?
+            .map(|s| AccountSid::parse(&s))
+            .transpose()
+            .map_err(corrupt)?,
+        settings: AccountSettings {
+            require_two_factor: get(row, "require_two_factor")?,
+            require_https_webhooks: get(row, "require_https_webhooks")?,
+            require_public_key_validation: get(row, "require_public_key_validation")?,
+        },
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// The user columns, prefixed with the `u` alias, for `concat!`.
+macro_rules! user_columns {
+    () => {
+        "u.sid, u.email, u.name, u.status, u.organization_sid, u.last_login_at, u.email_verified_at, \
+         u.require_two_factor, u.created_at, u.updated_at"
+    };
+}
+
+/// The account columns, prefixed with the `a` alias, for `concat!`.
+macro_rules! account_columns {
+    () => {
+        "a.sid, a.name, a.status, a.organization_sid, a.parent_sid, a.require_two_factor, \
+         a.require_https_webhooks, a.require_public_key_validation, a.created_at, a.updated_at"
+    };
+}
+
+pub(crate) use {account_columns, user_columns};

@@ -1,0 +1,170 @@
+//! SQL for SCIM: an organization's tokens, the profiles identity providers keep, and user
+//! status changes (SCIM `active`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gatehouse_domain::Result;
+use gatehouse_domain::scim::{ScimProfile, ScimToken};
+use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
+use gatehouse_domain::store::ScimTx;
+use gatehouse_domain::user::UserStatus;
+
+use super::EngineTx;
+use super::rows::{Row, corrupt, db_err, get};
+
+macro_rules! columns {
+    () => {
+        "sid, organization_sid, name, token_hash, created_by, created_at, last_used_at, revoked_at"
+    };
+}
+
+fn token(r: &Row) -> Result<ScimToken> {
+    Ok(ScimToken {
+        sid: ScimTokenSid::parse(&get::<String>(r, "sid")?).map_err(corrupt)?,
+        organization_sid: OrganizationSid::parse(&get::<String>(r, "organization_sid")?).map_err(corrupt)?,
+        name: get(r, "name")?,
+        token_hash: get(r, "token_hash")?,
+        created_by: get::<Option<String>>(r, "created_by")?.map(|s| UserSid::parse(&s)).transpose().map_err(corrupt)?,
+        created_at: get(r, "created_at")?,
+        last_used_at: get(r, "last_used_at")?,
+        revoked_at: get(r, "revoked_at")?,
+    })
+}
+
+#[async_trait]
+impl ScimTx for EngineTx {
+    async fn insert_scim_token(&mut self, t: &ScimToken) -> Result<()> {
+        sqlx::query(concat!("INSERT INTO scim_tokens (", columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+            .bind(t.sid.as_str())
+            .bind(t.organization_sid.as_str())
+            .bind(&t.name)
+            .bind(&t.token_hash)
+            .bind(t.created_by.as_ref().map(|s| s.as_str()))
+            .bind(t.created_at)
+            .bind(t.last_used_at)
+            .bind(t.revoked_at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn scim_tokens(&mut self, org: &OrganizationSid) -> Result<Vec<ScimToken>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM scim_tokens WHERE organization_sid = $1 AND revoked_at IS NULL ORDER BY sid"
+        ))
+        .bind(org.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(token).collect()
+    }
+
+    async fn scim_token_by_hash(&mut self, hash: &str) -> Result<Option<ScimToken>> {
+        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM scim_tokens WHERE token_hash = $1"))
+            .bind(hash)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(token).transpose()
+    }
+
+    async fn revoke_scim_token(&mut self, org: &OrganizationSid, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE scim_tokens SET revoked_at = $3 WHERE organization_sid = $1 AND sid = $2 AND revoked_at IS NULL",
+        )
+        .bind(org.as_str())
+        .bind(sid.as_str())
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected())
+    }
+
+    async fn touch_scim_token(&mut self, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE scim_tokens SET last_used_at = $2 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_user_status(&mut self, user: &UserSid, status: UserStatus, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE users SET status = $2, updated_at = $3 WHERE sid = $1")
+            .bind(user.as_str())
+            .bind(status.as_str())
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn scim_profile(&mut self, user: &UserSid) -> Result<Option<ScimProfile>> {
+        let row =
+            sqlx::query("SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE user_sid = $1")
+                .bind(user.as_str())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        Ok(row.as_ref().map(profile).transpose()?.map(|(_, p)| p))
+    }
+
+    async fn scim_profiles(&mut self, org: &OrganizationSid) -> Result<Vec<(UserSid, ScimProfile)>> {
+        let rows = sqlx::query(
+            "SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE organization_sid = $1 ORDER BY user_sid",
+        )
+        .bind(org.as_str())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(profile).collect()
+    }
+
+    async fn put_scim_profile(
+        &mut self,
+        org: &OrganizationSid,
+        user: &UserSid,
+        p: &ScimProfile,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let c = &mut *self.tx;
+        sqlx::query(
+            "INSERT INTO scim_profiles (user_sid, organization_sid, external_id, given_name, family_name) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (user_sid) DO UPDATE SET organization_sid = excluded.organization_sid, \
+               external_id = excluded.external_id, given_name = excluded.given_name, family_name = excluded.family_name",
+        )
+        .bind(user.as_str())
+        .bind(org.as_str())
+        .bind(p.external_id.as_deref())
+        .bind(p.given_name.as_deref())
+        .bind(p.family_name.as_deref())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("UPDATE users SET updated_at = $2 WHERE sid = $1")
+            .bind(user.as_str())
+            .bind(at)
+            .execute(c)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+fn profile(r: &Row) -> Result<(UserSid, ScimProfile)> {
+    Ok((
+        UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?,
+        ScimProfile {
+            external_id: get(r, "external_id")?,
+            given_name: get(r, "given_name")?,
+            family_name: get(r, "family_name")?,
+        },
+    ))
+}

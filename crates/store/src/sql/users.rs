@@ -1,0 +1,176 @@
+//! SQL for users.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gatehouse_domain::Result;
+use gatehouse_domain::membership::OrgUser;
+use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::role::BuiltinRole;
+use gatehouse_domain::sid::{OrganizationSid, RoleSid, UserSid};
+use gatehouse_domain::store::UsersTx;
+use gatehouse_domain::user::{Email, User};
+
+use super::EngineTx;
+use super::rows::{self, corrupt, db_err, get, user_columns};
+
+#[async_trait]
+impl UsersTx for EngineTx {
+    async fn insert_user(&mut self, u: &User, password_hash: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (sid, email, name, password_hash, status, organization_sid, last_login_at, \
+             email_verified_at, require_two_factor, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(u.sid.as_str())
+        .bind(u.email.as_str())
+        .bind(&u.name)
+        .bind(password_hash)
+        .bind(u.status.as_str())
+        .bind(u.organization_sid.as_ref().map(|s| s.as_str()))
+        .bind(u.last_login_at)
+        .bind(u.email_verified_at)
+        .bind(u.require_two_factor)
+        .bind(u.created_at)
+        .bind(u.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn user(&mut self, sid: &UserSid) -> Result<Option<User>> {
+        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.sid = $1"))
+            .bind(sid.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::user(&r))
+            .transpose()
+    }
+
+    async fn user_by_email(&mut self, email: &Email) -> Result<Option<User>> {
+        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE lower(u.email) = $1"))
+            .bind(email.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| rows::user(&r))
+            .transpose()
+    }
+
+    async fn password_hash(&mut self, sid: &UserSid) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT password_hash FROM users WHERE sid = $1")
+            .bind(sid.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        match row {
+            Some(r) => get::<Option<String>>(&r, "password_hash"),
+            None => Ok(None),
+        }
+    }
+
+    async fn record_login(&mut self, sid: &UserSid, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE users SET last_login_at = $2 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn mark_email_verified(&mut self, sid: &UserSid, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE users SET email_verified_at = $2, updated_at = $2 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_user_email(&mut self, sid: &UserSid, email: &Email, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE users SET email = $2, email_verified_at = NULL, updated_at = $3 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(email.as_str())
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_password_hash(&mut self, sid: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(hash)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_user_require_two_factor(&mut self, sid: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE users SET require_two_factor = $2, updated_at = $3 WHERE sid = $1")
+            .bind(sid.as_str())
+            .bind(on)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn count_users(&mut self) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&mut *self.tx).await.map_err(db_err)?;
+        Ok(u64::try_from(get::<i64>(&row, "n")?).unwrap_or_default())
+    }
+
+    async fn organization_users(
+        &mut self,
+        org: &OrganizationSid,
+        page: &PageRequest,
+        managed: Option<bool>,
+    ) -> Result<Page<OrgUser>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            // Org role SIDs sort Owner < Administrator < Standard User, so MIN is the strongest.
+            ", (SELECT MIN(ra.role_sid) FROM role_assignments ra \
+                 WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) AS org_role_sid \
+             FROM users u \
+             WHERE (u.organization_sid = $1 \
+                    OR EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) \
+                    OR EXISTS (SELECT 1 FROM role_assignments ra JOIN accounts a ON a.sid = ra.account_sid \
+                               WHERE ra.user_sid = u.sid AND a.organization_sid = $1)) \
+               AND ($2 IS NULL OR u.sid > $2) \
+               AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\') \
+               AND ($5 IS NULL OR $5 = COALESCE(u.organization_sid = $1, FALSE)) \
+             ORDER BY u.sid LIMIT $4"
+        ))
+        .bind(org.as_str())
+        .bind(page.after.as_deref())
+        .bind(page.like_pattern())
+        .bind(page.fetch_limit())
+        .bind(managed)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let user = rows::user(r)?;
+            let org_role = match get::<Option<String>>(r, "org_role_sid")? {
+                Some(s) => match BuiltinRole::from_sid(&RoleSid::parse(&s).map_err(corrupt)?) {
+                    Some(BuiltinRole::Org(role)) => Some(role),
+                    _ => None,
+                },
+                None => None,
+            };
+            let managed = user.organization_sid.as_ref() == Some(org);
+            out.push(OrgUser { user, org_role, managed });
+        }
+        Ok(Page::from_rows(out, page, |u| u.user.sid.to_string()))
+    }
+}

@@ -2,8 +2,10 @@
 """Fails when the store holds any text twice (issue 12, ADR 0014).
 
 Two checks over every .rs file under crates/store/src:
-  1. No two files share a run of RUN or more identical lines (compared trimmed; blank lines and
-     lines of only brackets and punctuation do not count, nor break a run).
+  1. No two files share a run of RUN or more identical lines (compared trimmed). Blank lines,
+     lines of only brackets and punctuation, and column plumbing (a line that binds one
+     parameter, or reads one column into a field) neither count nor break a run: two tables with
+     like columns bind and read them alike, and that is not a query written twice.
   2. No SQL statement text appears twice anywhere, in one file or in two.
 Usage: store_duplicates.py [ROOT]   (ROOT defaults to the repository holding this script)
 """
@@ -15,6 +17,7 @@ from collections import defaultdict
 RUN = 6
 SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
 TRIVIAL = re.compile(r"^[\s{}()\[\];,.?&*|=>-]*$")
+PLUMBING = re.compile(r'^(\.bind\(.*\)|\w+: .*\bget(::<[^>]*>)?\(\w+, "\w+"\).*,)$')
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
 
 
@@ -31,7 +34,7 @@ def significant_lines(path):
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             text = line.strip()
-            if text and not TRIVIAL.match(text):
+            if text and not TRIVIAL.match(text) and not PLUMBING.match(text):
                 yield number, text
 
 
@@ -50,17 +53,46 @@ def shared_runs(files):
     return found
 
 
+def literal_text(literal):
+    """A Rust string literal's text: a `\\` at a line's end continues it without the next line's indentation."""
+    return re.sub(r"\\\n\s*", "", literal)
+
+
+def concat_spans(source):
+    """(start, end, text) of each `concat!(...)`: its literals joined, a macro call kept as `name!()`."""
+    for m in re.finditer(r"concat!\(", source):
+        depth, i, parts = 1, m.end(), []
+        while depth and i < len(source):
+            if source[i] == '"':
+                lit = STRING.match(source, i)
+                parts.append(literal_text(lit.group(1)))
+                i = lit.end()
+                continue
+            call = re.match(r"(\w+)!\(\)", source[i:])
+            if call:
+                parts.append(call.group(0))
+                i += call.end()
+                continue
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+        yield m.start(), i, "".join(parts)
+
+
 def sql_texts(path):
-    """(line number, normalised text) of each SQL string literal in the file."""
+    """(line number, normalised text) of each SQL text in the file: a string literal, or a
+    `concat!` of literals and column macros."""
     with open(path, encoding="utf-8") as f:
         source = f.read()
+    found = []
+    spans = list(concat_spans(source))
+    for start, _, text in spans:
+        found.append((start, text))
     for m in STRING.finditer(source):
-        literal = m.group(1)
-        # A `\` at the end of a line continues the literal without the next line's indentation.
-        text = re.sub(r"\\\n\s*", "", literal)
+        if not any(start <= m.start() < end for start, end, _ in spans):
+            found.append((m.start(), literal_text(m.group(1))))
+    for offset, text in sorted(found):
         if SQL_START.match(text):
-            normalised = " ".join(text.split())
-            yield source.count("\n", 0, m.start()) + 1, normalised
+            yield source.count("\n", 0, offset) + 1, " ".join(text.split())
 
 
 def main():

@@ -70,7 +70,11 @@ macro_rules! contract_tests {
             account_requests_are_one_pending_per_account_and_access_lists_independent_accounts,
             scim_tokens_and_profiles_round_trip,
             groups_hold_members_of_their_organization,
-            oauth_apps_and_role_assignments_by_sid
+            oauth_apps_and_role_assignments_by_sid,
+            a_locked_account_holds_other_writers_until_commit,
+            concurrent_claimers_never_get_the_same_email,
+            audit_details_round_trip_as_json_and_erasure_rewrites_only_mentions,
+            the_connection_enforces_foreign_keys
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -349,8 +349,10 @@ pub async fn deleting_assignments_removes_only_that_users_roles_at_that_scope(st
 
 mod admin;
 mod console;
+mod dialect;
 mod security;
 
 pub use admin::*;
 pub use console::*;
+pub use dialect::*;
 pub use security::*;

@@ -13,7 +13,7 @@ use gatehouse_domain::store::AccessTx;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{self, Row, account_columns, corrupt, db_err, get, user_columns};
+use super::rows::{self, Row, Run, account_columns, corrupt, db_err, get, user_columns};
 
 fn scope_columns(scope: &ScopeRef) -> (Option<&str>, Option<&str>) {
     match scope {
@@ -37,20 +37,15 @@ impl AccessTx for EngineTx {
         .bind(org)
         .bind(a.scope.sid_str())
         .bind(a.created_at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        .run(&mut self.tx).await
     }
 
     async fn delete_user_assignments(&mut self, scope: &ScopeRef, user: &UserSid) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM role_assignments WHERE scope_sid = $1 AND user_sid = $2")
+        sqlx::query("DELETE FROM role_assignments WHERE scope_sid = $1 AND user_sid = $2")
             .bind(scope.sid_str())
             .bind(user.as_str())
-            .execute(&mut *self.tx)
+            .affected(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(done.rows_affected())
     }
 
     async fn user_assignments(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<RoleAssignment>> {
@@ -75,17 +70,15 @@ impl AccessTx for EngineTx {
     }
 
     async fn scope_assignments(&mut self, scope: &ScopeRef, page: &PageRequest) -> Result<Page<RoleAssignment>> {
-        let rows = sqlx::query(
+        let items = sqlx::query(
             "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at \
              FROM role_assignments WHERE scope_sid = $1 AND ($2 IS NULL OR sid > $2) ORDER BY sid LIMIT $3",
         )
         .bind(scope.sid_str())
         .bind(page.after.as_deref())
         .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(assignment).collect::<Result<Vec<_>>>()?;
+        .all(&mut self.tx, assignment)
+        .await?;
         Ok(Page::from_rows(items, page, |a| a.sid.to_string()))
     }
 
@@ -193,35 +186,26 @@ impl AccessTx for EngineTx {
     }
 
     async fn role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>> {
-        let row = sqlx::query(
+        sqlx::query(
             "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments WHERE sid = $1",
         )
         .bind(sid.as_str())
-        .fetch_optional(&mut *self.tx)
+        .optional(&mut self.tx, assignment)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(assignment).transpose()
     }
 
     async fn all_user_assignments(&mut self, user: &UserSid) -> Result<Vec<RoleAssignment>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments \
              WHERE user_sid = $1 ORDER BY sid",
         )
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, assignment)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(assignment).collect()
     }
 
     async fn delete_role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM role_assignments WHERE sid = $1")
-            .bind(sid.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
+        Ok(sqlx::query("DELETE FROM role_assignments WHERE sid = $1").bind(sid.as_str()).affected(&mut self.tx).await?)
     }
 }
 

@@ -10,7 +10,8 @@ use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid, User
 use gatehouse_domain::store::AccountRequestsTx;
 
 use super::EngineTx;
-use super::rows::{self, Row, account_columns, corrupt, db_err, get};
+use super::accounts::account_page;
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -52,24 +53,18 @@ impl AccountRequestsTx for EngineTx {
         .bind(r.created_at)
         .bind(r.expires_at)
         .bind(r.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn update_account_request(&mut self, r: &AccountRequest) -> Result<()> {
-        sqlx::query(
-            "UPDATE account_requests SET status = $3, updated_at = $4 WHERE organization_sid = $1 AND sid = $2",
-        )
-        .bind(r.organization_sid.as_str())
-        .bind(r.sid.as_str())
-        .bind(r.status.as_str())
-        .bind(r.updated_at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        sqlx::query("UPDATE account_requests SET status = $3, updated_at = $4 WHERE organization_sid = $1 AND sid = $2")
+            .bind(r.organization_sid.as_str())
+            .bind(r.sid.as_str())
+            .bind(r.status.as_str())
+            .bind(r.updated_at)
+            .run(&mut self.tx)
+            .await
     }
 
     async fn account_request(
@@ -77,30 +72,22 @@ impl AccountRequestsTx for EngineTx {
         org: &OrganizationSid,
         sid: &AccountRequestSid,
     ) -> Result<Option<AccountRequest>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM account_requests WHERE organization_sid = $1 AND sid = $2"
-        ))
-        .bind(org.as_str())
-        .bind(sid.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        row.as_ref().map(request).transpose()
+        sqlx::query(concat!("SELECT ", columns!(), " FROM account_requests WHERE organization_sid = $1 AND sid = $2"))
+            .bind(org.as_str())
+            .bind(sid.as_str())
+            .optional(&mut self.tx, request)
+            .await
     }
 
     async fn pending_account_request(&mut self, account: &AccountSid) -> Result<Option<AccountRequest>> {
-        let row = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM account_requests WHERE account_sid = $1 AND status = 'pending'"
         ))
         .bind(account.as_str())
-        .fetch_optional(&mut *self.tx)
+        .optional(&mut self.tx, request)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(request).transpose()
     }
 
     async fn accepted_access_request(
@@ -108,7 +95,7 @@ impl AccountRequestsTx for EngineTx {
         org: &OrganizationSid,
         account: &AccountSid,
     ) -> Result<Option<AccountRequest>> {
-        let row = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM account_requests WHERE organization_sid = $1 AND account_sid = $2 \
@@ -116,10 +103,8 @@ impl AccountRequestsTx for EngineTx {
         ))
         .bind(org.as_str())
         .bind(account.as_str())
-        .fetch_optional(&mut *self.tx)
+        .optional(&mut self.tx, request)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(request).transpose()
     }
 
     async fn pending_account_requests(
@@ -127,7 +112,7 @@ impl AccountRequestsTx for EngineTx {
         org: &OrganizationSid,
         page: &PageRequest,
     ) -> Result<Page<AccountRequest>> {
-        let rows = sqlx::query(concat!(
+        let items = sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM account_requests WHERE organization_sid = $1 AND status = 'pending' AND ($2 IS NULL OR sid > $2) \
@@ -136,31 +121,14 @@ impl AccountRequestsTx for EngineTx {
         .bind(org.as_str())
         .bind(page.after.as_deref())
         .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(request).collect::<Result<Vec<_>>>()?;
+        .all(&mut self.tx, request)
+        .await?;
         Ok(Page::from_rows(items, page, |r| r.sid.to_string()))
     }
 
     async fn independent_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            account_columns!(),
-            " FROM accounts a WHERE EXISTS (SELECT 1 FROM account_requests r WHERE r.account_sid = a.sid \
-                 AND r.organization_sid = $1 AND r.kind = 'access' AND r.status = 'accepted') \
-               AND ($2 IS NULL OR a.sid > $2) \
-               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
-             ORDER BY a.sid LIMIT $4"
-        ))
-        .bind(org.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(rows::account).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |a| a.sid.to_string()))
+        let accepted = "EXISTS (SELECT 1 FROM account_requests r WHERE r.account_sid = a.sid \
+                        AND r.organization_sid = $1 AND r.kind = 'access' AND r.status = 'accepted')";
+        account_page(&mut self.tx, accepted, org.as_str(), page).await
     }
 }

@@ -10,7 +10,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::AccountsTx;
 use sqlx::AssertSqlSafe;
 
-use super::rows::{self, Conn, Row, account_columns, db_err};
+use super::rows::{self, Conn, Run, account_columns};
 use super::{EngineTx, dialect};
 
 #[async_trait]
@@ -26,10 +26,7 @@ impl AccountsTx for EngineTx {
         .bind(o.invitation_lifetime_days)
         .bind(o.created_at)
         .bind(o.updated_at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        .run(&mut self.tx).await
     }
 
     async fn set_organization_require_two_factor(
@@ -42,10 +39,8 @@ impl AccountsTx for EngineTx {
             .bind(sid.as_str())
             .bind(on)
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn update_account_settings(
@@ -63,10 +58,8 @@ impl AccountsTx for EngineTx {
         .bind(s.require_https_webhooks)
         .bind(s.require_public_key_validation)
         .bind(at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn rename_account(&mut self, sid: &AccountSid, name: &str, at: DateTime<Utc>) -> Result<()> {
@@ -74,10 +67,8 @@ impl AccountsTx for EngineTx {
             .bind(sid.as_str())
             .bind(name)
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn set_account_status(&mut self, sid: &AccountSid, status: AccountStatus, at: DateTime<Utc>) -> Result<()> {
@@ -85,10 +76,8 @@ impl AccountsTx for EngineTx {
             .bind(sid.as_str())
             .bind(status.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn update_organization(&mut self, o: &Organization) -> Result<()> {
@@ -101,10 +90,7 @@ impl AccountsTx for EngineTx {
         .bind(o.invitation_lifetime_days)
         .bind(o.deprovision_keeps_keys)
         .bind(o.updated_at)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+            .run(&mut self.tx).await
     }
 
     async fn organization(&mut self, sid: &OrganizationSid) -> Result<Option<Organization>> {
@@ -113,11 +99,7 @@ impl AccountsTx for EngineTx {
              WHERE sid = $1",
         )
         .bind(sid.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .map(|r| rows::organization(&r))
-        .transpose()
+        .optional(&mut self.tx, rows::organization).await
     }
 
     async fn insert_account(&mut self, a: &Account) -> Result<()> {
@@ -136,10 +118,8 @@ impl AccountsTx for EngineTx {
         .bind(a.settings.require_public_key_validation)
         .bind(a.created_at)
         .bind(a.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn account(&mut self, sid: &AccountSid) -> Result<Option<Account>> {
@@ -151,77 +131,42 @@ impl AccountsTx for EngineTx {
     }
 
     async fn organization_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            account_columns!(),
-            " FROM accounts a WHERE a.organization_sid = $1 \
-               AND ($2 IS NULL OR a.sid > $2) \
-               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
-             ORDER BY a.sid LIMIT $4"
-        ))
-        .bind(org.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        page_of(rows, page)
+        account_page(&mut self.tx, "a.organization_sid = $1", org.as_str(), page).await
     }
 
     async fn user_accounts(&mut self, user: &UserSid, page: &PageRequest) -> Result<Page<Account>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            account_columns!(),
-            " FROM accounts a WHERE EXISTS (SELECT 1 FROM role_assignments ra \
-                                            WHERE ra.account_sid = a.sid AND ra.user_sid = $1) \
-               AND ($2 IS NULL OR a.sid > $2) \
-               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
-             ORDER BY a.sid LIMIT $4"
-        ))
-        .bind(user.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
+        account_page(
+            &mut self.tx,
+            "EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.account_sid = a.sid AND ra.user_sid = $1)",
+            user.as_str(),
+            page,
+        )
         .await
-        .map_err(db_err)?;
-        page_of(rows, page)
     }
 
     async fn subaccounts(&mut self, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            account_columns!(),
-            " FROM accounts a WHERE a.parent_sid = $1 \
-               AND ($2 IS NULL OR a.sid > $2) \
-               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
-             ORDER BY a.sid LIMIT $4"
-        ))
-        .bind(parent.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        page_of(rows, page)
+        account_page(&mut self.tx, "a.parent_sid = $1", parent.as_str(), page).await
     }
 }
 
-fn page_of(rows: Vec<Row>, page: &PageRequest) -> Result<Page<Account>> {
-    let accounts = rows.iter().map(rows::account).collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_rows(accounts, page, |a| a.sid.to_string()))
+/// A page of the accounts that `filter` selects (a condition on `a`, given `key` as `$1`), in SID
+/// order; search matches the name and the SID.
+pub(super) async fn account_page(c: &mut Conn, filter: &str, key: &str, page: &PageRequest) -> Result<Page<Account>> {
+    let sql = format!(
+        concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts a WHERE ({}) AND ($2 IS NULL OR a.sid > $2) \
+               AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
+             ORDER BY a.sid LIMIT $4"
+        ),
+        filter
+    );
+    sqlx::query(AssertSqlSafe(sql)).bind(key).page(c, page, rows::account, |a| a.sid.to_string()).await
 }
 
 /// The account `sid`, read with `suffix` (a `dialect` lock clause, or nothing).
 async fn by_sid(c: &mut Conn, sid: &AccountSid, suffix: &str) -> Result<Option<Account>> {
     let sql = format!(concat!("SELECT ", account_columns!(), " FROM accounts a WHERE a.sid = $1{}"), suffix);
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(sid.as_str())
-        .fetch_optional(c)
-        .await
-        .map_err(db_err)?
-        .map(|r| rows::account(&r))
-        .transpose()
+    sqlx::query(AssertSqlSafe(sql)).bind(sid.as_str()).optional(c, rows::account).await
 }

@@ -9,7 +9,7 @@ use gatehouse_domain::sid::{AccountSid, ApiKeySid, UserSid};
 use gatehouse_domain::store::ApiKeysTx;
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, db_err, get};
 
 macro_rules! columns {
     () => {
@@ -42,23 +42,19 @@ impl ApiKeysTx for EngineTx {
             .bind(k.created_at)
             .bind(k.last_used_at)
             .bind(k.revoked_at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn api_key(&mut self, sid: &ApiKeySid) -> Result<Option<ApiKey>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM api_keys WHERE sid = $1"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM api_keys WHERE sid = $1"))
             .bind(sid.as_str())
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, api_key)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(api_key).transpose()
     }
 
     async fn account_api_keys(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<ApiKey>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM api_keys WHERE account_sid = $1 AND revoked_at IS NULL AND ($2 IS NULL OR sid > $2) \
@@ -66,14 +62,8 @@ impl ApiKeysTx for EngineTx {
              ORDER BY sid LIMIT $4"
         ))
         .bind(account.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
+        .page(&mut self.tx, page, api_key, |k| k.sid.to_string())
         .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(api_key).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |k| k.sid.to_string()))
     }
 
     async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()> {
@@ -81,10 +71,8 @@ impl ApiKeysTx for EngineTx {
             .bind(account.as_str())
             .bind(sid.as_str())
             .bind(name)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()> {
@@ -92,20 +80,16 @@ impl ApiKeysTx for EngineTx {
             .bind(account.as_str())
             .bind(sid.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn touch_api_key(&mut self, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE sid = $1")
             .bind(sid.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn instance_secret(&mut self, name: &str, value: &str) -> Result<String> {
@@ -113,9 +97,8 @@ impl ApiKeysTx for EngineTx {
         sqlx::query("INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(value)
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+            .run(c)
+            .await?;
         let row = sqlx::query("SELECT value FROM instance_secrets WHERE name = $1")
             .bind(name)
             .fetch_one(c)
@@ -125,15 +108,13 @@ impl ApiKeysTx for EngineTx {
     }
 
     async fn api_keys_created_by(&mut self, user: &UserSid) -> Result<Vec<ApiKey>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM api_keys WHERE created_by = $1 AND revoked_at IS NULL ORDER BY sid"
         ))
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, api_key)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(api_key).collect()
     }
 }

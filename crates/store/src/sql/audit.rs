@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid, UserSid}
 use gatehouse_domain::store::AuditTx;
 use sqlx::AssertSqlSafe;
 
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 use super::{EngineTx, dialect};
 
 #[async_trait]
@@ -29,10 +29,8 @@ impl AuditTx for EngineTx {
             .bind(e.account_sid.as_ref().map(|s| s.as_str()))
             .bind(e.source_ip.as_deref())
             .bind(e.details.to_string())
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn audit_events(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>> {
@@ -50,17 +48,11 @@ impl AuditTx for EngineTx {
              ORDER BY sid DESC LIMIT $5",
             dialect::json_as_text("details")
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(sql))
             .bind(account)
             .bind(org)
-            .bind(page.after.as_deref())
-            .bind(page.like_pattern())
-            .bind(page.fetch_limit())
-            .fetch_all(&mut *self.tx)
+            .page(&mut self.tx, page, event, |e| e.sid.to_string())
             .await
-            .map_err(db_err)?;
-        let items = rows.iter().map(event).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |e| e.sid.to_string()))
     }
 
     async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64> {
@@ -72,26 +64,20 @@ impl AuditTx for EngineTx {
             sqlx::query(AssertSqlSafe(format!("UPDATE audit_events SET details = {replaced} WHERE {mentions}")))
                 .bind(email)
                 .bind(replacement)
-                .execute(&mut *c)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
+                .affected(c)
+                .await?;
         let named = sqlx::query(AssertSqlSafe(format!(
             "UPDATE audit_events SET details = {replaced} WHERE (actor = $3 OR target = $3) AND $1 <> '' AND {mentions}"
         )))
         .bind(name)
         .bind(replacement)
         .bind(user.as_str())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
+        .affected(c)
+        .await?;
         let ips = sqlx::query("UPDATE audit_events SET source_ip = NULL WHERE actor = $1 AND source_ip IS NOT NULL")
             .bind(user.as_str())
-            .execute(c)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+            .affected(c)
+            .await?;
         Ok(changed + named + ips)
     }
 }

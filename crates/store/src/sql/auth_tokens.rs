@@ -7,7 +7,7 @@ use gatehouse_domain::sid::AccountSid;
 use gatehouse_domain::store::AuthTokensTx;
 
 use super::EngineTx;
-use super::rows::{db_err, get};
+use super::rows::{Run, db_err, get};
 
 #[async_trait]
 impl AuthTokensTx for EngineTx {
@@ -19,10 +19,7 @@ impl AuthTokensTx for EngineTx {
         .bind(account.as_str())
         .bind(hash)
         .bind(at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        .run(&mut self.tx).await
     }
 
     async fn auth_token(&mut self, account: &AccountSid) -> Result<Option<(String, DateTime<Utc>)>> {

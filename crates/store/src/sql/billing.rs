@@ -9,7 +9,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, db_err, get};
 
 macro_rules! pm_columns {
     () => {
@@ -71,10 +71,8 @@ impl BillingTx for EngineTx {
         .bind(&m.provider_ref)
         .bind(m.is_default)
         .bind(m.created_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn payment_methods(&mut self, account: &AccountSid) -> Result<Vec<PaymentMethod>> {
@@ -92,26 +90,21 @@ impl BillingTx for EngineTx {
         // Clear first: the partial unique index allows one default per account at any moment.
         sqlx::query("UPDATE payment_methods SET is_default = FALSE WHERE account_sid = $1 AND is_default")
             .bind(account.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+            .run(c)
+            .await?;
         sqlx::query("UPDATE payment_methods SET is_default = TRUE WHERE account_sid = $1 AND sid = $2")
             .bind(account.as_str())
             .bind(sid.as_str())
-            .execute(c)
+            .run(c)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn delete_payment_method(&mut self, account: &AccountSid, sid: &PaymentMethodSid) -> Result<()> {
         sqlx::query("DELETE FROM payment_methods WHERE account_sid = $1 AND sid = $2")
             .bind(account.as_str())
             .bind(sid.as_str())
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn insert_invoice(&mut self, i: &Invoice) -> Result<()> {
@@ -126,39 +119,30 @@ impl BillingTx for EngineTx {
         .bind(&i.currency)
         .bind(i.status.as_str())
         .bind(i.issued_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn invoices(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invoice>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT sid, account_sid, period, amount_cents, currency, status, issued_at FROM invoices \
              WHERE account_sid = $1 AND ($2 IS NULL OR sid < $2) AND ($3 IS NULL OR period LIKE $3 ESCAPE '\\') \
              ORDER BY sid DESC LIMIT $4",
         )
         .bind(account.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
+        .page(&mut self.tx, page, invoice, |i| i.sid.to_string())
         .await
-        .map_err(db_err)?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(Invoice {
-                    sid: InvoiceSid::parse(&get::<String>(r, "sid")?).map_err(corrupt)?,
-                    account_sid: AccountSid::parse(&get::<String>(r, "account_sid")?).map_err(corrupt)?,
-                    period: get(r, "period")?,
-                    amount_cents: get(r, "amount_cents")?,
-                    currency: get(r, "currency")?,
-                    status: InvoiceStatus::parse(&get::<String>(r, "status")?).map_err(corrupt)?,
-                    issued_at: get(r, "issued_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |i| i.sid.to_string()))
     }
+}
+
+fn invoice(r: &Row) -> Result<Invoice> {
+    Ok(Invoice {
+        sid: InvoiceSid::parse(&get::<String>(r, "sid")?).map_err(corrupt)?,
+        account_sid: AccountSid::parse(&get::<String>(r, "account_sid")?).map_err(corrupt)?,
+        period: get(r, "period")?,
+        amount_cents: get(r, "amount_cents")?,
+        currency: get(r, "currency")?,
+        status: InvoiceStatus::parse(&get::<String>(r, "status")?).map_err(corrupt)?,
+        issued_at: get(r, "issued_at")?,
+    })
 }

@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{DomainSid, OrganizationSid};
 use gatehouse_domain::store::DomainsTx;
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, db_err, get};
 
 macro_rules! columns {
     () => {
@@ -43,10 +43,8 @@ impl DomainsTx for EngineTx {
             .bind(d.checked_at)
             .bind(d.last_error.as_deref())
             .bind(d.created_at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn update_domain(&mut self, d: &Domain) -> Result<()> {
@@ -60,10 +58,8 @@ impl DomainsTx for EngineTx {
         .bind(d.verified_at)
         .bind(d.checked_at)
         .bind(d.last_error.as_deref())
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn organization_domains(&mut self, org: &OrganizationSid) -> Result<Vec<Domain>> {
@@ -77,26 +73,22 @@ impl DomainsTx for EngineTx {
     }
 
     async fn domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<Option<Domain>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE organization_sid = $1 AND sid = $2"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE organization_sid = $1 AND sid = $2"))
             .bind(org.as_str())
             .bind(sid.as_str())
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, domain)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(domain).transpose()
     }
 
     async fn verified_domain(&mut self, name: &str) -> Result<Option<Domain>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE name = $1 AND status = 'verified'"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE name = $1 AND status = 'verified'"))
             .bind(name)
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, domain)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(domain).transpose()
     }
 
     async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM domains WHERE status = 'verified' AND (checked_at IS NULL OR checked_at < $1) \
@@ -104,19 +96,15 @@ impl DomainsTx for EngineTx {
         ))
         .bind(before)
         .bind(limit)
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, domain)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(domain).collect()
     }
 
     async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()> {
         sqlx::query("DELETE FROM domains WHERE organization_sid = $1 AND sid = $2")
             .bind(org.as_str())
             .bind(sid.as_str())
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 }

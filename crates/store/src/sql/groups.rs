@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{GroupSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::GroupsTx;
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, db_err, get};
 
 macro_rules! columns {
     () => {
@@ -37,10 +37,8 @@ impl GroupsTx for EngineTx {
             .bind(g.external_id.as_deref())
             .bind(g.created_at)
             .bind(g.updated_at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn update_group(&mut self, g: &Group) -> Result<()> {
@@ -52,39 +50,30 @@ impl GroupsTx for EngineTx {
         .bind(&g.display_name)
         .bind(g.external_id.as_deref())
         .bind(g.updated_at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        .run(&mut self.tx).await
     }
 
     async fn group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<Option<Group>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM groups WHERE organization_sid = $1 AND sid = $2"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM groups WHERE organization_sid = $1 AND sid = $2"))
             .bind(org.as_str())
             .bind(sid.as_str())
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, group)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(group).transpose()
     }
 
     async fn groups(&mut self, org: &OrganizationSid) -> Result<Vec<Group>> {
-        let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM groups WHERE organization_sid = $1 ORDER BY sid"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM groups WHERE organization_sid = $1 ORDER BY sid"))
             .bind(org.as_str())
-            .fetch_all(&mut *self.tx)
+            .all(&mut self.tx, group)
             .await
-            .map_err(db_err)?;
-        rows.iter().map(group).collect()
     }
 
     async fn delete_group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<u64> {
         Ok(sqlx::query("DELETE FROM groups WHERE organization_sid = $1 AND sid = $2")
             .bind(org.as_str())
             .bind(sid.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
+            .affected(&mut self.tx)
+            .await?)
     }
 
     async fn group_members(&mut self, org: &OrganizationSid) -> Result<Vec<(GroupSid, UserSid)>> {
@@ -108,18 +97,13 @@ impl GroupsTx for EngineTx {
 
     async fn set_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<()> {
         let c = &mut *self.tx;
-        sqlx::query("DELETE FROM group_members WHERE group_sid = $1")
-            .bind(group.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("DELETE FROM group_members WHERE group_sid = $1").bind(group.as_str()).run(c).await?;
         for u in users {
             sqlx::query("INSERT INTO group_members (group_sid, user_sid) VALUES ($1, $2)")
                 .bind(group.as_str())
                 .bind(u.as_str())
-                .execute(&mut *c)
-                .await
-                .map_err(db_err)?;
+                .run(c)
+                .await?;
         }
         Ok(())
     }
@@ -131,14 +115,8 @@ impl GroupsTx for EngineTx {
         )
         .bind(user.as_str())
         .bind(at)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
-        Ok(sqlx::query("DELETE FROM group_members WHERE user_sid = $1")
-            .bind(user.as_str())
-            .execute(c)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
+        .run(c)
+        .await?;
+        Ok(sqlx::query("DELETE FROM group_members WHERE user_sid = $1").bind(user.as_str()).affected(c).await?)
     }
 }

@@ -9,7 +9,7 @@ use gatehouse_domain::store::InvitationsTx;
 use gatehouse_domain::user::Email;
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -50,10 +50,8 @@ impl InvitationsTx for EngineTx {
         .bind(i.created_at)
         .bind(i.expires_at)
         .bind(i.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn update_invitation(&mut self, i: &Invitation) -> Result<()> {
@@ -68,47 +66,39 @@ impl InvitationsTx for EngineTx {
         .bind(i.status.as_str())
         .bind(i.expires_at)
         .bind(i.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn invitation(&mut self, account: &AccountSid, sid: &InvitationSid) -> Result<Option<Invitation>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM invitations WHERE account_sid = $1 AND sid = $2"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM invitations WHERE account_sid = $1 AND sid = $2"))
             .bind(account.as_str())
             .bind(sid.as_str())
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, invitation)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(invitation).transpose()
     }
 
     async fn invitation_by_token(&mut self, token_hash: &str) -> Result<Option<Invitation>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM invitations WHERE token_hash = $1"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM invitations WHERE token_hash = $1"))
             .bind(token_hash)
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, invitation)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(invitation).transpose()
     }
 
     async fn pending_invitation(&mut self, account: &AccountSid, email: &Email) -> Result<Option<Invitation>> {
-        let row = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM invitations WHERE account_sid = $1 AND lower(email) = lower($2) AND status = 'pending'"
         ))
         .bind(account.as_str())
         .bind(email.as_str())
-        .fetch_optional(&mut *self.tx)
+        .optional(&mut self.tx, invitation)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(invitation).transpose()
     }
 
     async fn pending_invitations(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invitation>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM invitations WHERE account_sid = $1 AND status = 'pending' \
@@ -116,26 +106,18 @@ impl InvitationsTx for EngineTx {
              ORDER BY sid LIMIT $4"
         ))
         .bind(account.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
+        .page(&mut self.tx, page, invitation, |i| i.sid.to_string())
         .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(invitation).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |i| i.sid.to_string()))
     }
 
     async fn invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM invitations WHERE invited_by = $1 AND status = 'pending' ORDER BY sid"
         ))
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, invitation)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(invitation).collect()
     }
 }

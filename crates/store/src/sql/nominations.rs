@@ -7,17 +7,12 @@ use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::NominationsTx;
 
 use super::EngineTx;
-use super::rows::{corrupt, db_err, get};
+use super::rows::{Run, corrupt, db_err, get};
 
 #[async_trait]
 impl NominationsTx for EngineTx {
     async fn put_owner_nomination(&mut self, n: &OwnerNomination) -> Result<()> {
-        let c = &mut *self.tx;
-        sqlx::query("DELETE FROM owner_nominations WHERE account_sid = $1")
-            .bind(n.account_sid.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+        self.delete_owner_nomination(&n.account_sid).await?;
         sqlx::query(
             "INSERT INTO owner_nominations (account_sid, nominee_sid, nominated_by, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -27,10 +22,8 @@ impl NominationsTx for EngineTx {
         .bind(n.nominated_by.as_str())
         .bind(n.created_at)
         .bind(n.expires_at)
-        .execute(c)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn owner_nomination(&mut self, account: &AccountSid) -> Result<Option<OwnerNomination>> {
@@ -55,9 +48,7 @@ impl NominationsTx for EngineTx {
     async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()> {
         sqlx::query("DELETE FROM owner_nominations WHERE account_sid = $1")
             .bind(account.as_str())
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 }

@@ -10,7 +10,7 @@ use gatehouse_domain::sid::AccountSid;
 use gatehouse_domain::store::NotificationsTx;
 
 use super::EngineTx;
-use super::rows::{corrupt, db_err, get};
+use super::rows::{Run, corrupt, db_err, get};
 
 #[async_trait]
 impl NotificationsTx for EngineTx {
@@ -45,9 +45,6 @@ impl NotificationsTx for EngineTx {
         .bind(category.key())
         .bind(text)
         .bind(at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        .run(&mut self.tx).await
     }
 }

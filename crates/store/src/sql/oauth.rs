@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{OAuthAppSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::OAuthTx;
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -41,32 +41,26 @@ impl OAuthTx for EngineTx {
             .bind(a.created_at)
             .bind(a.last_used_at)
             .bind(a.revoked_at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn oauth_apps(&mut self, org: &OrganizationSid) -> Result<Vec<OAuthApp>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM oauth_apps WHERE organization_sid = $1 AND revoked_at IS NULL ORDER BY sid"
         ))
         .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, app)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(app).collect()
     }
 
     async fn oauth_app(&mut self, sid: &OAuthAppSid) -> Result<Option<OAuthApp>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM oauth_apps WHERE sid = $1"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM oauth_apps WHERE sid = $1"))
             .bind(sid.as_str())
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, app)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(app).transpose()
     }
 
     async fn revoke_oauth_app(&mut self, org: &OrganizationSid, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<u64> {
@@ -76,19 +70,15 @@ impl OAuthTx for EngineTx {
         .bind(org.as_str())
         .bind(sid.as_str())
         .bind(at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected())
+        .affected(&mut self.tx)
+        .await?)
     }
 
     async fn touch_oauth_app(&mut self, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE oauth_apps SET last_used_at = $2 WHERE sid = $1")
             .bind(sid.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 }

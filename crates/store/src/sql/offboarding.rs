@@ -11,7 +11,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, db_err, get};
 
 #[async_trait]
 impl OffboardingTx for EngineTx {
@@ -20,20 +20,16 @@ impl OffboardingTx for EngineTx {
             .bind(user.as_str())
             .bind(name)
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn clear_password_hash(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $2 WHERE sid = $1")
             .bind(user.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn set_account_organization(
@@ -46,10 +42,8 @@ impl OffboardingTx for EngineTx {
             .bind(account.as_str())
             .bind(org.map(|o| o.as_str()))
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()> {
@@ -60,28 +54,16 @@ impl OffboardingTx for EngineTx {
             .await
             .map_err(db_err)?;
         let Some(old) = old else { return Err(Error::NotFound) };
-        sqlx::query("DELETE FROM email_outbox WHERE lower(recipient) = lower($1)")
-            .bind(&old)
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("DELETE FROM email_outbox WHERE lower(recipient) = lower($1)").bind(&old).run(c).await?;
         // Invitations addressed to them keep their rows (the inviter's history) but not the address.
         for sql in [
             "UPDATE invitations SET email = $2 WHERE lower(email) = lower($1)",
             "UPDATE org_invitations SET email = $2 WHERE lower(email) = lower($1)",
         ] {
-            sqlx::query(sql).bind(&old).bind(erased.as_str()).execute(&mut *c).await.map_err(db_err)?;
+            sqlx::query(sql).bind(&old).bind(erased.as_str()).run(c).await?;
         }
-        sqlx::query("DELETE FROM scim_profiles WHERE user_sid = $1")
-            .bind(user.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("DELETE FROM one_time_tokens WHERE user_sid = $1")
-            .bind(user.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("DELETE FROM scim_profiles WHERE user_sid = $1").bind(user.as_str()).run(c).await?;
+        sqlx::query("DELETE FROM one_time_tokens WHERE user_sid = $1").bind(user.as_str()).run(c).await?;
         sqlx::query(
             "UPDATE users SET email = $2, name = $3, password_hash = NULL, status = 'deleted', organization_sid = NULL, \
                               last_login_at = NULL, email_verified_at = NULL, require_two_factor = FALSE, updated_at = $4 \
@@ -91,10 +73,7 @@ impl OffboardingTx for EngineTx {
         .bind(erased.as_str())
         .bind(name)
         .bind(at)
-        .execute(c)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        .run(c).await
     }
 
     async fn insert_offboarding_report(&mut self, r: &OffboardingReport) -> Result<()> {
@@ -109,10 +88,8 @@ impl OffboardingTx for EngineTx {
         .bind(&r.actor)
         .bind(r.details.to_string())
         .bind(r.created_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn offboarding_reports(
@@ -120,17 +97,15 @@ impl OffboardingTx for EngineTx {
         org: &OrganizationSid,
         page: &PageRequest,
     ) -> Result<Page<OffboardingReport>> {
-        let rows = sqlx::query(
+        let items = sqlx::query(
             "SELECT sid, organization_sid, user_sid, kind, actor, details, created_at FROM offboarding_reports \
              WHERE organization_sid = $1 AND ($2 IS NULL OR sid < $2) ORDER BY sid DESC LIMIT $3",
         )
         .bind(org.as_str())
         .bind(page.after.as_deref())
         .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(report).collect::<Result<Vec<_>>>()?;
+        .all(&mut self.tx, report)
+        .await?;
         Ok(Page::from_rows(items, page, |r| r.sid.to_string()))
     }
 
@@ -139,16 +114,14 @@ impl OffboardingTx for EngineTx {
         org: &OrganizationSid,
         sid: &OffboardingSid,
     ) -> Result<Option<OffboardingReport>> {
-        let row = sqlx::query(
+        sqlx::query(
             "SELECT sid, organization_sid, user_sid, kind, actor, details, created_at FROM offboarding_reports \
              WHERE organization_sid = $1 AND sid = $2",
         )
         .bind(org.as_str())
         .bind(sid.as_str())
-        .fetch_optional(&mut *self.tx)
+        .optional(&mut self.tx, report)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(report).transpose()
     }
 }
 

@@ -10,7 +10,7 @@ use gatehouse_domain::store::OrgInvitationsTx;
 use gatehouse_domain::user::Email;
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -51,10 +51,8 @@ impl OrgInvitationsTx for EngineTx {
         .bind(i.created_at)
         .bind(i.expires_at)
         .bind(i.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn update_org_invitation(&mut self, i: &OrgInvitation) -> Result<()> {
@@ -69,47 +67,35 @@ impl OrgInvitationsTx for EngineTx {
         .bind(i.status.as_str())
         .bind(i.expires_at)
         .bind(i.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn org_invitation(&mut self, org: &OrganizationSid, sid: &InvitationSid) -> Result<Option<OrgInvitation>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM org_invitations WHERE organization_sid = $1 AND sid = $2"
-        ))
-        .bind(org.as_str())
-        .bind(sid.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        row.as_ref().map(invitation).transpose()
+        sqlx::query(concat!("SELECT ", columns!(), " FROM org_invitations WHERE organization_sid = $1 AND sid = $2"))
+            .bind(org.as_str())
+            .bind(sid.as_str())
+            .optional(&mut self.tx, invitation)
+            .await
     }
 
     async fn org_invitation_by_token(&mut self, token_hash: &str) -> Result<Option<OrgInvitation>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM org_invitations WHERE token_hash = $1"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM org_invitations WHERE token_hash = $1"))
             .bind(token_hash)
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, invitation)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(invitation).transpose()
     }
 
     async fn pending_org_invitation(&mut self, org: &OrganizationSid, email: &Email) -> Result<Option<OrgInvitation>> {
-        let row = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM org_invitations WHERE organization_sid = $1 AND lower(email) = lower($2) AND status = 'pending'"
         ))
         .bind(org.as_str())
         .bind(email.as_str())
-        .fetch_optional(&mut *self.tx)
+        .optional(&mut self.tx, invitation)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(invitation).transpose()
     }
 
     async fn pending_org_invitations(
@@ -117,7 +103,7 @@ impl OrgInvitationsTx for EngineTx {
         org: &OrganizationSid,
         page: &PageRequest,
     ) -> Result<Page<OrgInvitation>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM org_invitations WHERE organization_sid = $1 AND status = 'pending' \
@@ -125,14 +111,8 @@ impl OrgInvitationsTx for EngineTx {
              ORDER BY sid LIMIT $4"
         ))
         .bind(org.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
+        .page(&mut self.tx, page, invitation, |i| i.sid.to_string())
         .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(invitation).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |i| i.sid.to_string()))
     }
 
     async fn set_user_organization(
@@ -145,22 +125,18 @@ impl OrgInvitationsTx for EngineTx {
             .bind(user.as_str())
             .bind(org.map(|o| o.as_str()))
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn org_invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<OrgInvitation>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM org_invitations WHERE invited_by = $1 AND status = 'pending' ORDER BY sid"
         ))
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, invitation)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(invitation).collect()
     }
 }

@@ -2,6 +2,7 @@
 
 use gatehouse_domain::account::{Account, AccountSettings, AccountStatus};
 use gatehouse_domain::organization::Organization;
+use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
@@ -129,3 +130,55 @@ macro_rules! account_columns {
 }
 
 pub(crate) use {account_columns, user_columns};
+
+/// How the query modules run a statement: each mapping database errors in one place.
+pub(crate) trait Run {
+    /// Runs it for its effect.
+    async fn run(self, c: &mut Conn) -> Result<()>;
+    /// Runs it; how many rows it changed.
+    async fn affected(self, c: &mut Conn) -> Result<u64>;
+    /// Its first row, decoded, if it returns one.
+    async fn optional<T>(self, c: &mut Conn, decode: impl Fn(&Row) -> Result<T> + Send) -> Result<Option<T>>;
+    /// Every row it returns, decoded.
+    async fn all<T>(self, c: &mut Conn, decode: impl Fn(&Row) -> Result<T> + Send) -> Result<Vec<T>>;
+    /// One page of the rows it returns, decoded. The page's keyset position, search pattern and
+    /// row limit are bound after the parameters already bound; `key` is an item's keyset position.
+    async fn page<T: Send>(
+        self,
+        c: &mut Conn,
+        page: &PageRequest,
+        decode: impl Fn(&Row) -> Result<T> + Send,
+        key: impl Fn(&T) -> String + Send,
+    ) -> Result<Page<T>>;
+}
+
+impl Run for sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments> {
+    async fn run(self, c: &mut Conn) -> Result<()> {
+        self.execute(c).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn affected(self, c: &mut Conn) -> Result<u64> {
+        Ok(self.execute(c).await.map_err(db_err)?.rows_affected())
+    }
+
+    async fn optional<T>(self, c: &mut Conn, decode: impl Fn(&Row) -> Result<T> + Send) -> Result<Option<T>> {
+        self.fetch_optional(c).await.map_err(db_err)?.as_ref().map(decode).transpose()
+    }
+
+    async fn all<T>(self, c: &mut Conn, decode: impl Fn(&Row) -> Result<T> + Send) -> Result<Vec<T>> {
+        self.fetch_all(c).await.map_err(db_err)?.iter().map(decode).collect()
+    }
+
+    async fn page<T: Send>(
+        self,
+        c: &mut Conn,
+        page: &PageRequest,
+        decode: impl Fn(&Row) -> Result<T> + Send,
+        key: impl Fn(&T) -> String + Send,
+    ) -> Result<Page<T>> {
+        let items =
+            self.bind(page.after.clone()).bind(page.like_pattern()).bind(page.fetch_limit()).all(c, decode).await?;
+        Ok(Page::from_rows(items, page, key))
+    }
+}

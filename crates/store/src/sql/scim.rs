@@ -10,7 +10,7 @@ use gatehouse_domain::store::ScimTx;
 use gatehouse_domain::user::UserStatus;
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, db_err, get};
 
 macro_rules! columns {
     () => {
@@ -43,32 +43,26 @@ impl ScimTx for EngineTx {
             .bind(t.created_at)
             .bind(t.last_used_at)
             .bind(t.revoked_at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn scim_tokens(&mut self, org: &OrganizationSid) -> Result<Vec<ScimToken>> {
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM scim_tokens WHERE organization_sid = $1 AND revoked_at IS NULL ORDER BY sid"
         ))
         .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, token)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(token).collect()
     }
 
     async fn scim_token_by_hash(&mut self, hash: &str) -> Result<Option<ScimToken>> {
-        let row = sqlx::query(concat!("SELECT ", columns!(), " FROM scim_tokens WHERE token_hash = $1"))
+        sqlx::query(concat!("SELECT ", columns!(), " FROM scim_tokens WHERE token_hash = $1"))
             .bind(hash)
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, token)
             .await
-            .map_err(db_err)?;
-        row.as_ref().map(token).transpose()
     }
 
     async fn revoke_scim_token(&mut self, org: &OrganizationSid, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<u64> {
@@ -78,20 +72,16 @@ impl ScimTx for EngineTx {
         .bind(org.as_str())
         .bind(sid.as_str())
         .bind(at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected())
+        .affected(&mut self.tx)
+        .await?)
     }
 
     async fn touch_scim_token(&mut self, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE scim_tokens SET last_used_at = $2 WHERE sid = $1")
             .bind(sid.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn set_user_status(&mut self, user: &UserSid, status: UserStatus, at: DateTime<Utc>) -> Result<()> {
@@ -99,10 +89,8 @@ impl ScimTx for EngineTx {
             .bind(user.as_str())
             .bind(status.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn scim_profile(&mut self, user: &UserSid) -> Result<Option<ScimProfile>> {
@@ -116,14 +104,12 @@ impl ScimTx for EngineTx {
     }
 
     async fn scim_profiles(&mut self, org: &OrganizationSid) -> Result<Vec<(UserSid, ScimProfile)>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE organization_sid = $1 ORDER BY user_sid",
         )
         .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, profile)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(profile).collect()
     }
 
     async fn put_scim_profile(
@@ -145,16 +131,8 @@ impl ScimTx for EngineTx {
         .bind(p.external_id.as_deref())
         .bind(p.given_name.as_deref())
         .bind(p.family_name.as_deref())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
-        sqlx::query("UPDATE users SET updated_at = $2 WHERE sid = $1")
-            .bind(user.as_str())
-            .bind(at)
-            .execute(c)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        .run(c).await?;
+        sqlx::query("UPDATE users SET updated_at = $2 WHERE sid = $1").bind(user.as_str()).bind(at).run(c).await
     }
 }
 

@@ -14,7 +14,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 use sqlx::AssertSqlSafe;
 
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Conn, Row, Run, corrupt, db_err, get};
 use super::{EngineTx, dialect};
 
 macro_rules! email_columns {
@@ -69,10 +69,8 @@ impl SecurityTx for EngineTx {
         .bind(e.sent_at)
         .bind(e.last_error.as_deref())
         .bind(e.created_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn claim_emails(
@@ -91,14 +89,7 @@ impl SecurityTx for EngineTx {
             ),
             dialect::CLAIM_ROWS
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(now)
-            .bind(lease_until)
-            .bind(limit)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(email).collect()
+        sqlx::query(AssertSqlSafe(sql)).bind(now).bind(lease_until).bind(limit).all(&mut self.tx, email).await
     }
 
     async fn record_email_attempt(&mut self, sid: &EmailSid, outcome: &EmailOutcome) -> Result<()> {
@@ -125,8 +116,7 @@ impl SecurityTx for EngineTx {
             .bind(*attempts)
             .bind(error.as_str()),
         };
-        q.execute(&mut *self.tx).await.map_err(db_err)?;
-        Ok(())
+        q.run(&mut self.tx).await
     }
 
     async fn outbox(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<OutboxEmail>> {
@@ -134,7 +124,7 @@ impl SecurityTx for EngineTx {
             AuditScope::Account(a) => (Some(a.as_str()), None),
             AuditScope::Organization(o) => (None, Some(o.as_str())),
         };
-        let rows = sqlx::query(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             email_columns!(),
             " FROM email_outbox \
@@ -145,14 +135,8 @@ impl SecurityTx for EngineTx {
         ))
         .bind(account)
         .bind(org)
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .fetch_all(&mut *self.tx)
+        .page(&mut self.tx, page, email, |e| e.sid.to_string())
         .await
-        .map_err(db_err)?;
-        let items = rows.iter().map(email).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_rows(items, page, |e| e.sid.to_string()))
     }
 
     async fn insert_token(&mut self, t: &OneTimeToken) -> Result<()> {
@@ -166,10 +150,8 @@ impl SecurityTx for EngineTx {
         .bind(t.email.as_str())
         .bind(t.created_at)
         .bind(t.expires_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn use_token(
@@ -204,10 +186,8 @@ impl SecurityTx for EngineTx {
         sqlx::query("DELETE FROM one_time_tokens WHERE user_sid = $1 AND purpose = $2")
             .bind(user.as_str())
             .bind(purpose.as_str())
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn upsert_second_factor(&mut self, f: &SecondFactor) -> Result<()> {
@@ -225,10 +205,8 @@ impl SecurityTx for EngineTx {
         .bind(f.confirmed_at)
         .bind(f.last_used_step)
         .bind(f.created_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn second_factors(&mut self, user: &UserSid) -> Result<Vec<SecondFactor>> {
@@ -260,17 +238,8 @@ impl SecurityTx for EngineTx {
 
     async fn delete_second_factors(&mut self, user: &UserSid) -> Result<()> {
         let c = &mut *self.tx;
-        sqlx::query("DELETE FROM second_factors WHERE user_sid = $1")
-            .bind(user.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_sid = $1")
-            .bind(user.as_str())
-            .execute(c)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        sqlx::query("DELETE FROM second_factors WHERE user_sid = $1").bind(user.as_str()).run(c).await?;
+        delete_recovery_codes(c, user).await
     }
 
     async fn advance_totp_step(&mut self, user: &UserSid, step: i64) -> Result<bool> {
@@ -280,27 +249,21 @@ impl SecurityTx for EngineTx {
         )
         .bind(user.as_str())
         .bind(step)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        .affected(&mut self.tx)
+        .await?;
+        Ok(done == 1)
     }
 
     async fn replace_recovery_codes(&mut self, user: &UserSid, hashes: &[String], at: DateTime<Utc>) -> Result<()> {
         let c = &mut *self.tx;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_sid = $1")
-            .bind(user.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+        delete_recovery_codes(c, user).await?;
         for hash in hashes {
             sqlx::query("INSERT INTO recovery_codes (user_sid, code_hash, created_at) VALUES ($1, $2, $3)")
                 .bind(user.as_str())
                 .bind(hash)
                 .bind(at)
-                .execute(&mut *c)
-                .await
-                .map_err(db_err)?;
+                .run(c)
+                .await?;
         }
         Ok(())
     }
@@ -312,10 +275,9 @@ impl SecurityTx for EngineTx {
         .bind(user.as_str())
         .bind(hash)
         .bind(at)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        .affected(&mut self.tx)
+        .await?;
+        Ok(done == 1)
     }
 
     async fn remaining_recovery_codes(&mut self, user: &UserSid) -> Result<u64> {
@@ -352,14 +314,15 @@ impl SecurityTx for EngineTx {
         .bind(t.failures)
         .bind(t.locked_until)
         .bind(t.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn clear_throttle(&mut self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM throttles WHERE key = $1").bind(key).execute(&mut *self.tx).await.map_err(db_err)?;
-        Ok(())
+        sqlx::query("DELETE FROM throttles WHERE key = $1").bind(key).run(&mut self.tx).await
     }
+}
+
+async fn delete_recovery_codes(c: &mut Conn, user: &UserSid) -> Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_sid = $1").bind(user.as_str()).run(c).await
 }

@@ -8,7 +8,7 @@ use gatehouse_domain::store::SessionsTx;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, db_err, get};
 
 #[async_trait]
 impl SessionsTx for EngineTx {
@@ -26,10 +26,7 @@ impl SessionsTx for EngineTx {
         .bind(s.ip.as_deref())
         .bind(s.user_agent.as_deref())
         .bind(s.stage.as_str())
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        .run(&mut self.tx).await
     }
 
     async fn session(&mut self, token_hash: &str) -> Result<Option<Session>> {
@@ -38,83 +35,60 @@ impl SessionsTx for EngineTx {
              FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_optional(&mut *self.tx)
+        .optional(&mut self.tx, session)
         .await
-        .map_err(db_err)?
-        .map(|r| session(&r))
-        .transpose()
     }
 
     async fn user_sessions(&mut self, user: &UserSid) -> Result<Vec<Session>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT token_hash, user_sid, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent, stage \
              FROM sessions WHERE user_sid = $1 ORDER BY created_at DESC",
         )
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
+        .all(&mut self.tx, session)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(session).collect()
     }
 
     async fn delete_user_sessions_except(&mut self, user: &UserSid, keep_hash: &str) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_sid = $1 AND token_hash <> $2")
+        sqlx::query("DELETE FROM sessions WHERE user_sid = $1 AND token_hash <> $2")
             .bind(user.as_str())
             .bind(keep_hash)
-            .execute(&mut *self.tx)
+            .affected(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(done.rows_affected())
     }
 
     async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()> {
         sqlx::query("UPDATE sessions SET stage = $2 WHERE token_hash = $1")
             .bind(token_hash)
             .bind(stage.as_str())
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
             .bind(token_hash)
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn delete_session(&mut self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).run(&mut self.tx).await
     }
 
     async fn delete_user_sessions(&mut self, user: &UserSid) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_sid = $1")
-            .bind(user.as_str())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        Ok(done.rows_affected())
+        sqlx::query("DELETE FROM sessions WHERE user_sid = $1").bind(user.as_str()).affected(&mut self.tx).await
     }
 
     async fn replace_setup_token(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
         let c = &mut *self.tx;
-        sqlx::query("DELETE FROM setup_tokens").execute(&mut *c).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM setup_tokens").run(c).await?;
         sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
             .bind(token_hash)
             .bind(at)
-            .execute(c)
+            .run(c)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn setup_token_valid(&mut self, token_hash: &str) -> Result<bool> {
@@ -129,10 +103,9 @@ impl SessionsTx for EngineTx {
     async fn consume_setup_token(&mut self, token_hash: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+            .affected(&mut self.tx)
+            .await?;
+        Ok(done == 1)
     }
 
     async fn put_session_flash(&mut self, token_hash: &str, value: &str) -> Result<()> {
@@ -142,10 +115,8 @@ impl SessionsTx for EngineTx {
         )
         .bind(token_hash)
         .bind(value)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn take_session_flash(&mut self, token_hash: &str) -> Result<Option<String>> {

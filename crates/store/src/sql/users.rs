@@ -11,7 +11,7 @@ use gatehouse_domain::store::UsersTx;
 use gatehouse_domain::user::{Email, User};
 
 use super::EngineTx;
-use super::rows::{self, corrupt, db_err, get, user_columns};
+use super::rows::{self, Run, corrupt, db_err, get, user_columns};
 
 #[async_trait]
 impl UsersTx for EngineTx {
@@ -32,30 +32,22 @@ impl UsersTx for EngineTx {
         .bind(u.require_two_factor)
         .bind(u.created_at)
         .bind(u.updated_at)
-        .execute(&mut *self.tx)
+        .run(&mut self.tx)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn user(&mut self, sid: &UserSid) -> Result<Option<User>> {
         sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.sid = $1"))
             .bind(sid.as_str())
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, rows::user)
             .await
-            .map_err(db_err)?
-            .map(|r| rows::user(&r))
-            .transpose()
     }
 
     async fn user_by_email(&mut self, email: &Email) -> Result<Option<User>> {
         sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE lower(u.email) = $1"))
             .bind(email.as_str())
-            .fetch_optional(&mut *self.tx)
+            .optional(&mut self.tx, rows::user)
             .await
-            .map_err(db_err)?
-            .map(|r| rows::user(&r))
-            .transpose()
     }
 
     async fn password_hash(&mut self, sid: &UserSid) -> Result<Option<String>> {
@@ -74,20 +66,16 @@ impl UsersTx for EngineTx {
         sqlx::query("UPDATE users SET last_login_at = $2 WHERE sid = $1")
             .bind(sid.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn mark_email_verified(&mut self, sid: &UserSid, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE users SET email_verified_at = $2, updated_at = $2 WHERE sid = $1")
             .bind(sid.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn set_user_email(&mut self, sid: &UserSid, email: &Email, at: DateTime<Utc>) -> Result<()> {
@@ -95,10 +83,8 @@ impl UsersTx for EngineTx {
             .bind(sid.as_str())
             .bind(email.as_str())
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn set_password_hash(&mut self, sid: &UserSid, hash: &str, at: DateTime<Utc>) -> Result<()> {
@@ -106,10 +92,8 @@ impl UsersTx for EngineTx {
             .bind(sid.as_str())
             .bind(hash)
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn set_user_require_two_factor(&mut self, sid: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()> {
@@ -117,10 +101,8 @@ impl UsersTx for EngineTx {
             .bind(sid.as_str())
             .bind(on)
             .bind(at)
-            .execute(&mut *self.tx)
+            .run(&mut self.tx)
             .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn count_users(&mut self) -> Result<u64> {

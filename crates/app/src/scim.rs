@@ -4,15 +4,15 @@
 //! organization keeps them; never the Owner), delete (through offboarding). The SCIM wire
 //! format, filters and PATCH are the surface's; the rules are here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
-use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_scim_text, parse_token_name};
+use gatehouse_domain::scim_filter::users::UserQuery;
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{Email, User, UserStatus, parse_display_name};
@@ -102,26 +102,17 @@ impl App {
         Ok(Actor { kind: ActorKind::ScimToken { token: token.sid, organization: token.organization_sid }, source_ip })
     }
 
-    /// Every managed user of the organization with their SCIM profile, by SID (the surface
-    /// filters, sorts and pages; an organization's users fit in memory).
-    pub async fn scim_users(&self, actor: &Actor, org: &OrganizationSid) -> Result<Vec<ScimUser>> {
+    /// One page of the organization's managed users that `query` selects, with their SCIM
+    /// profiles, and how many it selects in all (one indexed query and a count).
+    pub async fn scim_users(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        query: &UserQuery,
+    ) -> Result<(Vec<ScimUser>, u64)> {
         let mut tx = self.store.read().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgUsersRead).await?;
-        let mut profiles: BTreeMap<UserSid, ScimProfile> = tx.scim_profiles(org).await?.into_iter().collect();
-        let mut out = Vec::new();
-        let mut after = None;
-        loop {
-            let page = tx.organization_users(org, &PageRequest { after, limit: 200, search: None }, Some(true)).await?;
-            for u in page.items {
-                let profile = profiles.remove(&u.user.sid).unwrap_or_default();
-                out.push(ScimUser { user: u.user, profile });
-            }
-            match page.next_after {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
-        Ok(out)
+        tx.scim_user_page(org, query).await
     }
 
     /// One managed user of the organization.

@@ -4,10 +4,25 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 use crate::permission::{Permission as P, PermissionSet};
 use crate::sid::{OrganizationSid, ScimTokenSid, UserSid};
-use crate::user::parse_name;
+use crate::user::{UserStatus, parse_name};
+
+/// The core User schema's URI.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+/// Whether a User attribute's strings compare exactly (RFC 7643 §4.1: `id`, `externalId`, the
+/// version); the others compare with ASCII letters folded. `key` as `AttrPath::key`.
+pub fn user_case_exact(key: &str) -> bool {
+    matches!(key, "id" | "externalid" | "meta.version")
+}
+
+/// A time as SCIM shows it: RFC 3339 in UTC, to the millisecond.
+pub fn scim_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
 
 /// What a SCIM token may do in its organization: read and manage its users and their roles.
 /// It never changes the organization's settings, domains or accounts.
@@ -61,6 +76,40 @@ pub struct ScimUser {
 }
 
 impl ScimUser {
+    /// The SCIM User resource the server shows for this user; `location` is the URL of its
+    /// Users endpoint (`…/scim/v2/Users`). What filters can ask of it is in
+    /// [`crate::scim_filter::users`].
+    pub fn resource(&self, location: &str) -> Value {
+        let mut name = Map::new();
+        if let Some(g) = &self.profile.given_name {
+            name.insert("givenName".into(), json!(g));
+        }
+        if let Some(f) = &self.profile.family_name {
+            name.insert("familyName".into(), json!(f));
+        }
+        name.insert("formatted".into(), json!(self.user.name));
+        let mut out = json!({
+            "schemas": [USER_SCHEMA],
+            "id": self.user.sid,
+            "userName": self.user.email,
+            "name": name,
+            "displayName": self.user.name,
+            "emails": [{ "value": self.user.email, "type": "work", "primary": true }],
+            "active": self.user.status == UserStatus::Active,
+            "meta": {
+                "resourceType": "User",
+                "created": scim_time(self.user.created_at),
+                "lastModified": scim_time(self.user.updated_at),
+                "version": self.version(),
+                "location": format!("{location}/{}", self.user.sid),
+            },
+        });
+        if let Some(e) = &self.profile.external_id {
+            out["externalId"] = json!(e);
+        }
+        out
+    }
+
     /// The resource version (`meta.version`, the ETag): weak, from the last change's time, so
     /// any change through any surface moves it.
     pub fn version(&self) -> String {

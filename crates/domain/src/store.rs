@@ -25,7 +25,7 @@ use crate::offboarding::OffboardingReport;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
 use crate::role::{AccountRole, OrgRole};
-use crate::scim::{ScimProfile, ScimToken};
+use crate::scim::{ScimProfile, ScimToken, ScimUser};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{
@@ -318,6 +318,14 @@ pub trait ScimTx: Send {
         profile: &ScimProfile,
         at: DateTime<Utc>,
     ) -> Result<()>;
+    /// One page of the organization's managed users that `query` selects, in its order (then by
+    /// SID), with their SCIM profiles; and how many users it selects in all. One indexed query
+    /// and one count: the organization is never loaded whole.
+    async fn scim_user_page(
+        &mut self,
+        org: &OrganizationSid,
+        query: &crate::scim_filter::users::UserQuery,
+    ) -> Result<(Vec<ScimUser>, u64)>;
 }
 
 /// Groups of an organization's users, as SCIM provisions them.

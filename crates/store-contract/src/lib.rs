@@ -74,7 +74,9 @@ macro_rules! contract_tests {
             a_locked_account_holds_other_writers_until_commit,
             concurrent_claimers_never_get_the_same_email,
             audit_details_round_trip_as_json_and_erasure_rewrites_only_mentions,
-            the_connection_enforces_foreign_keys
+            the_connection_enforces_foreign_keys,
+            scim_user_filters_in_sql_select_what_the_evaluator_selects,
+            scim_user_pages_are_sorted_counted_and_bounded_in_sql
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

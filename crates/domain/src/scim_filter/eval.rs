@@ -1,5 +1,6 @@
 //! Evaluating a parsed filter against a resource's JSON (RFC 7644 §3.4.2.2), with each
-//! attribute's case rule supplied by the caller.
+//! attribute's case rule supplied by the caller. Case-insensitive strings compare with ASCII
+//! letters folded, as the databases' `lower` does, so the store's SQL answers alike.
 
 use std::cmp::Ordering;
 
@@ -37,7 +38,7 @@ fn present(v: &Value) -> bool {
 }
 
 fn compare(v: &Value, op: CompareOp, lit: &Literal, case_exact: bool) -> bool {
-    let fold = |s: &str| if case_exact { s.to_owned() } else { s.to_lowercase() };
+    let fold = |s: &str| if case_exact { s.to_owned() } else { s.to_ascii_lowercase() };
     match (v, lit) {
         (_, Literal::Null) => match op {
             CompareOp::Eq => v.is_null(),

@@ -4,6 +4,7 @@
 //! against a resource's JSON. No I/O.
 
 mod eval;
+pub mod users;
 
 pub use eval::{get_ci, matches};
 

@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use gatehouse_domain::scim_filter::{Filter, get_ci, matches, parse_filter, parse_patch_path};
+use gatehouse_domain::scim_filter::users::{UserCondition, UserQuery, user_condition, user_order};
+use gatehouse_domain::scim_filter::{Filter, ParseError, get_ci, matches, parse_filter, parse_patch_path};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -127,7 +128,7 @@ fn sort_value(resource: &Value, path: &str, case_exact: &dyn Fn(&str) -> bool) -
         Value::Null => return None,
         other => other.to_string(),
     };
-    Some(if case_exact(&p.attr.key()) { s } else { s.to_lowercase() })
+    Some(if case_exact(&p.attr.key()) { s } else { s.to_ascii_lowercase() })
 }
 
 /// Keeps only the asked attributes (always `id` and `schemas`), or drops the excluded ones.
@@ -208,12 +209,35 @@ impl Search {
             });
         }
         let total = resources.len();
-        let page: Vec<Value> = resources
-            .into_iter()
-            .skip(self.start - 1)
-            .take(self.count)
-            .map(|r| project(r, &self.attributes, &self.excluded))
-            .collect();
+        let page = resources.into_iter().skip(self.start - 1).take(self.count).collect();
+        self.respond(page, total as u64)
+    }
+
+    /// The store's query for this list of Users: the filter resolved against where each User
+    /// attribute is stored, the order, and the page.
+    pub(crate) fn user_query(&self) -> Result<UserQuery, ScimError> {
+        let invalid = |e: ParseError| ScimError::bad("invalidFilter", e.0);
+        let condition = match &self.filter {
+            Some(f) => user_condition(f).map_err(invalid)?,
+            None => UserCondition::Always(true),
+        };
+        let order = match &self.sort_by {
+            Some(by) => user_order(by).map_err(|e| ScimError::bad("invalidPath", e.0))?,
+            None => None,
+        };
+        Ok(UserQuery {
+            condition,
+            order,
+            descending: self.descending,
+            offset: (self.start - 1) as u64,
+            limit: self.count as u64,
+        })
+    }
+
+    /// A ListResponse of one page of resources out of `total` (always with `Resources`, as
+    /// Twilio's SDK needs), each projected to the asked attributes.
+    pub(crate) fn respond(&self, page: Vec<Value>, total: u64) -> Response {
+        let page: Vec<Value> = page.into_iter().map(|r| project(r, &self.attributes, &self.excluded)).collect();
         let body = json!({
             "schemas": [LIST_SCHEMA],
             "totalResults": total,

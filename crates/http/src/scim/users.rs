@@ -3,14 +3,13 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use gatehouse_domain::scim::{ScimUser, ScimUserInput};
+use gatehouse_domain::scim::{ScimUser, ScimUserInput, user_case_exact as case_exact};
 use gatehouse_domain::scim_filter::get_ci;
 use gatehouse_domain::sid::UserSid;
-use gatehouse_domain::user::UserStatus;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::list::{ListQuery, Search};
-use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, if_match, patch, resource_response, scim_time};
+use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, if_match, patch, resource_response};
 use crate::AppState;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -36,41 +35,9 @@ const IGNORED: &[&str] = &[
     "x509Certificates",
 ];
 
-/// Attributes whose strings compare exactly (RFC 7643 §4.1: `id`, `externalId`, versions).
-pub(crate) fn case_exact(key: &str) -> bool {
-    matches!(key, "id" | "externalid" | "meta.version")
-}
-
 /// A managed user as a SCIM User resource.
 pub(crate) fn user_json(u: &ScimUser, base: &str, prefix: &str) -> Value {
-    let mut name = Map::new();
-    if let Some(g) = &u.profile.given_name {
-        name.insert("givenName".into(), json!(g));
-    }
-    if let Some(f) = &u.profile.family_name {
-        name.insert("familyName".into(), json!(f));
-    }
-    name.insert("formatted".into(), json!(u.user.name));
-    let mut out = json!({
-        "schemas": [USER_SCHEMA],
-        "id": u.user.sid,
-        "userName": u.user.email,
-        "name": name,
-        "displayName": u.user.name,
-        "emails": [{ "value": u.user.email, "type": "work", "primary": true }],
-        "active": u.user.status == UserStatus::Active,
-        "meta": {
-            "resourceType": "User",
-            "created": scim_time(u.user.created_at),
-            "lastModified": scim_time(u.user.updated_at),
-            "version": u.version(),
-            "location": format!("{base}{prefix}/Users/{}", u.user.sid),
-        },
-    });
-    if let Some(e) = &u.profile.external_id {
-        out["externalId"] = json!(e);
-    }
-    out
+    u.resource(&format!("{base}{prefix}/Users"))
 }
 
 fn text(v: Option<&Value>, field: &str) -> Result<Option<String>, ScimError> {
@@ -145,9 +112,8 @@ fn sid(raw: &str) -> Result<UserSid, ScimError> {
 
 async fn run(state: &AppState, p: &Provisioner, search: Search) -> ScimResult {
     let base = state.app.public_url();
-    let users = state.app.scim_users(&p.actor, &p.org).await?;
-    let resources = users.iter().map(|u| user_json(u, base, &p.prefix)).collect();
-    Ok(search.answer(resources, &case_exact))
+    let (users, total) = state.app.scim_users(&p.actor, &p.org, &search.user_query()?).await?;
+    Ok(search.respond(users.iter().map(|u| user_json(u, base, &p.prefix)).collect(), total))
 }
 
 pub(crate) async fn list(State(state): State<AppState>, p: Provisioner, Query(q): Query<ListQuery>) -> ScimResult {

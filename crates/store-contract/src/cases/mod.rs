@@ -350,9 +350,11 @@ pub async fn deleting_assignments_removes_only_that_users_roles_at_that_scope(st
 mod admin;
 mod console;
 mod dialect;
+mod scim_filters;
 mod security;
 
 pub use admin::*;
 pub use console::*;
 pub use dialect::*;
+pub use scim_filters::*;
 pub use security::*;

@@ -50,3 +50,12 @@ pub(super) fn json_as_text(column: &str) -> String {
 pub(super) fn text_contains(haystack: &str, needle: &str) -> String {
     format!("strpos({haystack}, {needle}) > 0")
 }
+
+/// Appended to a text comparison so strings order by their bytes (code points), as Rust's do.
+pub(super) const BYTE_ORDER: &str = " COLLATE \"C\"";
+
+/// The text `expr` with ASCII letters lowercased and every other character kept, as the SCIM
+/// filter evaluator folds case-insensitive attributes.
+pub(super) fn fold_ascii(expr: &str) -> String {
+    format!("lower({expr} COLLATE \"C\")")
+}

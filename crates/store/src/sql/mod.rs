@@ -20,6 +20,7 @@ mod offboarding;
 mod org_invitations;
 mod rows;
 mod scim;
+mod scim_users;
 mod security;
 mod sessions;
 mod users;

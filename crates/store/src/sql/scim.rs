@@ -4,13 +4,14 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::Result;
-use gatehouse_domain::scim::{ScimProfile, ScimToken};
+use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser};
+use gatehouse_domain::scim_filter::users::UserQuery;
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::ScimTx;
 use gatehouse_domain::user::UserStatus;
 
-use super::EngineTx;
 use super::rows::{Row, Run, corrupt, db_err, get};
+use super::{EngineTx, scim_users};
 
 macro_rules! columns {
     () => {
@@ -134,15 +135,21 @@ impl ScimTx for EngineTx {
         .run(c).await?;
         sqlx::query("UPDATE users SET updated_at = $2 WHERE sid = $1").bind(user.as_str()).bind(at).run(c).await
     }
+
+    async fn scim_user_page(&mut self, org: &OrganizationSid, query: &UserQuery) -> Result<(Vec<ScimUser>, u64)> {
+        scim_users::page(&mut self.tx, org, query).await
+    }
 }
 
 fn profile(r: &Row) -> Result<(UserSid, ScimProfile)> {
-    Ok((
-        UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?,
-        ScimProfile {
-            external_id: get(r, "external_id")?,
-            given_name: get(r, "given_name")?,
-            family_name: get(r, "family_name")?,
-        },
-    ))
+    Ok((UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?, profile_columns(r)?))
+}
+
+/// A profile from its columns (`external_id`, `given_name`, `family_name`).
+pub(super) fn profile_columns(r: &Row) -> Result<ScimProfile> {
+    Ok(ScimProfile {
+        external_id: get(r, "external_id")?,
+        given_name: get(r, "given_name")?,
+        family_name: get(r, "family_name")?,
+    })
 }

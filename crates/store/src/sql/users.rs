@@ -9,6 +9,7 @@ use gatehouse_domain::role::BuiltinRole;
 use gatehouse_domain::sid::{OrganizationSid, RoleSid, UserSid};
 use gatehouse_domain::store::UsersTx;
 use gatehouse_domain::user::{Email, User};
+use sqlx::AssertSqlSafe;
 
 use super::EngineTx;
 use super::rows::{self, Run, corrupt, db_err, get, user_columns};
@@ -116,30 +117,39 @@ impl UsersTx for EngineTx {
         page: &PageRequest,
         managed: Option<bool>,
     ) -> Result<Page<OrgUser>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            // Org role SIDs sort Owner < Administrator < Standard User, so MIN is the strongest.
-            ", (SELECT MIN(ra.role_sid) FROM role_assignments ra \
-                 WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) AS org_role_sid \
-             FROM users u \
-             WHERE (u.organization_sid = $1 \
-                    OR EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) \
-                    OR EXISTS (SELECT 1 FROM role_assignments ra JOIN accounts a ON a.sid = ra.account_sid \
-                               WHERE ra.user_sid = u.sid AND a.organization_sid = $1)) \
-               AND ($2 IS NULL OR u.sid > $2) \
-               AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\') \
-               AND ($5 IS NULL OR $5 = COALESCE(u.organization_sid = $1, FALSE)) \
-             ORDER BY u.sid LIMIT $4"
-        ))
-        .bind(org.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .bind(managed)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        // Each way of belonging (managed, an organization role, a role on one of its accounts) is
+        // read in SID order from its own index and cut at the page's size; the page is the first
+        // rows of their union, so no branch reads more than one page past the cursor.
+        let sql = format!(
+            concat!(
+                "WITH page(sid) AS (\
+                   SELECT sid FROM (SELECT u.sid FROM users u \
+                     WHERE u.organization_sid = $1 AND ($5 IS NULL OR $5) AND {cut} ORDER BY u.sid LIMIT $4) managed \
+                   UNION SELECT sid FROM (SELECT ra.user_sid AS sid FROM role_assignments ra JOIN users u ON u.sid = ra.user_sid \
+                     WHERE ra.scope_sid = $1 AND {independent} AND {cut} ORDER BY ra.user_sid LIMIT $4) org_roles \
+                   UNION SELECT sid FROM (SELECT DISTINCT ra.user_sid AS sid FROM accounts a \
+                     JOIN role_assignments ra ON ra.scope_sid = a.sid JOIN users u ON u.sid = ra.user_sid \
+                     WHERE a.organization_sid = $1 AND {independent} AND {cut} ORDER BY ra.user_sid LIMIT $4) account_roles) \
+                 SELECT ",
+                user_columns!(),
+                // Org role SIDs sort Owner < Administrator < Standard User, so MIN is the strongest.
+                ", (SELECT MIN(ra.role_sid) FROM role_assignments ra \
+                     WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) AS org_role_sid \
+                 FROM page JOIN users u ON u.sid = page.sid ORDER BY u.sid LIMIT $4"
+            ),
+            cut = "($2 IS NULL OR u.sid > $2) \
+                   AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\')",
+            independent = "($5 IS NULL OR $5 = COALESCE(u.organization_sid = $1, FALSE))",
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(org.as_str())
+            .bind(page.after.as_deref())
+            .bind(page.like_pattern())
+            .bind(page.fetch_limit())
+            .bind(managed)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let user = rows::user(r)?;

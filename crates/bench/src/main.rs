@@ -162,11 +162,11 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
 /// Commits every `BATCH` rows and opens the next transaction.
 async fn flush(store: &dyn Store, tx: Box<dyn Tx>, written: &mut usize) -> anyhow::Result<Box<dyn Tx>> {
     *written += 1;
-    if *written % BATCH != 0 {
+    if !written.is_multiple_of(BATCH) {
         return Ok(tx);
     }
     tx.commit().await?;
-    if *written % 100_000 == 0 {
+    if written.is_multiple_of(100_000) {
         eprintln!("{written} rows");
     }
     Ok(store.write().await?)

@@ -24,10 +24,19 @@ pub(super) async fn open_pool(url: &str) -> Result<Pool<Db>> {
 }
 
 /// Starts a transaction that will write: a plain `BEGIN`. Writers that must not interleave
-/// lock the rows they change (`LOCK_ROWS`).
-pub(super) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>> {
-    pool.begin().await.map_err(db_err)
+/// lock the rows they change (`LOCK_ROWS`); nothing is queued in the process.
+pub(super) async fn begin_write(
+    pool: &Pool<Db>,
+    _writers: &WriteLock,
+) -> Result<(Transaction<'static, Db>, WriteGuard)> {
+    Ok((pool.begin().await.map_err(db_err)?, None))
 }
+
+/// Writers do not queue in the process on PostgreSQL.
+pub(super) type WriteLock = ();
+
+/// Nothing is held by a write transaction beyond its own row locks.
+pub(super) type WriteGuard = Option<()>;
 
 /// Appended to a `SELECT` whose rows must stay unchanged by others until the transaction ends.
 pub(super) const LOCK_ROWS: &str = " FOR UPDATE";

@@ -21,6 +21,7 @@ type Db = sqlx::Postgres;
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: sqlx::Pool<Db>,
+    writers: dialect::WriteLock,
 }
 
 type EngineStore = PgStore;
@@ -28,7 +29,7 @@ type EngineStore = PgStore;
 impl PgStore {
     /// Connects to the database at a `postgres:` URL.
     pub async fn connect(url: &str) -> Result<Self> {
-        Ok(PgStore { pool: dialect::open_pool(url).await? })
+        Ok(PgStore { pool: dialect::open_pool(url).await?, writers: Default::default() })
     }
 
     /// For tests: creates a new, empty database on the server `base_url` points at and returns

@@ -36,6 +36,9 @@ use super::{Db, EngineStore, dialect};
 /// An open transaction.
 pub(super) struct EngineTx {
     tx: sqlx::Transaction<'static, Db>,
+    /// What `dialect::begin_write` holds until the transaction ends (declared after `tx`, so
+    /// it is released after the rollback of a dropped transaction).
+    _writing: dialect::WriteGuard,
 }
 
 #[async_trait]
@@ -48,11 +51,12 @@ impl Tx for EngineTx {
 #[async_trait]
 impl Store for EngineStore {
     async fn write(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(EngineTx { tx: dialect::begin_write(&self.pool).await? }))
+        let (tx, writing) = dialect::begin_write(&self.pool, &self.writers).await?;
+        Ok(Box::new(EngineTx { tx, _writing: writing }))
     }
 
     async fn read(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(EngineTx { tx: self.pool.begin().await.map_err(db_err)? }))
+        Ok(Box::new(EngineTx { tx: self.pool.begin().await.map_err(db_err)?, _writing: None }))
     }
 
     async fn ping(&self) -> Result<()> {

@@ -31,12 +31,24 @@ pub(super) async fn open_pool(url: &str) -> Result<Pool<Db>> {
     SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db_err)
 }
 
-/// Starts a transaction that will write. `BEGIN IMMEDIATE` takes the database's write lock at
-/// once, so concurrent writers wait on the busy timeout instead of failing when a read lock
-/// cannot be upgraded; it also serialises every change, so rows need no lock of their own.
-pub(super) async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>> {
-    pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+/// Starts a transaction that will write, holding `writers` until it ends. Writers of this
+/// process queue on that lock (a fair async queue) instead of in SQLite's busy handler, which
+/// sleeps and retries and so turns contention into long tails; `BEGIN IMMEDIATE` then takes the
+/// database's write lock at once (another process writing still waits on the busy timeout). It
+/// also serialises every change, so rows need no lock of their own.
+pub(super) async fn begin_write(
+    pool: &Pool<Db>,
+    writers: &WriteLock,
+) -> Result<(Transaction<'static, Db>, WriteGuard)> {
+    let guard = writers.clone().lock_owned().await;
+    Ok((pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?, Some(guard)))
 }
+
+/// The lock writers of one store queue on.
+pub(super) type WriteLock = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// Held by a write transaction until it ends.
+pub(super) type WriteGuard = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 /// Appended to a `SELECT` whose rows must stay unchanged by others until the transaction ends:
 /// nothing, as the write transaction already holds the whole database.

@@ -12,6 +12,7 @@ type Db = sqlx::Sqlite;
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: sqlx::Pool<Db>,
+    writers: dialect::WriteLock,
 }
 
 type EngineStore = SqliteStore;
@@ -20,6 +21,6 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite:` URL with WAL,
     /// `synchronous=NORMAL`, foreign keys on and a busy timeout.
     pub async fn connect(url: &str) -> gatehouse_domain::Result<Self> {
-        Ok(SqliteStore { pool: dialect::open_pool(url).await? })
+        Ok(SqliteStore { pool: dialect::open_pool(url).await?, writers: Default::default() })
     }
 }

@@ -46,6 +46,9 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;
+    /// How many rows this engine's queries have read since the process started: for metrics,
+    /// and for tests that bound how much one request reads.
+    fn rows_read(&self) -> u64;
 }
 
 /// One open transaction. Dropped without `commit`, it rolls back.

@@ -13,7 +13,7 @@ use gatehouse_domain::store::AccessTx;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{self, Row, Run, account_columns, corrupt, db_err, get, user_columns};
+use super::rows::{self, Row, Run, account_columns, corrupt, get, user_columns};
 
 fn scope_columns(scope: &ScopeRef) -> (Option<&str>, Option<&str>) {
     match scope {
@@ -59,9 +59,8 @@ impl AccessTx for EngineTx {
             )
             .bind(user.as_str())
             .bind(scope.sid_str())
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db_err)?;
+            .rows(c)
+            .await?;
             for r in &rows {
                 out.push(assignment(r)?);
             }
@@ -97,9 +96,8 @@ impl AccessTx for EngineTx {
         .bind(page.after.as_deref())
         .bind(page.like_pattern())
         .bind(page.fetch_limit())
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?;
+        .rows(c)
+        .await?;
         let users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
         let page = Page::from_rows(users, page, |u| u.sid.to_string());
         let (Some(first), Some(last)) = (page.items.first(), page.items.last()) else {
@@ -113,9 +111,8 @@ impl AccessTx for EngineTx {
         .bind(account.as_str())
         .bind(first.sid.as_str())
         .bind(last.sid.as_str())
-        .fetch_all(c)
-        .await
-        .map_err(db_err)?;
+        .rows(c)
+        .await?;
         let mut roles: BTreeMap<String, Vec<AccountRole>> = BTreeMap::new();
         for r in &role_rows {
             let role_sid = RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?;
@@ -134,9 +131,8 @@ impl AccessTx for EngineTx {
         let row = sqlx::query("SELECT user_sid FROM role_assignments WHERE account_sid = $1 AND role_sid = $2")
             .bind(account.as_str())
             .bind(AccountRole::Owner.sid().as_str())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .row(&mut self.tx)
+            .await?;
         row.map(|r| UserSid::parse(&get::<String>(&r, "user_sid")?).map_err(corrupt)).transpose()
     }
 
@@ -148,9 +144,7 @@ impl AccessTx for EngineTx {
              WHERE ra.user_sid = $1 ORDER BY o.sid, ra.role_sid",
         )
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        .rows(&mut self.tx).await?;
         let mut out: Vec<(Organization, OrgRole)> = Vec::new();
         for r in &rows {
             let org = rows::organization(r)?;
@@ -172,9 +166,8 @@ impl AccessTx for EngineTx {
              WHERE ra.user_sid = $1 ORDER BY a.sid, ra.role_sid"
         ))
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        .rows(&mut self.tx)
+        .await?;
         let mut out = Vec::new();
         for r in &rows {
             let role_sid = RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?;

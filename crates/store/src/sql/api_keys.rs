@@ -9,7 +9,7 @@ use gatehouse_domain::sid::{AccountSid, ApiKeySid, UserSid};
 use gatehouse_domain::store::ApiKeysTx;
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -99,11 +99,7 @@ impl ApiKeysTx for EngineTx {
             .bind(value)
             .run(c)
             .await?;
-        let row = sqlx::query("SELECT value FROM instance_secrets WHERE name = $1")
-            .bind(name)
-            .fetch_one(c)
-            .await
-            .map_err(db_err)?;
+        let row = sqlx::query("SELECT value FROM instance_secrets WHERE name = $1").bind(name).one(c).await?;
         get(&row, "value")
     }
 

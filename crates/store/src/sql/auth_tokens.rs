@@ -7,7 +7,7 @@ use gatehouse_domain::sid::AccountSid;
 use gatehouse_domain::store::AuthTokensTx;
 
 use super::EngineTx;
-use super::rows::{Run, db_err, get};
+use super::rows::{Run, get};
 
 #[async_trait]
 impl AuthTokensTx for EngineTx {
@@ -25,9 +25,8 @@ impl AuthTokensTx for EngineTx {
     async fn auth_token(&mut self, account: &AccountSid) -> Result<Option<(String, DateTime<Utc>)>> {
         let row = sqlx::query("SELECT token_hash, rotated_at FROM account_auth_tokens WHERE account_sid = $1")
             .bind(account.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .row(&mut self.tx)
+            .await?;
         row.map(|r| Ok((get(&r, "token_hash")?, get(&r, "rotated_at")?))).transpose()
     }
 }

@@ -9,7 +9,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! pm_columns {
     () => {
@@ -79,9 +79,8 @@ impl BillingTx for EngineTx {
         let rows =
             sqlx::query(concat!("SELECT ", pm_columns!(), " FROM payment_methods WHERE account_sid = $1 ORDER BY sid"))
                 .bind(account.as_str())
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(db_err)?;
+                .rows(&mut self.tx)
+                .await?;
         rows.iter().map(payment_method).collect()
     }
 

@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{DomainSid, OrganizationSid};
 use gatehouse_domain::store::DomainsTx;
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -66,9 +66,8 @@ impl DomainsTx for EngineTx {
         let rows =
             sqlx::query(concat!("SELECT ", columns!(), " FROM domains WHERE organization_sid = $1 ORDER BY name"))
                 .bind(org.as_str())
-                .fetch_all(&mut *self.tx)
-                .await
-                .map_err(db_err)?;
+                .rows(&mut self.tx)
+                .await?;
         rows.iter().map(domain).collect()
     }
 

@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{GroupSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::GroupsTx;
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -82,9 +82,8 @@ impl GroupsTx for EngineTx {
              WHERE g.organization_sid = $1 ORDER BY m.group_sid, m.user_sid",
         )
         .bind(org.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        .rows(&mut self.tx)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok((

@@ -67,6 +67,10 @@ impl Store for EngineStore {
     fn engine(&self) -> &'static str {
         dialect::ENGINE
     }
+
+    fn rows_read(&self) -> u64 {
+        rows::ROWS_READ.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl EngineStore {

@@ -7,7 +7,7 @@ use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::NominationsTx;
 
 use super::EngineTx;
-use super::rows::{Run, corrupt, db_err, get};
+use super::rows::{Run, corrupt, get};
 
 #[async_trait]
 impl NominationsTx for EngineTx {
@@ -32,9 +32,8 @@ impl NominationsTx for EngineTx {
              WHERE account_sid = $1",
         )
         .bind(account.as_str())
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        .row(&mut self.tx)
+        .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(OwnerNomination {
             account_sid: AccountSid::parse(&get::<String>(&r, "account_sid")?).map_err(corrupt)?,

@@ -10,16 +10,15 @@ use gatehouse_domain::sid::AccountSid;
 use gatehouse_domain::store::NotificationsTx;
 
 use super::EngineTx;
-use super::rows::{Run, corrupt, db_err, get};
+use super::rows::{Run, corrupt, get};
 
 #[async_trait]
 impl NotificationsTx for EngineTx {
     async fn notification_roles(&mut self, account: &AccountSid) -> Result<Vec<(NoticeCategory, Vec<AccountRole>)>> {
         let rows = sqlx::query("SELECT category, roles FROM notification_preferences WHERE account_sid = $1")
             .bind(account.as_str())
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .rows(&mut self.tx)
+            .await?;
         rows.iter()
             .map(|r| {
                 let category = NoticeCategory::parse_key(&get::<String>(r, "category")?).map_err(corrupt)?;

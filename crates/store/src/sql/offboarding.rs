@@ -11,7 +11,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 #[async_trait]
 impl OffboardingTx for EngineTx {
@@ -48,11 +48,10 @@ impl OffboardingTx for EngineTx {
 
     async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()> {
         let c = &mut *self.tx;
-        let old: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE sid = $1")
+        let old = sqlx::query("SELECT email FROM users WHERE sid = $1")
             .bind(user.as_str())
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?;
+            .optional(&mut *c, |r| get::<String>(r, "email"))
+            .await?;
         let Some(old) = old else { return Err(Error::NotFound) };
         sqlx::query("DELETE FROM email_outbox WHERE lower(recipient) = lower($1)").bind(&old).run(c).await?;
         // Invitations addressed to them keep their rows (the inviter's history) but not the address.

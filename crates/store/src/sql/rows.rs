@@ -7,6 +7,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use sqlx::Row as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Db;
 
@@ -131,8 +132,24 @@ macro_rules! account_columns {
 
 pub(crate) use {account_columns, user_columns};
 
-/// How the query modules run a statement: each mapping database errors in one place.
+/// Rows the queries of this engine have read since the process started (every read goes
+/// through [`Run`]): what `/metrics` reports, and what tests bound a request's work by.
+pub(crate) static ROWS_READ: AtomicU64 = AtomicU64::new(0);
+
+fn counted<T>(rows: T, n: usize) -> T {
+    ROWS_READ.fetch_add(n as u64, Ordering::Relaxed);
+    rows
+}
+
+/// How the query modules run a statement: each mapping database errors, and counting the rows
+/// read, in one place.
 pub(crate) trait Run {
+    /// Every row it returns.
+    async fn rows(self, c: &mut Conn) -> Result<Vec<Row>>;
+    /// Its first row, if it returns one.
+    async fn row(self, c: &mut Conn) -> Result<Option<Row>>;
+    /// Its one row (an aggregate).
+    async fn one(self, c: &mut Conn) -> Result<Row>;
     /// Runs it for its effect.
     async fn run(self, c: &mut Conn) -> Result<()>;
     /// Runs it; how many rows it changed.
@@ -153,6 +170,22 @@ pub(crate) trait Run {
 }
 
 impl Run for sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments> {
+    async fn rows(self, c: &mut Conn) -> Result<Vec<Row>> {
+        let rows = self.fetch_all(c).await.map_err(db_err)?;
+        let n = rows.len();
+        Ok(counted(rows, n))
+    }
+
+    async fn row(self, c: &mut Conn) -> Result<Option<Row>> {
+        let row = self.fetch_optional(c).await.map_err(db_err)?;
+        let n = usize::from(row.is_some());
+        Ok(counted(row, n))
+    }
+
+    async fn one(self, c: &mut Conn) -> Result<Row> {
+        Ok(counted(self.fetch_one(c).await.map_err(db_err)?, 1))
+    }
+
     async fn run(self, c: &mut Conn) -> Result<()> {
         self.execute(c).await.map_err(db_err)?;
         Ok(())
@@ -163,11 +196,11 @@ impl Run for sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments> {
     }
 
     async fn optional<T>(self, c: &mut Conn, decode: impl Fn(&Row) -> Result<T> + Send) -> Result<Option<T>> {
-        self.fetch_optional(c).await.map_err(db_err)?.as_ref().map(decode).transpose()
+        self.row(c).await?.as_ref().map(decode).transpose()
     }
 
     async fn all<T>(self, c: &mut Conn, decode: impl Fn(&Row) -> Result<T> + Send) -> Result<Vec<T>> {
-        self.fetch_all(c).await.map_err(db_err)?.iter().map(decode).collect()
+        self.rows(c).await?.iter().map(decode).collect()
     }
 
     async fn page<T: Send>(

@@ -10,7 +10,7 @@ use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::ScimTx;
 use gatehouse_domain::user::UserStatus;
 
-use super::rows::{Row, Run, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 use super::{EngineTx, scim_users};
 
 macro_rules! columns {
@@ -98,9 +98,8 @@ impl ScimTx for EngineTx {
         let row =
             sqlx::query("SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE user_sid = $1")
                 .bind(user.as_str())
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(db_err)?;
+                .row(&mut self.tx)
+                .await?;
         Ok(row.as_ref().map(profile).transpose()?.map(|(_, p)| p))
     }
 

@@ -10,7 +10,7 @@ use gatehouse_domain::sid::OrganizationSid;
 use sqlx::AssertSqlSafe;
 
 use super::dialect;
-use super::rows::{self, Conn, Row, Run, db_err, get, user_columns};
+use super::rows::{self, Conn, Row, Run, get, user_columns};
 use super::scim::profile_columns;
 
 /// A value the condition binds.
@@ -138,10 +138,7 @@ pub(super) async fn page(c: &mut Conn, org: &OrganizationSid, query: &UserQuery)
     let mut clause = Clause { binds: Vec::new() };
     let condition = clause.sql(&query.condition);
     let count_sql = format!("SELECT COUNT(*) AS n {FROM} AND {condition}");
-    let row = bind_all(sqlx::query(AssertSqlSafe(count_sql)).bind(org.as_str()), &clause.binds)
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let row = bind_all(sqlx::query(AssertSqlSafe(count_sql)).bind(org.as_str()), &clause.binds).one(c).await?;
     let total = u64::try_from(get::<i64>(&row, "n")?).unwrap_or_default();
     if total == 0 || query.limit == 0 {
         return Ok((Vec::new(), total));

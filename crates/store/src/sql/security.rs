@@ -14,7 +14,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 use sqlx::AssertSqlSafe;
 
-use super::rows::{Conn, Row, Run, corrupt, db_err, get};
+use super::rows::{Conn, Row, Run, corrupt, get};
 use super::{EngineTx, dialect};
 
 macro_rules! email_columns {
@@ -168,9 +168,8 @@ impl SecurityTx for EngineTx {
         .bind(hash)
         .bind(purpose.as_str())
         .bind(now)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        .row(&mut self.tx)
+        .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(OneTimeToken {
             token_hash: get(&r, "token_hash")?,
@@ -215,9 +214,8 @@ impl SecurityTx for EngineTx {
              FROM second_factors WHERE user_sid = $1 ORDER BY kind",
         )
         .bind(user.as_str())
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        .rows(&mut self.tx)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(SecondFactor {
@@ -283,18 +281,16 @@ impl SecurityTx for EngineTx {
     async fn remaining_recovery_codes(&mut self, user: &UserSid) -> Result<u64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_sid = $1 AND used_at IS NULL")
             .bind(user.as_str())
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .one(&mut self.tx)
+            .await?;
         u64::try_from(get::<i64>(&row, "n")?).map_err(Error::internal)
     }
 
     async fn throttle(&mut self, key: &str) -> Result<Option<Throttle>> {
         let row = sqlx::query("SELECT key, failures, locked_until, updated_at FROM throttles WHERE key = $1")
             .bind(key)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .row(&mut self.tx)
+            .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(Throttle {
             key: get(&r, "key")?,

@@ -8,7 +8,7 @@ use gatehouse_domain::store::SessionsTx;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, db_err, get};
+use super::rows::{Row, Run, corrupt, get};
 
 #[async_trait]
 impl SessionsTx for EngineTx {
@@ -94,9 +94,8 @@ impl SessionsTx for EngineTx {
     async fn setup_token_valid(&mut self, token_hash: &str) -> Result<bool> {
         let row = sqlx::query("SELECT 1 AS one FROM setup_tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .row(&mut self.tx)
+            .await?;
         Ok(row.is_some())
     }
 
@@ -122,9 +121,8 @@ impl SessionsTx for EngineTx {
     async fn take_session_flash(&mut self, token_hash: &str) -> Result<Option<String>> {
         let row = sqlx::query("DELETE FROM session_flashes WHERE token_hash = $1 RETURNING value")
             .bind(token_hash)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .row(&mut self.tx)
+            .await?;
         row.map(|r| get(&r, "value")).transpose()
     }
 }

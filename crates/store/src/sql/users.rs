@@ -12,7 +12,7 @@ use gatehouse_domain::user::{Email, User};
 use sqlx::AssertSqlSafe;
 
 use super::EngineTx;
-use super::rows::{self, Run, corrupt, db_err, get, user_columns};
+use super::rows::{self, Run, corrupt, get, user_columns};
 
 #[async_trait]
 impl UsersTx for EngineTx {
@@ -52,11 +52,8 @@ impl UsersTx for EngineTx {
     }
 
     async fn password_hash(&mut self, sid: &UserSid) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT password_hash FROM users WHERE sid = $1")
-            .bind(sid.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        let row =
+            sqlx::query("SELECT password_hash FROM users WHERE sid = $1").bind(sid.as_str()).row(&mut self.tx).await?;
         match row {
             Some(r) => get::<Option<String>>(&r, "password_hash"),
             None => Ok(None),
@@ -107,7 +104,7 @@ impl UsersTx for EngineTx {
     }
 
     async fn count_users(&mut self) -> Result<u64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&mut *self.tx).await.map_err(db_err)?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users").one(&mut self.tx).await?;
         Ok(u64::try_from(get::<i64>(&row, "n")?).unwrap_or_default())
     }
 
@@ -147,9 +144,8 @@ impl UsersTx for EngineTx {
             .bind(page.like_pattern())
             .bind(page.fetch_limit())
             .bind(managed)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+            .rows(&mut self.tx)
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let user = rows::user(r)?;

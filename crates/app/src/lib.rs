@@ -192,6 +192,11 @@ impl App {
         &self.store
     }
 
+    /// What the store reports about itself, for metrics.
+    pub fn store_stats(&self) -> gatehouse_domain::store::StoreStats {
+        self.store.stats()
+    }
+
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }

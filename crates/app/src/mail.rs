@@ -90,6 +90,12 @@ impl App {
         self.mail.log_bodies
     }
 
+    /// How many emails wait in the outbox (for metrics; no actor: it says no more than a number).
+    pub async fn outbox_backlog(&self) -> Result<u64> {
+        let mut tx = self.store.read().await?;
+        tx.pending_emails().await
+    }
+
     /// Claims due emails, sends them through `mailer` and records each outcome. Returns how many
     /// were attempted.
     pub async fn deliver_due_emails(&self, mailer: &dyn Mailer, batch: i64) -> Result<usize> {

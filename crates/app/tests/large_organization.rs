@@ -40,7 +40,7 @@ async fn listed_within_budget(store: Arc<dyn Store>) {
     let admin = gatehouse_domain::policy::Actor::system();
 
     let reads = |label: &'static str, before: u64| {
-        let read = store.rows_read() - before;
+        let read = store.stats().rows_read - before;
         assert!(read <= BUDGET, "{label} read {read} rows for one page of a {USERS}-user organization");
     };
     let scim = |filter: Option<&str>, sort: Option<&str>, offset: u64| UserQuery {
@@ -57,7 +57,7 @@ async fn listed_within_budget(store: Arc<dyn Store>) {
         ("SCIM externalId eq", scim(Some("externalId eq \"ext12345\""), None, 0)),
         ("SCIM sorted by userName", scim(None, Some("userName"), 0)),
     ] {
-        let before = store.rows_read();
+        let before = store.stats().rows_read;
         let (page, total) = app.scim_users(&admin, &org, &query).await.unwrap();
         reads(label, before);
         assert!(!page.is_empty() && total >= 1, "{label} found users");
@@ -81,7 +81,7 @@ async fn listed_within_budget(store: Arc<dyn Store>) {
             search: search.map(str::to_owned),
             ..first.clone()
         };
-        let before = store.rows_read();
+        let before = store.stats().rows_read;
         let listed = app.organization_users(&owner, &org, &page, managed).await.unwrap();
         reads(label, before);
         assert!(!listed.items.is_empty(), "{label} lists users");

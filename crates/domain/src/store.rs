@@ -34,6 +34,20 @@ use crate::sid::{
 };
 use crate::user::{Email, User, UserStatus};
 
+/// What a store reports about itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Rows this engine's queries have read since the process started.
+    pub rows_read: u64,
+    /// Connections open in the pool, and how many of them are idle.
+    pub connections: u32,
+    pub idle_connections: u32,
+    /// Transactions begun since the process started, and the time spent waiting to begin them
+    /// (for a connection and, on SQLite, for the write lock).
+    pub transactions: u64,
+    pub begin_wait_micros: u64,
+}
+
 /// A database: hands out transactions.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -46,9 +60,8 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.
     fn engine(&self) -> &'static str;
-    /// How many rows this engine's queries have read since the process started: for metrics,
-    /// and for tests that bound how much one request reads.
-    fn rows_read(&self) -> u64;
+    /// What the store reports for metrics (and for tests that bound how much one request reads).
+    fn stats(&self) -> StoreStats;
 }
 
 /// One open transaction. Dropped without `commit`, it rolls back.
@@ -291,6 +304,8 @@ pub trait SecurityTx: Send {
     async fn save_throttle(&mut self, throttle: &Throttle) -> Result<()>;
     /// Forgets a key's failures (after a success).
     async fn clear_throttle(&mut self, key: &str) -> Result<()>;
+    /// How many emails wait to be sent (pending, due or not).
+    async fn pending_emails(&mut self) -> Result<u64>;
 }
 
 /// SCIM tokens, SCIM profiles and provisioned users' status.

@@ -8,6 +8,7 @@ mod api;
 mod client_addr;
 mod error;
 mod health;
+mod metrics;
 mod scim;
 mod twilio;
 mod web;
@@ -28,6 +29,7 @@ use tracing::Level;
 
 pub use client_addr::ProxyRange;
 pub use error::WebError;
+pub use metrics::{Metrics, metrics_router};
 
 /// Parses a SID taken from a URL path: a malformed one names nothing, so it is `NotFound`
 /// (the 404 page, or each API's not-found error), never a validation error.
@@ -58,6 +60,8 @@ pub struct HttpConfig {
 pub struct AppState {
     pub app: App,
     pub config: HttpConfig,
+    /// What the public router records for `/metrics` (served on its own listener).
+    pub metrics: std::sync::Arc<Metrics>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -73,6 +77,7 @@ pub fn router(state: AppState) -> Router {
     // Only a server reached over https asks browsers to keep using https.
     let hsts = state.config.secure_cookies;
     let trusted = std::sync::Arc::new(state.config.trusted_proxies.clone());
+    let metrics = state.metrics.clone();
     let security_headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -106,7 +111,8 @@ pub fn router(state: AppState) -> Router {
         .merge(scim::routes())
         .merge(twilio::routes())
         .with_state(state)
-        .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages));
+        .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::record));
     // Without trusted proxies the client is the TCP peer, which handlers read directly.
     if !trusted.is_empty() {
         router =

@@ -33,6 +33,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ProxyRange>,
     /// Instance secrets from key files or the environment (default: kept in the database).
     pub secrets: InstanceSecrets,
+    /// Where `GET /metrics` (Prometheus) is served; `None`: nowhere. Never the public listener.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// `[secrets]` in the file: where the instance secrets are, instead of the database.
@@ -152,6 +154,8 @@ pub struct FileConfig {
     /// Addresses or CIDR ranges of reverse proxies in front of the server.
     pub trusted_proxies: Option<Vec<String>>,
     pub secrets: Option<SecretsFileConfig>,
+    /// `host:port` of a separate listener for `GET /metrics`.
+    pub metrics_listen: Option<String>,
 }
 
 /// `[dns]` in the file.
@@ -183,6 +187,8 @@ pub struct Overrides {
     pub token_signing_keys: Option<String>,
     /// `GATEHOUSE_API_KEY_HASH_KEY`: a hex key.
     pub api_key_hash_key: Option<String>,
+    /// `GATEHOUSE_METRICS_LISTEN`: `host:port` for `GET /metrics`.
+    pub metrics_listen: Option<String>,
 }
 
 impl Overrides {
@@ -192,6 +198,7 @@ impl Overrides {
         self.trusted_proxies = self.trusted_proxies.or_else(|| var("GATEHOUSE_TRUSTED_PROXIES"));
         self.token_signing_keys = var("GATEHOUSE_TOKEN_SIGNING_KEYS");
         self.api_key_hash_key = var("GATEHOUSE_API_KEY_HASH_KEY");
+        self.metrics_listen = self.metrics_listen.or_else(|| var("GATEHOUSE_METRICS_LISTEN"));
         self
     }
 }
@@ -257,7 +264,17 @@ impl Config {
             Some(_) => bail!("the API-key hash key is one key, not a list"),
             None => None,
         };
+        let metrics_listen = match over.metrics_listen.or(file.metrics_listen.take()) {
+            Some(text) => Some(text.parse().map_err(|_| {
+                anyhow::anyhow!("metrics_listen must be host:port, e.g. \"127.0.0.1:9090\", got {text:?}")
+            })?),
+            None => None,
+        };
+        if metrics_listen == Some(listen) && listen.port() != 0 {
+            bail!("metrics_listen must differ from listen: /metrics is never served on the public listener");
+        }
         Ok(Config {
+            metrics_listen,
             trusted_proxies,
             secrets: InstanceSecrets { token_signing_keys, api_key_hash_key },
             listen,

@@ -101,6 +101,8 @@ fn spawn_email_worker(app: App, mailer: Arc<dyn gatehouse_app::Mailer>) -> JoinH
 
 /// A running server.
 pub struct Running {
+    /// Where `/metrics` is served, when `metrics_listen` is set (the real port).
+    pub metrics_addr: Option<SocketAddr>,
     /// Where it listens (the real port when the config asked for port 0).
     pub addr: SocketAddr,
     /// The one-time setup link, printed on first run while nobody exists.
@@ -167,7 +169,12 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
         secure_cookies: config.public_url.starts_with("https://"),
         trusted_proxies: config.trusted_proxies.clone(),
     };
-    let state = AppState { app, config: http };
+    let metrics = Arc::new(gatehouse_http::Metrics::default());
+    let metrics_addr = match config.metrics_listen {
+        Some(at) => Some(serve_metrics(at, gatehouse_http::metrics_router(app.clone(), metrics.clone())).await?),
+        None => None,
+    };
+    let state = AppState { app, config: http, metrics };
     let router = gatehouse_http::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -186,7 +193,21 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
             .await
     });
     let rechecker = spawn_domain_rechecker(app_handle.clone());
-    Ok(Running { addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker, rechecker })
+    Ok(Running { addr, metrics_addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker, rechecker })
+}
+
+/// Serves `GET /metrics` on its own listener for as long as the process runs (it holds no
+/// state a shutdown must finish); returns the address really bound.
+async fn serve_metrics(at: SocketAddr, router: axum::Router) -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind(at).await.with_context(|| format!("metrics_listen on {at}"))?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::warn!(error = %e, "the metrics listener stopped");
+        }
+    });
+    tracing::info!(%addr, "serving /metrics");
+    Ok(addr)
 }
 
 async fn shutdown_signal() {

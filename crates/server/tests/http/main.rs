@@ -13,6 +13,7 @@ mod hardening;
 mod invitations;
 mod mail_sink;
 mod matrix;
+mod metrics;
 mod org_matrix;
 mod scim;
 mod security;

@@ -45,6 +45,8 @@ pub struct Options {
     pub token_signing_keys: Option<String>,
     /// The public URL (default: the listen address).
     pub public_url: Option<String>,
+    /// Serve `/metrics` on a second listener (`metrics_listen`, port 0).
+    pub metrics: bool,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             trusted_proxies: None,
             token_signing_keys: None,
             public_url: None,
+            metrics: false,
         }
     }
 }
@@ -105,6 +108,7 @@ pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
             trusted_proxies: options.trusted_proxies,
             token_signing_keys: options.token_signing_keys,
             public_url: options.public_url,
+            metrics_listen: options.metrics.then(|| "127.0.0.1:0".to_owned()),
             ..Overrides::default()
         },
     )

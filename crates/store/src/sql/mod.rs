@@ -27,7 +27,10 @@ mod users;
 
 use async_trait::async_trait;
 use gatehouse_domain::Result;
-use gatehouse_domain::store::{Store, Tx};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use gatehouse_domain::store::{Store, StoreStats, Tx};
 
 pub(super) use rows::db_err;
 
@@ -48,15 +51,27 @@ impl Tx for EngineTx {
     }
 }
 
+/// Transactions begun by this engine's stores since the process started, and the time they waited.
+static TRANSACTIONS: AtomicU64 = AtomicU64::new(0);
+static BEGIN_WAIT_MICROS: AtomicU64 = AtomicU64::new(0);
+
+fn begun(tx: EngineTx, started: Instant) -> Box<dyn Tx> {
+    TRANSACTIONS.fetch_add(1, Ordering::Relaxed);
+    BEGIN_WAIT_MICROS.fetch_add(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    Box::new(tx)
+}
+
 #[async_trait]
 impl Store for EngineStore {
     async fn write(&self) -> Result<Box<dyn Tx>> {
+        let started = Instant::now();
         let (tx, writing) = dialect::begin_write(&self.pool, &self.writers).await?;
-        Ok(Box::new(EngineTx { tx, _writing: writing }))
+        Ok(begun(EngineTx { tx, _writing: writing }, started))
     }
 
     async fn read(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(EngineTx { tx: self.pool.begin().await.map_err(db_err)?, _writing: None }))
+        let started = Instant::now();
+        Ok(begun(EngineTx { tx: self.pool.begin().await.map_err(db_err)?, _writing: None }, started))
     }
 
     async fn ping(&self) -> Result<()> {
@@ -68,8 +83,14 @@ impl Store for EngineStore {
         dialect::ENGINE
     }
 
-    fn rows_read(&self) -> u64 {
-        rows::ROWS_READ.load(std::sync::atomic::Ordering::Relaxed)
+    fn stats(&self) -> StoreStats {
+        StoreStats {
+            rows_read: rows::ROWS_READ.load(Ordering::Relaxed),
+            connections: self.pool.size(),
+            idle_connections: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            transactions: TRANSACTIONS.load(Ordering::Relaxed),
+            begin_wait_micros: BEGIN_WAIT_MICROS.load(Ordering::Relaxed),
+        }
     }
 }
 

@@ -317,6 +317,12 @@ impl SecurityTx for EngineTx {
     async fn clear_throttle(&mut self, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM throttles WHERE key = $1").bind(key).run(&mut self.tx).await
     }
+
+    async fn pending_emails(&mut self) -> Result<u64> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM email_outbox WHERE status = 'pending'").one(&mut self.tx).await?;
+        Ok(u64::try_from(get::<i64>(&row, "n")?).unwrap_or_default())
+    }
 }
 
 async fn delete_recovery_codes(c: &mut Conn, user: &UserSid) -> Result<()> {

@@ -170,9 +170,9 @@ impl App {
             ),
         )
         .await?;
-        let created = load(&mut *tx, org, &user.sid).await?;
         tx.commit().await?;
-        Ok(created)
+        // What was just written, as stored (put_scim_profile stamped `updated_at` with `now` too).
+        Ok(ScimUser { user, profile })
     }
 
     /// Replaces a managed user's attributes. `if_match`, when given, must be the current

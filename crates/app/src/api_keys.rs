@@ -15,6 +15,8 @@ use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
 use gatehouse_domain::sid::{AccountSid, ApiKeySid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
+
+use crate::credential_cache::Cached;
 use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
 use hmac::{KeyInit, Mac};
@@ -278,16 +280,26 @@ impl App {
     pub async fn authenticate_api_key(&self, sid: &str, secret: &str, source_ip: Option<String>) -> Result<Actor> {
         let sid = ApiKeySid::parse(sid).map_err(|_| Error::Unauthenticated)?;
         let expected = self.secret_hash(&sid, secret).await?;
-        let mut tx = self.store.read().await?;
-        let key = tx.api_key(&sid).await?.ok_or(Error::Unauthenticated)?;
+        let epoch = self.store.credential_epoch();
+        let (key, account) = match self.credentials.get(sid.as_str(), epoch) {
+            Some(Cached::ApiKey { key, account }) => (*key, *account),
+            _ => {
+                let mut tx = self.store.read().await?;
+                let key = tx.api_key(&sid).await?.ok_or(Error::Unauthenticated)?;
+                let account = tx.account(&key.account_sid).await?.ok_or(Error::Unauthenticated)?;
+                drop(tx);
+                let cached = Cached::ApiKey { key: Box::new(key.clone()), account: Box::new(account.clone()) };
+                self.credentials.put(sid.to_string(), epoch, cached);
+                (key, account)
+            }
+        };
         if key.revoked_at.is_some() || !constant_time_eq(&key.secret_hash, &expected) {
             return Err(Error::Unauthenticated);
         }
-        let account = tx.account(&key.account_sid).await?.ok_or(Error::Unauthenticated)?;
-        drop(tx);
         account.ensure_active()?;
         let now = self.now();
         if key.use_worth_recording(now) {
+            self.credentials.mark_used(sid.as_str(), now);
             let mut tx = self.store.write().await?;
             tx.touch_api_key(&sid, now).await?;
             tx.commit().await?;

@@ -11,6 +11,7 @@ mod api_keys;
 mod auth;
 mod auth_tokens;
 mod billing;
+mod credential_cache;
 mod credentials;
 mod domains;
 mod groups;
@@ -49,6 +50,7 @@ pub use accounts::{AccountView, NewAccount, NewSignUp};
 pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn};
 pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};
+pub use credential_cache::{DEFAULT_CAPACITY as CREDENTIAL_CACHE_CAPACITY, DEFAULT_TTL as CREDENTIAL_CACHE_TTL};
 pub use credentials::RESET_REQUESTED;
 pub use domains::{DnsError, DnsResolver, RECHECK_EVERY_HOURS};
 pub use groups::{GroupInput, GroupView};
@@ -87,6 +89,8 @@ pub struct App {
     /// rotation does not cut off tokens already issued). From the configuration, or else one
     /// loaded (or created) in the database on first use.
     token_signing_keys: Arc<tokio::sync::OnceCell<Vec<Vec<u8>>>>,
+    /// Machine credentials checked from memory (see `credential_cache`).
+    credentials: Arc<credential_cache::CredentialCache>,
 }
 
 /// Instance secrets given by the operator (a key file or the environment) instead of the
@@ -118,7 +122,23 @@ impl App {
             dns: Arc::new(NoDns),
             api_key_hash_key: Arc::new(tokio::sync::OnceCell::new()),
             token_signing_keys: Arc::new(tokio::sync::OnceCell::new()),
+            credentials: Arc::new(credential_cache::CredentialCache::new(
+                credential_cache::DEFAULT_CAPACITY,
+                credential_cache::DEFAULT_TTL,
+            )),
         }
+    }
+
+    /// Keeps at most `capacity` machine credentials in memory, each for at most `ttl`
+    /// (capacity 0: every request reads the store).
+    pub fn with_credential_cache(mut self, capacity: usize, ttl: std::time::Duration) -> Self {
+        self.credentials = Arc::new(credential_cache::CredentialCache::new(capacity, ttl));
+        self
+    }
+
+    /// Credential lookups answered from memory, and those that read the store (for metrics).
+    pub fn credential_cache_counts(&self) -> (u64, u64) {
+        self.credentials.counts()
     }
 
     /// Uses the operator's secrets instead of the database copies, where given.

@@ -18,6 +18,7 @@ use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
 use crate::App;
+use crate::credential_cache::Cached;
 use crate::org_users::authorize_org;
 use crate::secret::{constant_time_eq, new_token, random_bytes, token_hash};
 
@@ -130,9 +131,7 @@ impl App {
     /// Any mismatch is `Unauthenticated`.
     pub async fn issue_access_token(&self, client_id: &str, client_secret: &str) -> Result<AccessToken> {
         let sid = OAuthAppSid::parse(client_id).map_err(|_| Error::Unauthenticated)?;
-        let mut tx = self.store.read().await?;
-        let app = tx.oauth_app(&sid).await?.ok_or(Error::Unauthenticated)?;
-        drop(tx);
+        let app = self.oauth_app_checked(&sid).await?;
         if app.revoked_at.is_some() || !constant_time_eq(&app.secret_hash, &token_hash(client_secret)) {
             return Err(Error::Unauthenticated);
         }
@@ -153,8 +152,22 @@ impl App {
         Ok(AccessToken { token: format!("{signing_input}.{signature}"), expires_in: ACCESS_TOKEN_SECONDS })
     }
 
+    /// The app, from memory while no credential changed (see `credential_cache`).
+    async fn oauth_app_checked(&self, sid: &OAuthAppSid) -> Result<OAuthApp> {
+        let epoch = self.store.credential_epoch();
+        if let Some(Cached::OAuthApp(app)) = self.credentials.get(sid.as_str(), epoch) {
+            return Ok(*app);
+        }
+        let mut tx = self.store.read().await?;
+        let app = tx.oauth_app(sid).await?.ok_or(Error::Unauthenticated)?;
+        drop(tx);
+        self.credentials.put(sid.to_string(), epoch, Cached::OAuthApp(Box::new(app.clone())));
+        Ok(app)
+    }
+
     async fn touch_app(&self, app: &OAuthApp, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
         if app.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECONDS) {
+            self.credentials.mark_used(app.sid.as_str(), now);
             let mut tx = self.store.write().await?;
             tx.touch_oauth_app(&app.sid, now).await?;
             tx.commit().await?;
@@ -189,9 +202,7 @@ impl App {
             return Err(Error::Unauthenticated);
         }
         let sid = claims["sub"].as_str().and_then(|s| OAuthAppSid::parse(s).ok()).ok_or(Error::Unauthenticated)?;
-        let mut tx = self.store.read().await?;
-        let app = tx.oauth_app(&sid).await?.ok_or(Error::Unauthenticated)?;
-        drop(tx);
+        let app = self.oauth_app_checked(&sid).await?;
         if app.revoked_at.is_some() || claims["org"].as_str() != Some(app.organization_sid.as_str()) {
             return Err(Error::Unauthenticated);
         }

@@ -15,6 +15,8 @@ use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, pa
 use gatehouse_domain::scim_filter::users::UserQuery;
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::Tx;
+
+use crate::credential_cache::Cached;
 use gatehouse_domain::user::{Email, User, UserStatus, parse_display_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
@@ -86,15 +88,25 @@ impl App {
     /// Authenticates `Authorization: Bearer <secret>`: the organization's identity provider.
     pub async fn authenticate_scim(&self, secret: &str, source_ip: Option<String>) -> Result<Actor> {
         let hash = token_hash(secret);
-        let mut tx = self.store.read().await?;
-        let token = tx.scim_token_by_hash(&hash).await?.ok_or(Error::Unauthenticated)?;
-        drop(tx);
+        let cache_key = format!("scim:{hash}");
+        let epoch = self.store.credential_epoch();
+        let token = match self.credentials.get(&cache_key, epoch) {
+            Some(Cached::ScimToken(token)) => *token,
+            _ => {
+                let mut tx = self.store.read().await?;
+                let token = tx.scim_token_by_hash(&hash).await?.ok_or(Error::Unauthenticated)?;
+                drop(tx);
+                self.credentials.put(cache_key.clone(), epoch, Cached::ScimToken(Box::new(token.clone())));
+                token
+            }
+        };
         // Found by the hash of a 256-bit secret: equality in the index is the comparison.
         if token.revoked_at.is_some() {
             return Err(Error::Unauthenticated);
         }
         let now = self.now();
         if token.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECONDS) {
+            self.credentials.mark_used(&cache_key, now);
             let mut tx = self.store.write().await?;
             tx.touch_scim_token(&token.sid, now).await?;
             tx.commit().await?;

@@ -62,6 +62,14 @@ pub trait Store: Send + Sync + 'static {
     fn engine(&self) -> &'static str;
     /// What the store reports for metrics (and for tests that bound how much one request reads).
     fn stats(&self) -> StoreStats;
+    /// A number that moves whenever a credential may have been revoked or rotated (API keys,
+    /// SCIM tokens, OAuth apps, auth tokens, an account's status): at once when this node commits
+    /// such a change, and within a poll of [`Store::poll_credential_changes`] when another node
+    /// does. A credential cached under one value is stale under any other.
+    fn credential_epoch(&self) -> u64;
+    /// Reads the version every node shares and moves [`Store::credential_epoch`] if it changed.
+    /// The server calls it twice a second.
+    async fn poll_credential_changes(&self) -> Result<()>;
 }
 
 /// One open transaction. Dropped without `commit`, it rolls back.

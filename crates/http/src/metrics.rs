@@ -138,6 +138,14 @@ async fn scrape(State(state): State<MetricsState>) -> Response {
         "Time spent waiting for a connection (and, on SQLite, the write lock) to begin transactions.",
         (db.begin_wait_micros as f64 / 1e6).to_string(),
     );
+    let (hits, misses) = state.app.credential_cache_counts();
+    let _ = writeln!(
+        out,
+        "# HELP gatehouse_credential_cache_lookups_total Credential checks, answered from memory (hit) or the store (miss).\n\
+         # TYPE gatehouse_credential_cache_lookups_total counter\n\
+         gatehouse_credential_cache_lookups_total{{result=\"hit\"}} {hits}\n\
+         gatehouse_credential_cache_lookups_total{{result=\"miss\"}} {misses}"
+    );
     match state.app.outbox_backlog().await {
         Ok(n) => gauge(&mut out, "gatehouse_outbox_backlog", "gauge", "Emails waiting to be sent.", n.to_string()),
         Err(e) => tracing::warn!(error = ?e, "metrics: cannot count the outbox"),

@@ -35,6 +35,9 @@ pub struct Config {
     pub secrets: InstanceSecrets,
     /// Where `GET /metrics` (Prometheus) is served; `None`: nowhere. Never the public listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// How many machine credentials a node checks from memory, and for how long at most.
+    pub credential_cache_capacity: usize,
+    pub credential_cache_ttl: std::time::Duration,
 }
 
 /// `[secrets]` in the file: where the instance secrets are, instead of the database.
@@ -156,6 +159,18 @@ pub struct FileConfig {
     pub secrets: Option<SecretsFileConfig>,
     /// `host:port` of a separate listener for `GET /metrics`.
     pub metrics_listen: Option<String>,
+    pub cache: Option<CacheFileConfig>,
+}
+
+/// `[cache]` in the file: the in-memory credential cache.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheFileConfig {
+    /// How many API keys, SCIM tokens and OAuth apps a node keeps (0: none).
+    pub credential_capacity: Option<usize>,
+    /// How long one is kept at most, in seconds (revocations reach every node within a second
+    /// whatever this is).
+    pub credential_ttl_seconds: Option<u64>,
 }
 
 /// `[dns]` in the file.
@@ -273,7 +288,12 @@ impl Config {
         if metrics_listen == Some(listen) && listen.port() != 0 {
             bail!("metrics_listen must differ from listen: /metrics is never served on the public listener");
         }
+        let cache = file.cache.take().unwrap_or_default();
         Ok(Config {
+            credential_cache_capacity: cache.credential_capacity.unwrap_or(gatehouse_app::CREDENTIAL_CACHE_CAPACITY),
+            credential_cache_ttl: cache
+                .credential_ttl_seconds
+                .map_or(gatehouse_app::CREDENTIAL_CACHE_TTL, std::time::Duration::from_secs),
             metrics_listen,
             trusted_proxies,
             secrets: InstanceSecrets { token_signing_keys, api_key_hash_key },

@@ -62,6 +62,7 @@ pub fn build_app(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<App> 
         .with_email_logging(config.smtp.is_none())
         .with_sms(sms)
         .with_dns(Arc::new(dns::HickoryDns::new(config.dns_resolver)))
+        .with_credential_cache(config.credential_cache_capacity, config.credential_cache_ttl)
         .with_instance_secrets(config.secrets.clone())
         .map_err(|e| anyhow::anyhow!("instance secrets: {e}"))
 }
@@ -75,6 +76,19 @@ fn spawn_domain_rechecker(app: App) -> JoinHandle<()> {
                 tracing::error!(error = ?e, "domain re-check");
             }
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+        }
+    })
+}
+
+/// Polls the shared credential-change version twice a second, so a revocation on another node
+/// empties this node's credential cache within a second.
+fn spawn_credential_poller(app: App) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = app.store().poll_credential_changes().await {
+                tracing::warn!(error = ?e, "credential change poll");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     })
 }
@@ -113,6 +127,7 @@ pub struct Running {
     task: JoinHandle<std::io::Result<()>>,
     worker: Option<JoinHandle<()>>,
     rechecker: JoinHandle<()>,
+    poller: JoinHandle<()>,
 }
 
 impl Running {
@@ -132,6 +147,7 @@ impl Running {
             worker.abort();
         }
         self.rechecker.abort();
+        self.poller.abort();
         result
     }
 }
@@ -151,6 +167,9 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
         config
     };
     let store = open_store(&config.database_url).await?;
+    // The shared credential version as of now, before anything is cached: later polls move the
+    // epoch only for changes made after this.
+    store.poll_credential_changes().await.map_err(|e| anyhow::anyhow!("reading credential changes: {e:?}"))?;
     let app = build_app(store, config)?;
     let worker = match &config.smtp {
         Some(smtp) => Some(spawn_email_worker(app.clone(), Arc::new(smtp::SmtpMailer::new(smtp)?))),
@@ -193,7 +212,8 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
             .await
     });
     let rechecker = spawn_domain_rechecker(app_handle.clone());
-    Ok(Running { addr, metrics_addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker, rechecker })
+    let poller = spawn_credential_poller(app_handle.clone());
+    Ok(Running { addr, metrics_addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker, rechecker, poller })
 }
 
 /// Serves `GET /metrics` on its own listener for as long as the process runs (it holds no

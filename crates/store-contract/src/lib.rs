@@ -76,7 +76,8 @@ macro_rules! contract_tests {
             audit_details_round_trip_as_json_and_erasure_rewrites_only_mentions,
             the_connection_enforces_foreign_keys,
             scim_user_filters_in_sql_select_what_the_evaluator_selects,
-            scim_user_pages_are_sorted_counted_and_bounded_in_sql
+            scim_user_pages_are_sorted_counted_and_bounded_in_sql,
+            revocations_move_the_credential_epoch_when_they_commit
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

@@ -14,6 +14,7 @@ mod invitations;
 mod mail_sink;
 mod matrix;
 mod metrics;
+mod nodes;
 mod org_matrix;
 mod scim;
 mod security;

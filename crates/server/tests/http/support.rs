@@ -120,6 +120,20 @@ pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
     Some(Server { base, setup_url, running, mail, database_url, _dir: dir })
 }
 
+/// A second node on the same database as `server` (its own process state: caches, listeners).
+pub async fn second_node(server: &Server) -> Running {
+    let config = Config::resolve(
+        FileConfig::default(),
+        Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            database_url: Some(server.database_url.clone()),
+            ..Overrides::default()
+        },
+    )
+    .unwrap();
+    gatehouse_server::start(&config, false).await.unwrap()
+}
+
 /// The credentials the `twilio` SMS sender of test servers uses.
 pub const TWILIO_ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TWILIO_TOKEN: &str = "test-auth-token";
@@ -396,13 +410,12 @@ pub async fn create_key(browser: &Browser, account: &str, name: &str) -> (String
 
 /// The status `GET /api/v1/me` answers with an API key: 200 while it works, 401 once revoked.
 pub async fn key_status(server: &Server, sid: &str, secret: &str) -> StatusCode {
-    reqwest::Client::new()
-        .get(format!("{}/api/v1/me", server.base))
-        .basic_auth(sid, Some(secret))
-        .send()
-        .await
-        .unwrap()
-        .status()
+    key_status_at(&server.base, sid, secret).await
+}
+
+/// [`key_status`] against the server at `base` (another node).
+pub async fn key_status_at(base: &str, sid: &str, secret: &str) -> StatusCode {
+    reqwest::Client::new().get(format!("{base}/api/v1/me")).basic_auth(sid, Some(secret)).send().await.unwrap().status()
 }
 
 /// Creates an account in the organization from `browser`; returns its SID.

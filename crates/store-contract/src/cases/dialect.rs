@@ -120,3 +120,39 @@ pub async fn the_connection_enforces_foreign_keys(store: Arc<dyn Store>) {
         other => panic!("an account of a missing organization was stored: {other:?}"),
     }
 }
+
+/// The credential epoch: a committed revocation or rotation moves it (a dropped one does not,
+/// nor does any other write), and a poll moves it when the shared version changed.
+pub async fn revocations_move_the_credential_epoch_when_they_commit(store: Arc<dyn Store>) {
+    use gatehouse_domain::account::AccountStatus;
+    store.poll_credential_changes().await.unwrap();
+    let start = store.credential_epoch();
+    let mut tx = store.write().await.unwrap();
+    let account = add_account(&mut *tx, "Acme", None).await;
+    tx.commit().await.unwrap();
+    store.poll_credential_changes().await.unwrap();
+    assert_eq!(store.credential_epoch(), start, "other writes leave it");
+
+    let mut tx = store.write().await.unwrap();
+    tx.set_account_status(&account.sid, AccountStatus::Suspended, t0()).await.unwrap();
+    assert_eq!(store.credential_epoch(), start, "not before the commit");
+    drop(tx);
+    store.poll_credential_changes().await.unwrap();
+    assert_eq!(store.credential_epoch(), start, "a rolled-back change moves nothing");
+
+    for change in 0..2 {
+        let mut tx = store.write().await.unwrap();
+        if change == 0 {
+            tx.set_account_status(&account.sid, AccountStatus::Suspended, t0()).await.unwrap();
+        } else {
+            tx.put_auth_token(&account.sid, "hash", t0()).await.unwrap();
+        }
+        let before = store.credential_epoch();
+        tx.commit().await.unwrap();
+        assert!(store.credential_epoch() > before, "a committed change moves it at once");
+        let moved = store.credential_epoch();
+        store.poll_credential_changes().await.unwrap();
+        store.poll_credential_changes().await.unwrap();
+        assert!(store.credential_epoch() >= moved, "polls never move it back");
+    }
+}

@@ -22,6 +22,7 @@ type Db = sqlx::Postgres;
 pub struct PgStore {
     pool: sqlx::Pool<Db>,
     writers: dialect::WriteLock,
+    credentials: std::sync::Arc<sql::Credentials>,
 }
 
 type EngineStore = PgStore;
@@ -29,7 +30,11 @@ type EngineStore = PgStore;
 impl PgStore {
     /// Connects to the database at a `postgres:` URL.
     pub async fn connect(url: &str) -> Result<Self> {
-        Ok(PgStore { pool: dialect::open_pool(url).await?, writers: Default::default() })
+        Ok(PgStore {
+            pool: dialect::open_pool(url).await?,
+            writers: Default::default(),
+            credentials: Default::default(),
+        })
     }
 
     /// For tests: creates a new, empty database on the server `base_url` points at and returns

@@ -72,6 +72,7 @@ impl AccountsTx for EngineTx {
     }
 
     async fn set_account_status(&mut self, sid: &AccountSid, status: AccountStatus, at: DateTime<Utc>) -> Result<()> {
+        self.credentials_changed().await?;
         sqlx::query("UPDATE accounts SET status = $2, updated_at = $3 WHERE sid = $1")
             .bind(sid.as_str())
             .bind(status.as_str())

@@ -76,6 +76,7 @@ impl ApiKeysTx for EngineTx {
     }
 
     async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()> {
+        self.credentials_changed().await?;
         sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE account_sid = $1 AND sid = $2 AND revoked_at IS NULL")
             .bind(account.as_str())
             .bind(sid.as_str())

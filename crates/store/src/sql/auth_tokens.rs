@@ -12,6 +12,7 @@ use super::rows::{Run, get};
 #[async_trait]
 impl AuthTokensTx for EngineTx {
     async fn put_auth_token(&mut self, account: &AccountSid, hash: &str, at: DateTime<Utc>) -> Result<()> {
+        self.credentials_changed().await?;
         sqlx::query(
             "INSERT INTO account_auth_tokens (account_sid, token_hash, rotated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (account_sid) DO UPDATE SET token_hash = excluded.token_hash, rotated_at = excluded.rotated_at",

@@ -27,18 +27,26 @@ mod users;
 
 use async_trait::async_trait;
 use gatehouse_domain::Result;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use gatehouse_domain::store::{Store, StoreStats, Tx};
 
+use rows::Run;
 pub(super) use rows::db_err;
 
 use super::{Db, EngineStore, dialect};
 
+pub(super) use CredentialEpoch as Credentials;
+
 /// An open transaction.
 pub(super) struct EngineTx {
     tx: sqlx::Transaction<'static, Db>,
+    /// Whether this transaction revoked or rotated a credential, and the node's epoch to move
+    /// when it commits.
+    changed_credentials: bool,
+    credentials: Arc<CredentialEpoch>,
     /// What `dialect::begin_write` holds until the transaction ends (declared after `tx`, so
     /// it is released after the rollback of a dropped transaction).
     _writing: dialect::WriteGuard,
@@ -47,7 +55,36 @@ pub(super) struct EngineTx {
 #[async_trait]
 impl Tx for EngineTx {
     async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await.map_err(db_err)
+        let (changed, credentials) = (self.changed_credentials, self.credentials.clone());
+        self.tx.commit().await.map_err(db_err)?;
+        if changed {
+            credentials.local.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+impl EngineTx {
+    /// Records that this transaction revoked or rotated a credential: the shared version moves
+    /// with it, and this node forgets its cached credentials when it commits.
+    async fn credentials_changed(&mut self) -> Result<()> {
+        sqlx::query("UPDATE credential_changes SET version = version + 1 WHERE id = 1").run(&mut self.tx).await?;
+        self.changed_credentials = true;
+        Ok(())
+    }
+}
+
+/// This node's credential epoch and the shared version it last saw.
+#[derive(Debug)]
+pub(super) struct CredentialEpoch {
+    local: AtomicU64,
+    seen: std::sync::atomic::AtomicI64,
+}
+
+impl Default for CredentialEpoch {
+    fn default() -> Self {
+        // Nothing seen yet: the first poll moves the epoch, which only empties an empty cache.
+        CredentialEpoch { local: AtomicU64::new(0), seen: std::sync::atomic::AtomicI64::new(-1) }
     }
 }
 
@@ -66,12 +103,12 @@ impl Store for EngineStore {
     async fn write(&self) -> Result<Box<dyn Tx>> {
         let started = Instant::now();
         let (tx, writing) = dialect::begin_write(&self.pool, &self.writers).await?;
-        Ok(begun(EngineTx { tx, _writing: writing }, started))
+        Ok(begun(self.transaction(tx, writing), started))
     }
 
     async fn read(&self) -> Result<Box<dyn Tx>> {
         let started = Instant::now();
-        Ok(begun(EngineTx { tx: self.pool.begin().await.map_err(db_err)?, _writing: None }, started))
+        Ok(begun(self.transaction(self.pool.begin().await.map_err(db_err)?, None), started))
     }
 
     async fn ping(&self) -> Result<()> {
@@ -81,6 +118,22 @@ impl Store for EngineStore {
 
     fn engine(&self) -> &'static str {
         dialect::ENGINE
+    }
+
+    fn credential_epoch(&self) -> u64 {
+        self.credentials.local.load(Ordering::SeqCst)
+    }
+
+    async fn poll_credential_changes(&self) -> Result<()> {
+        let row = sqlx::query("SELECT version FROM credential_changes WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let version: i64 = rows::get(&row, "version")?;
+        if self.credentials.seen.swap(version, Ordering::SeqCst) != version {
+            self.credentials.local.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
     }
 
     fn stats(&self) -> StoreStats {
@@ -95,6 +148,10 @@ impl Store for EngineStore {
 }
 
 impl EngineStore {
+    fn transaction(&self, tx: sqlx::Transaction<'static, Db>, writing: dialect::WriteGuard) -> EngineTx {
+        EngineTx { tx, changed_credentials: false, credentials: self.credentials.clone(), _writing: writing }
+    }
+
     /// Applies the embedded migrations that have not run yet (forward-only).
     pub async fn migrate(&self) -> Result<()> {
         dialect::MIGRATOR

@@ -64,6 +64,7 @@ impl OAuthTx for EngineTx {
     }
 
     async fn revoke_oauth_app(&mut self, org: &OrganizationSid, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<u64> {
+        self.credentials_changed().await?;
         Ok(sqlx::query(
             "UPDATE oauth_apps SET revoked_at = $3 WHERE organization_sid = $1 AND sid = $2 AND revoked_at IS NULL",
         )

@@ -67,6 +67,7 @@ impl ScimTx for EngineTx {
     }
 
     async fn revoke_scim_token(&mut self, org: &OrganizationSid, sid: &ScimTokenSid, at: DateTime<Utc>) -> Result<u64> {
+        self.credentials_changed().await?;
         Ok(sqlx::query(
             "UPDATE scim_tokens SET revoked_at = $3 WHERE organization_sid = $1 AND sid = $2 AND revoked_at IS NULL",
         )

@@ -13,6 +13,7 @@ type Db = sqlx::Sqlite;
 pub struct SqliteStore {
     pool: sqlx::Pool<Db>,
     writers: dialect::WriteLock,
+    credentials: std::sync::Arc<sql::Credentials>,
 }
 
 type EngineStore = SqliteStore;
@@ -21,6 +22,10 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite:` URL with WAL,
     /// `synchronous=NORMAL`, foreign keys on and a busy timeout.
     pub async fn connect(url: &str) -> gatehouse_domain::Result<Self> {
-        Ok(SqliteStore { pool: dialect::open_pool(url).await?, writers: Default::default() })
+        Ok(SqliteStore {
+            pool: dialect::open_pool(url).await?,
+            writers: Default::default(),
+            credentials: Default::default(),
+        })
     }
 }

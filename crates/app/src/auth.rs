@@ -215,7 +215,7 @@ impl App {
     /// one, and returns it; `None` once anyone exists.
     pub async fn issue_setup_token(&self) -> Result<Option<String>> {
         let mut tx = self.store.write().await?;
-        if tx.count_users().await? > 0 {
+        if tx.any_users().await? {
             return Ok(None);
         }
         let token = new_token()?;
@@ -227,13 +227,13 @@ impl App {
     /// Whether nobody exists yet, so the server is waiting for first-run setup.
     pub async fn needs_setup(&self) -> Result<bool> {
         let mut tx = self.store.read().await?;
-        Ok(tx.count_users().await? == 0)
+        Ok(!tx.any_users().await?)
     }
 
     /// Whether a setup token is the current one and nobody exists yet.
     pub async fn setup_token_valid(&self, token: &str) -> Result<bool> {
         let mut tx = self.store.read().await?;
-        Ok(tx.count_users().await? == 0 && tx.setup_token_valid(&token_hash(token)).await?)
+        Ok(!tx.any_users().await? && tx.setup_token_valid(&token_hash(token)).await?)
     }
 
     /// First-run setup: with the current setup token, creates the first organization, its
@@ -250,7 +250,7 @@ impl App {
         let actor = Actor { kind: ActorKind::Setup, source_ip: ip.clone() };
         let created = async {
             let mut tx = self.store.write().await?;
-            if tx.count_users().await? > 0 || !tx.consume_setup_token(&token_hash(token)).await? {
+            if tx.any_users().await? || !tx.consume_setup_token(&token_hash(token)).await? {
                 return Err(Error::Precondition("this setup link has already been used or has been replaced".into()));
             }
             let created = self.insert_organization(&mut *tx, &actor, checked, &hash).await?;

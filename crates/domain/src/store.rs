@@ -120,8 +120,10 @@ pub trait UsersTx: Send {
     async fn password_hash(&mut self, sid: &UserSid) -> Result<Option<String>>;
     /// Records a successful sign-in.
     async fn record_login(&mut self, sid: &UserSid, at: DateTime<Utc>) -> Result<()>;
-    /// How many users exist (first-run detection).
+    /// How many users exist.
     async fn count_users(&mut self) -> Result<u64>;
+    /// Whether any user exists (first-run detection): one row read, whatever the size.
+    async fn any_users(&mut self) -> Result<bool>;
     /// Records that the user proved their email address.
     async fn mark_email_verified(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()>;
     /// Changes the user's email address; the new one is unconfirmed until verified.

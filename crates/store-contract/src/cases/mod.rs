@@ -27,6 +27,7 @@ pub async fn users_round_trip_and_emails_are_unique_case_insensitively(store: Ar
     let by_email = tx.user_by_email(&Email::parse("ADA@example.com").unwrap()).await.unwrap();
     assert_eq!(by_email, Some(ada.clone()));
     assert_eq!(tx.count_users().await.unwrap(), 1);
+    assert!(tx.any_users().await.unwrap());
     tx.commit().await.unwrap();
 
     let mut tx = store.write().await.unwrap();
@@ -325,6 +326,7 @@ pub async fn a_dropped_transaction_leaves_nothing_behind(store: Arc<dyn Store>) 
     drop(tx);
     let mut tx = store.read().await.unwrap();
     assert_eq!(tx.count_users().await.unwrap(), 0);
+    assert!(!tx.any_users().await.unwrap());
 }
 
 pub async fn deleting_assignments_removes_only_that_users_roles_at_that_scope(store: Arc<dyn Store>) {

@@ -108,6 +108,10 @@ impl UsersTx for EngineTx {
         Ok(u64::try_from(get::<i64>(&row, "n")?).unwrap_or_default())
     }
 
+    async fn any_users(&mut self) -> Result<bool> {
+        Ok(sqlx::query("SELECT sid FROM users LIMIT 1").row(&mut self.tx).await?.is_some())
+    }
+
     async fn organization_users(
         &mut self,
         org: &OrganizationSid,

@@ -22,7 +22,7 @@ type Db = sqlx::Postgres;
 pub struct PgStore {
     pool: sqlx::Pool<Db>,
     writers: dialect::WriteLock,
-    credentials: std::sync::Arc<sql::Credentials>,
+    credentials: std::sync::Arc<sql::CredentialEpoch>,
 }
 
 type EngineStore = PgStore;

@@ -38,8 +38,6 @@ pub(super) use rows::db_err;
 
 use super::{Db, EngineStore, dialect};
 
-pub(super) use CredentialEpoch as Credentials;
-
 /// An open transaction.
 pub(super) struct EngineTx {
     tx: sqlx::Transaction<'static, Db>,

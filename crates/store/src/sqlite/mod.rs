@@ -13,7 +13,7 @@ type Db = sqlx::Sqlite;
 pub struct SqliteStore {
     pool: sqlx::Pool<Db>,
     writers: dialect::WriteLock,
-    credentials: std::sync::Arc<sql::Credentials>,
+    credentials: std::sync::Arc<sql::CredentialEpoch>,
 }
 
 type EngineStore = SqliteStore;

@@ -170,13 +170,23 @@ fn condition(filter: &Filter, element: Option<&str>) -> Result<UserCondition, Pa
         Filter::ValuePath(path, inner) => match (element, path.key().as_str()) {
             // Each user has one email, one name and one meta: the value path is its inner filter.
             (None, key @ ("emails" | "name" | "meta")) if path.sub.is_none() => condition(inner, Some(key))?,
-            // Any other value path is over something no user has elements of, or has alike.
-            _ => UserCondition::Always(evaluate_constant(filter, path, element)?),
+            // Any other value path is over a single value (whose sub-attributes are all absent)
+            // or over something every user has alike, or nothing.
+            _ => match scoped_source(path, element)? {
+                Source::Column(c) => {
+                    let holds = evaluate_constant(filter, path, element, Some(json!("a stored value")));
+                    if holds && c.nullable() { UserCondition::HasValue(c, true) } else { UserCondition::Always(holds) }
+                }
+                Source::Active => UserCondition::Always(evaluate_constant(filter, path, element, Some(json!(true)))),
+                Source::Constant(v) => UserCondition::Always(evaluate_constant(filter, path, element, Some(v))),
+                Source::Absent => UserCondition::Always(evaluate_constant(filter, path, element, None)),
+            },
         },
         Filter::Present(path) => match scoped_source(path, element)? {
             Source::Column(c) if c.nullable() => UserCondition::HasValue(c, true),
             Source::Column(_) | Source::Active => UserCondition::Always(true),
-            Source::Constant(_) | Source::Absent => UserCondition::Always(evaluate_constant(filter, path, element)?),
+            Source::Constant(v) => UserCondition::Always(evaluate_constant(filter, path, element, Some(v))),
+            Source::Absent => UserCondition::Always(evaluate_constant(filter, path, element, None)),
         },
         Filter::Compare(path, op, literal) => match scoped_source(path, element)? {
             Source::Column(c) => compare(c, *op, literal, path)?,
@@ -188,7 +198,8 @@ fn condition(filter: &Filter, element: Option<&str>) -> Result<UserCondition, Pa
                 (CompareOp::Ne, _) => UserCondition::Always(true),
                 _ => UserCondition::Always(false),
             },
-            Source::Constant(_) | Source::Absent => UserCondition::Always(evaluate_constant(filter, path, element)?),
+            Source::Constant(v) => UserCondition::Always(evaluate_constant(filter, path, element, Some(v))),
+            Source::Absent => UserCondition::Always(evaluate_constant(filter, path, element, None)),
         },
     })
 }
@@ -201,16 +212,9 @@ fn scoped_source(path: &AttrPath, element: Option<&str>) -> Result<Source, Parse
     source(&path.key(), element)
 }
 
-/// Evaluates a filter on an attribute every user shows alike, as [`matches`] does.
-fn evaluate_constant(filter: &Filter, path: &AttrPath, element: Option<&str>) -> Result<bool, ParseError> {
-    let key = path.key();
-    let value = match scoped_source(path, element)? {
-        Source::Constant(v) => Some(v),
-        _ => constant(&match element {
-            Some(e) => format!("{e}.{key}"),
-            None => key.clone(),
-        }),
-    };
+/// Evaluates a filter on an attribute every user shows alike (`value`, or nothing), as
+/// [`matches`] does.
+fn evaluate_constant(filter: &Filter, path: &AttrPath, element: Option<&str>, value: Option<Value>) -> bool {
     // A one-attribute resource holding the constant (or nothing), under the path's own name.
     let mut resource = serde_json::Map::new();
     if let Some(v) = value {
@@ -224,7 +228,7 @@ fn evaluate_constant(filter: &Filter, path: &AttrPath, element: Option<&str>) ->
         Some(e) => user_case_exact(&format!("{e}.{k}")),
         None => user_case_exact(k),
     };
-    Ok(matches(&Value::Object(resource), filter, &case_exact))
+    matches(&Value::Object(resource), filter, &case_exact)
 }
 
 fn fold(s: &str) -> String {

@@ -206,6 +206,9 @@ pub async fn scim_user_filters_in_sql_select_what_the_evaluator_selects(store: A
         "schemas[value eq \"x\"]",
         "schemas eq \"urn:ietf:params:scim:schemas:core:2.0:User\"",
         "title[value pr]",
+        "userName[value ne \"x\"]",
+        "externalId[value ne \"x\"] and active eq true",
+        "active[value pr]",
     ] {
         assert!(check(&mut *tx, &org.sid, &users, f).await, "{f} is answered");
     }

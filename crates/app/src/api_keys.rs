@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use gatehouse_domain::account::parse_account_name;
+use gatehouse_domain::account::{Account, parse_account_name};
 use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::page::{Page, PageRequest};
@@ -16,7 +16,7 @@ use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
 use gatehouse_domain::sid::{AccountSid, ApiKeySid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
 
-use crate::credential_cache::Cached;
+use crate::credential_cache::{Cached, Use};
 use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
 use hmac::{KeyInit, Mac};
@@ -276,7 +276,7 @@ impl App {
     }
 
     /// Authenticates `SK…:secret`. Any mismatch is `Unauthenticated`; a key of a suspended or
-    /// closed account is refused with the reason. Records the use at most once a minute.
+    /// closed account is refused with the reason. Notes the use (written at most once a minute, off the request path).
     pub async fn authenticate_api_key(&self, sid: &str, secret: &str, source_ip: Option<String>) -> Result<Actor> {
         let sid = ApiKeySid::parse(sid).map_err(|_| Error::Unauthenticated)?;
         let expected = self.secret_hash(&sid, secret).await?;
@@ -297,13 +297,20 @@ impl App {
             return Err(Error::Unauthenticated);
         }
         account.ensure_active()?;
-        let now = self.now();
-        if key.use_worth_recording(now) {
-            self.credentials.mark_used(sid.as_str(), now);
-            let mut tx = self.store.write().await?;
-            tx.touch_api_key(&sid, now).await?;
-            tx.commit().await?;
-        }
+        self.credentials.note_use(Some(sid.as_str()), Use::ApiKey(sid.clone()), key.last_used_at, self.now());
         Ok(Actor { kind: ActorKind::ApiKey { key: sid, account: key.account_sid }, source_ip })
+    }
+
+    /// The account an API key acts for, as read with the key: from memory on a warm path
+    /// (every change to an account moves the credential epoch, so it is never staler than the
+    /// key itself). Any other actor has no such account.
+    pub async fn credential_account(&self, actor: &Actor) -> Result<Account> {
+        let ActorKind::ApiKey { key, account } = &actor.kind else { return Err(Error::Unauthenticated) };
+        if let Some(Cached::ApiKey { account, .. }) = self.credentials.get(key.as_str(), self.store.credential_epoch())
+        {
+            return Ok(*account);
+        }
+        let mut tx = self.store.read().await?;
+        tx.account(account).await?.ok_or(Error::Unauthenticated)
     }
 }

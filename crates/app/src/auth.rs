@@ -14,6 +14,7 @@ use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::credential_cache::Use;
 use crate::organizations::{CreatedOrganization, NewOrganization, check_new_organization};
 use crate::secret::{new_token, token_hash};
 use crate::{App, throttle};
@@ -56,9 +57,6 @@ pub(crate) async fn append_user_event(tx: &mut dyn Tx, event: AuditEvent, user: 
     };
     tx.append_audit(&event).await
 }
-
-/// Activity is written at most this often, so reads stay reads.
-const TOUCH_EVERY: i64 = 60;
 
 impl App {
     /// Checks an email and password and opens a session. Every failure is the same
@@ -192,11 +190,7 @@ impl App {
             tx.commit().await?;
             return Err(Error::Unauthenticated);
         }
-        if now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY) {
-            let mut tx = self.store.write().await?;
-            tx.touch_session(&hash, now).await?;
-            tx.commit().await?;
-        }
+        self.credentials.note_use(None, Use::Session(hash), Some(session.last_seen_at), now);
         Ok((user, session))
     }
 

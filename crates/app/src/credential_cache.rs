@@ -4,6 +4,10 @@
 //! node commits a revocation or rotation, within half a second when another node does). The
 //! secret is still compared on every request; only the database read is saved. Bounded: at
 //! `capacity` entries, an arbitrary one makes room.
+//!
+//! It also holds the uses waiting to be written: a credential's `last_used_at` (and a session's
+//! `last_seen_at`) is recorded at most once a [`USE_RESOLUTION`] per credential, by
+//! [`crate::App::record_credential_uses`] in one transaction off the request path.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,6 +19,20 @@ use gatehouse_domain::account::Account;
 use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::oauth::OAuthApp;
 use gatehouse_domain::scim::ScimToken;
+use gatehouse_domain::sid::{ApiKeySid, OAuthAppSid, ScimTokenSid};
+
+/// How often a credential's use is written, at most.
+pub(crate) const USE_RESOLUTION: chrono::Duration = chrono::Duration::seconds(60);
+
+/// A credential whose last use is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Use {
+    ApiKey(ApiKeySid),
+    ScimToken(ScimTokenSid),
+    OAuthApp(OAuthAppSid),
+    /// A session, by the hash of its token.
+    Session(String),
+}
 
 /// How many credentials a node keeps by default, and for how long.
 pub const DEFAULT_CAPACITY: usize = 10_000;
@@ -52,6 +70,8 @@ pub(crate) struct CredentialCache {
     entries: Mutex<HashMap<String, Entry>>,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Uses not yet written, with the latest time of each.
+    uses: Mutex<HashMap<Use, DateTime<Utc>>>,
 }
 
 impl CredentialCache {
@@ -62,6 +82,7 @@ impl CredentialCache {
             entries: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            uses: Mutex::new(HashMap::new()),
         }
     }
 
@@ -97,12 +118,36 @@ impl CredentialCache {
         entries.insert(key, Entry { epoch, stored: Instant::now(), value });
     }
 
-    /// Notes a recorded use, so the next hit does not record it again within the minute.
-    pub(crate) fn mark_used(&self, key: &str, at: DateTime<Utc>) {
-        if let Ok(mut entries) = self.entries.lock()
+    /// Notes that the credential cached under `key` (if it is) was used at `at`, last recorded
+    /// at `last`: when that was a [`USE_RESOLUTION`] ago or more, the use waits to be written and
+    /// the cached copy remembers it, so the next uses within the minute are not noted again.
+    pub(crate) fn note_use(&self, key: Option<&str>, used: Use, last: Option<DateTime<Utc>>, at: DateTime<Utc>) {
+        if last.is_some_and(|t| at - t < USE_RESOLUTION) {
+            return;
+        }
+        if let Some(key) = key
+            && let Ok(mut entries) = self.entries.lock()
             && let Some(e) = entries.get_mut(key)
         {
             e.value.mark_used(at);
+        }
+        if let Ok(mut uses) = self.uses.lock() {
+            let latest = uses.entry(used).or_insert(at);
+            *latest = (*latest).max(at);
+        }
+    }
+
+    /// The uses waiting to be written, leaving none.
+    pub(crate) fn take_uses(&self) -> Vec<(Use, DateTime<Utc>)> {
+        self.uses.lock().map(|mut uses| uses.drain().collect()).unwrap_or_default()
+    }
+
+    /// Puts back uses that could not be written, unless newer ones came meanwhile.
+    pub(crate) fn restore_uses(&self, back: Vec<(Use, DateTime<Utc>)>) {
+        if let Ok(mut uses) = self.uses.lock() {
+            for (used, at) in back {
+                uses.entry(used).or_insert(at);
+            }
         }
     }
 
@@ -153,14 +198,24 @@ mod tests {
     }
 
     #[test]
-    fn a_recorded_use_is_remembered() {
+    fn a_use_waits_to_be_written_once_a_minute_and_the_cached_copy_remembers_it() {
         let cache = CredentialCache::new(2, Duration::from_secs(60));
         cache.put("a".into(), 1, token());
+        let sid = ScimTokenSid::generate();
         let at = Utc::now();
-        cache.mark_used("a", at);
+        cache.note_use(Some("a"), Use::ScimToken(sid.clone()), None, at);
         match cache.get("a", 1) {
             Some(Cached::ScimToken(t)) => assert_eq!(t.last_used_at, Some(at)),
             other => panic!("{other:?}"),
         }
+        let later = at + chrono::Duration::seconds(59);
+        cache.note_use(Some("a"), Use::ScimToken(sid.clone()), Some(at), later);
+        assert_eq!(cache.take_uses(), vec![(Use::ScimToken(sid.clone()), at)], "within the minute: not again");
+        assert!(cache.take_uses().is_empty(), "taken once");
+
+        let minute = at + USE_RESOLUTION;
+        cache.note_use(None, Use::ScimToken(sid.clone()), Some(at), minute);
+        cache.restore_uses(vec![(Use::ScimToken(sid.clone()), at)]);
+        assert_eq!(cache.take_uses(), vec![(Use::ScimToken(sid), minute)], "a failed write never hides a newer use");
     }
 }

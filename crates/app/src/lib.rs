@@ -141,6 +141,37 @@ impl App {
         self.credentials.counts()
     }
 
+    /// Writes the credential and session uses noted since the last call, in one transaction
+    /// (the server calls it every second and when it stops); returns how many. Uses that could
+    /// not be written wait for the next call.
+    pub async fn record_credential_uses(&self) -> Result<usize> {
+        use credential_cache::Use;
+        let uses = self.credentials.take_uses();
+        if uses.is_empty() {
+            return Ok(0);
+        }
+        let written = async {
+            let mut tx = self.store.write().await?;
+            for (used, at) in &uses {
+                match used {
+                    Use::ApiKey(sid) => tx.touch_api_key(sid, *at).await?,
+                    Use::ScimToken(sid) => tx.touch_scim_token(sid, *at).await?,
+                    Use::OAuthApp(sid) => tx.touch_oauth_app(sid, *at).await?,
+                    Use::Session(hash) => tx.touch_session(hash, *at).await?,
+                }
+            }
+            tx.commit().await
+        }
+        .await;
+        match written {
+            Ok(()) => Ok(uses.len()),
+            Err(e) => {
+                self.credentials.restore_uses(uses);
+                Err(e)
+            }
+        }
+    }
+
     /// Uses the operator's secrets instead of the database copies, where given.
     pub fn with_instance_secrets(mut self, secrets: InstanceSecrets) -> Result<Self> {
         let short = |k: &Vec<u8>| k.len() < MIN_SECRET_BYTES;

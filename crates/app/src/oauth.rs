@@ -18,12 +18,11 @@ use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
 use crate::App;
-use crate::credential_cache::Cached;
+use crate::credential_cache::{Cached, Use};
 use crate::org_users::authorize_org;
 use crate::secret::{constant_time_eq, new_token, random_bytes, token_hash};
 
 const SIGNING_KEY_NAME: &str = "access_token_hs256";
-const TOUCH_EVERY_SECONDS: i64 = 60;
 /// How far in the future a token's `iat` may be (other nodes' clocks).
 const CLOCK_SKEW_SECONDS: i64 = 60;
 
@@ -148,7 +147,7 @@ impl App {
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         let signing_input = format!("{header}.{payload}");
         let signature = self.sign(&signing_input).await?;
-        self.touch_app(&app, now).await?;
+        self.note_app_use(&app);
         Ok(AccessToken { token: format!("{signing_input}.{signature}"), expires_in: ACCESS_TOKEN_SECONDS })
     }
 
@@ -165,14 +164,8 @@ impl App {
         Ok(app)
     }
 
-    async fn touch_app(&self, app: &OAuthApp, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
-        if app.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECONDS) {
-            self.credentials.mark_used(app.sid.as_str(), now);
-            let mut tx = self.store.write().await?;
-            tx.touch_oauth_app(&app.sid, now).await?;
-            tx.commit().await?;
-        }
-        Ok(())
+    fn note_app_use(&self, app: &OAuthApp) {
+        self.credentials.note_use(Some(app.sid.as_str()), Use::OAuthApp(app.sid.clone()), app.last_used_at, self.now());
     }
 
     /// Checks `Authorization: Bearer <access token>`: the signature, `exp`, and that the app
@@ -206,7 +199,7 @@ impl App {
         if app.revoked_at.is_some() || claims["org"].as_str() != Some(app.organization_sid.as_str()) {
             return Err(Error::Unauthenticated);
         }
-        self.touch_app(&app, self.now()).await?;
+        self.note_app_use(&app);
         Ok(Actor { kind: ActorKind::OAuthApp { app: app.sid, organization: app.organization_sid }, source_ip })
     }
 }

@@ -16,7 +16,7 @@ use gatehouse_domain::scim_filter::users::UserQuery;
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::Tx;
 
-use crate::credential_cache::Cached;
+use crate::credential_cache::{Cached, Use};
 use gatehouse_domain::user::{Email, User, UserStatus, parse_display_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
@@ -25,9 +25,6 @@ use crate::App;
 use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
 use crate::org_users::{authorize_org, managed_user, org_role_of};
 use crate::secret::{new_token, token_hash};
-
-/// How often a token's last use is written, at most.
-const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// A new token and its secret, shown once.
 #[derive(Debug, Clone)]
@@ -104,13 +101,7 @@ impl App {
         if token.revoked_at.is_some() {
             return Err(Error::Unauthenticated);
         }
-        let now = self.now();
-        if token.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECONDS) {
-            self.credentials.mark_used(&cache_key, now);
-            let mut tx = self.store.write().await?;
-            tx.touch_scim_token(&token.sid, now).await?;
-            tx.commit().await?;
-        }
+        self.credentials.note_use(Some(&cache_key), Use::ScimToken(token.sid.clone()), token.last_used_at, self.now());
         Ok(Actor { kind: ActorKind::ScimToken { token: token.sid, organization: token.organization_sid }, source_ip })
     }
 

@@ -39,6 +39,11 @@ async fn a_key_authenticates_until_it_is_revoked() {
         assert_eq!(app.authenticate_api_key(sid, secret, None).await.unwrap_err(), Error::Unauthenticated);
     }
 
+    // The use is written off the request path, once, by the recorder the server runs.
+    let listed = app.api_keys(&o, &account.sid, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items[0].key.last_used_at, None, "not written by the request itself");
+    assert_eq!(app.record_credential_uses().await.unwrap(), 1);
+    assert_eq!(app.record_credential_uses().await.unwrap(), 0, "written once");
     let listed = app.api_keys(&o, &account.sid, &PageRequest::first(10)).await.unwrap();
     let view = &listed.items[0];
     assert_eq!(view.created_by.as_ref().map(|u| u.sid.clone()), Some(olivia.sid.clone()));

@@ -226,6 +226,8 @@ async fn sessions_end_after_the_idle_timeout_and_on_sign_out() {
     let s = app.sign_in("owner@example.com", "correct horse battery", None, None).await.unwrap();
     clock.advance(Duration::hours(7));
     assert!(app.authenticate(&s.token).await.is_ok(), "activity within the idle window");
+    // The activity is written by the recorder the server runs every second.
+    assert_eq!(app.record_credential_uses().await.unwrap(), 1);
     clock.advance(Duration::hours(7));
     assert!(app.authenticate(&s.token).await.is_ok(), "the previous request refreshed the session");
     clock.advance(Duration::hours(9));

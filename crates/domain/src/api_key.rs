@@ -2,16 +2,13 @@
 //! A key acts for its account with a fixed set of permissions: it reads the account and uses
 //! its resources, but never manages users, roles, keys, billing or the account itself.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::membership::ScopeRef;
 use crate::permission::{Permission, PermissionSet};
 use crate::policy::Grant;
 use crate::sid::{AccountSid, ApiKeySid, UserSid};
-
-/// `last_used_at` is written at most this often, so authenticating stays a read.
-pub const LAST_USED_RESOLUTION_SECONDS: i64 = 60;
 
 /// What an API key may do on its account.
 pub fn api_key_permissions() -> PermissionSet {
@@ -64,13 +61,6 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl ApiKey {
-    /// Whether `last_used_at` is stale enough to be written again at `now`.
-    pub fn use_worth_recording(&self, now: DateTime<Utc>) -> bool {
-        self.last_used_at.is_none_or(|t| now - t >= Duration::seconds(LAST_USED_RESOLUTION_SECONDS))
-    }
 }
 
 #[cfg(test)]
@@ -135,24 +125,5 @@ mod tests {
         assert_eq!(authorize(&token, Permission::AccountClose, Target::Account(&child)), Ok(()));
         let other = account(None);
         assert_eq!(authorize(&token, Permission::AccountRead, Target::Account(&other)), Err(Error::NotFound));
-    }
-
-    #[test]
-    fn last_use_is_recorded_once_a_minute() {
-        let now = Utc::now();
-        let mut key = ApiKey {
-            sid: ApiKeySid::generate(),
-            account_sid: AccountSid::generate(),
-            name: "CI".into(),
-            secret_hash: String::new(),
-            created_by: None,
-            created_at: now,
-            last_used_at: None,
-            revoked_at: None,
-        };
-        assert!(key.use_worth_recording(now));
-        key.last_used_at = Some(now);
-        assert!(!key.use_worth_recording(now + Duration::seconds(59)));
-        assert!(key.use_worth_recording(now + Duration::seconds(60)));
     }
 }

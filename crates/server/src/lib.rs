@@ -81,12 +81,18 @@ fn spawn_domain_rechecker(app: App) -> JoinHandle<()> {
 }
 
 /// Polls the shared credential-change version twice a second, so a revocation on another node
-/// empties this node's credential cache within a second.
+/// empties this node's credential cache within a second, and writes the credentials' noted
+/// uses (`last_used_at`, sessions' `last_seen_at`) once a second, off the request path.
 fn spawn_credential_poller(app: App) -> JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
+        for tick in 0u64.. {
             if let Err(e) = app.store().poll_credential_changes().await {
                 tracing::warn!(error = ?e, "credential change poll");
+            }
+            if tick % 2 == 1
+                && let Err(e) = app.record_credential_uses().await
+            {
+                tracing::warn!(error = ?e, "recording credential uses");
             }
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
@@ -148,6 +154,9 @@ impl Running {
         }
         self.rechecker.abort();
         self.poller.abort();
+        if let Err(e) = self.app.record_credential_uses().await {
+            tracing::warn!(error = ?e, "recording credential uses at shutdown");
+        }
         result
     }
 }

@@ -35,9 +35,9 @@ fn account_sid(raw: &str) -> Result<AccountSid, ApiError> {
 /// Who the credentials are.
 pub(crate) async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult {
     Ok(match &actor.kind {
-        ActorKind::ApiKey { key, account } => {
-            let view = state.app.account(&actor, account).await?;
-            Json(json!({ "type": "api_key", "api_key_sid": key, "account": account_json(&view.account) }))
+        ActorKind::ApiKey { key, .. } => {
+            let account = state.app.credential_account(&actor).await?;
+            Json(json!({ "type": "api_key", "api_key_sid": key, "account": account_json(&account) }))
         }
         ActorKind::User(sid) => {
             let user = state.app.user(&actor, sid).await?;

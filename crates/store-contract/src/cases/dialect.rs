@@ -140,12 +140,19 @@ pub async fn revocations_move_the_credential_epoch_when_they_commit(store: Arc<d
     store.poll_credential_changes().await.unwrap();
     assert_eq!(store.credential_epoch(), start, "a rolled-back change moves nothing");
 
-    for change in 0..2 {
+    for change in 0..5 {
         let mut tx = store.write().await.unwrap();
-        if change == 0 {
-            tx.set_account_status(&account.sid, AccountStatus::Suspended, t0()).await.unwrap();
-        } else {
-            tx.put_auth_token(&account.sid, "hash", t0()).await.unwrap();
+        match change {
+            0 => tx.set_account_status(&account.sid, AccountStatus::Suspended, t0()).await.unwrap(),
+            1 => tx.put_auth_token(&account.sid, "hash", t0()).await.unwrap(),
+            // API keys are cached with their account: any change to it is a change.
+            2 => tx.rename_account(&account.sid, "Acme 2", t0()).await.unwrap(),
+            3 => tx.update_account_settings(&account.sid, &Default::default(), t0()).await.unwrap(),
+            _ => {
+                // Twice in one transaction: one move of the shared version.
+                tx.rename_account(&account.sid, "Acme 3", t0()).await.unwrap();
+                tx.set_account_organization(&account.sid, None, t0()).await.unwrap();
+            }
         }
         let before = store.credential_epoch();
         tx.commit().await.unwrap();

@@ -49,6 +49,7 @@ impl AccountsTx for EngineTx {
         s: &AccountSettings,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.credentials_changed().await?;
         sqlx::query(
             "UPDATE accounts SET require_two_factor = $2, require_https_webhooks = $3, \
              require_public_key_validation = $4, updated_at = $5 WHERE sid = $1",
@@ -63,6 +64,7 @@ impl AccountsTx for EngineTx {
     }
 
     async fn rename_account(&mut self, sid: &AccountSid, name: &str, at: DateTime<Utc>) -> Result<()> {
+        self.credentials_changed().await?;
         sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE sid = $1")
             .bind(sid.as_str())
             .bind(name)

@@ -63,11 +63,14 @@ impl Tx for EngineTx {
 }
 
 impl EngineTx {
-    /// Records that this transaction revoked or rotated a credential: the shared version moves
-    /// with it, and this node forgets its cached credentials when it commits.
+    /// Records that this transaction revoked or rotated a credential or changed an account (API
+    /// keys are cached with theirs): the shared version moves with it, once per transaction, and
+    /// this node forgets its cached credentials when it commits.
     async fn credentials_changed(&mut self) -> Result<()> {
-        sqlx::query("UPDATE credential_changes SET version = version + 1 WHERE id = 1").run(&mut self.tx).await?;
-        self.changed_credentials = true;
+        if !self.changed_credentials {
+            sqlx::query("UPDATE credential_changes SET version = version + 1 WHERE id = 1").run(&mut self.tx).await?;
+            self.changed_credentials = true;
+        }
         Ok(())
     }
 }

@@ -38,6 +38,7 @@ impl OffboardingTx for EngineTx {
         org: Option<&OrganizationSid>,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.credentials_changed().await?;
         sqlx::query("UPDATE accounts SET organization_sid = $2, updated_at = $3 WHERE sid = $1 OR parent_sid = $1")
             .bind(account.as_str())
             .bind(org.map(|o| o.as_str()))

@@ -4,6 +4,8 @@
 --                  unique to this request (thread id and counter)
 --   BENCH_BODY     the body, with the same substitutions
 --   BENCH_HEADERS  "Name: value" lines
+--   BENCH_DELAY_MS each connection waits this long after an answer before its next request
+--                  (a paced run: latency at a stated rate instead of at saturation)
 -- It ends by printing one line: RESULT {json} with requests, seconds, p50/p99 (ms) and errors.
 
 local method = os.getenv("BENCH_METHOD") or "GET"
@@ -14,6 +16,11 @@ local headers = {}
 for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
   local name, value = string.match(line, "^([^:]+):%s*(.*)$")
   if name then headers[name] = value end
+end
+
+local pace = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pace then
+  function delay() return pace end
 end
 
 local threads = {}

@@ -6,9 +6,11 @@
 
 use chrono::Duration;
 use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::organization::Organization;
 use gatehouse_domain::policy::{Actor, ActorKind};
+use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::session::{Session, SessionStage};
-use gatehouse_domain::sid::UserSid;
+use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{Email, User, UserStatus};
 use gatehouse_domain::{Error, Result};
@@ -39,6 +41,15 @@ pub struct SignedIn {
     pub token: String,
     pub session: Session,
     pub user: User,
+}
+
+/// A signed-in visitor, as a page sees them (see [`App::visit`]).
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub user: User,
+    pub session: Session,
+    pub must_enrol_two_factor: bool,
+    pub organizations: Vec<(Organization, OrgRole)>,
 }
 
 /// A sign-in event about a managed user belongs to their organization's audit log.
@@ -177,20 +188,51 @@ impl App {
     /// The user and session behind a cookie token, if the session is live and the user active.
     /// The session may still owe its second factor (`stage`); surfaces check that.
     pub async fn authenticate(&self, token: &str) -> Result<(User, Session)> {
-        let hash = token_hash(token);
-        let now = self.now();
         let mut tx = self.store.read().await?;
-        let session = tx.session(&hash).await?.ok_or(Error::Unauthenticated)?;
-        let user = tx.user(&session.user_sid).await?.ok_or(Error::Unauthenticated)?;
+        let found = self.live_session(&mut *tx, token).await?;
         drop(tx);
+        self.kept_or_ended(token, found).await
+    }
+
+    /// What a signed-in page needs about its visitor, read in one transaction: the user and
+    /// session (as [`App::authenticate`]), whether they must enrol a second factor first (in
+    /// `account`, when the page is inside one), and their organizations for the navigation.
+    pub async fn visit(&self, token: &str, account: Option<&AccountSid>) -> Result<Visitor> {
+        let mut tx = self.store.read().await?;
+        let found = self.live_session(&mut *tx, token).await?;
+        let mut extra = None;
+        if let Some((user, session)) = &found {
+            let must_enrol = session.stage == SessionStage::Full
+                && user.email_verified()
+                && self.must_enrol_in(&mut *tx, user, account).await?;
+            extra = Some((must_enrol, tx.user_organizations(&user.sid).await?));
+        }
+        drop(tx);
+        let (user, session) = self.kept_or_ended(token, found).await?;
+        let (must_enrol_two_factor, organizations) = extra.unwrap_or_default();
+        Ok(Visitor { user, session, must_enrol_two_factor, organizations })
+    }
+
+    /// The session behind `token` and its user, or `None` when it has ended (expired, idle too
+    /// long, or its user is no longer active).
+    async fn live_session(&self, tx: &mut dyn Tx, token: &str) -> Result<Option<(User, Session)>> {
+        let now = self.now();
+        let Some(session) = tx.session(&token_hash(token)).await? else { return Err(Error::Unauthenticated) };
+        let user = tx.user(&session.user_sid).await?.ok_or(Error::Unauthenticated)?;
         let expired = now >= session.expires_at || now >= session.last_seen_at + self.timeouts.idle;
-        if expired || user.status != UserStatus::Active {
+        Ok((!expired && user.status == UserStatus::Active).then_some((user, session)))
+    }
+
+    /// A live session's use is noted (written off the request path); an ended one is deleted.
+    async fn kept_or_ended(&self, token: &str, found: Option<(User, Session)>) -> Result<(User, Session)> {
+        let hash = token_hash(token);
+        let Some((user, session)) = found else {
             let mut tx = self.store.write().await?;
             tx.delete_session(&hash).await?;
             tx.commit().await?;
             return Err(Error::Unauthenticated);
-        }
-        self.credentials.note_use(None, Use::Session(hash), Some(session.last_seen_at), now);
+        };
+        self.credentials.note_use(None, Use::Session(hash), Some(session.last_seen_at), self.now());
         Ok((user, session))
     }
 

@@ -48,7 +48,7 @@ use gatehouse_domain::{Error, Result};
 
 pub use accounts::{AccountView, NewAccount, NewSignUp};
 pub use api_keys::{ApiKeyView, NewApiKey};
-pub use auth::{SessionTimeouts, SignedIn};
+pub use auth::{SessionTimeouts, SignedIn, Visitor};
 pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};
 pub use credential_cache::{DEFAULT_CAPACITY as CREDENTIAL_CACHE_CAPACITY, DEFAULT_TTL as CREDENTIAL_CACHE_TTL};
 pub use credentials::RESET_REQUESTED;

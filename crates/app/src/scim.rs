@@ -146,7 +146,11 @@ impl App {
             family_name: parse_scim_text("name.familyName", input.family_name.clone())?,
         };
         let now = self.now();
-        let mut tx = self.store.write().await?;
+        // The address is checked before the write: identity providers create users in bursts,
+        // and writes queue one at a time. Checked first is as good as checked inside: the unique
+        // index still refuses an address taken meanwhile, and a domain removed meanwhile is a
+        // removal just after this creation.
+        let mut tx = self.store.read().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
         let verified = tx.verified_domain(email.domain()).await?.is_some_and(|d| &d.organization_sid == org);
         if !verified {
@@ -163,6 +167,9 @@ impl App {
             };
             return Err(Error::Conflict(why));
         }
+        drop(tx);
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
         let status = if input.active { UserStatus::Active } else { UserStatus::Deactivated };
         let user = User { email_verified_at: Some(now), status, ..User::new(email, name, Some(org.clone()), now) };
         tx.insert_user(&user, None).await?;

@@ -127,11 +127,21 @@ impl App {
     /// An unknown account requires nothing here; the page itself then answers "not found".
     pub async fn must_enrol_two_factor(&self, user: &User, account: Option<&AccountSid>) -> Result<bool> {
         let mut tx = self.store.read().await?;
+        self.must_enrol_in(&mut *tx, user, account).await
+    }
+
+    /// [`App::must_enrol_two_factor`] inside a transaction.
+    pub(crate) async fn must_enrol_in(
+        &self,
+        tx: &mut dyn Tx,
+        user: &User,
+        account: Option<&AccountSid>,
+    ) -> Result<bool> {
         let by_account = match account {
             Some(sid) => tx.account(sid).await?.is_some_and(|a| a.settings.require_two_factor),
             None => false,
         };
-        if !by_account && !self.two_factor_required(&mut *tx, user).await? {
+        if !by_account && !self.two_factor_required(tx, user).await? {
             return Ok(false);
         }
         Ok(!tx.second_factors(&user.sid).await?.iter().any(|f| f.confirmed_at.is_some()))

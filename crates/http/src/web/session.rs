@@ -149,14 +149,6 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(SignInRedirect(back).into_response());
         };
-        let (user, session) = match state.app.authenticate(&token).await {
-            Ok(found) => found,
-            Err(Error::Unauthenticated) => {
-                let clear = set_cookie(state, SESSION_COOKIE, "", Some(0));
-                return Err(with_cookies(SignInRedirect(back).into_response(), vec![clear]));
-            }
-            Err(e) => return Err(WebError(e).into_response()),
-        };
         // Inside an account that requires 2FA, its own rule applies too (API keys are not
         // affected: they never pass through here).
         let account = parts
@@ -164,25 +156,20 @@ impl FromRequestParts<AppState> for CurrentUser {
             .path()
             .strip_prefix("/accounts/")
             .and_then(|rest| AccountSid::parse(rest.split('/').next().unwrap_or_default()).ok());
-        let must_enrol = session.stage == SessionStage::Full
-            && user.email_verified()
-            && state
-                .app
-                .must_enrol_two_factor(&user, account.as_ref())
-                .await
-                .map_err(|e| WebError(e).into_response())?;
-        if let Some(to) = gate(parts.uri.path(), &user, &session, must_enrol) {
+        let visitor = match state.app.visit(&token, account.as_ref()).await {
+            Ok(found) => found,
+            Err(Error::Unauthenticated) => {
+                let clear = set_cookie(state, SESSION_COOKIE, "", Some(0));
+                return Err(with_cookies(SignInRedirect(back).into_response(), vec![clear]));
+            }
+            Err(e) => return Err(WebError(e).into_response()),
+        };
+        let (user, session) = (visitor.user, visitor.session);
+        if let Some(to) = gate(parts.uri.path(), &user, &session, visitor.must_enrol_two_factor) {
             return Err(Redirect::to(to).into_response());
         }
         let actor = Actor::user(user.sid.clone(), client_ip(parts));
-        let orgs = state
-            .app
-            .my_organizations(&actor)
-            .await
-            .map_err(|e| WebError(e).into_response())?
-            .into_iter()
-            .map(|(o, r)| (o.sid.to_string(), o.name, r))
-            .collect();
+        let orgs = visitor.organizations.into_iter().map(|(o, r)| (o.sid.to_string(), o.name, r)).collect();
         Ok(CurrentUser { user, session, actor, token, orgs })
     }
 }

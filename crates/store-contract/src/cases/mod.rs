@@ -352,11 +352,13 @@ pub async fn deleting_assignments_removes_only_that_users_roles_at_that_scope(st
 mod admin;
 mod console;
 mod dialect;
+mod people_search;
 mod scim_filters;
 mod security;
 
 pub use admin::*;
 pub use console::*;
 pub use dialect::*;
+pub use people_search::*;
 pub use scim_filters::*;
 pub use security::*;

@@ -18,9 +18,9 @@ pub(super) const ENGINE: &str = "postgres";
 pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Connection setup: a pool of 16 connections to the server the URL names.
-pub(super) async fn open_pool(url: &str) -> Result<Pool<Db>> {
+pub(super) async fn open_pool(url: &str) -> Result<(Pool<Db>, WriteLock)> {
     let options = PgConnectOptions::from_str(url).map_err(|e| Error::invalid("database_url", e.to_string()))?;
-    PgPoolOptions::new().max_connections(16).connect_with(options).await.map_err(db_err)
+    Ok((PgPoolOptions::new().max_connections(16).connect_with(options).await.map_err(db_err)?, ()))
 }
 
 /// Starts a transaction that will write: a plain `BEGIN`. Writers that must not interleave
@@ -34,6 +34,9 @@ pub(super) async fn begin_write(
 
 /// Writers do not queue in the process on PostgreSQL.
 pub(super) type WriteLock = ();
+
+/// Nothing to close: writers use the pool.
+pub(super) async fn close_writers(_writers: &WriteLock) {}
 
 /// Nothing is held by a write transaction beyond its own row locks.
 pub(super) type WriteGuard = Option<()>;

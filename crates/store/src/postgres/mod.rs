@@ -30,11 +30,8 @@ type EngineStore = PgStore;
 impl PgStore {
     /// Connects to the database at a `postgres:` URL.
     pub async fn connect(url: &str) -> Result<Self> {
-        Ok(PgStore {
-            pool: dialect::open_pool(url).await?,
-            writers: Default::default(),
-            credentials: Default::default(),
-        })
+        let (pool, writers) = dialect::open_pool(url).await?;
+        Ok(PgStore { pool, writers, credentials: Default::default() })
     }
 
     /// For tests: creates a new, empty database on the server `base_url` points at and returns

@@ -11,9 +11,11 @@ use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use gatehouse_domain::store::AccessTx;
 use gatehouse_domain::{Error, Result};
+use sqlx::AssertSqlSafe;
 
 use super::EngineTx;
 use super::rows::{self, Row, Run, account_columns, corrupt, get, user_columns};
+use super::users::user_starts;
 
 fn scope_columns(scope: &ScopeRef) -> (Option<&str>, Option<&str>) {
     match scope {
@@ -83,21 +85,26 @@ impl AccessTx for EngineTx {
 
     async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>> {
         let c = &mut *self.tx;
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users u WHERE EXISTS (SELECT 1 FROM role_assignments ra \
-                                         WHERE ra.user_sid = u.sid AND ra.account_sid = $1) \
-               AND ($2 IS NULL OR u.sid > $2) \
-               AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\') \
-             ORDER BY u.sid LIMIT $4"
-        ))
-        .bind(account.as_str())
-        .bind(page.after.as_deref())
-        .bind(page.like_pattern())
-        .bind(page.fetch_limit())
-        .rows(c)
-        .await?;
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users u WHERE EXISTS (SELECT 1 FROM role_assignments ra \
+                                             WHERE ra.user_sid = u.sid AND ra.account_sid = $1) \
+                   AND ($2 IS NULL OR u.sid > $2) AND ($3 IS NULL OR {}) \
+                 ORDER BY u.sid LIMIT $4"
+            ),
+            user_starts("$3", "$5")
+        );
+        let (from, to) = page.prefix_range().unzip();
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(account.as_str())
+            .bind(page.after.as_deref())
+            .bind(from)
+            .bind(page.fetch_limit())
+            .bind(to)
+            .rows(c)
+            .await?;
         let users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
         let page = Page::from_rows(users, page, |u| u.sid.to_string());
         let (Some(first), Some(last)) = (page.items.first(), page.items.last()) else {

@@ -168,6 +168,7 @@ impl EngineStore {
 
     /// Closes the pool (on SQLite this checkpoints the WAL).
     pub async fn close(&self) {
+        dialect::close_writers(&self.writers).await;
         self.pool.close().await;
     }
 }

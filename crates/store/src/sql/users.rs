@@ -11,8 +11,8 @@ use gatehouse_domain::store::UsersTx;
 use gatehouse_domain::user::{Email, User};
 use sqlx::AssertSqlSafe;
 
-use super::EngineTx;
 use super::rows::{self, Run, corrupt, get, user_columns};
+use super::{EngineTx, dialect};
 
 #[async_trait]
 impl UsersTx for EngineTx {
@@ -120,12 +120,30 @@ impl UsersTx for EngineTx {
     ) -> Result<Page<OrgUser>> {
         // Each way of belonging (managed, an organization role, a role on one of its accounts) is
         // read in SID order from its own index and cut at the page's size; the page is the first
-        // rows of their union, so no branch reads more than one page past the cursor.
+        // rows of their union, so no branch reads more than one page past the cursor. A search
+        // reads the managed users through the (organization, email) and (organization, name)
+        // indexes instead: the matches, sorted (ADR 0017).
+        let search = page.prefix_range();
+        let after = "($2 IS NULL OR u.sid > $2)";
+        let managed_branch = |test: &str, alias: &str| {
+            format!(
+                "SELECT sid FROM (SELECT u.sid FROM users u WHERE u.organization_sid = $1 AND ($5 IS NULL OR $5) \
+                 AND {after} AND {test} ORDER BY u.sid LIMIT $4) {alias}"
+            )
+        };
+        let managed_branches = if search.is_some() {
+            format!(
+                "{} UNION {}",
+                managed_branch(&email_starts("$3", "$6"), "by_email"),
+                managed_branch(&name_starts("$3", "$6"), "by_name")
+            )
+        } else {
+            managed_branch("1 = 1", "managed")
+        };
+        let cut = format!("{after} AND ($3 IS NULL OR {})", user_starts("$3", "$6"));
         let sql = format!(
             concat!(
-                "WITH page(sid) AS (\
-                   SELECT sid FROM (SELECT u.sid FROM users u \
-                     WHERE u.organization_sid = $1 AND ($5 IS NULL OR $5) AND {cut} ORDER BY u.sid LIMIT $4) managed \
+                "WITH page(sid) AS ({managed_branches} \
                    UNION SELECT sid FROM (SELECT ra.user_sid AS sid FROM role_assignments ra JOIN users u ON u.sid = ra.user_sid \
                      WHERE ra.scope_sid = $1 AND {independent} AND {cut} ORDER BY ra.user_sid LIMIT $4) org_roles \
                    UNION SELECT sid FROM (SELECT DISTINCT ra.user_sid AS sid FROM accounts a \
@@ -138,16 +156,18 @@ impl UsersTx for EngineTx {
                      WHERE ra.user_sid = u.sid AND ra.organization_sid = $1) AS org_role_sid \
                  FROM page JOIN users u ON u.sid = page.sid ORDER BY u.sid LIMIT $4"
             ),
-            cut = "($2 IS NULL OR u.sid > $2) \
-                   AND ($3 IS NULL OR lower(u.email) LIKE $3 ESCAPE '\\' OR lower(u.name) LIKE $3 ESCAPE '\\')",
+            managed_branches = managed_branches,
+            cut = cut,
             independent = "($5 IS NULL OR $5 = COALESCE(u.organization_sid = $1, FALSE))",
         );
+        let (from, to) = search.unzip();
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(org.as_str())
             .bind(page.after.as_deref())
-            .bind(page.like_pattern())
+            .bind(from)
             .bind(page.fetch_limit())
             .bind(managed)
+            .bind(to)
             .rows(&mut self.tx)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -165,4 +185,23 @@ impl UsersTx for EngineTx {
         }
         Ok(Page::from_rows(out, page, |u| u.user.sid.to_string()))
     }
+}
+
+/// The user `u`'s address starts with the search `[from, to)` (`PageRequest::prefix_range`;
+/// addresses are stored lowercased), through the (organization, email) index.
+fn email_starts(from: &str, to: &str) -> String {
+    let b = dialect::BYTE_ORDER;
+    format!("(u.email >= {from}{b} AND u.email < {to}{b})")
+}
+
+/// The user `u`'s name, ASCII letters folded, starts with the search, through the
+/// (organization, folded name) index.
+fn name_starts(from: &str, to: &str) -> String {
+    let (b, name) = (dialect::BYTE_ORDER, dialect::fold_ascii("u.name"));
+    format!("({name} >= {from}{b} AND {name} < {to}{b})")
+}
+
+/// The people lists' search: the address or the name starts with it.
+pub(super) fn user_starts(from: &str, to: &str) -> String {
+    format!("({} OR {})", email_starts(from, to), name_starts(from, to))
 }

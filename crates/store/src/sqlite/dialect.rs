@@ -19,8 +19,9 @@ pub(super) const ENGINE: &str = "sqlite";
 pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Connection setup: creates the file if missing; WAL, `synchronous=NORMAL`, foreign keys on and
-/// a busy timeout so writers queue instead of failing.
-pub(super) async fn open_pool(url: &str) -> Result<Pool<Db>> {
+/// a busy timeout so writers queue instead of failing. Readers share a pool; every write of the
+/// process goes through one connection of its own (see [`WriteLock`]).
+pub(super) async fn open_pool(url: &str) -> Result<(Pool<Db>, WriteLock)> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| Error::invalid("database_url", e.to_string()))?
         .create_if_missing(true)
@@ -28,24 +29,53 @@ pub(super) async fn open_pool(url: &str) -> Result<Pool<Db>> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30));
-    SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db_err)
+    // A connection is not pinged before each use (a round trip to its thread on every
+    // transaction): a file does not drop connections, and a failed statement reports itself.
+    let readers = SqlitePoolOptions::new()
+        .max_connections(8)
+        .test_before_acquire(false)
+        .connect_with(options.clone())
+        .await
+        .map_err(db_err)?;
+    // Kept open for good, so its page cache (16 MiB) stays warm: no other connection of the
+    // process changes the file, so SQLite never has to drop it.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .test_before_acquire(false)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options.pragma("cache_size", "-16384"))
+        .await
+        .map_err(db_err)?;
+    Ok((readers, WriteLock { queue: Default::default(), writer }))
 }
 
-/// Starts a transaction that will write, holding `writers` until it ends. Writers of this
-/// process queue on that lock (a fair async queue) instead of in SQLite's busy handler, which
-/// sleeps and retries and so turns contention into long tails; `BEGIN IMMEDIATE` then takes the
-/// database's write lock at once (another process writing still waits on the busy timeout). It
-/// also serialises every change, so rows need no lock of their own.
+/// Starts a transaction that will write, on the writer connection, holding the process's write
+/// queue until it ends. Writers of this process queue on that lock (a fair async queue) instead
+/// of in SQLite's busy handler, which sleeps and retries and so turns contention into long
+/// tails; `BEGIN IMMEDIATE` then takes the database's write lock at once (another process
+/// writing still waits on the busy timeout). It also serialises every change, so rows need no
+/// lock of their own.
 pub(super) async fn begin_write(
-    pool: &Pool<Db>,
+    _readers: &Pool<Db>,
     writers: &WriteLock,
 ) -> Result<(Transaction<'static, Db>, WriteGuard)> {
-    let guard = writers.clone().lock_owned().await;
-    Ok((pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?, Some(guard)))
+    let guard = writers.queue.clone().lock_owned().await;
+    Ok((writers.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?, Some(guard)))
 }
 
-/// The lock writers of one store queue on.
-pub(super) type WriteLock = std::sync::Arc<tokio::sync::Mutex<()>>;
+/// How the writes of one store are made: one at a time, on one connection.
+#[derive(Clone, Debug)]
+pub(super) struct WriteLock {
+    queue: std::sync::Arc<tokio::sync::Mutex<()>>,
+    writer: Pool<Db>,
+}
+
+/// Closes the writer connection (a store that closes checkpoints the WAL).
+pub(super) async fn close_writers(writers: &WriteLock) {
+    writers.writer.close().await;
+}
 
 /// Held by a write transaction until it ends.
 pub(super) type WriteGuard = Option<tokio::sync::OwnedMutexGuard<()>>;

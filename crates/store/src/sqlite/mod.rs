@@ -22,10 +22,7 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite:` URL with WAL,
     /// `synchronous=NORMAL`, foreign keys on and a busy timeout.
     pub async fn connect(url: &str) -> gatehouse_domain::Result<Self> {
-        Ok(SqliteStore {
-            pool: dialect::open_pool(url).await?,
-            writers: Default::default(),
-            credentials: Default::default(),
-        })
+        let (pool, writers) = dialect::open_pool(url).await?;
+        Ok(SqliteStore { pool, writers, credentials: Default::default() })
     }
 }

@@ -188,18 +188,20 @@ impl App {
     /// The user and session behind a cookie token, if the session is live and the user active.
     /// The session may still owe its second factor (`stage`); surfaces check that.
     pub async fn authenticate(&self, token: &str) -> Result<(User, Session)> {
+        let hash = token_hash(token);
         let mut tx = self.store.read().await?;
-        let found = self.live_session(&mut *tx, token).await?;
+        let found = self.live_session(&mut *tx, &hash).await?;
         drop(tx);
-        self.kept_or_ended(token, found).await
+        self.kept_or_ended(hash, found).await
     }
 
     /// What a signed-in page needs about its visitor, read in one transaction: the user and
     /// session (as [`App::authenticate`]), whether they must enrol a second factor first (in
     /// `account`, when the page is inside one), and their organizations for the navigation.
     pub async fn visit(&self, token: &str, account: Option<&AccountSid>) -> Result<Visitor> {
+        let hash = token_hash(token);
         let mut tx = self.store.read().await?;
-        let found = self.live_session(&mut *tx, token).await?;
+        let found = self.live_session(&mut *tx, &hash).await?;
         let mut extra = None;
         if let Some((user, session)) = &found {
             let must_enrol = session.stage == SessionStage::Full
@@ -208,24 +210,23 @@ impl App {
             extra = Some((must_enrol, tx.user_organizations(&user.sid).await?));
         }
         drop(tx);
-        let (user, session) = self.kept_or_ended(token, found).await?;
+        let (user, session) = self.kept_or_ended(hash, found).await?;
         let (must_enrol_two_factor, organizations) = extra.unwrap_or_default();
         Ok(Visitor { user, session, must_enrol_two_factor, organizations })
     }
 
-    /// The session behind `token` and its user, or `None` when it has ended (expired, idle too
-    /// long, or its user is no longer active).
-    async fn live_session(&self, tx: &mut dyn Tx, token: &str) -> Result<Option<(User, Session)>> {
+    /// The session whose token hashes to `hash` and its user, or `None` when it has ended
+    /// (expired, idle too long, or its user is no longer active).
+    async fn live_session(&self, tx: &mut dyn Tx, hash: &str) -> Result<Option<(User, Session)>> {
         let now = self.now();
-        let Some(session) = tx.session(&token_hash(token)).await? else { return Err(Error::Unauthenticated) };
+        let Some(session) = tx.session(hash).await? else { return Err(Error::Unauthenticated) };
         let user = tx.user(&session.user_sid).await?.ok_or(Error::Unauthenticated)?;
         let expired = now >= session.expires_at || now >= session.last_seen_at + self.timeouts.idle;
         Ok((!expired && user.status == UserStatus::Active).then_some((user, session)))
     }
 
     /// A live session's use is noted (written off the request path); an ended one is deleted.
-    async fn kept_or_ended(&self, token: &str, found: Option<(User, Session)>) -> Result<(User, Session)> {
-        let hash = token_hash(token);
+    async fn kept_or_ended(&self, hash: String, found: Option<(User, Session)>) -> Result<(User, Session)> {
         let Some((user, session)) = found else {
             let mut tx = self.store.write().await?;
             tx.delete_session(&hash).await?;

@@ -85,21 +85,26 @@ impl AccessTx for EngineTx {
 
     async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>> {
         let c = &mut *self.tx;
+        // Read from the account's assignments in user order (the (scope, user, role) index), one
+        // row per member (their first role), so a page reads about a page of rows; a cursor
+        // of '' stands for "from the start" so the range stays on the index.
         let sql = format!(
             concat!(
                 "SELECT ",
                 user_columns!(),
-                " FROM users u WHERE EXISTS (SELECT 1 FROM role_assignments ra \
-                                             WHERE ra.user_sid = u.sid AND ra.account_sid = $1) \
-                   AND ($2 IS NULL OR u.sid > $2) AND ($3 IS NULL OR {}) \
-                 ORDER BY u.sid LIMIT $4"
+                " FROM role_assignments ra JOIN users u ON u.sid = ra.user_sid \
+                 WHERE ra.scope_sid = $1 AND ra.user_sid > $2 \
+                   AND ra.role_sid = (SELECT MIN(r2.role_sid) FROM role_assignments r2 \
+                                      WHERE r2.scope_sid = ra.scope_sid AND r2.user_sid = ra.user_sid) \
+                   AND ($3 IS NULL OR {}) \
+                 ORDER BY ra.user_sid LIMIT $4"
             ),
             user_starts("$3", "$5")
         );
         let (from, to) = page.prefix_range().unzip();
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(account.as_str())
-            .bind(page.after.as_deref())
+            .bind(page.after.as_deref().unwrap_or_default())
             .bind(from)
             .bind(page.fetch_limit())
             .bind(to)
@@ -113,7 +118,7 @@ impl AccessTx for EngineTx {
         // The page is a contiguous SID range, so one range query fetches every member's roles.
         let role_rows = sqlx::query(
             "SELECT user_sid, role_sid FROM role_assignments \
-             WHERE account_sid = $1 AND user_sid >= $2 AND user_sid <= $3",
+             WHERE scope_sid = $1 AND user_sid >= $2 AND user_sid <= $3",
         )
         .bind(account.as_str())
         .bind(first.sid.as_str())
@@ -135,7 +140,7 @@ impl AccessTx for EngineTx {
     }
 
     async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>> {
-        let row = sqlx::query("SELECT user_sid FROM role_assignments WHERE account_sid = $1 AND role_sid = $2")
+        let row = sqlx::query("SELECT user_sid FROM role_assignments WHERE scope_sid = $1 AND role_sid = $2")
             .bind(account.as_str())
             .bind(AccountRole::Owner.sid().as_str())
             .row(&mut self.tx)

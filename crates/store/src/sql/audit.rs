@@ -34,25 +34,22 @@ impl AuditTx for EngineTx {
     }
 
     async fn audit_events(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>> {
-        let (account, org) = match scope {
-            AuditScope::Account(a) => (Some(a.as_str()), None),
-            AuditScope::Organization(o) => (None, Some(o.as_str())),
+        // One scope column per query, so its (column, sid) index serves the filter and the order.
+        let (column, sid) = match scope {
+            AuditScope::Account(a) => ("account_sid", a.as_str()),
+            AuditScope::Organization(o) => ("organization_sid", o.as_str()),
         };
         let sql = format!(
             "SELECT sid, occurred_at, actor, action, target, organization_sid, account_sid, source_ip, {} AS details \
              FROM audit_events \
-             WHERE (($1 IS NOT NULL AND account_sid = $1) OR ($2 IS NOT NULL AND organization_sid = $2)) \
-               AND ($3 IS NULL OR sid < $3) \
-               AND ($4 IS NULL OR lower(action) LIKE $4 ESCAPE '\\' OR lower(actor) LIKE $4 ESCAPE '\\' \
-                    OR lower(target) LIKE $4 ESCAPE '\\') \
-             ORDER BY sid DESC LIMIT $5",
+             WHERE {column} = $1 \
+               AND ($2 IS NULL OR sid < $2) \
+               AND ($3 IS NULL OR lower(action) LIKE $3 ESCAPE '\\' OR lower(actor) LIKE $3 ESCAPE '\\' \
+                    OR lower(target) LIKE $3 ESCAPE '\\') \
+             ORDER BY sid DESC LIMIT $4",
             dialect::json_as_text("details")
         );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(account)
-            .bind(org)
-            .page(&mut self.tx, page, event, |e| e.sid.to_string())
-            .await
+        sqlx::query(AssertSqlSafe(sql)).bind(sid).page(&mut self.tx, page, event, |e| e.sid.to_string()).await
     }
 
     async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64> {

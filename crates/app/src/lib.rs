@@ -10,6 +10,7 @@ mod accounts;
 mod api_keys;
 mod auth;
 mod auth_tokens;
+mod batch;
 mod billing;
 mod credential_cache;
 mod credentials;
@@ -53,7 +54,7 @@ pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};
 pub use credential_cache::{DEFAULT_CAPACITY as CREDENTIAL_CACHE_CAPACITY, DEFAULT_TTL as CREDENTIAL_CACHE_TTL};
 pub use credentials::RESET_REQUESTED;
 pub use domains::{DnsError, DnsResolver, RECHECK_EVERY_HOURS};
-pub use groups::{GroupInput, GroupView};
+pub use groups::{GroupChange, GroupInput, GroupView, MembersChange};
 pub use invitations::{InvitationView, NewInvitation, NewInvitee};
 pub use mail::{MailError, Mailer};
 pub use members::{NewMember, RoleChange};
@@ -91,6 +92,8 @@ pub struct App {
     token_signing_keys: Arc<tokio::sync::OnceCell<Vec<Vec<u8>>>>,
     /// Machine credentials checked from memory (see `credential_cache`).
     credentials: Arc<credential_cache::CredentialCache>,
+    /// SCIM creations waiting to be written together.
+    provisioning: Arc<batch::Batcher<scim::Provision, gatehouse_domain::scim::ScimUser>>,
 }
 
 /// Instance secrets given by the operator (a key file or the environment) instead of the
@@ -126,6 +129,7 @@ impl App {
                 credential_cache::DEFAULT_CAPACITY,
                 credential_cache::DEFAULT_TTL,
             )),
+            provisioning: Arc::default(),
         }
     }
 

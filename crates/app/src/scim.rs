@@ -4,7 +4,7 @@
 //! organization keeps them; never the Owner), delete (through offboarding). The SCIM wire
 //! format, filters and PATCH are the surface's; the rules are here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
@@ -25,6 +25,14 @@ use crate::App;
 use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
 use crate::org_users::{authorize_org, managed_user, org_role_of};
 use crate::secret::{new_token, token_hash};
+
+/// A SCIM creation, checked for form, waiting for its batch.
+pub(crate) struct Provision {
+    actor: Actor,
+    org: OrganizationSid,
+    user: User,
+    profile: ScimProfile,
+}
 
 /// A new token and its secret, shown once.
 #[derive(Debug, Clone)]
@@ -128,6 +136,10 @@ impl App {
     /// Provisions a managed user. The address must be in one of the organization's verified
     /// domains and belong to nobody yet; the identity provider vouches for it, so it counts
     /// as confirmed. The user has no password until they reset it (or sign in by SSO).
+    ///
+    /// Identity providers create users in bursts, one request each: the creations queued while
+    /// one transaction runs are made together in the next (see [`crate::batch`]), each checked
+    /// and audited as if alone.
     pub async fn scim_create_user(
         &self,
         actor: &Actor,
@@ -146,43 +158,102 @@ impl App {
             family_name: parse_scim_text("name.familyName", input.family_name.clone())?,
         };
         let now = self.now();
-        // The address is checked before the write: identity providers create users in bursts,
-        // and writes queue one at a time. Checked first is as good as checked inside: the unique
-        // index still refuses an address taken meanwhile, and a domain removed meanwhile is a
-        // removal just after this creation.
-        let mut tx = self.store.read().await?;
-        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
-        let verified = tx.verified_domain(email.domain()).await?.is_some_and(|d| &d.organization_sid == org);
-        if !verified {
-            return Err(Error::invalid(
-                "userName",
-                format!("{} is not a verified domain of this organization", email.domain()),
-            ));
-        }
-        if let Some(existing) = tx.user_by_email(&email).await? {
-            let why = if existing.organization_sid.as_ref() == Some(org) {
-                "userName already exists in this organization".to_owned()
-            } else {
-                format!("{email} already has a login; invite it to the organization so that its owner consents")
-            };
-            return Err(Error::Conflict(why));
-        }
-        drop(tx);
-        let mut tx = self.store.write().await?;
-        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
         let status = if input.active { UserStatus::Active } else { UserStatus::Deactivated };
         let user = User { email_verified_at: Some(now), status, ..User::new(email, name, Some(org.clone()), now) };
-        tx.insert_user(&user, None).await?;
-        tx.put_scim_profile(org, &user.sid, &profile, now).await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "user.provisioned", user.sid.as_str(), now).in_organization(org).with_details(
-                json!({ "email": user.email, "external_id": profile.external_id, "active": input.active }),
-            ),
-        )
-        .await?;
+        let item = Provision { actor: actor.clone(), org: org.clone(), user, profile };
+        let app = self.clone();
+        self.provisioning.submit(item, move |items| async move { app.provision(items).await }).await
+    }
+
+    /// Makes a batch of SCIM creations in one transaction. When that transaction fails as a
+    /// whole (an `externalId` taken by another item of the batch, or anything unforeseen), each
+    /// item is made again alone, so that each gets its own answer.
+    async fn provision(&self, items: Vec<Provision>) -> Vec<Result<ScimUser>> {
+        if items.len() > 1
+            && let Ok(done) = self.provision_together(&items).await
+        {
+            return done;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            out.push(self.provision_together(std::slice::from_ref(item)).await.and_then(|mut one| {
+                one.pop().unwrap_or_else(|| Err(Error::Internal("a provisioning answered nothing".into())))
+            }));
+        }
+        out
+    }
+
+    /// Checks each item (its actor's permission, a verified domain of its organization, an
+    /// address nobody holds, not twice in the batch) and creates those that pass, with their
+    /// profiles and audit events, in one transaction of a few statements whatever the batch's
+    /// size. An item that fails a check gets its error; the transaction fails only as a whole.
+    async fn provision_together(&self, items: &[Provision]) -> Result<Vec<Result<ScimUser>>> {
+        let mut tx = self.store.write().await?;
+        let emails: Vec<Email> = items.iter().map(|i| i.user.email.clone()).collect();
+        let holders: BTreeMap<String, User> =
+            tx.users_by_emails(&emails).await?.into_iter().map(|u| (u.email.as_str().to_owned(), u)).collect();
+        let mut domains: BTreeMap<String, Option<OrganizationSid>> = BTreeMap::new();
+        let mut taken: BTreeSet<&str> = BTreeSet::new();
+        let mut checked = Vec::with_capacity(items.len());
+        for item in items {
+            let domain = item.user.email.domain();
+            if !domains.contains_key(domain) {
+                let owner = tx.verified_domain(domain).await?.map(|d| d.organization_sid);
+                domains.insert(domain.to_owned(), owner);
+            }
+            let check = async {
+                authorize_org(&mut *tx, &item.actor, &item.org, Permission::OrgUsersManage).await?;
+                if domains.get(domain).and_then(Option::as_ref) != Some(&item.org) {
+                    return Err(Error::invalid(
+                        "userName",
+                        format!("{domain} is not a verified domain of this organization"),
+                    ));
+                }
+                let email = item.user.email.as_str();
+                match holders.get(email) {
+                    Some(existing) if existing.organization_sid.as_ref() != Some(&item.org) => {
+                        return Err(Error::Conflict(format!(
+                            "{email} already has a login; invite it to the organization so that its owner consents"
+                        )));
+                    }
+                    Some(_) => return Err(Error::Conflict("userName already exists in this organization".into())),
+                    None if taken.contains(email) => {
+                        return Err(Error::Conflict("userName already exists in this organization".into()));
+                    }
+                    None => {}
+                }
+                Ok(())
+            }
+            .await;
+            if check.is_ok() {
+                taken.insert(item.user.email.as_str());
+            }
+            checked.push(check);
+        }
+        let passed: Vec<&Provision> = items.iter().zip(&checked).filter(|(_, c)| c.is_ok()).map(|(i, _)| i).collect();
+        let users: Vec<User> = passed.iter().map(|i| i.user.clone()).collect();
+        let profiles: Vec<_> = passed.iter().map(|i| (i.org.clone(), i.user.sid.clone(), i.profile.clone())).collect();
+        let events: Vec<AuditEvent> = passed
+            .iter()
+            .map(|i| {
+                let active = i.user.status == UserStatus::Active;
+                AuditEvent::new(&i.actor, "user.provisioned", i.user.sid.as_str(), i.user.created_at)
+                    .in_organization(&i.org)
+                    .with_details(
+                        json!({ "email": i.user.email, "external_id": i.profile.external_id, "active": active }),
+                    )
+            })
+            .collect();
+        tx.insert_users(&users).await?;
+        tx.insert_scim_profiles(&profiles).await?;
+        tx.append_audits(&events).await?;
         tx.commit().await?;
-        // What was just written, as stored (put_scim_profile stamped `updated_at` with `now` too).
-        Ok(ScimUser { user, profile })
+        // What was just written, as stored (the profile's time is the user's `updated_at`).
+        Ok(items
+            .iter()
+            .zip(checked)
+            .map(|(i, c)| c.map(|()| ScimUser { user: i.user.clone(), profile: i.profile.clone() }))
+            .collect())
     }
 
     /// Replaces a managed user's attributes. `if_match`, when given, must be the current

@@ -12,11 +12,48 @@ use crate::user::{UserStatus, parse_name};
 
 /// The core User schema's URI.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The core Group schema's URI.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// Whether a User attribute's strings compare exactly (RFC 7643 §4.1: `id`, `externalId`, the
 /// version); the others compare with ASCII letters folded. `key` as `AttrPath::key`.
 pub fn user_case_exact(key: &str) -> bool {
     matches!(key, "id" | "externalid" | "meta.version")
+}
+
+/// Whether a Group attribute's strings compare exactly (keys as `AttrPath::key`).
+pub fn group_case_exact(key: &str) -> bool {
+    matches!(key, "id" | "externalid" | "meta.version" | "members.value" | "members")
+}
+
+/// The SCIM Group resource the server shows for `group`; `base` is the URL of the SCIM root
+/// (`…/scim/v2`). With `members` (the users in the group), it lists them; without, it leaves
+/// `members` out (asked to, or not read). What filters can ask of it is in
+/// [`crate::scim_filter::groups`].
+pub fn group_resource(group: &crate::group::Group, members: Option<&[crate::user::User]>, base: &str) -> Value {
+    let mut out = json!({
+        "schemas": [GROUP_SCHEMA],
+        "id": group.sid,
+        "displayName": group.display_name,
+        "meta": {
+            "resourceType": "Group",
+            "created": scim_time(group.created_at),
+            "lastModified": scim_time(group.updated_at),
+            "version": group.version(),
+            "location": format!("{base}/Groups/{}", group.sid),
+        },
+    });
+    if let Some(members) = members {
+        let members: Vec<Value> = members
+            .iter()
+            .map(|u| json!({ "value": u.sid, "display": u.name, "type": "User", "$ref": format!("{base}/Users/{}", u.sid) }))
+            .collect();
+        out["members"] = json!(members);
+    }
+    if let Some(e) = &group.external_id {
+        out["externalId"] = json!(e);
+    }
+    out
 }
 
 /// A time as SCIM shows it: RFC 3339 in UTC, to the millisecond.

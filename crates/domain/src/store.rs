@@ -70,6 +70,10 @@ pub trait Store: Send + Sync + 'static {
     /// Reads the version every node shares and moves [`Store::credential_epoch`] if it changed.
     /// The server calls it twice a second.
     async fn poll_credential_changes(&self) -> Result<()>;
+    /// Upkeep the engine needs now and then, kept off the request path: on SQLite, copies the
+    /// write-ahead log back into the database file without holding up writers (see ADR 0018);
+    /// nothing on PostgreSQL. The server calls it ten times a second.
+    async fn maintain(&self) -> Result<()>;
 }
 
 /// One open transaction. Dropped without `commit`, it rolls back.
@@ -112,10 +116,17 @@ pub trait Tx:
 pub trait UsersTx: Send {
     /// Inserts a user (unique email → Conflict) with an optional argon2id password hash.
     async fn insert_user(&mut self, user: &User, password_hash: Option<&str>) -> Result<()>;
+    /// Inserts users without passwords (provisioned), in one statement; any duplicate email
+    /// fails them all with Conflict.
+    async fn insert_users(&mut self, users: &[User]) -> Result<()>;
     /// A user by SID.
     async fn user(&mut self, sid: &UserSid) -> Result<Option<User>>;
     /// A user by normalised email.
     async fn user_by_email(&mut self, email: &Email) -> Result<Option<User>>;
+    /// The users with these SIDs (those that exist).
+    async fn users_by_sids(&mut self, sids: &[UserSid]) -> Result<Vec<User>>;
+    /// The users holding any of these normalised emails.
+    async fn users_by_emails(&mut self, emails: &[Email]) -> Result<Vec<User>>;
     /// The stored password hash of a user, if one is set.
     async fn password_hash(&mut self, sid: &UserSid) -> Result<Option<String>>;
     /// Records a successful sign-in.
@@ -229,6 +240,8 @@ pub trait AuditTx: Send {
     async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64>;
     /// Appends an audit event.
     async fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
+    /// Appends audit events, in one statement.
+    async fn append_audits(&mut self, events: &[AuditEvent]) -> Result<()>;
     /// Events in a scope, newest first; search matches action, actor and target.
     async fn audit_events(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>>;
 }
@@ -338,6 +351,9 @@ pub trait ScimTx: Send {
     /// The SCIM profiles of the organization's users, by user SID.
     async fn scim_profiles(&mut self, org: &OrganizationSid) -> Result<Vec<(UserSid, ScimProfile)>>;
     /// Inserts or replaces a user's SCIM profile and marks the user changed; a duplicate
+    /// Inserts the SCIM profiles of users just created, in one statement; a duplicate
+    /// `externalId` in an organization fails them all with Conflict.
+    async fn insert_scim_profiles(&mut self, profiles: &[(OrganizationSid, UserSid, ScimProfile)]) -> Result<()>;
     /// `externalId` in the organization is a Conflict.
     async fn put_scim_profile(
         &mut self,
@@ -365,14 +381,20 @@ pub trait GroupsTx: Send {
     async fn update_group(&mut self, group: &Group) -> Result<()>;
     /// One of the organization's groups.
     async fn group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<Option<Group>>;
-    /// The organization's groups, by SID.
-    async fn groups(&mut self, org: &OrganizationSid) -> Result<Vec<Group>>;
+    /// One page of the organization's groups that `query` selects, and how many it selects.
+    async fn scim_group_page(
+        &mut self,
+        org: &OrganizationSid,
+        query: &crate::scim_filter::groups::GroupQuery,
+    ) -> Result<(Vec<Group>, u64)>;
     /// Deletes one of the organization's groups (and its memberships); returns how many.
     async fn delete_group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<u64>;
-    /// Every (group, member) pair of the organization's groups.
-    async fn group_members(&mut self, org: &OrganizationSid) -> Result<Vec<(GroupSid, UserSid)>>;
-    /// Replaces a group's members.
-    async fn set_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<()>;
+    /// The members of these groups, by group then user SID.
+    async fn members_of(&mut self, groups: &[GroupSid]) -> Result<Vec<(GroupSid, User)>>;
+    /// Adds users to a group (those already in it stay); answers who joined.
+    async fn add_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<Vec<UserSid>>;
+    /// Removes users from a group; answers who left.
+    async fn remove_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<Vec<UserSid>>;
     /// Takes a user out of every group (their groups' versions move); returns how many.
     async fn leave_all_groups(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<u64>;
 }

@@ -99,6 +99,20 @@ fn spawn_credential_poller(app: App) -> JoinHandle<()> {
     })
 }
 
+/// The store's upkeep (on SQLite, the write-ahead log's checkpoint) ten times a second, so the
+/// log never grows far under a burst of writes; in a task of its own, so a long checkpoint
+/// never delays the credential poll.
+fn spawn_store_upkeep(app: App) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = app.store().maintain().await {
+                tracing::warn!(error = ?e, "store upkeep");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+}
+
 /// Delivers the outbox through `mailer` until the task is aborted: whenever an email is queued,
 /// and every few seconds for retries and for emails queued by other nodes.
 fn spawn_email_worker(app: App, mailer: Arc<dyn gatehouse_app::Mailer>) -> JoinHandle<()> {
@@ -134,6 +148,7 @@ pub struct Running {
     worker: Option<JoinHandle<()>>,
     rechecker: JoinHandle<()>,
     poller: JoinHandle<()>,
+    upkeep: JoinHandle<()>,
 }
 
 impl Running {
@@ -154,6 +169,7 @@ impl Running {
         }
         self.rechecker.abort();
         self.poller.abort();
+        self.upkeep.abort();
         if let Err(e) = self.app.record_credential_uses().await {
             tracing::warn!(error = ?e, "recording credential uses at shutdown");
         }
@@ -222,7 +238,19 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
     });
     let rechecker = spawn_domain_rechecker(app_handle.clone());
     let poller = spawn_credential_poller(app_handle.clone());
-    Ok(Running { addr, metrics_addr, setup_url, app: app_handle, shutdown: Some(tx), task, worker, rechecker, poller })
+    let upkeep = spawn_store_upkeep(app_handle.clone());
+    Ok(Running {
+        addr,
+        metrics_addr,
+        setup_url,
+        app: app_handle,
+        shutdown: Some(tx),
+        task,
+        worker,
+        rechecker,
+        poller,
+        upkeep,
+    })
 }
 
 /// Serves `GET /metrics` on its own listener for as long as the process runs (it holds no

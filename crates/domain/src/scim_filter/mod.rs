@@ -4,6 +4,8 @@
 //! against a resource's JSON. No I/O.
 
 mod eval;
+pub mod groups;
+pub mod stored;
 pub mod users;
 
 pub use eval::{get_ci, matches};

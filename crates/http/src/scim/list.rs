@@ -1,12 +1,14 @@
 //! What every SCIM list shares: the query (RFC names and Twilio's `PageSize`/`Page`) or a
-//! `/.search` body, then filter, sort, page and project the resources into a ListResponse.
-
-use std::cmp::Ordering;
+//! `/.search` body, resolved into the store's query (filter, order and page, all answered in
+//! SQL), then the page projected into a ListResponse; and the projection (`attributes`,
+//! `excludedAttributes`) every answer follows.
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use gatehouse_domain::scim_filter::users::{UserCondition, UserQuery, user_condition, user_order};
-use gatehouse_domain::scim_filter::{Filter, ParseError, get_ci, matches, parse_filter, parse_patch_path};
+use gatehouse_domain::scim_filter::groups::{GroupQuery, group_condition, group_order};
+use gatehouse_domain::scim_filter::stored::{Condition, Order, Query};
+use gatehouse_domain::scim_filter::users::{UserQuery, user_condition, user_order};
+use gatehouse_domain::scim_filter::{Filter, ParseError, get_ci, parse_filter, parse_patch_path};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -53,8 +55,45 @@ pub(crate) struct Search {
     count: usize,
     sort_by: Option<String>,
     descending: bool,
+    projection: Projection,
+}
+
+/// Which attributes an answer shows (RFC 7644 §3.9: `attributes`, `excludedAttributes`).
+#[derive(Deserialize, Default, Debug, Clone)]
+pub(crate) struct Projection {
+    #[serde(default, deserialize_with = "comma_list")]
     attributes: Vec<String>,
+    #[serde(default, rename = "excludedAttributes", deserialize_with = "comma_list")]
     excluded: Vec<String>,
+}
+
+fn comma_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(list_of(Option::<String>::deserialize(d)?.as_deref()))
+}
+
+/// The attribute an `attributes` entry names at the top of the resource (`members` of
+/// `members.value`, `name` of `urn:…:User:name.givenName`).
+fn top_of(a: &str) -> &str {
+    let a = a.rsplit(':').next().unwrap_or(a);
+    a.split('.').next().unwrap_or(a)
+}
+
+impl Projection {
+    /// Whether the answer shows the top-level attribute `name` (so whether it must be read).
+    pub(crate) fn shows(&self, name: &str) -> bool {
+        let asked = self.attributes.is_empty() || self.attributes.iter().any(|a| top_of(a).eq_ignore_ascii_case(name));
+        asked && !self.excluded.iter().any(|e| e.rsplit(':').next().unwrap_or(e).eq_ignore_ascii_case(name))
+    }
+
+    /// Whether the request named any attribute to show or leave out.
+    pub(crate) fn is_given(&self) -> bool {
+        !self.attributes.is_empty() || !self.excluded.is_empty()
+    }
+
+    /// Keeps only the asked attributes (always `id` and `schemas`), or drops the excluded ones.
+    pub(crate) fn apply(&self, resource: Value) -> Value {
+        project(resource, &self.attributes, &self.excluded)
+    }
 }
 
 impl Search {
@@ -71,8 +110,10 @@ impl Search {
             count,
             q.sort_by.clone(),
             q.sort_order.as_deref(),
-            list_of(q.attributes.as_deref()),
-            list_of(q.excluded_attributes.as_deref()),
+            Projection {
+                attributes: list_of(q.attributes.as_deref()),
+                excluded: list_of(q.excluded_attributes.as_deref()),
+            },
         )
     }
 
@@ -82,8 +123,7 @@ impl Search {
         count: Option<i64>,
         sort_by: Option<String>,
         sort_order: Option<&str>,
-        attributes: Vec<String>,
-        excluded: Vec<String>,
+        projection: Projection,
     ) -> Result<Search, ScimError> {
         let filter = filter
             .filter(|f| !f.trim().is_empty())
@@ -108,41 +148,17 @@ impl Search {
             count: count.unwrap_or(100).clamp(0, MAX_RESULTS as i64) as usize,
             sort_by,
             descending,
-            attributes,
-            excluded,
+            projection,
         })
     }
-}
-
-fn sort_value(resource: &Value, path: &str, case_exact: &dyn Fn(&str) -> bool) -> Option<String> {
-    let p = parse_patch_path(path).ok()?;
-    let top = get_ci(resource, &p.attr.name)?;
-    let v = match (&p.attr.sub, top) {
-        (Some(sub), Value::Array(items)) => items.first().and_then(|i| get_ci(i, sub)),
-        (Some(sub), other) => get_ci(other, sub),
-        (None, Value::Array(items)) => items.first().map(|i| get_ci(i, "value").unwrap_or(i)),
-        (None, other) => Some(other),
-    }?;
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => return None,
-        other => other.to_string(),
-    };
-    Some(if case_exact(&p.attr.key()) { s } else { s.to_ascii_lowercase() })
 }
 
 /// Keeps only the asked attributes (always `id` and `schemas`), or drops the excluded ones.
 fn project(mut resource: Value, attributes: &[String], excluded: &[String]) -> Value {
     let Some(object) = resource.as_object_mut() else { return resource };
     if !attributes.is_empty() {
-        let keep = |k: &str| {
-            k == "id"
-                || k == "schemas"
-                || attributes.iter().any(|a| {
-                    let top = a.rsplit(':').next().unwrap_or(a).split('.').next().unwrap_or(a);
-                    top.eq_ignore_ascii_case(k)
-                })
-        };
+        let keep =
+            |k: &str| k == "id" || k == "schemas" || attributes.iter().any(|a| top_of(a).eq_ignore_ascii_case(k));
         object.retain(|k, _| keep(k));
     }
     for e in excluded {
@@ -186,46 +202,40 @@ impl Search {
             int("count")?,
             get_ci(body, "sortBy").and_then(Value::as_str).map(str::to_owned),
             get_ci(body, "sortOrder").and_then(Value::as_str),
-            strings("attributes"),
-            strings("excludedAttributes"),
+            Projection { attributes: strings("attributes"), excluded: strings("excludedAttributes") },
         )
-    }
-
-    /// Filters, sorts, pages and projects `resources` into a ListResponse (which always has
-    /// `Resources`, as Twilio's SDK needs).
-    pub(crate) fn answer(&self, resources: Vec<Value>, case_exact: &dyn Fn(&str) -> bool) -> Response {
-        let mut resources: Vec<Value> =
-            resources.into_iter().filter(|r| self.filter.as_ref().is_none_or(|f| matches(r, f, case_exact))).collect();
-        if let Some(by) = &self.sort_by {
-            resources.sort_by(|a, b| {
-                let (x, y) = (sort_value(a, by, case_exact), sort_value(b, by, case_exact));
-                match (&x, &y) {
-                    (Some(x), Some(y)) if self.descending => y.cmp(x),
-                    (Some(x), Some(y)) => x.cmp(y),
-                    (Some(_), None) => Ordering::Less,
-                    (None, Some(_)) => Ordering::Greater,
-                    (None, None) => Ordering::Equal,
-                }
-            });
-        }
-        let total = resources.len();
-        let page = resources.into_iter().skip(self.start - 1).take(self.count).collect();
-        self.respond(page, total as u64)
     }
 
     /// The store's query for this list of Users: the filter resolved against where each User
     /// attribute is stored, the order, and the page.
     pub(crate) fn user_query(&self) -> Result<UserQuery, ScimError> {
-        let invalid = |e: ParseError| ScimError::bad("invalidFilter", e.0);
+        self.query(user_condition, user_order)
+    }
+
+    /// The store's query for this list of Groups.
+    pub(crate) fn group_query(&self) -> Result<GroupQuery, ScimError> {
+        self.query(group_condition, group_order)
+    }
+
+    /// Whether the answer shows `name` (so whether it must be read).
+    pub(crate) fn shows(&self, name: &str) -> bool {
+        self.projection.shows(name)
+    }
+
+    fn query<C>(
+        &self,
+        condition: fn(&Filter) -> Result<Condition<C>, ParseError>,
+        order: fn(&str) -> Result<Option<Order<C>>, ParseError>,
+    ) -> Result<Query<C>, ScimError> {
         let condition = match &self.filter {
-            Some(f) => user_condition(f).map_err(invalid)?,
-            None => UserCondition::Always(true),
+            Some(f) => condition(f).map_err(|e| ScimError::bad("invalidFilter", e.0))?,
+            None => Condition::Always(true),
         };
         let order = match &self.sort_by {
-            Some(by) => user_order(by).map_err(|e| ScimError::bad("invalidPath", e.0))?,
+            Some(by) => order(by).map_err(|e| ScimError::bad("invalidPath", e.0))?,
             None => None,
         };
-        Ok(UserQuery {
+        Ok(Query {
             condition,
             order,
             descending: self.descending,
@@ -237,7 +247,7 @@ impl Search {
     /// A ListResponse of one page of resources out of `total` (always with `Resources`, as
     /// Twilio's SDK needs), each projected to the asked attributes.
     pub(crate) fn respond(&self, page: Vec<Value>, total: u64) -> Response {
-        let page: Vec<Value> = page.into_iter().map(|r| project(r, &self.attributes, &self.excluded)).collect();
+        let page: Vec<Value> = page.into_iter().map(|r| self.projection.apply(r)).collect();
         let body = json!({
             "schemas": [LIST_SCHEMA],
             "totalResults": total,

@@ -29,8 +29,7 @@ pub(crate) const MAX_BODY: usize = 64 * 1024;
 pub(crate) const MAX_RESULTS: usize = 200;
 
 pub(crate) const CONTENT_TYPE: &str = "application/scim+json";
-pub(crate) use gatehouse_domain::scim::USER_SCHEMA;
-pub(crate) const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) use gatehouse_domain::scim::{GROUP_SCHEMA, USER_SCHEMA};
 pub(crate) const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub(crate) const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub(crate) const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
@@ -156,8 +155,6 @@ pub(crate) fn resource_response(status: StatusCode, body: &Value) -> Response {
     }
     response
 }
-
-pub(crate) use gatehouse_domain::scim::scim_time;
 
 /// The `If-Match` header, if sent.
 pub(crate) fn if_match(headers: &axum::http::HeaderMap) -> Option<String> {

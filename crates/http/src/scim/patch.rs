@@ -15,9 +15,20 @@ fn key_of(object: &Map<String, Value>, name: &str) -> String {
     object.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned().unwrap_or_else(|| name.to_owned())
 }
 
-/// Applies a PatchOp request to `resource`. `case_exact` gives each attribute's case rule for
-/// value filters.
-pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&str) -> bool) -> Result<(), ScimError> {
+/// A PATCH operation's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Add,
+    Remove,
+    Replace,
+}
+
+/// One operation of a PatchOp request: its kind, its parsed path and its value.
+pub(crate) type Operation<'a> = (Op, Option<PatchPath>, Option<&'a Value>);
+
+/// The operations of a PatchOp request, checked for form (an `add` or `replace` with a path has
+/// a value; a `remove` has a path).
+pub(crate) fn operations(request: &Value) -> Result<Vec<Operation<'_>>, ScimError> {
     let schemas = request.get("schemas").and_then(Value::as_array);
     if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(PATCH_SCHEMA))) {
         return Err(ScimError::bad("invalidSyntax", format!("a PATCH body lists the schema {PATCH_SCHEMA}")));
@@ -26,13 +37,43 @@ pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&
         .and_then(Value::as_array)
         .filter(|ops| !ops.is_empty())
         .ok_or_else(|| ScimError::bad("invalidSyntax", "Operations must be a non-empty array"))?;
+    let mut out = Vec::with_capacity(ops.len());
     for op in ops {
         let name = get_ci(op, "op").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
-        let path = get_ci(op, "path").and_then(Value::as_str);
-        let value = get_ci(op, "value").cloned();
-        match (name.as_str(), path) {
-            ("add" | "replace", None) => {
-                let Some(Value::Object(values)) = value else {
+        let kind = match name.as_str() {
+            "add" => Op::Add,
+            "remove" => Op::Remove,
+            "replace" => Op::Replace,
+            other => {
+                return Err(ScimError::bad(
+                    "invalidSyntax",
+                    format!("{other:?} is not an operation (add, remove, replace)"),
+                ));
+            }
+        };
+        let raw = get_ci(op, "path").and_then(Value::as_str);
+        let path = raw.map(|p| parse_patch_path(p).map_err(|e| ScimError::bad("invalidPath", e.0))).transpose()?;
+        let value = get_ci(op, "value");
+        match (kind, raw) {
+            (Op::Remove, None) => return Err(ScimError::bad("noTarget", "remove needs a path")),
+            (Op::Add | Op::Replace, Some(raw)) if value.is_none() => {
+                return Err(ScimError::bad("invalidValue", format!("{name} {raw} needs a value")));
+            }
+            _ => {}
+        }
+        out.push((kind, path, value));
+    }
+    Ok(out)
+}
+
+/// Applies a PatchOp request to `resource`. `case_exact` gives each attribute's case rule for
+/// value filters.
+pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&str) -> bool) -> Result<(), ScimError> {
+    for (op, path, value) in operations(request)? {
+        let add = op == Op::Add;
+        match (op, path) {
+            (Op::Add | Op::Replace, None) => {
+                let Some(Value::Object(values)) = value.cloned() else {
                     return Err(ScimError::bad("invalidValue", "an operation without a path needs an object value"));
                 };
                 for (k, v) in values {
@@ -41,25 +82,14 @@ pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&
                         continue;
                     }
                     let p = parse_patch_path(&k).map_err(|e| ScimError::bad("invalidPath", e.0))?;
-                    set(resource, &p, v, name == "add", case_exact)?;
+                    set(resource, &p, v, add, case_exact)?;
                 }
             }
-            ("add" | "replace", Some(path)) => {
-                let p = parse_patch_path(path).map_err(|e| ScimError::bad("invalidPath", e.0))?;
-                let v = value.ok_or_else(|| ScimError::bad("invalidValue", format!("{name} {path} needs a value")))?;
-                set(resource, &p, v, name == "add", case_exact)?;
+            (Op::Add | Op::Replace, Some(p)) => {
+                set(resource, &p, value.cloned().unwrap_or(Value::Null), add, case_exact)?
             }
-            ("remove", Some(path)) => {
-                let p = parse_patch_path(path).map_err(|e| ScimError::bad("invalidPath", e.0))?;
-                remove(resource, &p, value.as_ref(), case_exact)?;
-            }
-            ("remove", None) => return Err(ScimError::bad("noTarget", "remove needs a path")),
-            (other, _) => {
-                return Err(ScimError::bad(
-                    "invalidSyntax",
-                    format!("{other:?} is not an operation (add, remove, replace)"),
-                ));
-            }
+            (Op::Remove, Some(p)) => remove(resource, &p, value, case_exact)?,
+            (Op::Remove, None) => return Err(ScimError::bad("noTarget", "remove needs a path")),
         }
     }
     Ok(())

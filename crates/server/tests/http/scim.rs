@@ -298,32 +298,39 @@ async fn identity_providers_provision_users(engine: Engine) {
     let gid = eng["id"].as_str().unwrap().to_owned();
     assert!(headers["location"].to_str().unwrap().ends_with(&format!("/Groups/{gid}")));
     let g = format!("/Groups/{gid}");
+    let members = |body: &Value| body["members"].as_array().map(Vec::len);
     let add_jane =
         patch(json!([{ "op": "add", "path": "members", "value": [{ "value": id, "display": "jane@acme.test" }] }]));
-    let (status, _, body) = idp.call(Method::PATCH, &g, Some(add_jane)).await;
-    assert_eq!((status, body["members"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{body}");
+    // A PATCH answers 204 without the resource (whose members may be many) unless asked for it.
+    let (status, headers, _) = idp.call(Method::PATCH, &g, Some(add_jane)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, fetched_headers, body) = idp.call(Method::GET, &g, None).await;
+    assert_eq!(members(&body), Some(1), "{body}");
+    assert_eq!(headers["etag"], fetched_headers["etag"], "the 204 carries the new version");
+    let (_, _, lean) = idp.call(Method::GET, &format!("{g}?excludedAttributes=members"), None).await;
+    assert!(lean.get("members").is_none() && lean["displayName"] == "Engineering", "{lean}");
     let rename = patch(json!([{ "op": "replace", "value": { "id": gid, "displayName": "Platform" } }]));
-    let (status, _, body) = idp.call(Method::PATCH, &g, Some(rename)).await;
-    assert_eq!((status, body["displayName"].as_str()), (StatusCode::OK, Some("Platform")), "{body}");
-    let (_, _, body) = idp
-        .call(
-            Method::PATCH,
-            &g,
-            Some(patch(json!([{ "op": "Add", "path": "members", "value": [{ "value": dana_id }] }]))),
-        )
-        .await;
-    assert_eq!(body["members"].as_array().map(Vec::len), Some(2));
-    let (_, _, body) = idp
-        .call(
-            Method::PATCH,
-            &g,
-            Some(patch(json!([{ "op": "Remove", "path": "members", "value": [{ "value": dana_id }] }]))),
-        )
-        .await;
-    assert_eq!(body["members"].as_array().map(Vec::len), Some(1));
+    let (status, _, body) = idp.call(Method::PATCH, &format!("{g}?attributes=displayName,members"), Some(rename)).await;
+    assert_eq!(
+        (status, body["displayName"].as_str(), members(&body)),
+        (StatusCode::OK, Some("Platform"), Some(1)),
+        "{body}"
+    );
+    let add_dana = patch(json!([{ "op": "Add", "path": "members", "value": [{ "value": dana_id }] }]));
+    assert_eq!(idp.call(Method::PATCH, &g, Some(add_dana)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(members(&idp.call(Method::GET, &g, None).await.2), Some(2));
+    let remove_dana = patch(json!([{ "op": "Remove", "path": "members", "value": [{ "value": dana_id }] }]));
+    assert_eq!(idp.call(Method::PATCH, &g, Some(remove_dana)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(members(&idp.call(Method::GET, &g, None).await.2), Some(1));
     let remove_jane = patch(json!([{ "op": "remove", "path": format!("members[value eq \"{id}\"]") }]));
-    let (_, _, body) = idp.call(Method::PATCH, &g, Some(remove_jane)).await;
-    assert_eq!(body["members"], json!([]));
+    assert_eq!(idp.call(Method::PATCH, &g, Some(remove_jane)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(idp.call(Method::GET, &g, None).await.2["members"], json!([]));
+    let required = patch(json!([{ "op": "remove", "path": "displayName" }]));
+    let (status, _, body) = idp.call(Method::PATCH, &g, Some(required)).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("mutability")));
+    let unknown = patch(json!([{ "op": "replace", "path": "description", "value": "x" }]));
+    let (status, _, body) = idp.call(Method::PATCH, &g, Some(unknown)).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("noTarget")));
     let stranger = patch(
         json!([{ "op": "add", "path": "members", "value": [{ "value": "US0123456789abcdef0123456789abcdef" }] }]),
     );

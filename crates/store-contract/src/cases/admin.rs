@@ -299,7 +299,9 @@ pub async fn scim_tokens_and_profiles_round_trip(store: Arc<dyn Store>) {
 
 pub async fn groups_hold_members_of_their_organization(store: Arc<dyn Store>) {
     use gatehouse_domain::group::Group;
-    use gatehouse_domain::sid::GroupSid;
+    use gatehouse_domain::scim_filter::groups::GroupQuery;
+    use gatehouse_domain::scim_filter::stored::Condition;
+    use gatehouse_domain::sid::{GroupSid, UserSid};
 
     let mut tx = store.write().await.unwrap();
     let acme = fixtures::organization("Acme");
@@ -321,22 +323,33 @@ pub async fn groups_hold_members_of_their_organization(store: Arc<dyn Store>) {
     tx.insert_group(&eng).await.unwrap();
     tx.insert_group(&ops).await.unwrap();
     tx.insert_group(&group(&rival, "Engineering", Some("g-1"))).await.unwrap();
-    assert_eq!(tx.groups(&acme.sid).await.unwrap(), vec![eng.clone(), ops.clone()]);
+    let all = GroupQuery { condition: Condition::Always(true), order: None, descending: false, offset: 0, limit: 10 };
+    let mut both = vec![eng.clone(), ops.clone()];
+    both.sort_by(|a, b| a.sid.cmp(&b.sid));
+    assert_eq!(tx.scim_group_page(&acme.sid, &all).await.unwrap(), (both, 2));
     assert_eq!(tx.group(&rival.sid, &eng.sid).await.unwrap(), None, "scoped");
-    tx.set_group_members(&eng.sid, &[dana.sid.clone(), erin.sid.clone()]).await.unwrap();
-    tx.set_group_members(&ops.sid, std::slice::from_ref(&dana.sid)).await.unwrap();
-    assert_eq!(tx.group_members(&acme.sid).await.unwrap().len(), 3);
-    tx.set_group_members(&eng.sid, std::slice::from_ref(&erin.sid)).await.unwrap();
+    let joined = tx.add_group_members(&eng.sid, &[dana.sid.clone(), erin.sid.clone()]).await.unwrap();
+    assert_eq!(joined.len(), 2);
+    tx.add_group_members(&ops.sid, std::slice::from_ref(&dana.sid)).await.unwrap();
+    let again = tx.add_group_members(&eng.sid, std::slice::from_ref(&dana.sid)).await.unwrap();
+    assert!(again.is_empty(), "adding a member again is no change");
+    let members = |rows: Vec<(GroupSid, gatehouse_domain::user::User)>| -> Vec<(GroupSid, UserSid)> {
+        rows.into_iter().map(|(g, u)| (g, u.sid)).collect()
+    };
+    let groups = [eng.sid.clone(), ops.sid.clone()];
+    assert_eq!(tx.members_of(&groups).await.unwrap().len(), 3);
+    let left = tx.remove_group_members(&eng.sid, &[dana.sid.clone(), dana.sid.clone()]).await.unwrap();
+    assert_eq!(left, vec![dana.sid.clone()], "who left");
     let renamed = Group { display_name: "Platform".into(), updated_at: t0() + Duration::seconds(1), ..eng.clone() };
     tx.update_group(&renamed).await.unwrap();
     assert_eq!(tx.group(&acme.sid, &eng.sid).await.unwrap(), Some(renamed));
     let later = t0() + Duration::seconds(9);
     assert_eq!(tx.leave_all_groups(&dana.sid, later).await.unwrap(), 1);
     assert_eq!(tx.group(&acme.sid, &ops.sid).await.unwrap().unwrap().updated_at, later, "its version moved");
-    assert_eq!(tx.group_members(&acme.sid).await.unwrap(), vec![(eng.sid.clone(), erin.sid.clone())]);
+    assert_eq!(members(tx.members_of(&groups).await.unwrap()), vec![(eng.sid.clone(), erin.sid.clone())]);
     assert_eq!(tx.delete_group(&rival.sid, &eng.sid).await.unwrap(), 0, "scoped");
     assert_eq!(tx.delete_group(&acme.sid, &eng.sid).await.unwrap(), 1);
-    assert!(tx.group_members(&acme.sid).await.unwrap().is_empty(), "members go with the group");
+    assert!(tx.members_of(&groups).await.unwrap().is_empty(), "members go with the group");
     tx.commit().await.unwrap();
 
     // Last: on PostgreSQL a refused statement ends the transaction.

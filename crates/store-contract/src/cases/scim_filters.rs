@@ -1,16 +1,19 @@
-//! The SCIM filter → SQL compiler against the in-memory evaluator: on a generated set of users
-//! and filters (every operator, `and`/`or`/`not`, value paths, case rules, absent attributes,
+//! The SCIM filter → SQL compiler against the in-memory evaluator: on generated sets of users
+//! and of groups with their members, and filters (every operator, `and`/`or`/`not`, value paths, case rules, absent attributes,
 //! other types), the store's answer is exactly the users whose served resource `matches`.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use gatehouse_domain::scim::{ScimProfile, ScimUser, user_case_exact};
+use gatehouse_domain::group::Group;
+use gatehouse_domain::scim::{ScimProfile, ScimUser, group_case_exact, group_resource, user_case_exact};
+use gatehouse_domain::scim_filter::groups::{GroupQuery, group_condition, group_order};
+use gatehouse_domain::scim_filter::stored::Condition;
 use gatehouse_domain::scim_filter::users::{UserCondition, UserOrder, UserQuery, user_condition, user_order};
 use gatehouse_domain::scim_filter::{matches, parse_filter};
-use gatehouse_domain::sid::{OrganizationSid, UserSid};
+use gatehouse_domain::sid::{GroupSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::{Store, Tx};
-use gatehouse_domain::user::UserStatus;
+use gatehouse_domain::user::{User, UserStatus};
 
 use crate::fixtures::{self, t0};
 
@@ -256,4 +259,211 @@ pub async fn scim_user_pages_are_sorted_counted_and_bounded_in_sql(store: Arc<dy
     assert_eq!(page.iter().map(|u| u.user.sid.clone()).collect::<Vec<_>>(), ids[5..12].to_vec());
     assert_eq!(total, users.len() as u64);
     assert_eq!(user_order("title").unwrap(), None, "an attribute no user has leaves SID order");
+}
+
+const GROUP_NAMES: &[&str] = &["Engineering", "engineering-ops", "ÉQUIPE", "100% Sales", "a_b", "Ops", "ops"];
+
+/// Groups with varied names, externalIds, times and members (some none, one user in many).
+async fn groups(tx: &mut dyn Tx, org: &OrganizationSid) -> (Vec<(Group, Vec<User>)>, Vec<User>) {
+    let mut people = Vec::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        let user = fixtures::user(&format!("member{i}@acme.test"), name, Some(org));
+        tx.insert_user(&user, None).await.unwrap();
+        people.push(user);
+    }
+    people.sort_by(|a, b| a.sid.cmp(&b.sid));
+    let mut rng = Lcg(5);
+    let mut out = Vec::new();
+    for i in 0..18 {
+        let group = Group {
+            sid: GroupSid::generate(),
+            organization_sid: org.clone(),
+            display_name: format!(
+                "{}{}",
+                GROUP_NAMES[i % GROUP_NAMES.len()],
+                if i < 7 { String::new() } else { i.to_string() }
+            ),
+            external_id: EXTERNAL[rng.next(EXTERNAL.len())].map(|e| format!("{e}{i}")),
+            created_at: t0() + Duration::milliseconds(i as i64 * 250) + Duration::microseconds((i % 3) as i64 * 7),
+            updated_at: t0() + Duration::seconds(i as i64),
+        };
+        tx.insert_group(&group).await.unwrap();
+        // A third have no members; the first person is in most of the rest.
+        let members: Vec<User> = if i % 3 == 0 {
+            Vec::new()
+        } else {
+            people
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| (j + i) % 4 == 0 || (*j == 0 && i % 5 != 1))
+                .map(|(_, u)| u.clone())
+                .collect()
+        };
+        let sids: Vec<UserSid> = members.iter().map(|u| u.sid.clone()).collect();
+        tx.add_group_members(&group.sid, &sids).await.unwrap();
+        out.push((group, members));
+    }
+    (out, people)
+}
+
+const BASE: &str = "https://x.test/scim/v2";
+
+async fn check_groups(
+    tx: &mut dyn Tx,
+    org: &OrganizationSid,
+    groups: &[(Group, Vec<User>)],
+    filter: &str,
+) -> Result<(), String> {
+    let parsed = parse_filter(filter).map_err(|e| e.0)?;
+    let condition = group_condition(&parsed).map_err(|e| e.0)?;
+    let query = GroupQuery { condition, order: None, descending: false, offset: 0, limit: 1000 };
+    let (page, total) = tx.scim_group_page(org, &query).await.unwrap();
+    let found: Vec<GroupSid> = page.into_iter().map(|g| g.sid).collect();
+    let mut expected: Vec<GroupSid> = groups
+        .iter()
+        .filter(|(g, members)| matches(&group_resource(g, Some(members), BASE), &parsed, &group_case_exact))
+        .map(|(g, _)| g.sid.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected, "the store and the evaluator disagree on {filter}");
+    assert_eq!(total, expected.len() as u64, "totalResults of {filter}");
+    Ok(())
+}
+
+pub async fn scim_group_filters_in_sql_select_what_the_evaluator_selects(store: Arc<dyn Store>) {
+    let mut tx = store.write().await.unwrap();
+    let org = fixtures::organization("Acme");
+    tx.insert_organization(&org).await.unwrap();
+    let (groups, people) = groups(&mut *tx, &org.sid).await;
+    let attributes = [
+        "id",
+        "displayName",
+        "externalId",
+        "members",
+        "members.value",
+        "members.display",
+        "members.type",
+        "members.title",
+        "meta.created",
+        "meta.lastModified",
+        "meta.resourceType",
+        "schemas",
+        "meta",
+        "title",
+        "urn:ietf:params:scim:schemas:core:2.0:Group:displayName",
+    ];
+    let mut strings: Vec<String> = vec![
+        people[0].sid.to_string(),
+        people[3].sid.to_string(),
+        people[3].sid.as_str()[..5].to_owned(),
+        groups[4].0.sid.to_string(),
+        "engineering".into(),
+        "ENG".into(),
+        "ops".into(),
+        "équipe".into(),
+        "ÉQUIPE".into(),
+        "%".into(),
+        "_".into(),
+        "ada".into(),
+        "Ada Lovelace".into(),
+        "EXT-1".into(),
+        "User".into(),
+        "user".into(),
+        "Group".into(),
+        "".into(),
+        "M".into(),
+    ];
+    for (g, _) in [&groups[3], &groups[11]] {
+        for t in [g.created_at, g.updated_at] {
+            strings.push(time(t));
+            strings.push(time(t + Duration::milliseconds(1)));
+        }
+    }
+    let literals: Vec<String> = strings
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap())
+        .chain(["true", "false", "null", "42"].map(str::to_owned))
+        .collect();
+    let mut answered = Vec::new();
+    let mut singles = 0;
+    for a in attributes {
+        let mut filters = vec![format!("{a} pr")];
+        for op in ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"] {
+            for l in &literals {
+                filters.push(format!("{a} {op} {l}"));
+            }
+        }
+        for f in filters {
+            singles += 1;
+            match check_groups(&mut *tx, &org.sid, &groups, &f).await {
+                Ok(()) => answered.push(f),
+                Err(e) => assert!(refusable(&f), "{f} was refused: {e}"),
+            }
+        }
+    }
+    assert!(answered.len() > singles * 3 / 4, "most comparisons are answered in SQL");
+    let mut rng = Lcg(13);
+    for _ in 0..250 {
+        let a = &answered[rng.next(answered.len())];
+        let b = &answered[rng.next(answered.len())];
+        let f = match rng.next(4) {
+            0 => format!("{a} and not ({b})"),
+            1 => format!("({a}) or {b}"),
+            2 => format!("not ({a} or {b}) and displayName co \"e\""),
+            _ => format!("not (not ({a}) and {b})"),
+        };
+        check_groups(&mut *tx, &org.sid, &groups, &f).await.unwrap();
+    }
+    let someone = people[3].sid.as_str();
+    for f in [
+        format!("members[value eq \"{someone}\"]"),
+        format!("members[value eq \"{someone}\" and type eq \"User\"] or displayName eq \"ops\""),
+        format!("not (members[value eq \"{someone}\"])"),
+        "members[display sw \"a\" or display co \"%\"]".into(),
+        "members[type eq \"User\"]".into(),
+        "members[type ne \"User\"]".into(),
+        "members[value.x eq 1]".into(),
+        "members[title pr]".into(),
+        "members[not (display eq \"bob\")]".into(),
+        "meta[resourceType eq \"Group\"]".into(),
+        format!("meta[created gt \"{}\"]", time(groups[5].0.created_at)),
+        "meta[location pr]".into(),
+        "displayName[value pr]".into(),
+        "schemas eq \"urn:ietf:params:scim:schemas:core:2.0:Group\"".into(),
+    ] {
+        let answer = check_groups(&mut *tx, &org.sid, &groups, &f).await;
+        assert!(answer.is_ok() || f.contains("location"), "{f} is answered: {answer:?}");
+    }
+    for derived in ["members.$ref pr", "meta.version eq \"x\"", "meta.location pr", "meta[location pr]"] {
+        let refused = parse_filter(derived).map_err(|e| e.0).and_then(|f| group_condition(&f).map_err(|e| e.0));
+        assert!(refused.is_err(), "{derived} is refused");
+    }
+    // Sorted by the folded name (absent externalIds last), and paged.
+    let all = |order, descending| GroupQuery {
+        condition: Condition::Always(true),
+        order,
+        descending,
+        offset: 0,
+        limit: 1000,
+    };
+    let (by_name, total) =
+        tx.scim_group_page(&org.sid, &all(group_order("displayName").unwrap(), false)).await.unwrap();
+    assert_eq!(total, groups.len() as u64);
+    let names: Vec<String> = by_name.iter().map(|g| g.display_name.to_ascii_lowercase()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "ascending by the folded name");
+    for descending in [false, true] {
+        let (page, _) =
+            tx.scim_group_page(&org.sid, &all(group_order("externalId").unwrap(), descending)).await.unwrap();
+        let first_absent = page.iter().position(|g| g.external_id.is_none()).unwrap();
+        assert!(page[first_absent..].iter().all(|g| g.external_id.is_none()), "absent values last");
+    }
+    assert!(group_order("members.value").is_err(), "no sort by members");
+    let window = GroupQuery { offset: 4, limit: 5, ..all(None, false) };
+    let (page, total) = tx.scim_group_page(&org.sid, &window).await.unwrap();
+    let mut ids: Vec<GroupSid> = groups.iter().map(|(g, _)| g.sid.clone()).collect();
+    ids.sort();
+    assert_eq!(page.into_iter().map(|g| g.sid).collect::<Vec<_>>(), ids[4..9].to_vec());
+    assert_eq!(total, groups.len() as u64);
 }

@@ -38,6 +38,11 @@ pub(super) type WriteLock = ();
 /// Nothing to close: writers use the pool.
 pub(super) async fn close_writers(_writers: &WriteLock) {}
 
+/// Nothing to do: the server vacuums and checkpoints by itself.
+pub(super) async fn maintain(_pool: &Pool<Db>) -> Result<()> {
+    Ok(())
+}
+
 /// Nothing is held by a write transaction beyond its own row locks.
 pub(super) type WriteGuard = Option<()>;
 

@@ -8,29 +8,38 @@ use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid, UserSid}
 use gatehouse_domain::store::AuditTx;
 use sqlx::AssertSqlSafe;
 
-use super::rows::{Row, Run, corrupt, get};
+use super::rows::{Row, Run, corrupt, get, values};
 use super::{EngineTx, dialect};
 
 #[async_trait]
 impl AuditTx for EngineTx {
     async fn append_audit(&mut self, e: &AuditEvent) -> Result<()> {
+        self.append_audits(std::slice::from_ref(e)).await
+    }
+
+    async fn append_audits(&mut self, events: &[AuditEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
         let sql = format!(
             "INSERT INTO audit_events (sid, occurred_at, actor, action, target, organization_sid, account_sid, source_ip, details) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {})",
-            dialect::json_from_text("$9")
+             VALUES {}",
+            values(1, events.len(), 9, |column, p| if column == 8 { dialect::json_from_text(&p) } else { p })
         );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(e.sid.as_str())
-            .bind(e.occurred_at)
-            .bind(&e.actor)
-            .bind(&e.action)
-            .bind(&e.target)
-            .bind(e.organization_sid.as_ref().map(|s| s.as_str()))
-            .bind(e.account_sid.as_ref().map(|s| s.as_str()))
-            .bind(e.source_ip.as_deref())
-            .bind(e.details.to_string())
-            .run(&mut self.tx)
-            .await
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for e in events {
+            q = q
+                .bind(e.sid.as_str())
+                .bind(e.occurred_at)
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.target)
+                .bind(e.organization_sid.as_ref().map(|s| s.as_str()))
+                .bind(e.account_sid.as_ref().map(|s| s.as_str()))
+                .bind(e.source_ip.as_deref())
+                .bind(e.details.to_string());
+        }
+        q.run(&mut self.tx).await
     }
 
     async fn audit_events(&mut self, scope: &AuditScope, page: &PageRequest) -> Result<Page<AuditEvent>> {

@@ -4,11 +4,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::Result;
 use gatehouse_domain::group::Group;
+use gatehouse_domain::scim_filter::groups::{GroupColumn, GroupQuery};
 use gatehouse_domain::sid::{GroupSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::GroupsTx;
+use gatehouse_domain::user::User;
+use sqlx::AssertSqlSafe;
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, get};
+use super::rows::{self, IN_LIST, Row, Run, corrupt, get, user_columns, values};
+use super::scim_filter::{self, Columns};
 
 macro_rules! columns {
     () => {
@@ -25,6 +29,41 @@ fn group(r: &Row) -> Result<Group> {
         created_at: get(r, "created_at")?,
         updated_at: get(r, "updated_at")?,
     })
+}
+
+/// Groups, for the SCIM lists' SQL (`scim_filter`); a member is a row of `group_members` (`m`)
+/// and its user (`mu`).
+struct Groups;
+
+impl Columns for Groups {
+    type Column = GroupColumn;
+    const FROM: &'static str = "FROM groups g WHERE g.organization_sid = $1";
+    const SELECT: &'static str = columns!();
+    const SID: &'static str = "g.sid";
+
+    fn expr(column: GroupColumn) -> &'static str {
+        match column {
+            GroupColumn::Sid => "g.sid",
+            GroupColumn::DisplayName => "g.display_name",
+            GroupColumn::ExternalId => "g.external_id",
+            GroupColumn::CreatedAt => "g.created_at",
+            GroupColumn::UpdatedAt => "g.updated_at",
+            GroupColumn::MemberValue => "m.user_sid",
+            GroupColumn::MemberDisplay => "mu.name",
+        }
+    }
+
+    /// Groups have no status; the resolver never asks.
+    fn active(_yes: bool) -> String {
+        "1 = 0".into()
+    }
+
+    fn member(inner: &str) -> String {
+        format!(
+            "EXISTS (SELECT 1 FROM group_members m JOIN users mu ON mu.sid = m.user_sid \
+             WHERE m.group_sid = g.sid AND {inner})"
+        )
+    }
 }
 
 #[async_trait]
@@ -61,11 +100,8 @@ impl GroupsTx for EngineTx {
             .await
     }
 
-    async fn groups(&mut self, org: &OrganizationSid) -> Result<Vec<Group>> {
-        sqlx::query(concat!("SELECT ", columns!(), " FROM groups WHERE organization_sid = $1 ORDER BY sid"))
-            .bind(org.as_str())
-            .all(&mut self.tx, group)
-            .await
+    async fn scim_group_page(&mut self, org: &OrganizationSid, query: &GroupQuery) -> Result<(Vec<Group>, u64)> {
+        scim_filter::page::<Groups, _>(&mut self.tx, org, query, group).await
     }
 
     async fn delete_group(&mut self, org: &OrganizationSid, sid: &GroupSid) -> Result<u64> {
@@ -76,35 +112,59 @@ impl GroupsTx for EngineTx {
             .await?)
     }
 
-    async fn group_members(&mut self, org: &OrganizationSid) -> Result<Vec<(GroupSid, UserSid)>> {
-        let rows = sqlx::query(
-            "SELECT m.group_sid, m.user_sid FROM group_members m JOIN groups g ON g.sid = m.group_sid \
-             WHERE g.organization_sid = $1 ORDER BY m.group_sid, m.user_sid",
-        )
-        .bind(org.as_str())
-        .rows(&mut self.tx)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    GroupSid::parse(&get::<String>(r, "group_sid")?).map_err(corrupt)?,
-                    UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?,
-                ))
-            })
-            .collect()
+    async fn members_of(&mut self, groups: &[GroupSid]) -> Result<Vec<(GroupSid, User)>> {
+        let mut out = Vec::new();
+        for chunk in groups.chunks(IN_LIST) {
+            let sql = format!(
+                concat!(
+                    "SELECT m.group_sid, ",
+                    user_columns!(),
+                    " FROM group_members m JOIN users u ON u.sid = m.user_sid \
+                     WHERE m.group_sid IN {} ORDER BY m.group_sid, m.user_sid"
+                ),
+                values(1, 1, chunk.len(), |_, p| p)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for g in chunk {
+                q = q.bind(g.as_str());
+            }
+            for r in q.rows(&mut self.tx).await? {
+                out.push((GroupSid::parse(&get::<String>(&r, "group_sid")?).map_err(corrupt)?, rows::user(&r)?));
+            }
+        }
+        Ok(out)
     }
 
-    async fn set_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<()> {
-        let c = &mut *self.tx;
-        sqlx::query("DELETE FROM group_members WHERE group_sid = $1").bind(group.as_str()).run(c).await?;
-        for u in users {
-            sqlx::query("INSERT INTO group_members (group_sid, user_sid) VALUES ($1, $2)")
-                .bind(group.as_str())
-                .bind(u.as_str())
-                .run(c)
-                .await?;
+    async fn add_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<Vec<UserSid>> {
+        let mut added = Vec::new();
+        for chunk in users.chunks(IN_LIST) {
+            let sql = format!(
+                "INSERT INTO group_members (group_sid, user_sid) VALUES {} ON CONFLICT DO NOTHING RETURNING user_sid",
+                values(1, chunk.len(), 2, |_, p| p)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for u in chunk {
+                q = q.bind(group.as_str()).bind(u.as_str());
+            }
+            added.extend(user_sids(&q.rows(&mut self.tx).await?)?);
         }
-        Ok(())
+        Ok(added)
+    }
+
+    async fn remove_group_members(&mut self, group: &GroupSid, users: &[UserSid]) -> Result<Vec<UserSid>> {
+        let mut removed = Vec::new();
+        for chunk in users.chunks(IN_LIST) {
+            let sql = format!(
+                "DELETE FROM group_members WHERE group_sid = $1 AND user_sid IN {} RETURNING user_sid",
+                values(2, 1, chunk.len(), |_, p| p)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(group.as_str());
+            for u in chunk {
+                q = q.bind(u.as_str());
+            }
+            removed.extend(user_sids(&q.rows(&mut self.tx).await?)?);
+        }
+        Ok(removed)
     }
 
     async fn leave_all_groups(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<u64> {
@@ -118,4 +178,8 @@ impl GroupsTx for EngineTx {
         .await?;
         Ok(sqlx::query("DELETE FROM group_members WHERE user_sid = $1").bind(user.as_str()).affected(c).await?)
     }
+}
+
+fn user_sids(rows: &[Row]) -> Result<Vec<UserSid>> {
+    rows.iter().map(|r| UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)).collect()
 }

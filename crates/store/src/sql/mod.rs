@@ -20,6 +20,7 @@ mod offboarding;
 mod org_invitations;
 mod rows;
 mod scim;
+mod scim_filter;
 mod scim_users;
 mod security;
 mod sessions;
@@ -135,6 +136,10 @@ impl Store for EngineStore {
             self.credentials.local.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
+    }
+
+    async fn maintain(&self) -> Result<()> {
+        dialect::maintain(&self.pool).await
     }
 
     fn stats(&self) -> StoreStats {

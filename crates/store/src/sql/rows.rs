@@ -49,6 +49,24 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
     Error::Internal(format!("database: {e}"))
 }
 
+/// The `VALUES` of a multi-row `INSERT` (or the list of an `IN`): `rows` tuples of `columns`
+/// parameters numbered from `$first` in row order, each written by `param(column,
+/// placeholder)` (to wrap one in a conversion). A batch of rows is one statement, so one round
+/// trip to the database.
+pub(crate) fn values(first: usize, rows: usize, columns: usize, param: impl Fn(usize, String) -> String) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (0..columns).map(|c| param(c, format!("${}", first + r * columns + c))).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many values one `IN (…)` list or multi-row `INSERT` carries at most (SQLite allows
+/// 32,766 parameters a statement; PostgreSQL 65,535).
+pub(crate) const IN_LIST: usize = 1000;
+
 /// Maps a value stored in the database that no longer parses: data corruption, not user error.
 pub(crate) fn corrupt(e: Error) -> Error {
     Error::Internal(format!("stored value does not parse: {e:?}"))

@@ -10,8 +10,9 @@ use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::ScimTx;
 use gatehouse_domain::user::UserStatus;
 
-use super::rows::{Row, Run, corrupt, get};
+use super::rows::{Row, Run, corrupt, get, values};
 use super::{EngineTx, scim_users};
+use sqlx::AssertSqlSafe;
 
 macro_rules! columns {
     () => {
@@ -134,6 +135,26 @@ impl ScimTx for EngineTx {
         .bind(p.family_name.as_deref())
         .run(c).await?;
         sqlx::query("UPDATE users SET updated_at = $2 WHERE sid = $1").bind(user.as_str()).bind(at).run(c).await
+    }
+
+    async fn insert_scim_profiles(&mut self, profiles: &[(OrganizationSid, UserSid, ScimProfile)]) -> Result<()> {
+        if profiles.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO scim_profiles (user_sid, organization_sid, external_id, given_name, family_name) VALUES {}",
+            values(1, profiles.len(), 5, |_, p| p)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (org, user, p) in profiles {
+            q = q
+                .bind(user.as_str())
+                .bind(org.as_str())
+                .bind(p.external_id.as_deref())
+                .bind(p.given_name.as_deref())
+                .bind(p.family_name.as_deref());
+        }
+        q.run(&mut self.tx).await
     }
 
     async fn scim_user_page(&mut self, org: &OrganizationSid, query: &UserQuery) -> Result<(Vec<ScimUser>, u64)> {

@@ -17,24 +17,12 @@ use super::{EngineTx, dialect};
 #[async_trait]
 impl UsersTx for EngineTx {
     async fn insert_user(&mut self, u: &User, password_hash: Option<&str>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO users (sid, email, name, password_hash, status, organization_sid, last_login_at, \
-             email_verified_at, require_two_factor, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(u.sid.as_str())
-        .bind(u.email.as_str())
-        .bind(&u.name)
-        .bind(password_hash)
-        .bind(u.status.as_str())
-        .bind(u.organization_sid.as_ref().map(|s| s.as_str()))
-        .bind(u.last_login_at)
-        .bind(u.email_verified_at)
-        .bind(u.require_two_factor)
-        .bind(u.created_at)
-        .bind(u.updated_at)
-        .run(&mut self.tx)
-        .await
+        insert_users(&mut self.tx, &[(u, password_hash)]).await
+    }
+
+    async fn insert_users(&mut self, users: &[User]) -> Result<()> {
+        let rows: Vec<(&User, Option<&str>)> = users.iter().map(|u| (u, None)).collect();
+        insert_users(&mut self.tx, &rows).await
     }
 
     async fn user(&mut self, sid: &UserSid) -> Result<Option<User>> {
@@ -49,6 +37,16 @@ impl UsersTx for EngineTx {
             .bind(email.as_str())
             .optional(&mut self.tx, rows::user)
             .await
+    }
+
+    async fn users_by_sids(&mut self, sids: &[UserSid]) -> Result<Vec<User>> {
+        let sids: Vec<&str> = sids.iter().map(UserSid::as_str).collect();
+        users_where_in(&mut self.tx, "u.sid", &sids).await
+    }
+
+    async fn users_by_emails(&mut self, emails: &[Email]) -> Result<Vec<User>> {
+        let emails: Vec<&str> = emails.iter().map(Email::as_str).collect();
+        users_where_in(&mut self.tx, "lower(u.email)", &emails).await
     }
 
     async fn password_hash(&mut self, sid: &UserSid) -> Result<Option<String>> {
@@ -204,4 +202,47 @@ fn name_starts(from: &str, to: &str) -> String {
 /// The people lists' search: the address or the name starts with it.
 pub(super) fn user_starts(from: &str, to: &str) -> String {
     format!("({} OR {})", email_starts(from, to), name_starts(from, to))
+}
+
+/// Inserts users, each with its password hash if it has one, in one statement.
+async fn insert_users(c: &mut rows::Conn, users: &[(&User, Option<&str>)]) -> Result<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO users (sid, email, name, password_hash, status, organization_sid, last_login_at, \
+         email_verified_at, require_two_factor, created_at, updated_at) VALUES {}",
+        rows::values(1, users.len(), 11, |_, p| p)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (u, password_hash) in users {
+        q = q
+            .bind(u.sid.as_str())
+            .bind(u.email.as_str())
+            .bind(&u.name)
+            .bind(*password_hash)
+            .bind(u.status.as_str())
+            .bind(u.organization_sid.as_ref().map(|s| s.as_str()))
+            .bind(u.last_login_at)
+            .bind(u.email_verified_at)
+            .bind(u.require_two_factor)
+            .bind(u.created_at)
+            .bind(u.updated_at);
+    }
+    q.run(c).await
+}
+
+/// The users whose `key` (an indexed expression) is one of `values`, a chunk at a time.
+async fn users_where_in(c: &mut rows::Conn, key: &str, values: &[&str]) -> Result<Vec<User>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(rows::IN_LIST) {
+        let list = rows::values(1, 1, chunk.len(), |_, p| p);
+        let sql = format!(concat!("SELECT ", user_columns!(), " FROM users u WHERE {} IN {}"), key, list);
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for v in chunk {
+            q = q.bind(*v);
+        }
+        out.extend(q.all(&mut *c, rows::user).await?);
+    }
+    Ok(out)
 }

@@ -45,7 +45,9 @@ pub(super) async fn open_pool(url: &str) -> Result<(Pool<Db>, WriteLock)> {
         .test_before_acquire(false)
         .idle_timeout(None)
         .max_lifetime(None)
-        .connect_with(options.pragma("cache_size", "-16384"))
+        // [`maintain`] checkpoints in the background; the writer only does so itself, inside a
+        // commit, if the log grows past 80 MB without it (a process that runs no server).
+        .connect_with(options.pragma("cache_size", "-16384").pragma("wal_autocheckpoint", "20000"))
         .await
         .map_err(db_err)?;
     Ok((readers, WriteLock { queue: Default::default(), writer }))
@@ -70,6 +72,16 @@ pub(super) async fn begin_write(
 pub(super) struct WriteLock {
     queue: std::sync::Arc<tokio::sync::Mutex<()>>,
     writer: Pool<Db>,
+}
+
+/// Copies the write-ahead log back into the database file (a passive checkpoint) from a reader
+/// connection: it runs beside writers and readers instead of inside the commit that happens to
+/// cross SQLite's threshold, which stalled that write, and every write queued behind it, for as
+/// long as the copy took (ADR 0018). Once every frame is copied, the next write starts the log
+/// again from its beginning, so it stays small.
+pub(super) async fn maintain(readers: &Pool<Db>) -> Result<()> {
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(readers).await.map_err(db_err)?;
+    Ok(())
 }
 
 /// Closes the writer connection (a store that closes checkpoints the WAL).

@@ -4,6 +4,7 @@
 --                  unique to this request (thread id and counter)
 --   BENCH_BODY     the body, with the same substitutions
 --   BENCH_HEADERS  "Name: value" lines
+--   BENCH_RUN      a value unique to this run, part of every "{n}"
 --   BENCH_DELAY_MS each connection waits this long after an answer before its next request
 --                  (a paced run: latency at a stated rate instead of at saturation)
 -- It ends by printing one line: RESULT {json} with requests, seconds, p50/p99 (ms) and errors.
@@ -12,6 +13,8 @@ local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local body = os.getenv("BENCH_BODY")
 local range = tonumber(os.getenv("BENCH_RANGE") or "1")
+-- Unique to this wrk run (the bench sets it), so two runs never make the same "{n}".
+local run = os.getenv("BENCH_RUN") or tostring(os.time())
 local headers = {}
 for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
   local name, value = string.match(line, "^([^:]+):%s*(.*)$")
@@ -35,7 +38,7 @@ local counter = 0
 local function fill(text)
   if text == nil then return nil end
   counter = counter + 1
-  local unique = tostring(tid) .. "x" .. tostring(counter) .. "x" .. tostring(os.time())
+  local unique = run .. "x" .. tostring(tid) .. "x" .. tostring(counter)
   local random = tostring(math.random(0, range - 1))
   return (string.gsub(string.gsub(text, "{n}", unique), "{r}", random))
 end

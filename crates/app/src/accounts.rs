@@ -6,9 +6,10 @@ use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::{Permission, PermissionSet};
-use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize, effective_permissions};
+use gatehouse_domain::policy::{Actor, ActorKind, Principal, Target, authorize, effective_permissions};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid};
+use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::{Email, User, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
@@ -42,6 +43,43 @@ pub struct AccountView {
     pub owner: Option<User>,
     /// What the viewer may do here, so pages show only the actions that will succeed.
     pub permissions: PermissionSet,
+}
+
+/// What an account's overview page shows (see [`App::account_overview`]).
+#[derive(Debug, Clone)]
+pub struct AccountOverview {
+    pub view: AccountView,
+    pub subaccounts: Page<Account>,
+    pub activity: Option<Page<AuditEvent>>,
+    pub nomination: Option<crate::NominationView>,
+    pub request: Option<crate::AccountRequestView>,
+    pub auth_token_made: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+/// The account, if it exists and the actor may read it, with the actor's principal there.
+async fn readable_account(tx: &mut dyn Tx, actor: &Actor, sid: &AccountSid) -> Result<(Account, Principal)> {
+    let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
+    let p = principal(tx, actor, &account_scopes(&account)).await?;
+    authorize(&p, Permission::AccountRead, Target::Account(&account))?;
+    Ok((account, p))
+}
+
+/// The account with its organization, parent and Owner, and what `p` may do there.
+async fn account_view(tx: &mut dyn Tx, account: Account, p: &Principal) -> Result<AccountView> {
+    let permissions = effective_permissions(p, Target::Account(&account));
+    let organization = match &account.organization_sid {
+        Some(o) => tx.organization(o).await?,
+        None => None,
+    };
+    let parent = match &account.parent_sid {
+        Some(parent) => tx.account(parent).await?,
+        None => None,
+    };
+    let owner = match tx.account_owner(&account.sid).await? {
+        Some(o) => tx.user(&o).await?,
+        None => None,
+    };
+    Ok(AccountView { account, organization, parent, owner, permissions })
 }
 
 impl App {
@@ -159,23 +197,40 @@ impl App {
     /// An account with its organization, parent, Owner and the viewer's permissions.
     pub async fn account(&self, actor: &Actor, sid: &AccountSid) -> Result<AccountView> {
         let mut tx = self.store.read().await?;
-        let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
-        authorize(&p, Permission::AccountRead, Target::Account(&account))?;
-        let permissions = effective_permissions(&p, Target::Account(&account));
-        let organization = match &account.organization_sid {
-            Some(o) => tx.organization(o).await?,
-            None => None,
+        let (account, p) = readable_account(&mut *tx, actor, sid).await?;
+        account_view(&mut *tx, account, &p).await
+    }
+
+    /// Everything the account's overview page shows, read in one transaction with one
+    /// authorization: the account (as [`App::account`]), a first page of its subaccounts, its
+    /// latest events (when the viewer may read them), an ownership offer the viewer may see, a
+    /// pending organization request when the viewer is the Owner, and when the auth token was
+    /// made (when the viewer may change settings; `Some(None)`: never).
+    pub async fn account_overview(
+        &self,
+        actor: &Actor,
+        sid: &AccountSid,
+        subaccounts: &PageRequest,
+        activity: &PageRequest,
+    ) -> Result<AccountOverview> {
+        let mut tx = self.store.read().await?;
+        let (account, p) = readable_account(&mut *tx, actor, sid).await?;
+        let nomination = crate::ownership::nomination_for(&mut *tx, actor, &account, &p).await?;
+        let view = account_view(&mut *tx, account, &p).await?;
+        let subaccounts = tx.subaccounts(sid, subaccounts).await?;
+        let activity = if view.permissions.contains(Permission::AuditRead) {
+            Some(tx.audit_events(&AuditScope::Account(sid.clone()), activity).await?)
+        } else {
+            None
         };
-        let parent = match &account.parent_sid {
-            Some(parent) => tx.account(parent).await?,
-            None => None,
+        let is_owner = view.owner.as_ref().is_some_and(|o| actor.user_sid() == Some(&o.sid));
+        let request = if is_owner { crate::org_accounts::pending_request_view(&mut *tx, sid).await? } else { None };
+        let auth_token_made = if view.permissions.contains(Permission::AccountSettingsWrite) {
+            Some(tx.auth_token(sid).await?.map(|(_, at)| at))
+        } else {
+            None
         };
-        let owner = match tx.account_owner(sid).await? {
-            Some(o) => tx.user(&o).await?,
-            None => None,
-        };
-        Ok(AccountView { account, organization, parent, owner, permissions })
+        Ok(AccountOverview { view, subaccounts, activity, nomination, request, auth_token_made })
     }
 
     /// The accounts on which the actor holds a role.
@@ -188,9 +243,7 @@ impl App {
     /// The subaccounts of an account the actor may read.
     pub async fn subaccounts(&self, actor: &Actor, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>> {
         let mut tx = self.store.read().await?;
-        let account = tx.account(parent).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
-        authorize(&p, Permission::AccountRead, Target::Account(&account))?;
+        readable_account(&mut *tx, actor, parent).await?;
         tx.subaccounts(parent, page).await
     }
 

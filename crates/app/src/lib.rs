@@ -47,7 +47,7 @@ use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
 
-pub use accounts::{AccountView, NewAccount, NewSignUp};
+pub use accounts::{AccountOverview, AccountView, NewAccount, NewSignUp};
 pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn, Visitor};
 pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};

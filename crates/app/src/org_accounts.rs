@@ -31,6 +31,14 @@ pub struct AccountRequestView {
     pub organization: Organization,
 }
 
+/// The organization's pending request about the account, as its Owner sees it.
+pub(crate) async fn pending_request_view(tx: &mut dyn Tx, account: &AccountSid) -> Result<Option<AccountRequestView>> {
+    match tx.pending_account_request(account).await? {
+        Some(request) => Ok(Some(view(tx, request).await?)),
+        None => Ok(None),
+    }
+}
+
 impl App {
     /// The independent accounts the organization has standing access to.
     pub async fn independent_accounts(
@@ -264,10 +272,7 @@ impl App {
         if tx.account_owner(account_sid).await?.as_ref() != Some(me) {
             return Ok(None);
         }
-        match tx.pending_account_request(account_sid).await? {
-            Some(request) => Ok(Some(view(&mut *tx, request).await?)),
-            None => Ok(None),
-        }
+        pending_request_view(&mut *tx, account_sid).await
     }
 
     /// The account's Owner accepts or declines the pending request about it. Accepting an

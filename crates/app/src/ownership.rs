@@ -7,7 +7,7 @@ use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::ScopeRef;
 use gatehouse_domain::nomination::OwnerNomination;
 use gatehouse_domain::permission::Permission;
-use gatehouse_domain::policy::{Actor, Target, authorize};
+use gatehouse_domain::policy::{Actor, Principal, Target, authorize};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, UserSid};
 use gatehouse_domain::store::Tx;
@@ -230,13 +230,24 @@ impl App {
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
         let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
         authorize(&p, Permission::AccountRead, Target::Account(&account))?;
-        let Some(nomination) = tx.owner_nomination(account_sid).await? else { return Ok(None) };
-        let is_nominee = actor.user_sid() == Some(&nomination.nominee);
-        if !is_nominee && authorize(&p, Permission::UsersRead, Target::Account(&account)).is_err() {
-            return Ok(None);
-        }
-        let nominee = tx.user(&nomination.nominee).await?.ok_or(Error::NotFound)?;
-        let nominated_by = tx.user(&nomination.nominated_by).await?.ok_or(Error::NotFound)?;
-        Ok(Some(NominationView { nomination, nominee, nominated_by }))
+        nomination_for(&mut *tx, actor, &account, &p).await
     }
+}
+
+/// The account's pending ownership offer, if the actor (holding `p` there) is its nominee or
+/// may read the account's users.
+pub(crate) async fn nomination_for(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    account: &Account,
+    p: &Principal,
+) -> Result<Option<NominationView>> {
+    let Some(nomination) = tx.owner_nomination(&account.sid).await? else { return Ok(None) };
+    let is_nominee = actor.user_sid() == Some(&nomination.nominee);
+    if !is_nominee && authorize(p, Permission::UsersRead, Target::Account(account)).is_err() {
+        return Ok(None);
+    }
+    let nominee = tx.user(&nomination.nominee).await?.ok_or(Error::NotFound)?;
+    let nominated_by = tx.user(&nomination.nominated_by).await?.ok_or(Error::NotFound)?;
+    Ok(Some(NominationView { nomination, nominee, nominated_by }))
 }

@@ -74,6 +74,9 @@ pub trait Store: Send + Sync + 'static {
     /// write-ahead log back into the database file without holding up writers (see ADR 0018);
     /// nothing on PostgreSQL. The server calls it ten times a second.
     async fn maintain(&self) -> Result<()>;
+    /// Closes the store's connections (on SQLite the last to close checkpoints the log into the
+    /// database file and removes it). The server calls it when it stops.
+    async fn close(&self);
 }
 
 /// One open transaction. Dropped without `commit`, it rolls back.

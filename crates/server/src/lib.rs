@@ -173,6 +173,7 @@ impl Running {
         if let Err(e) = self.app.record_credential_uses().await {
             tracing::warn!(error = ?e, "recording credential uses at shutdown");
         }
+        self.app.store().close().await;
         result
     }
 }

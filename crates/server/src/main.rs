@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let store = gatehouse_server::open_store(&config.database_url).await?;
             println!("Migrations applied ({}).", store.engine());
+            store.close().await;
             Ok(())
         }
         Command::Admin { command } => run_admin(&config, command).await,

@@ -208,44 +208,42 @@ pub(crate) async fn show(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let sid = path_sid(&sid, AccountSid::parse)?;
-    let view = state.app.account(&user.actor, &sid).await?;
-    let subaccounts = state.app.subaccounts(&user.actor, &sid, &PageRequest::first(50)).await?;
-    let activity = if view.permissions.contains(Permission::AuditRead) {
-        let events = state.app.account_audit(&user.actor, &sid, &PageRequest::first(15)).await?;
-        Some(
-            events
-                .items
-                .into_iter()
-                .map(|e| ActivityRow {
-                    at: e.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                    actor: e.actor,
-                    action: e.action,
-                    target: e.target,
-                })
-                .collect(),
-        )
-    } else {
-        None
-    };
-    let offer = state
-        .app
-        .owner_nomination(&user.actor, &sid)
-        .await?
+    let overview =
+        state.app.account_overview(&user.actor, &sid, &PageRequest::first(50), &PageRequest::first(15)).await?;
+    let (view, subaccounts) = (overview.view, overview.subaccounts);
+    let activity = overview.activity.map(|events| {
+        events
+            .items
+            .into_iter()
+            .map(|e| ActivityRow {
+                at: e.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                actor: e.actor,
+                action: e.action,
+                target: e.target,
+            })
+            .collect()
+    });
+    let offer = overview
+        .nomination
         .filter(|n| n.nominee.sid == user.user.sid)
         .map(|n| (n.nominated_by.name, n.nomination.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()));
-    let request = state.app.account_request_for_owner(&user.actor, &sid).await?.map(|v| {
+    let request = overview.request.map(|v| {
         (v.organization.name, v.request.kind.as_str(), v.request.expires_at.format("%Y-%m-%d %H:%M UTC").to_string())
     });
-    let auth_token = if view.permissions.contains(Permission::AccountSettingsWrite) {
-        let made = state.app.auth_token_rotated_at(&user.actor, &sid).await?;
-        let fresh = if q.notice.as_deref() == Some("auth-token-rotated") {
-            state.app.take_flash(&user.token).await?.and_then(|f| f.strip_prefix(&format!("{sid}:")).map(str::to_owned))
-        } else {
-            None
-        };
-        Some((made.map_or_else(|| "never made".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()), fresh))
-    } else {
-        None
+    let auth_token = match overview.auth_token_made {
+        Some(made) => {
+            let fresh = if q.notice.as_deref() == Some("auth-token-rotated") {
+                state
+                    .app
+                    .take_flash(&user.token)
+                    .await?
+                    .and_then(|f| f.strip_prefix(&format!("{sid}:")).map(str::to_owned))
+            } else {
+                None
+            };
+            Some((made.map_or_else(|| "never made".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()), fresh))
+        }
+        None => None,
     };
     let a = &view.account;
     let page = AccountPage {

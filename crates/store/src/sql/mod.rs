@@ -142,6 +142,11 @@ impl Store for EngineStore {
         dialect::maintain(&self.pool).await
     }
 
+    async fn close(&self) {
+        dialect::close_writers(&self.writers).await;
+        self.pool.close().await;
+    }
+
     fn stats(&self) -> StoreStats {
         StoreStats {
             rows_read: rows::ROWS_READ.load(Ordering::Relaxed),
@@ -169,11 +174,5 @@ impl EngineStore {
     /// The names of the embedded migrations, for the parity check.
     pub fn migration_names() -> Vec<String> {
         dialect::MIGRATOR.iter().map(|m| format!("{:04}_{}", m.version, m.description.replace(' ', "_"))).collect()
-    }
-
-    /// Closes the pool (on SQLite this checkpoints the WAL).
-    pub async fn close(&self) {
-        dialect::close_writers(&self.writers).await;
-        self.pool.close().await;
     }
 }

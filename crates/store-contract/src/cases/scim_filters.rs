@@ -84,7 +84,7 @@ fn comparisons(users: &[ScimUser]) -> Vec<String> {
         "urn:ietf:params:scim:schemas:core:2.0:User:userName",
     ];
     let first = &users[4];
-    let mut strings: Vec<String> = vec![
+    let strings: Vec<String> = vec![
         first.user.sid.to_string(),
         first.user.sid.as_str()[..6].to_owned(),
         first.user.email.as_str().to_uppercase(),
@@ -104,11 +104,16 @@ fn comparisons(users: &[ScimUser]) -> Vec<String> {
         "User".into(),
         "M".into(),
     ];
-    for u in [&users[3], &users[17]] {
-        for t in [u.user.created_at, u.user.updated_at] {
-            strings.push(time(t));
-            strings.push(time(t + Duration::milliseconds(1)));
-        }
+    let instants = [&users[3], &users[17]].map(|u| [u.user.created_at, u.user.updated_at]);
+    comparisons_of(&attributes, strings, instants.as_flattened())
+}
+
+/// `pr` and every operator of each attribute with each literal: the strings, each instant as
+/// shown and a millisecond later, booleans, `null` and a number.
+fn comparisons_of(attributes: &[&str], mut strings: Vec<String>, instants: &[DateTime<Utc>]) -> Vec<String> {
+    for t in instants {
+        strings.push(time(*t));
+        strings.push(time(*t + Duration::milliseconds(1)));
     }
     let literals: Vec<String> = strings
         .iter()
@@ -352,7 +357,7 @@ pub async fn scim_group_filters_in_sql_select_what_the_evaluator_selects(store: 
         "title",
         "urn:ietf:params:scim:schemas:core:2.0:Group:displayName",
     ];
-    let mut strings: Vec<String> = vec![
+    let strings: Vec<String> = vec![
         people[0].sid.to_string(),
         people[3].sid.to_string(),
         people[3].sid.as_str()[..5].to_owned(),
@@ -373,35 +378,16 @@ pub async fn scim_group_filters_in_sql_select_what_the_evaluator_selects(store: 
         "".into(),
         "M".into(),
     ];
-    for (g, _) in [&groups[3], &groups[11]] {
-        for t in [g.created_at, g.updated_at] {
-            strings.push(time(t));
-            strings.push(time(t + Duration::milliseconds(1)));
-        }
-    }
-    let literals: Vec<String> = strings
-        .iter()
-        .map(|s| serde_json::to_string(s).unwrap())
-        .chain(["true", "false", "null", "42"].map(str::to_owned))
-        .collect();
+    let instants = [&groups[3], &groups[11]].map(|(g, _)| [g.created_at, g.updated_at]);
+    let singles = comparisons_of(&attributes, strings, instants.as_flattened());
     let mut answered = Vec::new();
-    let mut singles = 0;
-    for a in attributes {
-        let mut filters = vec![format!("{a} pr")];
-        for op in ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"] {
-            for l in &literals {
-                filters.push(format!("{a} {op} {l}"));
-            }
-        }
-        for f in filters {
-            singles += 1;
-            match check_groups(&mut *tx, &org.sid, &groups, &f).await {
-                Ok(()) => answered.push(f),
-                Err(e) => assert!(refusable(&f), "{f} was refused: {e}"),
-            }
+    for f in &singles {
+        match check_groups(&mut *tx, &org.sid, &groups, f).await {
+            Ok(()) => answered.push(f.clone()),
+            Err(e) => assert!(refusable(f), "{f} was refused: {e}"),
         }
     }
-    assert!(answered.len() > singles * 3 / 4, "most comparisons are answered in SQL");
+    assert!(answered.len() > singles.len() * 3 / 4, "most comparisons are answered in SQL");
     let mut rng = Lcg(13);
     for _ in 0..250 {
         let a = &answered[rng.next(answered.len())];

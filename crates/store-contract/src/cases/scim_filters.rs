@@ -132,6 +132,24 @@ fn comparisons_of(attributes: &[&str], mut strings: Vec<String>, instants: &[Dat
     out
 }
 
+/// 250 random combinations of the answered comparisons with `and`, `or`, `not` and grouping
+/// (some also joined with `anchor`).
+fn combinations(answered: &[String], seed: u64, anchor: &str) -> Vec<String> {
+    let mut rng = Lcg(seed);
+    (0..250)
+        .map(|_| {
+            let a = &answered[rng.next(answered.len())];
+            let b = &answered[rng.next(answered.len())];
+            match rng.next(4) {
+                0 => format!("{a} and not ({b})"),
+                1 => format!("({a}) or {b}"),
+                2 => format!("not ({a} or {b}) and {anchor}"),
+                _ => format!("not (not ({a}) and {b})"),
+            }
+        })
+        .collect()
+}
+
 /// `Ok(ids)` the store selects, or `Err` when the compiler refuses the filter.
 async fn store_answer(tx: &mut dyn Tx, org: &OrganizationSid, filter: &str) -> Result<(Vec<UserSid>, u64), String> {
     let parsed = parse_filter(filter).map_err(|e| e.0)?;
@@ -192,16 +210,7 @@ pub async fn scim_user_filters_in_sql_select_what_the_evaluator_selects(store: A
     }
     assert!(answered.len() > singles.len() * 3 / 4, "most comparisons are answered in SQL");
     // Combinations: and / or / not, grouping, and value paths.
-    let mut rng = Lcg(11);
-    for _ in 0..250 {
-        let a = &answered[rng.next(answered.len())];
-        let b = &answered[rng.next(answered.len())];
-        let f = match rng.next(4) {
-            0 => format!("{a} and not ({b})"),
-            1 => format!("({a}) or {b}"),
-            2 => format!("not ({a} or {b}) and userName co \"user\""),
-            _ => format!("not (not ({a}) and {b})"),
-        };
+    for f in combinations(&answered, 11, "userName co \"user\"") {
         check(&mut *tx, &org.sid, &users, &f).await;
     }
     for f in [
@@ -388,16 +397,7 @@ pub async fn scim_group_filters_in_sql_select_what_the_evaluator_selects(store: 
         }
     }
     assert!(answered.len() > singles.len() * 3 / 4, "most comparisons are answered in SQL");
-    let mut rng = Lcg(13);
-    for _ in 0..250 {
-        let a = &answered[rng.next(answered.len())];
-        let b = &answered[rng.next(answered.len())];
-        let f = match rng.next(4) {
-            0 => format!("{a} and not ({b})"),
-            1 => format!("({a}) or {b}"),
-            2 => format!("not ({a} or {b}) and displayName co \"e\""),
-            _ => format!("not (not ({a}) and {b})"),
-        };
+    for f in combinations(&answered, 13, "displayName co \"e\"") {
         check_groups(&mut *tx, &org.sid, &groups, &f).await.unwrap();
     }
     let someone = people[3].sid.as_str();

@@ -51,36 +51,35 @@ pub enum MembersChange {
 impl MembersChange {
     /// Then these join.
     pub fn then_add(self, users: impl IntoIterator<Item = UserSid>) -> Self {
-        match self {
-            MembersChange::Keep => MembersChange::Edit { add: users.into_iter().collect(), remove: BTreeSet::new() },
-            MembersChange::Replace(mut all) => {
-                all.extend(users);
-                MembersChange::Replace(all)
-            }
-            MembersChange::Edit { mut add, mut remove } => {
-                for u in users {
-                    remove.remove(&u);
-                    add.insert(u);
-                }
-                MembersChange::Edit { add, remove }
-            }
-        }
+        self.then(users, true)
     }
 
     /// Then these leave.
     pub fn then_remove(self, users: impl IntoIterator<Item = UserSid>) -> Self {
+        self.then(users, false)
+    }
+
+    /// Then these join (`join`) or leave.
+    fn then(self, users: impl IntoIterator<Item = UserSid>, join: bool) -> Self {
         match self {
-            MembersChange::Keep => MembersChange::Edit { add: BTreeSet::new(), remove: users.into_iter().collect() },
+            MembersChange::Keep => {
+                MembersChange::Edit { add: BTreeSet::new(), remove: BTreeSet::new() }.then(users, join)
+            }
             MembersChange::Replace(mut all) => {
                 for u in users {
-                    all.remove(&u);
+                    if join {
+                        all.insert(u);
+                    } else {
+                        all.remove(&u);
+                    }
                 }
                 MembersChange::Replace(all)
             }
             MembersChange::Edit { mut add, mut remove } => {
+                let (to, from) = if join { (&mut add, &mut remove) } else { (&mut remove, &mut add) };
                 for u in users {
-                    add.remove(&u);
-                    remove.insert(u);
+                    from.remove(&u);
+                    to.insert(u);
                 }
                 MembersChange::Edit { add, remove }
             }

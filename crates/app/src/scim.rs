@@ -169,18 +169,21 @@ impl App {
     /// whole (an `externalId` taken by another item of the batch, or anything unforeseen), each
     /// item is made again alone, so that each gets its own answer.
     async fn provision(&self, items: Vec<Provision>) -> Vec<Result<ScimUser>> {
-        if items.len() > 1
-            && let Ok(done) = self.provision_together(&items).await
-        {
-            return done;
+        let together = self.provision_together(&items).await;
+        match together {
+            Ok(done) => done,
+            // Alone, the transaction's failure is the item's own answer.
+            Err(e) if items.len() == 1 => vec![Err(e)],
+            Err(_) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in &items {
+                    out.push(self.provision_together(std::slice::from_ref(item)).await.and_then(|mut one| {
+                        one.pop().unwrap_or_else(|| Err(Error::Internal("a provisioning answered nothing".into())))
+                    }));
+                }
+                out
+            }
         }
-        let mut out = Vec::with_capacity(items.len());
-        for item in &items {
-            out.push(self.provision_together(std::slice::from_ref(item)).await.and_then(|mut one| {
-                one.pop().unwrap_or_else(|| Err(Error::Internal("a provisioning answered nothing".into())))
-            }));
-        }
-        out
     }
 
     /// Checks each item (its actor's permission, a verified domain of its organization, an
@@ -210,17 +213,15 @@ impl App {
                     ));
                 }
                 let email = item.user.email.as_str();
-                match holders.get(email) {
-                    Some(existing) if existing.organization_sid.as_ref() != Some(&item.org) => {
-                        return Err(Error::Conflict(format!(
-                            "{email} already has a login; invite it to the organization so that its owner consents"
-                        )));
-                    }
-                    Some(_) => return Err(Error::Conflict("userName already exists in this organization".into())),
-                    None if taken.contains(email) => {
-                        return Err(Error::Conflict("userName already exists in this organization".into()));
-                    }
-                    None => {}
+                if let Some(existing) = holders.get(email)
+                    && existing.organization_sid.as_ref() != Some(&item.org)
+                {
+                    return Err(Error::Conflict(format!(
+                        "{email} already has a login; invite it to the organization so that its owner consents"
+                    )));
+                }
+                if holders.contains_key(email) || taken.contains(email) {
+                    return Err(Error::Conflict("userName already exists in this organization".into()));
                 }
                 Ok(())
             }

@@ -71,9 +71,14 @@ pub use secret::{constant_time_eq, new_token as new_random_token};
 pub use sms::{LogSms, SmsSender};
 pub use two_factor::{RECOVERY_CODES, SecondFactorProof, TotpEnrolment, TwoFactorStatus};
 
-/// The application: a store, a clock and the password hasher, shared by every surface.
+/// The application: a store, a clock and the password hasher, shared by every surface. A
+/// handle: cloning it (the router does, for every request) copies one pointer.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppParts>);
+
+/// What an [`App`] holds; reached through it (`Deref`), set through its `with_…` methods.
+#[derive(Clone)]
+pub struct AppParts {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     passwords: PasswordHasher,
@@ -110,10 +115,18 @@ pub struct InstanceSecrets {
 /// The shortest instance secret accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
 
+impl std::ops::Deref for App {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
 impl App {
     /// An app on `store` with the system clock and default session timeouts.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        App {
+        App(Arc::new(AppParts {
             store,
             clock: Arc::new(SystemClock),
             passwords: PasswordHasher::new(),
@@ -130,13 +143,18 @@ impl App {
                 credential_cache::DEFAULT_TTL,
             )),
             provisioning: Arc::default(),
-        }
+        }))
+    }
+
+    /// The parts, to change while the app is being set up (copied if already shared).
+    fn parts_mut(&mut self) -> &mut AppParts {
+        Arc::make_mut(&mut self.0)
     }
 
     /// Keeps at most `capacity` machine credentials in memory, each for at most `ttl`
     /// (capacity 0: every request reads the store).
     pub fn with_credential_cache(mut self, capacity: usize, ttl: std::time::Duration) -> Self {
-        self.credentials = Arc::new(credential_cache::CredentialCache::new(capacity, ttl));
+        self.parts_mut().credentials = Arc::new(credential_cache::CredentialCache::new(capacity, ttl));
         self
     }
 
@@ -186,17 +204,18 @@ impl App {
             ));
         }
         if !secrets.token_signing_keys.is_empty() {
-            self.token_signing_keys = Arc::new(tokio::sync::OnceCell::new_with(Some(secrets.token_signing_keys)));
+            self.parts_mut().token_signing_keys =
+                Arc::new(tokio::sync::OnceCell::new_with(Some(secrets.token_signing_keys)));
         }
         if let Some(key) = secrets.api_key_hash_key {
-            self.api_key_hash_key = Arc::new(tokio::sync::OnceCell::new_with(Some(key)));
+            self.parts_mut().api_key_hash_key = Arc::new(tokio::sync::OnceCell::new_with(Some(key)));
         }
         Ok(self)
     }
 
     /// Sets the URL that links in emails start with.
     pub fn with_public_url(mut self, url: &str) -> Self {
-        self.public_url = url.trim_end_matches('/').to_owned();
+        self.parts_mut().public_url = url.trim_end_matches('/').to_owned();
         self
     }
 
@@ -208,37 +227,37 @@ impl App {
 
     /// Whether email bodies go to the log (when no SMTP server delivers them).
     pub fn with_email_logging(mut self, log_bodies: bool) -> Self {
-        self.mail.log_bodies = log_bodies;
+        self.parts_mut().mail.log_bodies = log_bodies;
         self
     }
 
     /// Replaces the SMS sender (the default writes to the log).
     pub fn with_sms(mut self, sms: Arc<dyn SmsSender>) -> Self {
-        self.sms = sms;
+        self.parts_mut().sms = sms;
         self
     }
 
     /// Sets the DNS resolver used to verify domains.
     pub fn with_dns(mut self, dns: Arc<dyn DnsResolver>) -> Self {
-        self.dns = dns;
+        self.parts_mut().dns = dns;
         self
     }
 
     /// Replaces the payment provider (the default is [`TestPayments`]).
     pub fn with_payments(mut self, payments: Arc<dyn PaymentProvider>) -> Self {
-        self.payments = payments;
+        self.parts_mut().payments = payments;
         self
     }
 
     /// Replaces the clock (tests use a fixed one).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.parts_mut().clock = clock;
         self
     }
 
     /// Replaces the session timeouts.
     pub fn with_session_timeouts(mut self, timeouts: SessionTimeouts) -> Self {
-        self.timeouts = timeouts;
+        self.parts_mut().timeouts = timeouts;
         self
     }
 

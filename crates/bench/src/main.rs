@@ -6,6 +6,10 @@
 //! create-owner` — holds `--big-users` managed users with SCIM profiles, and its verified domain
 //! `--big-domain`; the other organizations share the rest of the users and the accounts evenly.
 //! Every account has an Owner and a Developer. Prints what it made as JSON.
+//!
+//! `gatehouse-bench bare --listen ADDR`: a bare axum server answering `GET /healthz`, on the
+//! same runtime and HTTP stack as `gatehouse serve` but with no middleware, so the benchmark can
+//! print the fixed cost of Gatehouse's request pipeline beside it.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +36,12 @@ const BATCH: usize = 5_000;
 enum Cli {
     /// Adds the data set to a migrated database.
     Seed(Seed),
+    /// Serves `GET /healthz` with bare axum (the floor the pipeline is measured against).
+    Bare {
+        /// Where to listen, e.g. `127.0.0.1:8081`.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Parser)]
@@ -61,7 +71,10 @@ struct Seed {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Cli::Seed(seed) = Cli::parse();
+    let seed = match Cli::parse() {
+        Cli::Seed(seed) => seed,
+        Cli::Bare { listen } => return bare(listen).await,
+    };
     let store: Arc<dyn Store> = if seed.database_url.starts_with("postgres") {
         Arc::new(PgStore::connect(&seed.database_url).await?)
     } else {
@@ -69,16 +82,27 @@ async fn main() -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let report = run(&*store, &seed).await?;
+    // The planner's statistics, as a server gathers them after start-up (SQLite) or autovacuum
+    // a minute after a bulk load (PostgreSQL): measured at once, the first minute would be
+    // planned without them.
+    store.refresh_statistics().await?;
     store.close().await;
     if seed.database_url.starts_with("postgres") {
-        // The planner's statistics, as autovacuum would gather them a minute after a bulk load:
-        // measured at once, the first minute would be planned without them.
         let pool = sqlx::PgPool::connect(&seed.database_url).await?;
         sqlx::query("ANALYZE").execute(&pool).await?;
         pool.close().await;
     }
     eprintln!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     println!("{report}");
+    Ok(())
+}
+
+/// The same answer as Gatehouse's `/healthz`, with nothing around it.
+async fn bare(listen: std::net::SocketAddr) -> anyhow::Result<()> {
+    let healthz = || async { axum::Json(serde_json::json!({ "status": "ok" })) };
+    let router = axum::Router::new().route("/healthz", axum::routing::get(healthz));
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    axum::serve(listener, router).await?;
     Ok(())
 }
 

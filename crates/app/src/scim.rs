@@ -121,7 +121,9 @@ impl App {
         org: &OrganizationSid,
         query: &UserQuery,
     ) -> Result<(Vec<ScimUser>, u64)> {
-        let mut tx = self.store.read().await?;
+        // Identity providers send a lookup before every change: the page and its count need
+        // not be one snapshot, so no transaction is held around them.
+        let mut tx = self.store.read_autocommit().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgUsersRead).await?;
         tx.scim_user_page(org, query).await
     }

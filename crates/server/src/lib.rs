@@ -100,15 +100,22 @@ fn spawn_credential_poller(app: App) -> JoinHandle<()> {
 }
 
 /// The store's upkeep (on SQLite, the write-ahead log's checkpoint) ten times a second, so the
-/// log never grows far under a burst of writes; in a task of its own, so a long checkpoint
-/// never delays the credential poll.
+/// log never grows far under a burst of writes, and the planner's statistics at start-up and
+/// then every hour; in a task of its own, so a long checkpoint never delays the credential poll.
 fn spawn_store_upkeep(app: App) -> JoinHandle<()> {
+    const TICK: std::time::Duration = std::time::Duration::from_millis(100);
+    const STATISTICS_EVERY: u64 = 36_000; // ticks: an hour
     tokio::spawn(async move {
-        loop {
+        for tick in 0u64.. {
+            if tick % STATISTICS_EVERY == 0
+                && let Err(e) = app.store().refresh_statistics().await
+            {
+                tracing::warn!(error = ?e, "refreshing the planner's statistics");
+            }
             if let Err(e) = app.store().maintain().await {
                 tracing::warn!(error = ?e, "store upkeep");
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(TICK).await;
         }
     })
 }

@@ -49,6 +49,7 @@ macro_rules! contract_tests {
             sessions_round_trip_and_end_per_user,
             only_the_newest_setup_token_is_valid_and_it_is_consumed_once,
             a_dropped_transaction_leaves_nothing_behind,
+            an_autocommit_read_sees_each_commit_as_its_statements_run,
             deleting_assignments_removes_only_that_users_roles_at_that_scope,
             the_outbox_hands_each_due_email_to_one_claimer_and_records_attempts,
             one_time_tokens_work_once_and_only_before_they_expire,

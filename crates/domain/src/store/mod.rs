@@ -55,8 +55,13 @@ pub trait Store: Send + Sync + 'static {
     /// A transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing on upgrade.
     async fn write(&self) -> Result<Box<dyn Tx>>;
-    /// A transaction that only reads.
+    /// A transaction that only reads: its statements see one snapshot of the database.
     async fn read(&self) -> Result<Box<dyn Tx>>;
+    /// Reads whose statements each run alone and see what is committed when they run, with no
+    /// snapshot held across them: no `BEGIN` and no rollback, two round trips fewer than
+    /// [`Store::read`]. For a use case that reads with one statement, or whose statements need
+    /// not agree with each other (a permission check, then one lookup). Never for writes.
+    async fn read_autocommit(&self) -> Result<Box<dyn Tx>>;
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.
@@ -75,6 +80,11 @@ pub trait Store: Send + Sync + 'static {
     /// write-ahead log back into the database file without holding up writers (see ADR 0018);
     /// nothing on PostgreSQL. The server calls it ten times a second.
     async fn maintain(&self) -> Result<()>;
+    /// Brings the query planner's statistics up to date where the tables changed enough to need
+    /// it: on SQLite, `PRAGMA optimize` (which bounds its own work), queued with the writes as it
+    /// may write the statistics; nothing on PostgreSQL, whose autovacuum does it. The server
+    /// calls it once after start-up and then every hour.
+    async fn refresh_statistics(&self) -> Result<()>;
     /// Closes the store's connections (on SQLite the last to close checkpoints the log into the
     /// database file and removes it). The server calls it when it stops.
     async fn close(&self);

@@ -329,6 +329,18 @@ pub async fn a_dropped_transaction_leaves_nothing_behind(store: Arc<dyn Store>) 
     assert!(!tx.any_users().await.unwrap());
 }
 
+/// `read_autocommit` holds no snapshot: each statement sees what is committed when it runs.
+pub async fn an_autocommit_read_sees_each_commit_as_its_statements_run(store: Arc<dyn Store>) {
+    let mut reads = store.read_autocommit().await.unwrap();
+    assert_eq!(reads.count_users().await.unwrap(), 0);
+    let mut tx = store.write().await.unwrap();
+    add_user(&mut *tx, "ada@example.com", "Ada").await;
+    tx.commit().await.unwrap();
+    assert_eq!(reads.count_users().await.unwrap(), 1);
+    assert!(reads.any_users().await.unwrap());
+    reads.commit().await.unwrap();
+}
+
 pub async fn deleting_assignments_removes_only_that_users_roles_at_that_scope(store: Arc<dyn Store>) {
     let mut tx = store.write().await.unwrap();
     let a = add_account(&mut *tx, "A", None).await;

@@ -41,7 +41,7 @@ use super::{Db, EngineStore, dialect};
 
 /// An open transaction.
 pub(super) struct EngineTx {
-    tx: sqlx::Transaction<'static, Db>,
+    tx: Connection,
     /// Whether this transaction revoked or rotated a credential, and the node's epoch to move
     /// when it commits.
     changed_credentials: bool,
@@ -51,11 +51,42 @@ pub(super) struct EngineTx {
     _writing: dialect::WriteGuard,
 }
 
+/// What a transaction's statements run on: a transaction, or (`Store::read_autocommit`) a
+/// connection whose statements each commit alone.
+enum Connection {
+    Transaction(sqlx::Transaction<'static, Db>),
+    Autocommit(sqlx::pool::PoolConnection<Db>),
+}
+
+impl std::ops::Deref for Connection {
+    type Target = rows::Conn;
+
+    fn deref(&self) -> &rows::Conn {
+        match self {
+            Connection::Transaction(tx) => tx,
+            Connection::Autocommit(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut rows::Conn {
+        match self {
+            Connection::Transaction(tx) => &mut *tx,
+            Connection::Autocommit(c) => &mut *c,
+        }
+    }
+}
+
 #[async_trait]
 impl Tx for EngineTx {
     async fn commit(self: Box<Self>) -> Result<()> {
         let (changed, credentials) = (self.changed_credentials, self.credentials.clone());
-        self.tx.commit().await.map_err(db_err)?;
+        match self.tx {
+            Connection::Transaction(tx) => tx.commit().await.map_err(db_err)?,
+            // Each statement committed as it ran.
+            Connection::Autocommit(_) => {}
+        }
         if changed {
             credentials.local.fetch_add(1, Ordering::SeqCst);
         }
@@ -105,12 +136,19 @@ impl Store for EngineStore {
     async fn write(&self) -> Result<Box<dyn Tx>> {
         let started = Instant::now();
         let (tx, writing) = dialect::begin_write(&self.pool, &self.writers).await?;
-        Ok(begun(self.transaction(tx, writing), started))
+        Ok(begun(self.transaction(Connection::Transaction(tx), writing), started))
     }
 
     async fn read(&self) -> Result<Box<dyn Tx>> {
         let started = Instant::now();
-        Ok(begun(self.transaction(self.pool.begin().await.map_err(db_err)?, None), started))
+        let tx = self.pool.begin().await.map_err(db_err)?;
+        Ok(begun(self.transaction(Connection::Transaction(tx), None), started))
+    }
+
+    async fn read_autocommit(&self) -> Result<Box<dyn Tx>> {
+        let started = Instant::now();
+        let connection = self.pool.acquire().await.map_err(db_err)?;
+        Ok(begun(self.transaction(Connection::Autocommit(connection), None), started))
     }
 
     async fn ping(&self) -> Result<()> {
@@ -142,6 +180,10 @@ impl Store for EngineStore {
         dialect::maintain(&self.pool).await
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        dialect::refresh_statistics(&self.writers).await
+    }
+
     async fn close(&self) {
         dialect::close_writers(&self.writers).await;
         self.pool.close().await;
@@ -159,7 +201,7 @@ impl Store for EngineStore {
 }
 
 impl EngineStore {
-    fn transaction(&self, tx: sqlx::Transaction<'static, Db>, writing: dialect::WriteGuard) -> EngineTx {
+    fn transaction(&self, tx: Connection, writing: dialect::WriteGuard) -> EngineTx {
         EngineTx { tx, changed_credentials: false, credentials: self.credentials.clone(), _writing: writing }
     }
 

@@ -84,6 +84,19 @@ pub(super) async fn maintain(readers: &Pool<Db>) -> Result<()> {
     Ok(())
 }
 
+/// `PRAGMA optimize` with every table checked (`0x10002`): it runs `ANALYZE`, under a limit it
+/// sets itself, on the tables whose statistics are missing or whose size changed a lot since,
+/// and is a no-op otherwise. Without statistics SQLite guesses, and at a million users some
+/// guesses walk the wrong index (a Group's `displayName eq` walked the organization's users).
+/// The first run on a large database without statistics takes a few tenths of a second, in the
+/// write queue like any write. Plans then depend on the statistics and the SQL text only, never
+/// on bound values (the query planner stability guarantee, built in: ADR 0020).
+pub(super) async fn refresh_statistics(writers: &WriteLock) -> Result<()> {
+    let _queued = writers.queue.lock().await;
+    sqlx::query("PRAGMA optimize=0x10002").execute(&writers.writer).await.map_err(db_err)?;
+    Ok(())
+}
+
 /// Closes the writer connection (a store that closes checkpoints the WAL).
 pub(super) async fn close_writers(writers: &WriteLock) {
     writers.writer.close().await;

@@ -27,7 +27,7 @@ async fn listed_within_budget(store: Arc<dyn Store>) {
     for i in 0..USERS {
         let user = User::new(
             Email::parse(&format!("user{i}@acme.test")).unwrap(),
-            format!("User {i}"),
+            format!("Big User {i}"),
             Some(org.clone()),
             t0(),
         );
@@ -67,7 +67,9 @@ async fn listed_within_budget(store: Arc<dyn Store>) {
     assert_eq!((found.len(), total), (1, 1));
     assert_eq!(found[0].user.email.as_str(), "user19999@acme.test");
 
-    // The Admin Center's users tabs: first page, a later page, managed only, and a search.
+    // The Admin Center's users tabs: first page, a later page, managed only, the independent
+    // users, and searches (one letter matches every address; "big" every name), each with
+    // its next page.
     let first = PageRequest::first(50);
     let mut cursor = None;
     for (label, search, managed) in [
@@ -75,6 +77,10 @@ async fn listed_within_budget(store: Arc<dyn Store>) {
         ("next page", None, None),
         ("managed tab", None, Some(true)),
         ("search", Some("user1999"), None),
+        ("one-letter search", Some("u"), None),
+        ("next page", Some("u"), None),
+        ("name search", Some("big"), None),
+        ("next page", Some("big"), None),
     ] {
         let page = PageRequest {
             after: if label == "next page" { cursor.clone() } else { None },
@@ -85,8 +91,13 @@ async fn listed_within_budget(store: Arc<dyn Store>) {
         let listed = app.organization_users(&owner, &org, &page, managed).await.unwrap();
         reads(label, before);
         assert!(!listed.items.is_empty(), "{label} lists users");
+        assert_eq!(listed.next_after.is_some(), label != "search", "{label} has more, or not");
         cursor = listed.next_after.clone();
     }
+    let before = store.stats().rows_read;
+    let independent = app.organization_users(&owner, &org, &first, Some(false)).await.unwrap();
+    reads("independent tab", before);
+    assert!(independent.items.is_empty(), "nobody outside the organization holds a role in it");
 }
 
 #[tokio::test]

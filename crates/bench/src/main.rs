@@ -64,9 +64,13 @@ struct Seed {
     /// Users in all.
     #[arg(long, default_value_t = 1_000_000)]
     users: usize,
-    /// Accounts in all (spread over the other organizations).
+    /// Accounts in all: the big organization's, and the rest spread over the others.
     #[arg(long, default_value_t = 100_000)]
     accounts: usize,
+    /// Accounts of the big organization, each with four of its users and one guest (a user
+    /// of another organization), so its users list has guests to merge in.
+    #[arg(long, default_value_t = 1_000)]
+    big_accounts: usize,
 }
 
 #[tokio::main]
@@ -107,8 +111,11 @@ async fn bare(listen: std::net::SocketAddr) -> anyhow::Result<()> {
 }
 
 async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value> {
-    if seed.organizations < 2 || seed.users < seed.big_users + seed.organizations - 1 {
-        bail!("need at least two organizations and one user per organization beyond the big one's");
+    if seed.organizations < 2 || seed.users < seed.big_users + 2 * (seed.organizations - 1) {
+        bail!("need at least two organizations and two users per organization beyond the big one's");
+    }
+    if seed.big_users < 4 || seed.big_accounts > seed.accounts {
+        bail!("the big organization needs four users, and its accounts are part of --accounts");
     }
     let big = OrganizationSid::parse(&seed.big_organization).context("--big-organization")?;
     let now = Utc::now();
@@ -132,6 +139,7 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
 
     let mut written = 0;
     let mut tx = store.write().await?;
+    let mut big_members = Vec::with_capacity(seed.big_users);
     for i in 0..seed.big_users {
         let email = Email::parse(&format!("user{i}@{}", seed.big_domain))?;
         let user =
@@ -143,13 +151,15 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
             family_name: Some(format!("User {i}")),
         };
         tx.put_scim_profile(&big, &user.sid, &profile, now).await?;
+        big_members.push(user.sid);
         tx = flush(store, tx, &mut written).await?;
     }
 
     let others = seed.organizations - 1;
     let per_org_users = (seed.users - seed.big_users) / others;
-    let per_org_accounts = seed.accounts / others;
+    let per_org_accounts = (seed.accounts - seed.big_accounts) / others;
     let mut sample_account = None;
+    let mut guests = Vec::with_capacity(others);
     for o in 0..others {
         let org = Organization::new(format!("Bench Org {o}"), now);
         tx.insert_organization(&org).await?;
@@ -162,6 +172,7 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
             tx = flush(store, tx, &mut written).await?;
         }
         let owner = &members[0];
+        guests.push(members[1].clone());
         let org_owner =
             RoleAssignment::new(OrgRole::Owner.sid(), owner.clone(), ScopeRef::Organization(org.sid.clone()), now);
         tx.insert_assignment(&org_owner).await?;
@@ -179,11 +190,30 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
             tx = flush(store, tx, &mut written).await?;
         }
     }
+    for a in 0..seed.big_accounts {
+        let account = Account::new(format!("Big Account {a}"), Some(big.clone()), None, now);
+        tx.insert_account(&account).await?;
+        let scope = ScopeRef::Account(account.sid.clone());
+        for k in 0..4 {
+            let member = &big_members[(a * 4 + k) * 7919 % big_members.len()];
+            let role = if k == 0 { AccountRole::Owner } else { AccountRole::Developer };
+            tx.insert_assignment(&RoleAssignment::new(role.sid(), member.clone(), scope.clone(), now)).await?;
+        }
+        let guest = &guests[a % guests.len()];
+        tx.insert_assignment(&RoleAssignment::new(AccountRole::Viewer.sid(), guest.clone(), scope, now)).await?;
+        tx = flush(store, tx, &mut written).await?;
+    }
     tx.commit().await?;
+    // A cursor 99% of the way down the big organization's users list (SID order).
+    big_members.sort();
+    let late = big_members[big_members.len() * 99 / 100].clone();
     Ok(serde_json::json!({
         "organizations": seed.organizations,
         "users": seed.big_users + others * per_org_users,
-        "accounts": others * per_org_accounts,
+        "accounts": seed.big_accounts + others * per_org_accounts,
+        "big_accounts": seed.big_accounts,
+        "big_guests": guests.len().min(seed.big_accounts),
+        "big_late_user": late,
         "big_organization": big,
         "big_users": seed.big_users,
         "big_domain": seed.big_domain,

@@ -190,6 +190,42 @@ pub async fn organization_users_include_managed_users_and_members_of_its_account
     assert_eq!(managed.items.iter().map(|u| u.user.email.as_str()).collect::<Vec<_>>(), vec!["ann@acme.com"]);
     let independent = tx.organization_users(&org.sid, &PageRequest::first(50), Some(false)).await.unwrap();
     assert_eq!(independent.items.iter().map(|u| u.user.email.as_str()).collect::<Vec<_>>(), vec!["carl@contractor.io"]);
+    drop(tx);
+
+    // Who is a guest follows the user's and the account's organization.
+    let emails = |page: gatehouse_domain::page::Page<gatehouse_domain::membership::OrgUser>| {
+        page.items.into_iter().map(|u| (u.user.email.to_string(), u.managed)).collect::<Vec<_>>()
+    };
+    let mut tx = store.write().await.unwrap();
+    let child = fixtures::account("Child", Some(&org.sid), Some(&account.sid));
+    tx.insert_account(&child).await.unwrap();
+    let dee = add_user(&mut *tx, "dee@contractor.io", "Dee").await;
+    grant(&mut *tx, &dee, AccountRole::Support, &child).await;
+    tx.set_user_organization(&contractor.sid, Some(&org.sid), fixtures::t0()).await.unwrap();
+    assert_eq!(
+        emails(tx.organization_users(&org.sid, &PageRequest::first(50), None).await.unwrap()),
+        vec![
+            ("ann@acme.com".to_string(), true),
+            ("carl@contractor.io".to_string(), true),
+            ("dee@contractor.io".to_string(), false)
+        ],
+        "a guest who becomes managed is listed once, as managed; a subaccount's member is a guest"
+    );
+    let other = fixtures::organization("Other");
+    tx.insert_organization(&other).await.unwrap();
+    tx.set_account_organization(&account.sid, Some(&other.sid), fixtures::t0()).await.unwrap();
+    assert_eq!(
+        emails(tx.organization_users(&org.sid, &PageRequest::first(50), Some(false)).await.unwrap()),
+        vec![],
+        "an account that moves takes its guests along"
+    );
+    assert_eq!(
+        emails(tx.organization_users(&other.sid, &PageRequest::first(50), None).await.unwrap()),
+        vec![("carl@contractor.io".to_string(), false), ("dee@contractor.io".to_string(), false)],
+        "the organization it moved to sees them, and Acme's managed user as a guest"
+    );
+    tx.set_account_organization(&account.sid, None, fixtures::t0()).await.unwrap();
+    assert_eq!(emails(tx.organization_users(&other.sid, &PageRequest::first(50), None).await.unwrap()), vec![]);
 }
 
 pub async fn account_lists_are_scoped_paged_and_searchable(store: Arc<dyn Store>) {

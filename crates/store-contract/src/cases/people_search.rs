@@ -50,6 +50,9 @@ pub async fn people_search_matches_the_start_of_an_address_or_a_name(store: Arc<
         ("50%_off@acme.com", "Promo Desk"),
         ("asa@acme.com", "Åsa Berg"),
         ("JOANNA@acme.com", "joanna lower"),
+        // Found by name only, two of the same name.
+        ("zed@acme.com", "Jo Zed"),
+        ("yves@acme.com", "jo zed"),
     ] {
         let user = fixtures::user(email, name, Some(&org.sid));
         tx.insert_user(&user, None).await.unwrap();
@@ -58,13 +61,22 @@ pub async fn people_search_matches_the_start_of_an_address_or_a_name(store: Arc<
     }
     let contractor = add_user(&mut *tx, "jo.contractor@elsewhere.io", "Carl Contractor").await;
     grant(&mut *tx, &contractor, AccountRole::Developer, &account).await;
+    let guest = add_user(&mut *tx, "zz@elsewhere.io", "Jo Guest").await;
+    grant(&mut *tx, &guest, AccountRole::Viewer, &account).await;
     let stranger = add_user(&mut *tx, "joe@elsewhere.io", "Joe Stranger").await;
     tx.commit().await.unwrap();
 
     let mut tx = store.read().await.unwrap();
     assert_eq!(
         found(&mut *tx, &org.sid, &account.sid, "JO").await,
-        vec!["jo.contractor@elsewhere.io", "joanna@acme.com", "john@acme.com"],
+        vec![
+            "jo.contractor@elsewhere.io",
+            "joanna@acme.com",
+            "john@acme.com",
+            "yves@acme.com",
+            "zed@acme.com",
+            "zz@elsewhere.io"
+        ],
         "addresses and names starting with it, ASCII case folded, managed and independent users; never a stranger"
     );
     assert_eq!(
@@ -96,7 +108,9 @@ pub async fn people_search_matches_the_start_of_an_address_or_a_name(store: Arc<
         "the domain is not the start of an address"
     );
 
-    // A search pages like the list: by SID, each user once even when both address and name match.
+    // A search pages through those whose address starts with it, by address, then those whose
+    // name only does, by folded name and SID (each an index's order): each user once, even when
+    // both address and name match.
     let mut seen = Vec::new();
     let mut after = None;
     loop {
@@ -109,13 +123,35 @@ pub async fn people_search_matches_the_start_of_an_address_or_a_name(store: Arc<
     }
     let mut expected: Vec<_> = managed
         .iter()
-        .chain([&contractor])
-        .filter(|u| u.email.as_str().starts_with('j') || u.name.to_ascii_lowercase().starts_with('j'))
-        .map(|u| u.sid.clone())
+        .chain([&contractor, &guest])
+        .filter_map(|u| {
+            let name = u.name.to_ascii_lowercase();
+            if u.email.as_str().starts_with('j') {
+                Some(((0, u.email.to_string()), u.sid.clone()))
+            } else {
+                name.starts_with('j').then(|| ((1, name), u.sid.clone()))
+            }
+        })
         .collect();
     expected.sort();
+    let expected: Vec<_> = expected.into_iter().map(|(_, sid)| sid).collect();
+    assert_eq!(seen.len(), 7, "four by address, three by name (a guest among them)");
     assert_eq!(seen, expected);
     let managed_only = tx.organization_users(&org.sid, &search("j", None, 50), Some(true)).await.unwrap();
-    assert!(managed_only.items.iter().all(|u| u.managed) && managed_only.items.len() == 3);
+    assert!(managed_only.items.iter().all(|u| u.managed) && managed_only.items.len() == 5);
     let _ = stranger;
+    drop(tx);
+
+    // A guest is searched by their address and name as they are now.
+    let mut tx = store.write().await.unwrap();
+    tx.set_user_name(&guest.sid, "Kim Guest", fixtures::t0()).await.unwrap();
+    let renamed = gatehouse_domain::user::Email::parse("kim@elsewhere.io").unwrap();
+    tx.set_user_email(&contractor.sid, &renamed, fixtures::t0()).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(
+        found(&mut *tx, &org.sid, &account.sid, "jo").await,
+        vec!["joanna@acme.com", "john@acme.com", "yves@acme.com", "zed@acme.com"]
+    );
+    assert_eq!(found(&mut *tx, &org.sid, &account.sid, "kim").await, vec!["kim@elsewhere.io", "zz@elsewhere.io"]);
 }

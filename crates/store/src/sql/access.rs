@@ -13,15 +13,50 @@ use gatehouse_domain::store::AccessTx;
 use gatehouse_domain::{Error, Result};
 use sqlx::AssertSqlSafe;
 
-use super::EngineTx;
-use super::rows::{self, Row, Run, account_columns, corrupt, get, user_columns};
+use super::rows::{self, Keyset, Row, Run, account_columns, corrupt, get, user_columns};
 use super::users::user_starts;
+use super::{EngineTx, dialect};
 
 fn scope_columns(scope: &ScopeRef) -> (Option<&str>, Option<&str>) {
     match scope {
         ScopeRef::Account(a) => (Some(a.as_str()), None),
         ScopeRef::Organization(o) => (None, Some(o.as_str())),
     }
+}
+
+/// The organization an assignment makes its user a guest of: the one its scope belongs to (the
+/// organization itself, or the account's), unless that organization manages the user. An
+/// organization's users are its managed users and its guests (ADR 0022).
+const GUEST_OF: &str = "(SELECT o.sid FROM organizations o \
+     WHERE o.sid = COALESCE(role_assignments.organization_sid, \
+                            (SELECT a.organization_sid FROM accounts a WHERE a.sid = role_assignments.account_sid)) \
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.sid = role_assignments.user_sid AND u.organization_sid = o.sid))";
+
+/// Which assignments [`refresh_guests`] recomputes, given `$1`.
+pub(super) enum Guests {
+    /// One assignment, by SID.
+    Assignment,
+    /// A user's, after the user's organization, address or name changed.
+    OfUser,
+    /// Those on an account and its subaccounts, after the account changed organization.
+    OnAccountTree,
+}
+
+/// Recomputes, on the assignments `which` selects (`key` bound as `$1`), whose guest each makes
+/// its user and the copies of the user's address and folded name that guests are searched by.
+pub(super) async fn refresh_guests(c: &mut rows::Conn, which: Guests, key: &str) -> Result<()> {
+    let rows = match which {
+        Guests::Assignment => "sid = $1",
+        Guests::OfUser => "user_sid = $1",
+        Guests::OnAccountTree => "account_sid IN (SELECT sid FROM accounts WHERE sid = $1 OR parent_sid = $1)",
+    };
+    let user = "FROM users u WHERE u.sid = role_assignments.user_sid";
+    let sql = format!(
+        "UPDATE role_assignments SET guest_of = {GUEST_OF}, user_email = (SELECT u.email {user}), \
+         user_name_folded = (SELECT {} {user}) WHERE {rows}",
+        dialect::fold_ascii("u.name")
+    );
+    sqlx::query(AssertSqlSafe(sql)).bind(key).run(c).await
 }
 
 #[async_trait]
@@ -39,7 +74,9 @@ impl AccessTx for EngineTx {
         .bind(org)
         .bind(a.scope.sid_str())
         .bind(a.created_at)
-        .run(&mut self.tx).await
+        .run(&mut self.tx)
+        .await?;
+        refresh_guests(&mut self.tx, Guests::Assignment, a.sid.as_str()).await
     }
 
     async fn delete_user_assignments(&mut self, scope: &ScopeRef, user: &UserSid) -> Result<u64> {
@@ -73,10 +110,10 @@ impl AccessTx for EngineTx {
     async fn scope_assignments(&mut self, scope: &ScopeRef, page: &PageRequest) -> Result<Page<RoleAssignment>> {
         let items = sqlx::query(
             "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at \
-             FROM role_assignments WHERE scope_sid = $1 AND ($2 IS NULL OR sid > $2) ORDER BY sid LIMIT $3",
+             FROM role_assignments WHERE scope_sid = $1 AND sid > $2 ORDER BY sid LIMIT $3",
         )
         .bind(scope.sid_str())
-        .bind(page.after.as_deref())
+        .bind(Keyset::Ascending.bound(page))
         .bind(page.fetch_limit())
         .all(&mut self.tx, assignment)
         .await?;
@@ -86,8 +123,7 @@ impl AccessTx for EngineTx {
     async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>> {
         let c = &mut *self.tx;
         // Read from the account's assignments in user order (the (scope, user, role) index), one
-        // row per member (their first role), so a page reads about a page of rows; a cursor
-        // of '' stands for "from the start" so the range stays on the index.
+        // row per member (their first role), so a page reads about a page of rows.
         let sql = format!(
             concat!(
                 "SELECT ",
@@ -104,7 +140,7 @@ impl AccessTx for EngineTx {
         let (from, to) = page.prefix_range().unzip();
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(account.as_str())
-            .bind(page.after.as_deref().unwrap_or_default())
+            .bind(Keyset::Ascending.bound(page))
             .bind(from)
             .bind(page.fetch_limit())
             .bind(to)

@@ -11,7 +11,7 @@ use gatehouse_domain::store::AccountRequestsTx;
 
 use super::EngineTx;
 use super::accounts::account_page;
-use super::rows::{Row, Run, corrupt, get};
+use super::rows::{Keyset, Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -115,11 +115,11 @@ impl AccountRequestsTx for EngineTx {
         let items = sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM account_requests WHERE organization_sid = $1 AND status = 'pending' AND ($2 IS NULL OR sid > $2) \
+            " FROM account_requests WHERE organization_sid = $1 AND status = 'pending' AND sid > $2 \
              ORDER BY sid LIMIT $3"
         ))
         .bind(org.as_str())
-        .bind(page.after.as_deref())
+        .bind(Keyset::Ascending.bound(page))
         .bind(page.fetch_limit())
         .all(&mut self.tx, request)
         .await?;

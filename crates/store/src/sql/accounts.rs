@@ -10,7 +10,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::AccountsTx;
 use sqlx::AssertSqlSafe;
 
-use super::rows::{self, Conn, Run, account_columns};
+use super::rows::{self, Conn, Keyset, Run, account_columns};
 use super::{EngineTx, dialect};
 
 #[async_trait]
@@ -159,13 +159,16 @@ pub(super) async fn account_page(c: &mut Conn, filter: &str, key: &str, page: &P
         concat!(
             "SELECT ",
             account_columns!(),
-            " FROM accounts a WHERE ({}) AND ($2 IS NULL OR a.sid > $2) \
+            " FROM accounts a WHERE ({}) AND a.sid > $2 \
                AND ($3 IS NULL OR lower(a.name) LIKE $3 ESCAPE '\\' OR lower(a.sid) LIKE $3 ESCAPE '\\') \
              ORDER BY a.sid LIMIT $4"
         ),
         filter
     );
-    sqlx::query(AssertSqlSafe(sql)).bind(key).page(c, page, rows::account, |a| a.sid.to_string()).await
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(key)
+        .page(c, page, Keyset::Ascending, rows::account, |a| a.sid.to_string())
+        .await
 }
 
 /// The account `sid`, read with `suffix` (a `dialect` lock clause, or nothing).

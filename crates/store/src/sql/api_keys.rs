@@ -9,7 +9,7 @@ use gatehouse_domain::sid::{AccountSid, ApiKeySid, UserSid};
 use gatehouse_domain::store::ApiKeysTx;
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, get};
+use super::rows::{Keyset, Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -57,12 +57,12 @@ impl ApiKeysTx for EngineTx {
         sqlx::query(concat!(
             "SELECT ",
             columns!(),
-            " FROM api_keys WHERE account_sid = $1 AND revoked_at IS NULL AND ($2 IS NULL OR sid > $2) \
+            " FROM api_keys WHERE account_sid = $1 AND revoked_at IS NULL AND sid > $2 \
                AND ($3 IS NULL OR lower(name) LIKE $3 ESCAPE '\\' OR lower(sid) LIKE $3 ESCAPE '\\') \
              ORDER BY sid LIMIT $4"
         ))
         .bind(account.as_str())
-        .page(&mut self.tx, page, api_key, |k| k.sid.to_string())
+        .page(&mut self.tx, page, Keyset::Ascending, api_key, |k| k.sid.to_string())
         .await
     }
 

@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{AccountSid, AuditEventSid, OrganizationSid, UserSid}
 use gatehouse_domain::store::AuditTx;
 use sqlx::AssertSqlSafe;
 
-use super::rows::{Row, Run, corrupt, get, values};
+use super::rows::{Keyset, Row, Run, corrupt, get, values};
 use super::{EngineTx, dialect};
 
 #[async_trait]
@@ -52,13 +52,16 @@ impl AuditTx for EngineTx {
             "SELECT sid, occurred_at, actor, action, target, organization_sid, account_sid, source_ip, {} AS details \
              FROM audit_events \
              WHERE {column} = $1 \
-               AND ($2 IS NULL OR sid < $2) \
+               AND sid < $2 \
                AND ($3 IS NULL OR lower(action) LIKE $3 ESCAPE '\\' OR lower(actor) LIKE $3 ESCAPE '\\' \
                     OR lower(target) LIKE $3 ESCAPE '\\') \
              ORDER BY sid DESC LIMIT $4",
             dialect::json_as_text("details")
         );
-        sqlx::query(AssertSqlSafe(sql)).bind(sid).page(&mut self.tx, page, event, |e| e.sid.to_string()).await
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(sid)
+            .page(&mut self.tx, page, Keyset::Descending, event, |e| e.sid.to_string())
+            .await
     }
 
     async fn pseudonymize_audit(&mut self, user: &UserSid, email: &str, name: &str, replacement: &str) -> Result<u64> {

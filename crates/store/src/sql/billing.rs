@@ -9,7 +9,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, get};
+use super::rows::{Keyset, Row, Run, corrupt, get};
 
 macro_rules! pm_columns {
     () => {
@@ -125,11 +125,11 @@ impl BillingTx for EngineTx {
     async fn invoices(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invoice>> {
         sqlx::query(
             "SELECT sid, account_sid, period, amount_cents, currency, status, issued_at FROM invoices \
-             WHERE account_sid = $1 AND ($2 IS NULL OR sid < $2) AND ($3 IS NULL OR period LIKE $3 ESCAPE '\\') \
+             WHERE account_sid = $1 AND sid < $2 AND ($3 IS NULL OR period LIKE $3 ESCAPE '\\') \
              ORDER BY sid DESC LIMIT $4",
         )
         .bind(account.as_str())
-        .page(&mut self.tx, page, invoice, |i| i.sid.to_string())
+        .page(&mut self.tx, page, Keyset::Descending, invoice, |i| i.sid.to_string())
         .await
     }
 }

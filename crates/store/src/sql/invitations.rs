@@ -9,7 +9,7 @@ use gatehouse_domain::store::InvitationsTx;
 use gatehouse_domain::user::Email;
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, get};
+use super::rows::{Keyset, Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -102,11 +102,11 @@ impl InvitationsTx for EngineTx {
             "SELECT ",
             columns!(),
             " FROM invitations WHERE account_sid = $1 AND status = 'pending' \
-               AND ($2 IS NULL OR sid > $2) AND ($3 IS NULL OR lower(email) LIKE $3 ESCAPE '\\') \
+               AND sid > $2 AND ($3 IS NULL OR lower(email) LIKE $3 ESCAPE '\\') \
              ORDER BY sid LIMIT $4"
         ))
         .bind(account.as_str())
-        .page(&mut self.tx, page, invitation, |i| i.sid.to_string())
+        .page(&mut self.tx, page, Keyset::Ascending, invitation, |i| i.sid.to_string())
         .await
     }
 

@@ -11,7 +11,8 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, get};
+use super::access::{Guests, refresh_guests};
+use super::rows::{Keyset, Row, Run, corrupt, get};
 
 #[async_trait]
 impl OffboardingTx for EngineTx {
@@ -21,7 +22,8 @@ impl OffboardingTx for EngineTx {
             .bind(name)
             .bind(at)
             .run(&mut self.tx)
-            .await
+            .await?;
+        refresh_guests(&mut self.tx, Guests::OfUser, user.as_str()).await
     }
 
     async fn clear_password_hash(&mut self, user: &UserSid, at: DateTime<Utc>) -> Result<()> {
@@ -44,7 +46,8 @@ impl OffboardingTx for EngineTx {
             .bind(org.map(|o| o.as_str()))
             .bind(at)
             .run(&mut self.tx)
-            .await
+            .await?;
+        refresh_guests(&mut self.tx, Guests::OnAccountTree, account.as_str()).await
     }
 
     async fn erase_user(&mut self, user: &UserSid, erased: &Email, name: &str, at: DateTime<Utc>) -> Result<()> {
@@ -73,7 +76,9 @@ impl OffboardingTx for EngineTx {
         .bind(erased.as_str())
         .bind(name)
         .bind(at)
-        .run(c).await
+        .run(&mut *c)
+        .await?;
+        refresh_guests(c, Guests::OfUser, user.as_str()).await
     }
 
     async fn insert_offboarding_report(&mut self, r: &OffboardingReport) -> Result<()> {
@@ -99,10 +104,10 @@ impl OffboardingTx for EngineTx {
     ) -> Result<Page<OffboardingReport>> {
         let items = sqlx::query(
             "SELECT sid, organization_sid, user_sid, kind, actor, details, created_at FROM offboarding_reports \
-             WHERE organization_sid = $1 AND ($2 IS NULL OR sid < $2) ORDER BY sid DESC LIMIT $3",
+             WHERE organization_sid = $1 AND sid < $2 ORDER BY sid DESC LIMIT $3",
         )
         .bind(org.as_str())
-        .bind(page.after.as_deref())
+        .bind(Keyset::Descending.bound(page))
         .bind(page.fetch_limit())
         .all(&mut self.tx, report)
         .await?;

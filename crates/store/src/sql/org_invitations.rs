@@ -10,7 +10,8 @@ use gatehouse_domain::store::OrgInvitationsTx;
 use gatehouse_domain::user::Email;
 
 use super::EngineTx;
-use super::rows::{Row, Run, corrupt, get};
+use super::access::{Guests, refresh_guests};
+use super::rows::{Keyset, Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
@@ -107,11 +108,11 @@ impl OrgInvitationsTx for EngineTx {
             "SELECT ",
             columns!(),
             " FROM org_invitations WHERE organization_sid = $1 AND status = 'pending' \
-               AND ($2 IS NULL OR sid > $2) AND ($3 IS NULL OR lower(email) LIKE $3 ESCAPE '\\') \
+               AND sid > $2 AND ($3 IS NULL OR lower(email) LIKE $3 ESCAPE '\\') \
              ORDER BY sid LIMIT $4"
         ))
         .bind(org.as_str())
-        .page(&mut self.tx, page, invitation, |i| i.sid.to_string())
+        .page(&mut self.tx, page, Keyset::Ascending, invitation, |i| i.sid.to_string())
         .await
     }
 
@@ -126,7 +127,8 @@ impl OrgInvitationsTx for EngineTx {
             .bind(org.map(|o| o.as_str()))
             .bind(at)
             .run(&mut self.tx)
-            .await
+            .await?;
+        refresh_guests(&mut self.tx, Guests::OfUser, user.as_str()).await
     }
 
     async fn org_invitations_sent_by(&mut self, user: &UserSid) -> Result<Vec<OrgInvitation>> {

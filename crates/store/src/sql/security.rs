@@ -14,7 +14,7 @@ use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 use sqlx::AssertSqlSafe;
 
-use super::rows::{Conn, Row, Run, corrupt, get};
+use super::rows::{Conn, Keyset, Row, Run, corrupt, get};
 use super::{EngineTx, dialect};
 
 macro_rules! email_columns {
@@ -129,13 +129,13 @@ impl SecurityTx for EngineTx {
             email_columns!(),
             " FROM email_outbox \
              WHERE (($1 IS NOT NULL AND account_sid = $1) OR ($2 IS NOT NULL AND organization_sid = $2)) \
-               AND ($3 IS NULL OR sid < $3) \
+               AND sid < $3 \
                AND ($4 IS NULL OR lower(recipient) LIKE $4 ESCAPE '\\' OR lower(subject) LIKE $4 ESCAPE '\\') \
              ORDER BY sid DESC LIMIT $5"
         ))
         .bind(account)
         .bind(org)
-        .page(&mut self.tx, page, email, |e| e.sid.to_string())
+        .page(&mut self.tx, page, Keyset::Descending, email, |e| e.sid.to_string())
         .await
     }
 

@@ -19,6 +19,7 @@ UPDATE role_assignments SET
     user_email = (SELECT u.email FROM users u WHERE u.sid = role_assignments.user_sid),
     user_name_folded = (SELECT lower(u.name) FROM users u WHERE u.sid = role_assignments.user_sid);
 CREATE INDEX role_assignments_guests ON role_assignments (guest_of, user_sid) WHERE guest_of IS NOT NULL;
-CREATE INDEX role_assignments_guest_emails ON role_assignments (guest_of, user_email) WHERE guest_of IS NOT NULL;
+CREATE INDEX role_assignments_guest_emails ON role_assignments (guest_of, user_email, user_sid)
+    WHERE guest_of IS NOT NULL;
 CREATE INDEX role_assignments_guest_names ON role_assignments (guest_of, user_name_folded, user_sid)
     WHERE guest_of IS NOT NULL;

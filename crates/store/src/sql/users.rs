@@ -249,12 +249,14 @@ async fn search_page(
         let (address_from, name_from) = match &after {
             SearchFrom::Start => (Some(format!("{email} >= $3{b}")), format!("{name} >= $3{b}")),
             SearchFrom::AfterAddress(_) => (Some(format!("{email} > $6{b}")), format!("{name} >= $3{b}")),
-            SearchFrom::AfterName(..) => (None, format!("({name}, {sid}) > ($6{b}, $7)")),
+            // Not a row value: SQLite bounds an expression index's range only by a plain
+            // comparison, so `>=` starts the range and the rest skips the cursor's own name.
+            SearchFrom::AfterName(..) => (None, format!("{name} >= $6{b} AND ({name} > $6{b} OR {sid} > $7)")),
         };
         if let Some(start) = address_from {
             branches.push(format!(
                 "SELECT sid, rank, k FROM (SELECT {distinct}{sid} AS sid, 0 AS rank, {email}{b} AS k FROM {from} \
-                 WHERE {only} AND {start} AND {email} < $4{b} ORDER BY k LIMIT $2) a{i}"
+                 WHERE {only} AND {start} AND {email} < $4{b} ORDER BY k, sid LIMIT $2) a{i}"
             ));
         }
         branches.push(format!(

@@ -16,6 +16,12 @@ fn attribute(name: &str, kind: &str, required: bool, case_exact: bool, mutabilit
     })
 }
 
+/// `attribute` with one more characteristic.
+fn with(mut attribute: Value, key: &str, value: Value) -> Value {
+    attribute[key] = value;
+    attribute
+}
+
 fn user_schema(base: &str, prefix: &str) -> Value {
     let sub = |name: &str| attribute(name, "string", false, false, "readWrite", "none");
     json!({
@@ -54,12 +60,13 @@ fn group_schema(base: &str, prefix: &str) -> Value {
             attribute("externalId", "string", false, true, "readWrite", "server"),
             {
                 "name": "members", "type": "complex", "multiValued": true, "required": false, "mutability": "readWrite",
-                "returned": "default", "description": "Managed users of the same organization.",
+                "returned": "default",
+                "description": "Managed users of the same organization (groups do not nest).",
                 "subAttributes": [
                     attribute("value", "string", false, true, "immutable", "none"),
                     attribute("display", "string", false, false, "readOnly", "none"),
-                    attribute("type", "string", false, false, "immutable", "none"),
-                    attribute("$ref", "reference", false, true, "immutable", "none"),
+                    with(attribute("type", "string", false, false, "immutable", "none"), "canonicalValues", json!(["User"])),
+                    with(attribute("$ref", "reference", false, true, "immutable", "none"), "referenceTypes", json!(["User"])),
                 ],
             },
         ],

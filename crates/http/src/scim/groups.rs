@@ -22,8 +22,7 @@ fn group_json(v: &GroupView, base: &str, prefix: &str) -> Value {
 
 /// A group answered after a change or fetch: projected as the request asks.
 fn answer(status: StatusCode, v: &GroupView, state: &AppState, p: &Provisioner, projection: &Projection) -> Response {
-    let resource = projection.apply(group_json(v, state.app.public_url(), &p.prefix));
-    resource_response(status, &resource)
+    resource_response(status, &group_json(v, state.app.public_url(), &p.prefix), projection)
 }
 
 /// Reads a Group resource; members are referred to by user id (`value`).
@@ -57,11 +56,7 @@ fn input_from(body: &Value) -> Result<GroupInput, ScimError> {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
             for m in items {
-                let value = get_ci(m, "value").and_then(Value::as_str).unwrap_or_default();
-                let sid = UserSid::parse(value).map_err(|_| {
-                    ScimError::bad("invalidValue", format!("{value:?} is not a user id of this organization"))
-                })?;
-                members.push(sid);
+                members.push(member_sid(m)?);
             }
         }
         Some(_) => return Err(ScimError::bad("invalidValue", "members must be an array")),
@@ -181,14 +176,25 @@ fn member_sids(value: Option<&Value>) -> Result<Vec<UserSid>, ScimError> {
         Some(item @ Value::Object(_)) => vec![item],
         _ => return Err(ScimError::bad("invalidValue", "members takes a list of {\"value\": user id}")),
     };
-    items
-        .into_iter()
-        .map(|m| {
-            let value = get_ci(m, "value").and_then(Value::as_str).unwrap_or_default();
-            UserSid::parse(value)
-                .map_err(|_| ScimError::bad("invalidValue", format!("{value:?} is not a user id of this organization")))
-        })
-        .collect()
+    items.into_iter().map(member_sid).collect()
+}
+
+/// One member (`{"value": id, "type": "User"}`): a user of the organization. Groups do not
+/// nest, so a member of `type` other than `User` is refused, as the Group schema says.
+fn member_sid(m: &Value) -> Result<UserSid, ScimError> {
+    match get_ci(m, "type") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("User") => {}
+        Some(other) => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                format!("members are users: a member of type {other} is not supported (groups do not nest)"),
+            ));
+        }
+    }
+    let value = get_ci(m, "value").and_then(Value::as_str).unwrap_or_default();
+    UserSid::parse(value)
+        .map_err(|_| ScimError::bad("invalidValue", format!("{value:?} is not a user id of this organization")))
 }
 
 /// The one member a remove filter names: `members[value eq "…"]`.

@@ -1,7 +1,8 @@
 //! SCIM 2.0 (RFC 7643/7644) at `/scim/v2`, for identity providers, with an organization's
 //! bearer token; the same engine answers Twilio's `/Organizations/{OR…}/scim/Users`. Errors,
 //! bodies and size limits are SCIM's own: `application/scim+json`, the Error schema with a
-//! `scimType`, 405 on methods a resource does not support.
+//! `scimType` (and, on Twilio's path only, Twilio's `code` and `moreInfo`), 405 on methods a
+//! resource does not support.
 
 mod discovery;
 mod groups;
@@ -60,9 +61,14 @@ pub(crate) fn routes() -> Router<AppState> {
             .route("/Schemas/{id}", get(discovery::schema).fallback(not_allowed))
             .route("/ResourceTypes", get(discovery::resource_types).fallback(not_allowed))
             .route("/ResourceTypes/{id}", get(discovery::resource_type).fallback(not_allowed))
+            // A search across every resource type (RFC 7644 §3.4.3) is not offered: each
+            // type has its own `.search`.
+            .route("/.search", post(root_search).fallback(not_allowed))
             .fallback(no_route)
     };
-    Router::new().nest("/scim/v2", users()).nest("/Organizations/{org}/scim", users())
+    Router::new()
+        .nest("/scim/v2", users())
+        .nest("/Organizations/{org}/scim", users().layer(axum::middleware::map_response(with_twilio_error_code)))
 }
 
 /// A SCIM error answer.
@@ -121,8 +127,6 @@ impl IntoResponse for ScimError {
             "schemas": [ERROR_SCHEMA],
             "status": self.status.as_u16().to_string(),
             "detail": self.detail,
-            "code": code,
-            "moreInfo": format!("https://www.twilio.com/docs/errors/{code}"),
         });
         if let Some(t) = self.scim_type {
             body["scimType"] = Value::from(t);
@@ -131,8 +135,29 @@ impl IntoResponse for ScimError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scim\""));
         }
+        response.extensions_mut().insert(TwilioErrorCode { code, body });
         response
     }
+}
+
+/// What a SCIM error adds on Twilio's path: its numeric code, which Twilio's SDK reports. The
+/// Error resource of `/scim/v2` has only RFC 7644's members, as strict SCIM clients require.
+#[derive(Clone)]
+struct TwilioErrorCode {
+    code: u32,
+    body: Value,
+}
+
+/// On Twilio's SCIM path, a SCIM error's body with Twilio's `code` and `moreInfo` added.
+async fn with_twilio_error_code(response: Response) -> Response {
+    let Some(TwilioErrorCode { code, mut body }) = response.extensions().get::<TwilioErrorCode>().cloned() else {
+        return response;
+    };
+    body["code"] = Value::from(code);
+    body["moreInfo"] = Value::from(format!("https://www.twilio.com/docs/errors/{code}"));
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
 pub(crate) type ScimResult = Result<Response, ScimError>;
@@ -142,9 +167,11 @@ pub(crate) fn scim_json(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))], body.to_string()).into_response()
 }
 
-/// A resource answer: SCIM JSON with its version as `ETag`, and `Location` when created.
-pub(crate) fn resource_response(status: StatusCode, body: &Value) -> Response {
-    let mut response = scim_json(status, body);
+/// A resource answer: SCIM JSON showing the attributes `projection` asks for (RFC 7644 §3.9,
+/// on every answer that carries a resource), with its version as `ETag`, and `Location` when
+/// created, whatever the projection leaves out.
+pub(crate) fn resource_response(status: StatusCode, body: &Value, projection: &list::Projection) -> Response {
+    let mut response = scim_json(status, &projection.apply(body.clone()));
     if let Some(v) = body["meta"]["version"].as_str().and_then(|v| HeaderValue::from_str(v).ok()) {
         response.headers_mut().insert(header::ETAG, v);
     }
@@ -163,6 +190,14 @@ pub(crate) fn if_match(headers: &axum::http::HeaderMap) -> Option<String> {
 
 async fn not_allowed() -> ScimError {
     ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, "This method is not supported on this resource")
+}
+
+async fn root_search() -> ScimError {
+    ScimError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        "A search across all resource types is not supported: POST /Users/.search or /Groups/.search",
+    )
 }
 
 async fn no_route() -> ScimError {

@@ -8,7 +8,7 @@ use gatehouse_domain::scim_filter::get_ci;
 use gatehouse_domain::sid::UserSid;
 use serde_json::Value;
 
-use super::list::{ListQuery, Search};
+use super::list::{ListQuery, Projection, Search};
 use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, if_match, patch, resource_response};
 use crate::AppState;
 
@@ -125,21 +125,32 @@ pub(crate) async fn search(State(state): State<AppState>, p: Provisioner, ScimBo
     run(&state, &p, Search::from_body(&body)?).await
 }
 
-pub(crate) async fn create(State(state): State<AppState>, p: Provisioner, ScimBody(body): ScimBody) -> ScimResult {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    p: Provisioner,
+    Query(projection): Query<Projection>,
+    ScimBody(body): ScimBody,
+) -> ScimResult {
     let input = input_from(&body)?;
     let user = state.app.scim_create_user(&p.actor, &p.org, input).await?;
-    Ok(resource_response(StatusCode::CREATED, &user_json(&user, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::CREATED, &user_json(&user, state.app.public_url(), &p.prefix), &projection))
 }
 
-pub(crate) async fn fetch(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {
+pub(crate) async fn fetch(
+    State(state): State<AppState>,
+    p: Provisioner,
+    Path(path): Path<Vec<String>>,
+    Query(projection): Query<Projection>,
+) -> ScimResult {
     let user = state.app.scim_user(&p.actor, &p.org, &sid(path.last().map_or("", String::as_str))?).await?;
-    Ok(resource_response(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix), &projection))
 }
 
 pub(crate) async fn replace(
     State(state): State<AppState>,
     p: Provisioner,
     Path(path): Path<Vec<String>>,
+    Query(projection): Query<Projection>,
     headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> ScimResult {
@@ -150,13 +161,14 @@ pub(crate) async fn replace(
         .scim_replace_user(&p.actor, &p.org, &id, input, if_match(&headers).as_deref())
         .await
         .map_err(|e| p.conflict(e.into()))?;
-    Ok(resource_response(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &user_json(&user, state.app.public_url(), &p.prefix), &projection))
 }
 
 pub(crate) async fn patch(
     State(state): State<AppState>,
     p: Provisioner,
     Path(path): Path<Vec<String>>,
+    Query(projection): Query<Projection>,
     headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> ScimResult {
@@ -183,7 +195,7 @@ pub(crate) async fn patch(
         .scim_replace_user(&p.actor, &p.org, &id, input, Some(&current.version()))
         .await
         .map_err(|e| p.conflict(e.into()))?;
-    Ok(resource_response(StatusCode::OK, &user_json(&user, base, &p.prefix)))
+    Ok(resource_response(StatusCode::OK, &user_json(&user, base, &p.prefix), &projection))
 }
 
 pub(crate) async fn delete(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {

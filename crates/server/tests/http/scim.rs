@@ -289,6 +289,52 @@ async fn identity_providers_provision_users(engine: Engine) {
         token: idp.token.clone(),
     };
     assert_eq!(elsewhere.call(Method::GET, "/Users", None).await.0, StatusCode::NOT_FOUND);
+    // Errors are RFC 7644 Error resources; Twilio's path adds Twilio's code and link.
+    let (status, _, scim_err) = idp.call(Method::GET, "/Users/US0123456789abcdef0123456789abcdef", None).await;
+    let (t_status, _, twilio_err) = twilio.call(Method::GET, "/Users/US0123456789abcdef0123456789abcdef", None).await;
+    assert_eq!((status, t_status), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    let mut members: Vec<_> = scim_err.as_object().unwrap().keys().cloned().collect();
+    members.sort();
+    assert_eq!(members, ["detail", "schemas", "status"], "only the Error schema's members on /scim/v2: {scim_err}");
+    assert_eq!((twilio_err["code"].as_u64(), twilio_err["status"].as_str()), (Some(20404), Some("404")));
+    assert!(twilio_err["moreInfo"].as_str().unwrap().ends_with("/20404"), "{twilio_err}");
+    let (status, _, body) = idp.call(Method::GET, "/Nowhere", None).await;
+    assert_eq!((status, body.get("code")), (StatusCode::NOT_FOUND, None));
+    // attributes / excludedAttributes hold on a resource's own answers too (RFC 7644 §3.9).
+    let (status, headers, one) = idp.call(Method::GET, &format!("/Users/{id}?attributes=userName"), None).await;
+    let mut keys: Vec<_> = one.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!((status, keys), (StatusCode::OK, vec!["id".to_string(), "schemas".into(), "userName".into()]));
+    assert!(headers.contains_key("etag"), "the version is sent even when meta is not shown");
+    let (status, _, created) = idp
+        .call(
+            Method::POST,
+            "/Users?excludedAttributes=emails,name",
+            Some(okta_user("pat@acme.test", "Pat", "P", "okta-pat")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created.get("emails").is_none() && created.get("name").is_none() && created["userName"] == "pat@acme.test");
+    let pat = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(idp.call(Method::DELETE, &format!("/Users/{pat}"), None).await.0, StatusCode::NO_CONTENT);
+    // A search across every resource type is refused as not implemented, in SCIM's shape.
+    let search = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"] });
+    let (status, _, body) = idp.call(Method::POST, "/.search", Some(search)).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::NOT_IMPLEMENTED, Some("501")), "{body}");
+    // The Group schema says members are users, and a member of another type is refused.
+    let (_, _, schema) = idp.call(Method::GET, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", None).await;
+    let member_attributes = schema["attributes"][2]["subAttributes"].as_array().unwrap();
+    let by_name = |n: &str| member_attributes.iter().find(|a| a["name"] == n).unwrap().clone();
+    assert_eq!(
+        (by_name("$ref")["referenceTypes"].clone(), by_name("type")["canonicalValues"].clone()),
+        (json!(["User"]), json!(["User"]))
+    );
+    let nested = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Nested",
+        "members": [{ "value": id, "type": "Group" }],
+    });
+    let (status, _, body) = idp.call(Method::POST, "/Groups", Some(nested)).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{body}");
 
     // Groups: Okta creates one, adds Jane and renames it (repeating the id); Entra ID adds and
     // removes Dana by value; Okta removes Jane with a filtered path.

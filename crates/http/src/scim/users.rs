@@ -95,6 +95,16 @@ pub(crate) fn input_from(body: &Value) -> Result<ScimUserInput, ScimError> {
                 return Err(ScimError::bad("invalidValue", "the primary email must equal userName"));
             }
         }
+        // One address is kept per user; another would be accepted and dropped.
+        for e in list {
+            let value = text(get_ci(e, "value"), "emails.value")?.unwrap_or_default();
+            if !value.eq_ignore_ascii_case(user_name.trim()) {
+                return Err(ScimError::bad(
+                    "invalidValue",
+                    format!("a user has one address, its userName: {value:?} cannot be kept as another email"),
+                ));
+            }
+        }
     }
     Ok(ScimUserInput {
         user_name,
@@ -187,7 +197,20 @@ pub(crate) async fn patch(
         return Err(p.conflict(e));
     }
     let mut resource = user_json(&current, base, &p.prefix);
+    let before = resource.clone();
     patch::apply(&mut resource, &body, &case_exact)?;
+    // What every user has cannot be removed: a removal would be read back as its default and
+    // so answer 200 without a change.
+    for attribute in ["userName", "displayName", "active", "emails"] {
+        let gone =
+            |r: &Value| get_ci(r, attribute).is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty));
+        if !gone(&before) && gone(&resource) {
+            return Err(ScimError::bad(
+                "mutability",
+                format!("every user has {attribute}: it can be replaced, not removed"),
+            ));
+        }
+    }
     let input = input_from(&resource)?;
     // The version read above must still hold when the change is written.
     let user = state

@@ -211,6 +211,22 @@ async fn identity_providers_provision_users(engine: Engine) {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Every operation takes effect or is refused: never a 200 that changed nothing.
+    let before = idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await.2;
+    for (op, expected) in [
+        (json!({ "op": "remove", "path": "displayName" }), "mutability"),
+        (json!({ "op": "remove", "path": "active" }), "mutability"),
+        (json!({ "op": "remove", "path": "emails" }), "mutability"),
+        (
+            json!({ "op": "add", "path": "emails", "value": [{ "value": "dana.home@acme.test", "type": "home" }] }),
+            "invalidValue",
+        ),
+    ] {
+        let (status, _, body) =
+            idp.call(Method::PATCH, &format!("/Users/{dana_id}"), Some(patch(json!([op.clone()])))).await;
+        assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some(expected)), "{op}: {body}");
+    }
+    assert_eq!(idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await.2, before, "refusals change nothing");
 
     // PUT with ETags: a stale version is refused, the current one accepted.
     let (_, headers, current) = idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await;

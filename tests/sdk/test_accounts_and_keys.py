@@ -31,6 +31,8 @@ def test_subaccounts(gatehouse, main_account):
     assert default.friendly_name.startswith("SubAccount Created at ")
     everyone = client.api.v2010.accounts.list(page_size=2)
     assert len(everyone) == 5 and everyone[0].sid == account, "the account itself, then its subaccounts"
+    one_by_one = client.api.v2010.accounts.list(page_size=1)
+    assert [a.sid for a in one_by_one] == [a.sid for a in everyone], "pages of one follow the same order"
     only = client.api.v2010.accounts.list(friendly_name="Sub 1")
     assert [a.sid for a in only] == [subs[1].sid]
     # A subaccount's own token works for it.
@@ -57,6 +59,10 @@ def test_keys(gatehouse, main_account):
     assert created.sid.startswith("SK") and len(created.secret) == 32
     listed = client.api.v2010.account.keys.list()
     assert created.sid in [k.sid for k in listed]
+    second = client.api.v2010.account.new_keys.create(friendly_name="k-second")
+    paged = [k.sid for k in client.api.v2010.account.keys.list(page_size=1)]
+    assert {created.sid, second.sid} <= set(paged) and len(paged) == len(set(paged)), "paged by PageToken"
+    assert client.api.v2010.account.keys(second.sid).delete() is True
     assert client.api.v2010.account.keys(created.sid).fetch().friendly_name == "k1"
     assert client.api.v2010.account.keys(created.sid).update(friendly_name="k2").friendly_name == "k2"
     # The key authenticates, acting for its account.

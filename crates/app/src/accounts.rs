@@ -1,6 +1,6 @@
 //! Use cases for accounts: sign-up, creating accounts and subaccounts, reading them.
 
-use gatehouse_domain::account::{Account, parse_account_name};
+use gatehouse_domain::account::{Account, AccountStatus, parse_account_name};
 use gatehouse_domain::audit::{AuditEvent, AuditScope};
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
@@ -245,6 +245,20 @@ impl App {
         let mut tx = self.store.read().await?;
         readable_account(&mut *tx, actor, parent).await?;
         tx.subaccounts(parent, page).await
+    }
+
+    /// The subaccounts of an account with exactly this name and status (Twilio's list filters).
+    pub async fn subaccounts_matching(
+        &self,
+        actor: &Actor,
+        parent: &AccountSid,
+        name: Option<&str>,
+        status: Option<AccountStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<Account>> {
+        let mut tx = self.store.read().await?;
+        readable_account(&mut *tx, actor, parent).await?;
+        tx.subaccounts_matching(parent, name, status, page).await
     }
 
     /// An account's audit events, newest first.

@@ -213,6 +213,15 @@ pub trait AccountsTx: Send {
     async fn user_accounts(&mut self, user: &UserSid, page: &PageRequest) -> Result<Page<Account>>;
     /// The subaccounts of an account, ordered by SID.
     async fn subaccounts(&mut self, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>>;
+    /// The subaccounts of an account with exactly this name and status (each if given), ordered
+    /// by SID (Twilio's `FriendlyName` and `Status` filters; the page's search is not used).
+    async fn subaccounts_matching(
+        &mut self,
+        parent: &AccountSid,
+        name: Option<&str>,
+        status: Option<crate::account::AccountStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<Account>>;
 }
 
 /// Role assignments: who holds which role where, account members and Owners.

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gatehouse_app::NewAccount;
 use gatehouse_domain::Error;
-use gatehouse_domain::account::Account;
+use gatehouse_domain::account::{Account, AccountStatus};
 use gatehouse_domain::api_key::ApiKey;
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid};
@@ -72,6 +72,11 @@ pub(crate) struct ListQuery {
 }
 
 impl ListQuery {
+    /// The SID a page starts after: `PageToken` without its `PA`.
+    fn after(&self) -> Option<&str> {
+        self.page_token.as_deref().and_then(|t| t.strip_prefix("PA")).filter(|t| !t.is_empty())
+    }
+
     fn size(&self) -> Result<usize, TwilioError> {
         match self.page_size.as_deref() {
             None => Ok(50),
@@ -84,60 +89,39 @@ impl ListQuery {
     }
 }
 
-/// A 2010 page of `items` (already in order), cut after `PageToken` (`PA` + the last SID).
+/// A 2010 page: its `records` (in order), and the SID the next page starts after, if one
+/// follows. `PageToken` is `PA` + the SID the page starts after (the previous page's last).
 fn page_2010(
     path: &str,
     key: &str,
     q: &ListQuery,
     extra: &str,
-    items: Vec<(String, Value)>,
+    records: Vec<Value>,
+    next_after: Option<String>,
 ) -> Result<Value, TwilioError> {
     let size = q.size()?;
     let page: u64 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let after = q.page_token.as_deref().and_then(|t| t.strip_prefix("PA")).map(str::to_owned);
-    let rest: Vec<(String, Value)> = match &after {
-        Some(a) => items.into_iter().skip_while(|(sid, _)| sid != a).skip(1).collect(),
-        None => items,
-    };
-    let more = rest.len() > size;
-    let records: Vec<(String, Value)> = rest.into_iter().take(size).collect();
     let uri = |p: u64, token: Option<&str>| {
         let token = token.map(|t| format!("&PageToken=PA{t}")).unwrap_or_default();
         format!("{path}?PageSize={size}{extra}&Page={p}{token}")
     };
     let start = page * size as u64;
-    let next = if more { records.last().map(|(sid, _)| uri(page + 1, Some(sid))) } else { None };
     let mut body = json!({
         "first_page_uri": uri(0, None),
         "end": (start + records.len() as u64).saturating_sub(1),
         "previous_page_uri": null,
-        "next_page_uri": next,
-        "uri": uri(page, after.as_deref()),
+        "next_page_uri": next_after.as_deref().map(|sid| uri(page + 1, Some(sid))),
+        "uri": uri(page, q.after()),
         "page": page,
         "page_size": size,
         "start": start,
     });
-    body[key] = Value::Array(records.into_iter().map(|(_, v)| v).collect());
+    body[key] = Value::Array(records);
     Ok(body)
 }
 
-/// The authenticated account and its subaccounts, in that order.
-async fn family(state: &AppState, c: &BasicClient) -> Result<Vec<Account>, TwilioError> {
-    let main = state.app.account(&c.actor, &c.account).await?.account;
-    let mut out = vec![main];
-    let mut after = None;
-    loop {
-        let page =
-            state.app.subaccounts(&c.actor, &c.account, &PageRequest { after, limit: 200, search: None }).await?;
-        out.extend(page.items);
-        match page.next_after {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    Ok(out)
-}
-
+/// The authenticated account, then its subaccounts in SID order, each page read from the
+/// (parent, SID) index from its cursor: a page costs a page, however many subaccounts there are.
 pub(crate) async fn list_accounts(
     State(state): State<AppState>,
     c: BasicClient,
@@ -150,14 +134,43 @@ pub(crate) async fn list_accounts(
     if let Some(s) = &q.status {
         extra.push_str(&format!("&Status={}", crate::web::url_encode(s)));
     }
-    let items = family(&state, &c)
-        .await?
-        .into_iter()
-        .filter(|a| q.friendly_name.as_deref().is_none_or(|n| a.name == n))
-        .filter(|a| q.status.as_deref().is_none_or(|s| a.status.as_str() == s))
-        .map(|a| (a.sid.to_string(), account_json(&a, None)))
-        .collect();
-    Ok(Json(page_2010(&format!("{BASE}/Accounts.json"), "accounts", &q, &extra, items)?).into_response())
+    let path = format!("{BASE}/Accounts.json");
+    let size = q.size()?;
+    // A status Twilio does not have matches no account.
+    let status = match q.status.as_deref().map(AccountStatus::parse) {
+        Some(Err(_)) => return Ok(Json(page_2010(&path, "accounts", &q, &extra, Vec::new(), None)?).into_response()),
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    let name = q.friendly_name.as_deref();
+    let main = state.app.account(&c.actor, &c.account).await?.account;
+    let mut records = Vec::new();
+    // The main account is listed first; a cursor at it means its subaccounts from the start.
+    let after = match q.after() {
+        None => {
+            if name.is_none_or(|n| main.name == n) && status.is_none_or(|s| main.status == s) {
+                records.push(main.clone());
+            }
+            None
+        }
+        Some(sid) if sid == main.sid.as_str() => None,
+        Some(sid) => Some(sid.to_owned()),
+    };
+    let room = size - records.len();
+    let limit = u32::try_from(room.max(1)).unwrap_or(u32::MAX);
+    let subaccounts = state
+        .app
+        .subaccounts_matching(&c.actor, &c.account, name, status, &PageRequest { after, limit, search: None })
+        .await?;
+    let next_after = if room == 0 {
+        // The page is the main account alone: the next starts at the first subaccount.
+        (!subaccounts.items.is_empty()).then(|| main.sid.to_string())
+    } else {
+        records.extend(subaccounts.items);
+        subaccounts.next_after
+    };
+    let records = records.iter().map(|a| account_json(a, None)).collect();
+    Ok(Json(page_2010(&path, "accounts", &q, &extra, records, next_after)?).into_response())
 }
 
 pub(crate) async fn create_account(State(state): State<AppState>, c: BasicClient, form: FormData) -> TwilioResult {
@@ -218,17 +231,14 @@ pub(crate) async fn list_keys(
     Query(q): Query<ListQuery>,
 ) -> TwilioResult {
     let sid = AccountSid::parse(&account).map_err(|_| TwilioError::from(Error::NotFound))?;
-    let mut items = Vec::new();
-    let mut after = None;
-    loop {
-        let page = state.app.api_keys(&c.actor, &sid, &PageRequest { after, limit: 200, search: None }).await?;
-        items.extend(page.items.iter().map(|k| (k.key.sid.to_string(), key_json(&k.key))));
-        match page.next_after {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    Ok(Json(page_2010(&format!("{BASE}/Accounts/{sid}/Keys.json"), "keys", &q, "", items)?).into_response())
+    let limit = u32::try_from(q.size()?).unwrap_or(u32::MAX);
+    let page = state
+        .app
+        .api_keys(&c.actor, &sid, &PageRequest { after: q.after().map(str::to_owned), limit, search: None })
+        .await?;
+    let items = page.items.iter().map(|k| key_json(&k.key)).collect();
+    Ok(Json(page_2010(&format!("{BASE}/Accounts/{sid}/Keys.json"), "keys", &q, "", items, page.next_after)?)
+        .into_response())
 }
 
 pub(crate) async fn create_key(

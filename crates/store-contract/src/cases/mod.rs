@@ -72,6 +72,20 @@ pub async fn accounts_round_trip_with_settings_and_parent(store: Arc<dyn Store>)
     assert_eq!(tx.lock_account(&parent.sid).await.unwrap(), Some(parent.clone()));
     let kids = tx.subaccounts(&parent.sid, &PageRequest::first(10)).await.unwrap();
     assert_eq!(kids.items, vec![child.clone()]);
+    use gatehouse_domain::account::AccountStatus;
+    let first = PageRequest::first(10);
+    let by = |name, status| (name, status);
+    for ((name, status), found) in [
+        (by(Some("Child"), None), vec![child.clone()]),
+        (by(Some("child"), None), vec![]),
+        (by(None, Some(AccountStatus::Active)), vec![child.clone()]),
+        (by(Some("Child"), Some(AccountStatus::Suspended)), vec![]),
+    ] {
+        let got = tx.subaccounts_matching(&parent.sid, name, status, &first).await.unwrap();
+        assert_eq!(got.items, found, "name {name:?}, status {status:?}: the name is exact");
+    }
+    let after = PageRequest { after: Some(child.sid.to_string()), ..first.clone() };
+    assert!(tx.subaccounts_matching(&parent.sid, None, None, &after).await.unwrap().items.is_empty());
     let orphan = fixtures::account("Orphan", None, Some(&gatehouse_domain::sid::AccountSid::generate()));
     assert!(tx.insert_account(&orphan).await.is_err(), "a parent that does not exist is refused");
 }

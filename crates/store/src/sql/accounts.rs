@@ -150,6 +150,30 @@ impl AccountsTx for EngineTx {
     async fn subaccounts(&mut self, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>> {
         account_page(&mut self.tx, "a.parent_sid = $1", parent.as_str(), page).await
     }
+
+    async fn subaccounts_matching(
+        &mut self,
+        parent: &AccountSid,
+        name: Option<&str>,
+        status: Option<AccountStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<Account>> {
+        // The (parent, SID) index, from the cursor; the filters test the rows it reads.
+        let items = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts a WHERE a.parent_sid = $1 AND a.sid > $2 AND ($3 IS NULL OR a.name = $3) \
+               AND ($4 IS NULL OR a.status = $4) ORDER BY a.sid LIMIT $5"
+        ))
+        .bind(parent.as_str())
+        .bind(Keyset::Ascending.bound(page))
+        .bind(name)
+        .bind(status.map(AccountStatus::as_str))
+        .bind(page.fetch_limit())
+        .all(&mut self.tx, rows::account)
+        .await?;
+        Ok(Page::from_rows(items, page, |a| a.sid.to_string()))
+    }
 }
 
 /// A page of the accounts that `filter` selects (a condition on `a`, given `key` as `$1`), in SID

@@ -77,11 +77,13 @@ pub(crate) struct ScimError {
     pub status: StatusCode,
     pub scim_type: Option<&'static str>,
     pub detail: String,
+    /// Twilio's code for this error on its path, where it is not the status's usual one.
+    pub twilio_code: Option<u32>,
 }
 
 impl ScimError {
     pub(crate) fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
-        ScimError { status, scim_type, detail: detail.into() }
+        ScimError { status, scim_type, detail: detail.into(), twilio_code: None }
     }
 
     pub(crate) fn bad(scim_type: &'static str, detail: impl Into<String>) -> Self {
@@ -114,7 +116,7 @@ impl From<Error> for ScimError {
 impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
         // Twilio's SCIM errors also carry its numeric code and link, which its SDK reports.
-        let code = match self.status.as_u16() {
+        let code = self.twilio_code.unwrap_or(match self.status.as_u16() {
             400 => 20001,
             401 => 20003,
             403 => 20403,
@@ -122,7 +124,7 @@ impl IntoResponse for ScimError {
             409 | 412 => 20409,
             413 => 20413,
             other => u32::from(other),
-        };
+        });
         let mut body = json!({
             "schemas": [ERROR_SCHEMA],
             "status": self.status.as_u16().to_string(),

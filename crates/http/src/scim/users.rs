@@ -166,6 +166,10 @@ pub(crate) async fn replace(
 ) -> ScimResult {
     let id = sid(path.last().map_or("", String::as_str))?;
     let input = input_from(&body)?;
+    if p.twilio {
+        let current = state.app.scim_user(&p.actor, &p.org, &id).await?;
+        keeps_user_name(&current, &input)?;
+    }
     let user = state
         .app
         .scim_replace_user(&p.actor, &p.org, &id, input, if_match(&headers).as_deref())
@@ -199,6 +203,18 @@ pub(crate) async fn patch(
     let mut resource = user_json(&current, base, &p.prefix);
     let before = resource.clone();
     patch::apply(&mut resource, &body, &case_exact)?;
+    // The address is userName: a new userName moves the primary email along with it.
+    let old_name = current.user.email.as_str();
+    if let Some(Value::String(new_name)) = get_ci(&resource, "userName").cloned()
+        && !new_name.eq_ignore_ascii_case(old_name)
+        && let Some(Value::Array(emails)) = resource.as_object_mut().and_then(|o| o.get_mut("emails"))
+    {
+        for e in emails.iter_mut() {
+            if get_ci(e, "value").and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(old_name)) {
+                e["value"] = Value::from(new_name.clone());
+            }
+        }
+    }
     // What every user has cannot be removed: a removal would be read back as its default and
     // so answer 200 without a change.
     for attribute in ["userName", "displayName", "active", "emails"] {
@@ -212,6 +228,9 @@ pub(crate) async fn patch(
         }
     }
     let input = input_from(&resource)?;
+    if p.twilio {
+        keeps_user_name(&current, &input)?;
+    }
     // The version read above must still hold when the change is written.
     let user = state
         .app
@@ -219,6 +238,18 @@ pub(crate) async fn patch(
         .await
         .map_err(|e| p.conflict(e.into()))?;
     Ok(resource_response(StatusCode::OK, &user_json(&user, base, &p.prefix), &projection))
+}
+
+/// Twilio's path keeps Twilio's rule: `userName` cannot change (its code 25012). `/scim/v2`
+/// changes the user's address instead (RFC 7643: `userName` is mutable).
+fn keeps_user_name(current: &ScimUser, input: &ScimUserInput) -> Result<(), ScimError> {
+    if input.user_name.trim().eq_ignore_ascii_case(current.user.email.as_str()) {
+        return Ok(());
+    }
+    Err(ScimError {
+        twilio_code: Some(25012),
+        ..ScimError::bad("mutability", "userName cannot be changed on this path")
+    })
 }
 
 pub(crate) async fn delete(State(state): State<AppState>, p: Provisioner, Path(path): Path<Vec<String>>) -> ScimResult {

@@ -210,7 +210,28 @@ async fn identity_providers_provision_users(engine: Engine) {
             Some(patch(json!([{ "op": "replace", "path": "userName", "value": "other@acme.test" }]))),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // userName is mutable on /scim/v2 (RFC 7643): the user's address changes, in a verified
+    // domain; the primary email follows it.
+    assert_eq!((status, body["userName"].as_str()), (StatusCode::OK, Some("other@acme.test")), "{body}");
+    assert_eq!(body["emails"][0]["value"], "other@acme.test");
+    let rename = |to: &str| patch(json!([{ "op": "replace", "path": "userName", "value": to }]));
+    let (status, _, body) =
+        idp.call(Method::PATCH, &format!("/Users/{dana_id}"), Some(rename("dana@elsewhere.test"))).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{body}");
+    let twilio_path = Idp {
+        client: Client::new(),
+        base: idp.base.replace("/scim/v2", &format!("/Organizations/{org}/scim")),
+        token: idp.token.clone(),
+    };
+    let (status, _, body) =
+        twilio_path.call(Method::PATCH, &format!("/Users/{dana_id}"), Some(rename("dana@acme.test"))).await;
+    assert_eq!(
+        (status, body["scimType"].as_str(), body["code"].as_u64()),
+        (StatusCode::BAD_REQUEST, Some("mutability"), Some(25012)),
+        "Twilio's path keeps Twilio's rule: {body}"
+    );
+    let (status, _, body) = idp.call(Method::PATCH, &format!("/Users/{dana_id}"), Some(rename("dana@acme.test"))).await;
+    assert_eq!((status, body["userName"].as_str()), (StatusCode::OK, Some("dana@acme.test")), "{body}");
     // Every operation takes effect or is refused: never a 200 that changed nothing.
     let before = idp.call(Method::GET, &format!("/Users/{dana_id}"), None).await.2;
     for (op, expected) in [

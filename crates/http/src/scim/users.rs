@@ -89,21 +89,18 @@ pub(crate) fn input_from(body: &Value) -> Result<ScimUserInput, ScimError> {
         if list.len() > 1 && primary.is_none() {
             return Err(ScimError::bad("invalidValue", "with several emails, mark one primary"));
         }
-        if let Some(p) = primary {
-            let value = text(get_ci(p, "value"), "emails.value")?.unwrap_or_default();
-            if !value.eq_ignore_ascii_case(user_name.trim()) {
-                return Err(ScimError::bad("invalidValue", "the primary email must equal userName"));
-            }
-        }
-        // One address is kept per user; another would be accepted and dropped.
+        // One address is kept per user, its userName: another would be accepted and dropped.
         for e in list {
             let value = text(get_ci(e, "value"), "emails.value")?.unwrap_or_default();
-            if !value.eq_ignore_ascii_case(user_name.trim()) {
-                return Err(ScimError::bad(
-                    "invalidValue",
-                    format!("a user has one address, its userName: {value:?} cannot be kept as another email"),
-                ));
+            if value.eq_ignore_ascii_case(user_name.trim()) {
+                continue;
             }
+            let detail = if primary.is_some_and(|p| std::ptr::eq(p, e)) {
+                "the primary email must equal userName".to_owned()
+            } else {
+                format!("a user has one address, its userName: {value:?} cannot be kept as another email")
+            };
+            return Err(ScimError::bad("invalidValue", detail));
         }
     }
     Ok(ScimUserInput {

@@ -40,10 +40,28 @@ def test_subaccounts(gatehouse, main_account):
     assert sub_client.api.v2010.accounts(subs[0].sid).fetch().friendly_name == "Sub 0"
     renamed = client.api.v2010.accounts(subs[1].sid).update(friendly_name="Renamed")
     assert renamed.friendly_name == "Renamed"
+    key = client.api.v2010.accounts(subs[1].sid).new_keys.create(friendly_name="before suspension")
     assert client.api.v2010.accounts(subs[1].sid).update(status="suspended").status == "suspended"
     assert [a.sid for a in client.api.v2010.accounts.list(status="suspended")] == [subs[1].sid]
+    # Every credential of a suspended account is 401 with Twilio's 20005, on 2010 and iam/v1.
+    own_token = client_for(gatehouse, subs[1].sid, subs[1].auth_token)
+    own_key = client_for(gatehouse, key.sid, key.secret, account_sid=subs[1].sid)
+    for call in (
+        lambda: own_token.api.v2010.accounts(subs[1].sid).fetch(),
+        lambda: own_key.api.v2010.accounts(subs[1].sid).fetch(),
+        lambda: own_token.iam.v1.get_api_keys.list(account_sid=subs[1].sid),
+        lambda: own_key.iam.v1.get_api_keys.list(account_sid=subs[1].sid),
+    ):
+        with pytest.raises(TwilioRestException) as inactive:
+            call()
+        assert inactive.value.status == 401 and inactive.value.code == 20005, inactive.value
     assert client.api.v2010.accounts(subs[1].sid).update(status="active").status == "active"
+    assert own_key.api.v2010.accounts(subs[1].sid).fetch().status == "active", "reactivated, the key works again"
     assert client.api.v2010.accounts(subs[2].sid).update(status="closed").status == "closed"
+    closed = client_for(gatehouse, subs[2].sid, subs[2].auth_token)
+    with pytest.raises(TwilioRestException) as gone:
+        closed.api.v2010.accounts(subs[2].sid).fetch()
+    assert gone.value.status == 401 and gone.value.code == 20005
     with pytest.raises(TwilioRestException) as missing:
         client.api.v2010.accounts("AC" + "f" * 32).fetch()
     assert missing.value.status == 404 and missing.value.code == 20404

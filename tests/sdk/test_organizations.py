@@ -61,6 +61,14 @@ def test_scim_users_create_find_update_patch_delete(gatehouse, sdk):
     org = client.preview_iam.organization(gatehouse.org)
     fetched = org.users(created.id).fetch()
     assert fetched.external_id == "ext-1" and fetched.active is True
+    # The core attributes Twilio's SCIM keeps come back as sent.
+    localized = scim_user("kim@acme.test", "Kim", "Lo", "ext-kim")
+    localized.locale, localized.timezone = "fr-FR", "Europe/Paris"
+    kim = vl.users(gatehouse.org).create(localized)
+    assert (kim.locale, kim.timezone) == ("fr-FR", "Europe/Paris")
+    kim_again = org.users(kim.id).fetch()
+    assert (kim_again.locale, kim_again.timezone) == ("fr-FR", "Europe/Paris")
+    assert org.users(kim.id).delete() is True
     version = fetched.meta.version if hasattr(fetched.meta, "version") else fetched.meta["version"]
     replaced = org.users(created.id).update(
         OrgUserList.ScimUser({"userName": "alex@acme.test", "emails": [{"primary": True, "value": "alex@acme.test"}], "displayName": "Alex D.", "active": True}),
@@ -83,7 +91,16 @@ def test_scim_users_create_find_update_patch_delete(gatehouse, sdk):
     assert patched.active is False
     with pytest.raises(TwilioRestException) as duplicate:
         vl.users(gatehouse.org).create(scim_user("alex@acme.test", "A", "D", "ext-2"))
-    assert duplicate.value.status == 409
+    assert duplicate.value.status == 409 and duplicate.value.code == 20409
+    with pytest.raises(TwilioRestException) as same_external:
+        vl.users(gatehouse.org).create(scim_user("alexis@acme.test", "A", "D", "ext-1"))
+    assert same_external.value.status == 409 and same_external.value.code == 25022
+    with pytest.raises(TwilioRestException) as renamed:
+        org.users(created.id).update(
+            OrgUserList.ScimUser({"userName": "alexander@acme.test", "emails": [{"primary": True, "value": "alexander@acme.test"}], "active": False})
+        )
+    assert renamed.value.status == 400 and renamed.value.code == 25012
+    assert org.users(created.id).fetch().user_name == "alex@acme.test"
     assert org.users(created.id).delete() is True
     with pytest.raises(TwilioRestException) as gone:
         org.users(created.id).fetch()
@@ -122,6 +139,18 @@ def test_role_assignments(gatehouse, sdk):
             RoleAssignmentList.PublicApiCreateRoleAssignmentRequest({"role_sid": "IX" + "9" * 32, "scope": account, "identity": user.id})
         )
     assert bad.value.status == 400 and bad.value.code == 25202
+    # A role narrowed to a resource is refused, never granted on the whole scope.
+    with pytest.raises(TwilioRestException) as narrowed:
+        vl.role_assignments(gatehouse.org).create(
+            RoleAssignmentList.PublicApiCreateRoleAssignmentRequest(
+                {"role_sid": DEVELOPER, "scope": account, "identity": user.id, "resource_type": "phone_number", "resource_id": "PN" + "1" * 32}
+            )
+        )
+    assert narrowed.value.status == 400 and narrowed.value.code == 20001 and "resource_type" in narrowed.value.msg
+    with pytest.raises(TwilioException) as filtered:
+        vl.role_assignments(gatehouse.org).list(identity=user.id, resource_type="phone_number")
+    assert '"code":20001' in filtered.value.args[1].text
+    assert [r.sid for r in vl.role_assignments(gatehouse.org).list(identity=user.id)] == [created.sid], "nothing was added"
     # A list page that is not 200 is TwilioException("Unable to fetch page", response) in the SDK.
     with pytest.raises(TwilioException) as neither:
         vl.role_assignments(gatehouse.org).list()

@@ -11,7 +11,7 @@ use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccou
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::role::OrgRole;
-use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_scim_text, parse_token_name};
+use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_token_name};
 use gatehouse_domain::scim_filter::users::UserQuery;
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
 use gatehouse_domain::store::Tx;
@@ -154,11 +154,7 @@ impl App {
             Error::Invalid { reason, .. } => Error::invalid("displayName", reason),
             other => other,
         })?;
-        let profile = ScimProfile {
-            external_id: parse_scim_text("externalId", input.external_id.clone())?,
-            given_name: parse_scim_text("name.givenName", input.given_name.clone())?,
-            family_name: parse_scim_text("name.familyName", input.family_name.clone())?,
-        };
+        let profile = input.profile()?;
         let now = self.now();
         let status = if input.active { UserStatus::Active } else { UserStatus::Deactivated };
         let user = User { email_verified_at: Some(now), status, ..User::new(email, name, Some(org.clone()), now) };
@@ -309,11 +305,7 @@ impl App {
             Error::Invalid { reason, .. } => Error::invalid("displayName", reason),
             other => other,
         })?;
-        let profile = ScimProfile {
-            external_id: parse_scim_text("externalId", input.external_id.clone())?,
-            given_name: parse_scim_text("name.givenName", input.given_name.clone())?,
-            family_name: parse_scim_text("name.familyName", input.family_name.clone())?,
-        };
+        let profile = input.profile()?;
         let mut changes = serde_json::Map::new();
         if name != before.user.name {
             tx.set_user_name(sid, &name, now).await?;

@@ -149,6 +149,7 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
             external_id: Some(format!("00u{i:08}")),
             given_name: Some("Big".into()),
             family_name: Some(format!("User {i}")),
+            attributes: serde_json::Map::new(),
         };
         tx.put_scim_profile(&big, &user.sid, &profile, now).await?;
         big_members.push(user.sid);

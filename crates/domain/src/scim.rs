@@ -15,6 +15,79 @@ pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// The core Group schema's URI.
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
+/// The conflict of a user's `externalId` that another user of the organization holds: the
+/// store reports it in these words, and Twilio's SCIM path answers it with its code 25022.
+pub const EXTERNAL_ID_TAKEN: &str = "externalId already exists in this organization";
+/// The enterprise User extension's URI (RFC 7643 §4.3).
+pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// Single-valued string attributes of the core User schema (RFC 7643 §4.1.1) that are kept as
+/// sent and shown back, beside those with columns of their own.
+pub const KEPT_STRINGS: &[&str] =
+    &["nickName", "profileUrl", "title", "userType", "preferredLanguage", "locale", "timezone"];
+/// Multi-valued attributes of the core User schema (RFC 7643 §4.1.2) kept as sent: arrays of
+/// objects whose sub-attributes are strings or booleans.
+pub const KEPT_MULTI: &[&str] =
+    &["phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates"];
+/// The most values one multi-valued attribute keeps.
+const MAX_VALUES: usize = 20;
+
+/// Reads the kept attributes of a User resource (`object`, keys in any case): the strings of
+/// [`KEPT_STRINGS`], the arrays of [`KEPT_MULTI`] and the enterprise extension, under their
+/// canonical names; `null` or an empty array means absent. Anything of another shape is refused.
+pub fn parse_kept_attributes(object: &Map<String, Value>) -> Result<Map<String, Value>, crate::Error> {
+    let mut kept = Map::new();
+    for (key, value) in object {
+        if value.is_null() {
+            continue;
+        }
+        if let Some(name) = KEPT_STRINGS.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+            let text = value.as_str().ok_or_else(|| crate::Error::invalid(name, format!("{name} must be a string")))?;
+            if let Some(t) = parse_scim_text(name, Some(text.to_owned()))? {
+                kept.insert((*name).to_owned(), Value::String(t));
+            }
+        } else if let Some(name) = KEPT_MULTI.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+            let values = value
+                .as_array()
+                .filter(|a| a.len() <= MAX_VALUES && a.iter().all(|v| simple_object(v, 0)))
+                .ok_or_else(|| {
+                    crate::Error::invalid(
+                        name,
+                        format!("{name} must be an array of at most {MAX_VALUES} objects of strings and booleans"),
+                    )
+                })?;
+            if !values.is_empty() {
+                kept.insert((*name).to_owned(), value.clone());
+            }
+        } else if key.eq_ignore_ascii_case(ENTERPRISE_SCHEMA) {
+            if !simple_object(value, 1) {
+                return Err(crate::Error::invalid(
+                    "enterprise",
+                    format!("{ENTERPRISE_SCHEMA} must be an object of strings (and a manager object)"),
+                ));
+            }
+            if value.as_object().is_some_and(|o| !o.is_empty()) {
+                kept.insert(ENTERPRISE_SCHEMA.to_owned(), value.clone());
+            }
+        }
+    }
+    Ok(kept)
+}
+
+/// An object whose members are strings of at most 1,024 characters or booleans, or (up to
+/// `depth` levels) such objects.
+fn simple_object(v: &Value, depth: u8) -> bool {
+    v.as_object().is_some_and(|o| {
+        o.len() <= 20
+            && o.values().all(|m| match m {
+                Value::String(s) => s.chars().count() <= 1024,
+                Value::Bool(_) | Value::Null => true,
+                Value::Object(_) => depth > 0 && simple_object(m, depth - 1),
+                _ => false,
+            })
+    })
+}
+
 /// Whether a User attribute's strings compare exactly (RFC 7643 §4.1: `id`, `externalId`, the
 /// version); the others compare with ASCII letters folded. `key` as `AttrPath::key`.
 pub fn user_case_exact(key: &str) -> bool {
@@ -103,6 +176,9 @@ pub struct ScimProfile {
     pub external_id: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    /// The other attributes kept as sent ([`parse_kept_attributes`]), by canonical name.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub attributes: Map<String, Value>,
 }
 
 /// A SCIM user: the login and its profile.
@@ -144,6 +220,12 @@ impl ScimUser {
         if let Some(e) = &self.profile.external_id {
             out["externalId"] = json!(e);
         }
+        for (key, value) in &self.profile.attributes {
+            if key == ENTERPRISE_SCHEMA {
+                out["schemas"] = json!([USER_SCHEMA, ENTERPRISE_SCHEMA]);
+            }
+            out[key.as_str()] = value.clone();
+        }
         out
     }
 
@@ -163,9 +245,21 @@ pub struct ScimUserInput {
     pub family_name: Option<String>,
     pub external_id: Option<String>,
     pub active: bool,
+    /// The other attributes to keep ([`parse_kept_attributes`]).
+    pub attributes: Map<String, Value>,
 }
 
 impl ScimUserInput {
+    /// The profile it sets, its texts checked.
+    pub fn profile(&self) -> Result<ScimProfile, crate::Error> {
+        Ok(ScimProfile {
+            external_id: parse_scim_text("externalId", self.external_id.clone())?,
+            given_name: parse_scim_text("name.givenName", self.given_name.clone())?,
+            family_name: parse_scim_text("name.familyName", self.family_name.clone())?,
+            attributes: self.attributes.clone(),
+        })
+    }
+
     /// The display name a user gets: `displayName`, else the name's parts, else the address's
     /// local part.
     pub fn name(&self) -> String {

@@ -65,6 +65,13 @@ fn constant(key: &str) -> Option<Value> {
     })
 }
 
+/// Whether `key` (lowercase) is in one of the attributes kept as sent ([`crate::scim::KEPT_STRINGS`],
+/// [`crate::scim::KEPT_MULTI`]).
+fn kept_as_sent(key: &str) -> bool {
+    let top = key.split('.').next().unwrap_or_default();
+    crate::scim::KEPT_STRINGS.iter().chain(crate::scim::KEPT_MULTI).any(|k| k.eq_ignore_ascii_case(top))
+}
+
 /// Where `key` (an [`AttrPath::key`]) lives; `element` is the multi-valued attribute whose value
 /// path (`emails[…]`) the key is inside.
 fn source(key: &str, element: Option<&str>) -> Result<Source<UserColumn>, ParseError> {
@@ -87,8 +94,22 @@ fn source(key: &str, element: Option<&str>) -> Result<Source<UserColumn>, ParseE
         "meta.location" | "meta.version" => {
             return Err(ParseError(format!("{key} cannot be filtered: it is derived, not stored")));
         }
+        other if kept_as_sent(other) => {
+            return Err(ParseError(format!("{key} cannot be filtered or sorted on: it is kept as sent, not indexed")));
+        }
         other => constant(other).map_or(Source::Absent, Source::Constant),
     })
+}
+
+/// Refuses a path into another schema than the core User's (the enterprise extension is kept
+/// as sent, not indexed), which would otherwise read as absent and match nothing.
+fn core_schema(path: &AttrPath) -> Result<(), ParseError> {
+    match &path.uri {
+        Some(uri) if !uri.eq_ignore_ascii_case(crate::scim::USER_SCHEMA) => Err(ParseError(format!(
+            "{uri} attributes cannot be filtered or sorted on: they are kept as sent, not indexed"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Resolves `filter` for the store.
@@ -121,6 +142,7 @@ fn condition(filter: &Filter, element: Option<&str>) -> Result<UserCondition, Pa
 
 /// A path inside a value path with a sub-attribute (`emails[value.x eq 1]`) names nothing.
 fn scoped_source(path: &AttrPath, element: Option<&str>) -> Result<Source<UserColumn>, ParseError> {
+    core_schema(path)?;
     if element.is_some() && path.sub.is_some() {
         return Ok(Source::Absent);
     }
@@ -131,6 +153,7 @@ fn scoped_source(path: &AttrPath, element: Option<&str>) -> Result<Source<UserCo
 /// which leaves them in SID order.
 pub fn user_order(sort_by: &str) -> Result<Option<UserOrder>, ParseError> {
     let path = super::parse_patch_path(sort_by)?;
+    core_schema(&path.attr)?;
     let key = match &path.attr.sub {
         Some(sub) => format!("{}.{}", path.attr.name.to_lowercase(), sub.to_lowercase()),
         None => path.attr.name.to_lowercase(),

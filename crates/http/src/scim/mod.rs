@@ -100,7 +100,11 @@ impl From<Error> for ScimError {
                 Self::new(StatusCode::UNAUTHORIZED, None, "Send the organization's SCIM token as Authorization: Bearer")
             }
             Error::Invalid { field, reason } => Self::bad("invalidValue", format!("{field}: {reason}")),
-            Error::Conflict(m) => Self::new(StatusCode::CONFLICT, Some("uniqueness"), m),
+            Error::Conflict(m) => {
+                // Twilio documents its own code for a taken externalId.
+                let twilio_code = (m == gatehouse_domain::scim::EXTERNAL_ID_TAKEN).then_some(25022);
+                ScimError { twilio_code, ..Self::new(StatusCode::CONFLICT, Some("uniqueness"), m) }
+            }
             Error::Precondition(m) if m.starts_with("Version conflict") => {
                 Self::new(StatusCode::PRECONDITION_FAILED, None, m)
             }

@@ -3,10 +3,11 @@
 //! `emails[type eq "work"].value`, as Okta and Entra ID send them. The patched document is
 //! then validated like a replacement, so PATCH and PUT share every rule.
 
+use gatehouse_domain::scim::ENTERPRISE_SCHEMA;
 use gatehouse_domain::scim_filter::{PatchPath, get_ci, matches, parse_patch_path};
 use serde_json::{Map, Value};
 
-use super::{PATCH_SCHEMA, ScimError};
+use super::{GROUP_SCHEMA, PATCH_SCHEMA, ScimError, USER_SCHEMA};
 
 /// Attributes a client may not change.
 const READ_ONLY: &[&str] = &["id", "meta"];
@@ -81,6 +82,15 @@ pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&
                     if READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(&k)) && get_ci(resource, &k) == Some(&v) {
                         continue;
                     }
+                    // An extension's object sets each of its attributes (RFC 7644 §3.5.2.1).
+                    if let (true, Value::Object(fields)) = (k.eq_ignore_ascii_case(ENTERPRISE_SCHEMA), &v) {
+                        for (field, value) in fields {
+                            let p = parse_patch_path(&format!("{ENTERPRISE_SCHEMA}:{field}"))
+                                .map_err(|e| ScimError::bad("invalidPath", e.0))?;
+                            set(resource, &p, value.clone(), add, case_exact)?;
+                        }
+                        continue;
+                    }
                     let p = parse_patch_path(&k).map_err(|e| ScimError::bad("invalidPath", e.0))?;
                     set(resource, &p, v, add, case_exact)?;
                 }
@@ -106,6 +116,28 @@ fn object(v: &mut Value) -> Result<&mut Map<String, Value>, ScimError> {
     v.as_object_mut().ok_or_else(|| ScimError::bad("invalidSyntax", "the resource is not an object"))
 }
 
+/// The object a path's attribute is in: the resource itself (no URI, or the core schema's), or
+/// the enterprise extension's object, made when `create` and absent (`None` when not).
+fn container<'a>(
+    resource: &'a mut Value,
+    p: &PatchPath,
+    create: bool,
+) -> Result<Option<&'a mut Map<String, Value>>, ScimError> {
+    let root = object(resource)?;
+    match p.attr.uri.as_deref() {
+        None => Ok(Some(root)),
+        Some(u) if u.eq_ignore_ascii_case(USER_SCHEMA) || u.eq_ignore_ascii_case(GROUP_SCHEMA) => Ok(Some(root)),
+        Some(u) if u.eq_ignore_ascii_case(ENTERPRISE_SCHEMA) => {
+            let key = key_of(root, ENTERPRISE_SCHEMA);
+            if !create && !root.contains_key(&key) {
+                return Ok(None);
+            }
+            object(root.entry(key).or_insert_with(|| Value::Object(Map::new()))).map(Some)
+        }
+        Some(u) => Err(ScimError::bad("invalidPath", format!("{u} is not a schema of this resource"))),
+    }
+}
+
 fn set(
     resource: &mut Value,
     p: &PatchPath,
@@ -114,7 +146,7 @@ fn set(
     case_exact: &dyn Fn(&str) -> bool,
 ) -> Result<(), ScimError> {
     guard(p)?;
-    let root = object(resource)?;
+    let Some(root) = container(resource, p, true)? else { return Ok(()) };
     let key = key_of(root, &p.attr.name);
     let inner_exact = |k: &str| case_exact(&format!("{}.{k}", p.attr.name.to_lowercase()));
     match (&p.filter, &p.attr.sub) {
@@ -172,7 +204,7 @@ fn remove(
     case_exact: &dyn Fn(&str) -> bool,
 ) -> Result<(), ScimError> {
     guard(p)?;
-    let root = object(resource)?;
+    let Some(root) = container(resource, p, false)? else { return Ok(()) };
     let key = key_of(root, &p.attr.name);
     let inner_exact = |k: &str| case_exact(&format!("{}.{k}", p.attr.name.to_lowercase()));
     match (&p.filter, &p.attr.sub) {
@@ -258,6 +290,25 @@ mod tests {
         apply(&mut group, &op(json!([{ "op": "add", "path": "members", "value": [{ "value": "US4" }] }])), &never)
             .unwrap();
         assert_eq!(group["members"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn enterprise_attributes_are_set_in_the_extension_object() {
+        let mut user = json!({ "userName": "a@x.test" });
+        let department = format!("{ENTERPRISE_SCHEMA}:department");
+        apply(&mut user, &op(json!([{ "op": "Add", "path": department, "value": "Sales" }])), &never).unwrap();
+        apply(
+            &mut user,
+            &op(json!([{ "op": "replace", "value": { ENTERPRISE_SCHEMA: { "employeeNumber": "42" }, "title": "Rep" } }])),
+            &never,
+        )
+        .unwrap();
+        assert_eq!(user[ENTERPRISE_SCHEMA], json!({ "department": "Sales", "employeeNumber": "42" }));
+        assert_eq!(user["title"], "Rep");
+        apply(&mut user, &op(json!([{ "op": "remove", "path": department }])), &never).unwrap();
+        assert_eq!(user[ENTERPRISE_SCHEMA], json!({ "employeeNumber": "42" }));
+        let other = op(json!([{ "op": "add", "path": "urn:example:ext:color", "value": "red" }]));
+        assert_eq!(apply(&mut user, &other, &never).unwrap_err().scim_type, Some("invalidPath"));
     }
 
     #[test]

@@ -3,7 +3,10 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use gatehouse_domain::scim::{ScimUser, ScimUserInput, user_case_exact as case_exact};
+use gatehouse_domain::scim::{
+    ENTERPRISE_SCHEMA, KEPT_MULTI, KEPT_STRINGS, ScimUser, ScimUserInput, parse_kept_attributes,
+    user_case_exact as case_exact,
+};
 use gatehouse_domain::scim_filter::get_ci;
 use gatehouse_domain::sid::UserSid;
 use serde_json::Value;
@@ -12,28 +15,9 @@ use super::list::{ListQuery, Projection, Search};
 use super::{Provisioner, ScimBody, ScimError, ScimResult, USER_SCHEMA, if_match, patch, resource_response};
 use crate::AppState;
 
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
-/// Core User attributes the server accepts but does not keep (so identity providers' default
-/// mappings work); anything else unknown is refused.
-const IGNORED: &[&str] = &[
-    "nickName",
-    "profileUrl",
-    "title",
-    "userType",
-    "preferredLanguage",
-    "locale",
-    "timezone",
-    "password",
-    "phoneNumbers",
-    "ims",
-    "photos",
-    "addresses",
-    "groups",
-    "entitlements",
-    "roles",
-    "x509Certificates",
-];
+/// Attributes a client may send and the server does not keep. `groups` is read-only
+/// (RFC 7643 §4.1.2: a client's value is ignored); membership changes go through Groups.
+const READ_ONLY: &[&str] = &["groups"];
 
 /// A managed user as a SCIM User resource.
 pub(crate) fn user_json(u: &ScimUser, base: &str, prefix: &str) -> Value {
@@ -59,15 +43,24 @@ pub(crate) fn input_from(body: &Value) -> Result<ScimUserInput, ScimError> {
         }
     }
     for key in object.keys() {
+        if key.eq_ignore_ascii_case("password") {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "password is not accepted: a managed user sets their own password (or signs in with SSO); turn password sync off in the identity provider",
+            ));
+        }
         let known = ["schemas", "id", "externalId", "userName", "name", "displayName", "emails", "active", "meta"]
             .iter()
-            .chain(IGNORED)
+            .chain(READ_ONLY)
+            .chain(KEPT_STRINGS)
+            .chain(KEPT_MULTI)
             .any(|k| k.eq_ignore_ascii_case(key))
-            || key.eq_ignore_ascii_case(ENTERPRISE);
+            || key.eq_ignore_ascii_case(ENTERPRISE_SCHEMA);
         if !known {
             return Err(ScimError::bad("invalidSyntax", format!("{key} is not an attribute of the User schema")));
         }
     }
+    let attributes = parse_kept_attributes(object)?;
     let user_name = text(get_ci(body, "userName"), "userName")?
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| ScimError::bad("invalidValue", "userName is required"))?;
@@ -95,10 +88,19 @@ pub(crate) fn input_from(body: &Value) -> Result<ScimUserInput, ScimError> {
             if value.eq_ignore_ascii_case(user_name.trim()) {
                 continue;
             }
+            // Entra ID's default mapping sends the UPN as userName and the mail attribute as
+            // the work email; when they differ the person must say which address is the login.
             let detail = if primary.is_some_and(|p| std::ptr::eq(p, e)) {
-                "the primary email must equal userName".to_owned()
+                format!(
+                    "the primary email ({value}) must equal userName ({user_name}): a user has one address, which is their sign-in. \
+                     In Entra ID, map userName to mail (or emails[type eq \"work\"].value to userPrincipalName); \
+                     in Okta, map userName to user.email"
+                )
             } else {
-                format!("a user has one address, its userName: {value:?} cannot be kept as another email")
+                format!(
+                    "a user has one address, its userName ({user_name}): {value} cannot be kept as another email; \
+                     leave it out of the mapping, or make it userName"
+                )
             };
             return Err(ScimError::bad("invalidValue", detail));
         }
@@ -110,6 +112,7 @@ pub(crate) fn input_from(body: &Value) -> Result<ScimUserInput, ScimError> {
         family_name: text(name.and_then(|n| get_ci(n, "familyName")), "name.familyName")?,
         external_id: text(get_ci(body, "externalId"), "externalId")?,
         active,
+        attributes,
     })
 }
 

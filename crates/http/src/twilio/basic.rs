@@ -9,7 +9,7 @@ use gatehouse_domain::Error;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::sid::AccountSid;
 
-use super::TwilioError;
+use super::{TwilioError, credential_refused};
 use crate::AppState;
 use crate::web::client_ip;
 
@@ -37,10 +37,11 @@ impl FromRequestParts<AppState> for BasicClient {
             .ok_or_else(unauthenticated)?;
         let (user, secret) = decoded.split_once(':').ok_or_else(unauthenticated)?;
         let actor = if user.starts_with("AC") {
-            state.app.authenticate_auth_token(user, secret, client_ip(parts)).await?
+            state.app.authenticate_auth_token(user, secret, client_ip(parts)).await
         } else {
-            state.app.authenticate_api_key(user, secret, client_ip(parts)).await?
-        };
+            state.app.authenticate_api_key(user, secret, client_ip(parts)).await
+        }
+        .map_err(credential_refused)?;
         let account = match &actor.kind {
             ActorKind::AuthToken { account } | ActorKind::ApiKey { account, .. } => account.clone(),
             _ => return Err(unauthenticated()),

@@ -156,6 +156,18 @@ impl IntoResponse for TwilioError {
 
 pub(crate) type TwilioResult = Result<Response, TwilioError>;
 
+/// A credential that authentication refused. The one precondition a credential check has is its
+/// account's status: a credential of a suspended or closed account is Twilio's 401 with code
+/// 20005 ("Account not active"), on the 2010, iam/v1 and Organizations paths alike.
+pub(crate) fn credential_refused(e: Error) -> TwilioError {
+    match e {
+        Error::Precondition(reason) => {
+            TwilioError::new(StatusCode::UNAUTHORIZED, 20005, format!("Account not active: {reason}"))
+        }
+        other => other.into(),
+    }
+}
+
 /// An organization's machine client on the Organizations API: a bearer access token from
 /// `/v2/token` (or the organization's SCIM token); the path's organization must be its own.
 pub(crate) struct OrgClient {
@@ -189,7 +201,7 @@ impl FromRequestParts<AppState> for OrgClient {
     type Rejection = TwilioError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (actor, org) = bearer(state, parts).await?;
+        let (actor, org) = bearer(state, parts).await.map_err(credential_refused)?;
         let in_path = parts.uri.path().strip_prefix("/Organizations/").and_then(|r| r.split('/').next());
         if in_path != Some(org.as_str()) {
             return Err(Error::NotFound.into());

@@ -30,6 +30,10 @@ pub(crate) struct PageQuery {
     identity: Option<String>,
     #[serde(rename = "Scope")]
     scope: Option<String>,
+    #[serde(rename = "ResourceType")]
+    resource_type: Option<String>,
+    #[serde(rename = "ResourceId")]
+    resource_id: Option<String>,
 }
 
 impl PageQuery {
@@ -163,6 +167,11 @@ pub(crate) async fn role_assignments(
     Query(q): Query<PageQuery>,
 ) -> TwilioResult {
     let size = q.size()?;
+    for (field, value) in [("ResourceType", &q.resource_type), ("ResourceId", &q.resource_id)] {
+        if value.as_deref().is_some_and(|v| !v.is_empty()) {
+            return Err(resource_refused(field));
+        }
+    }
     let identity = q.identity.as_deref().filter(|i| !i.is_empty());
     let scope = q.scope.as_deref().filter(|s| !s.is_empty());
     if identity.is_none() && scope.is_none() {
@@ -206,6 +215,17 @@ pub(crate) async fn role_assignments(
     Ok(Json(body).into_response())
 }
 
+/// The refusal of a role assignment narrowed to a resource (`resource_type`, `resource_id`).
+fn resource_refused(field: &str) -> TwilioError {
+    TwilioError::new(
+        StatusCode::BAD_REQUEST,
+        20001,
+        format!(
+            "{field} is not supported: a role assignment here applies to its whole scope (the organization or an account); leave resource_type and resource_id out"
+        ),
+    )
+}
+
 /// The body of a create: JSON (`role_sid`, `scope`, `identity`), or the same as a form, which
 /// Twilio's async SDK sends under a JSON content type.
 fn create_fields(body: &Bytes) -> Result<(String, String, String), TwilioError> {
@@ -218,6 +238,18 @@ fn create_fields(body: &Bytes) -> Result<(String, String, String), TwilioError> 
             None => form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default(),
         }
     };
+    // Twilio's newer role assignments may name a resource inside the scope; here a role applies
+    // to a whole organization or account, so a resource is refused rather than ignored (which
+    // would grant more than was asked).
+    for field in ["resource_type", "resource_id"] {
+        let given = match &json {
+            Some(v) => v.get(field).is_some_and(|f| !f.is_null() && f.as_str() != Some("")),
+            None => form.iter().any(|(f, v)| f == field && !v.is_empty()),
+        };
+        if given {
+            return Err(resource_refused(field));
+        }
+    }
     let (role, scope, identity) = (get("role_sid"), get("scope"), get("identity"));
     if role.is_empty() || scope.is_empty() || identity.is_empty() {
         return Err(TwilioError::new(StatusCode::BAD_REQUEST, 20001, "role_sid, scope and identity are required"));

@@ -50,6 +50,91 @@ fn okta_user(email: &str, given: &str, family: &str, external: &str) -> Value {
     })
 }
 
+/// An identity provider holding a token made in the Admin Center of `org`.
+async fn idp_for(server: &Server, owner: &Browser, org: &str) -> Idp {
+    let page = format!("/orgs/{org}/scim");
+    owner.submit(&page, &page, &[("name", "IdP")]).await;
+    let token = text_of_id(&owner.page(&format!("{page}?notice=scim-token-created")).await, "new-token-secret");
+    Idp { client: Client::new(), base: format!("{}/scim/v2", server.base), token }
+}
+
+/// Attributes beyond the login (title, locale, timezone, phone numbers, addresses, the
+/// enterprise extension) are kept as sent and shown back, changed by PUT and PATCH, and refused
+/// in filters; a password is refused; Entra ID's UPN-versus-mail mismatch says what to remap.
+async fn profile_attributes_are_kept_and_shown_back(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let owner = Browser::new(&server);
+    let (_, org) = verified_organization(&server, &owner, &dns).await;
+    let idp = idp_for(&server, &owner, &org).await;
+    let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    let mut sent = okta_user("lee@acme.test", "Lee", "Park", "entra-lee");
+    sent["title"] = json!("Support engineer");
+    sent["timezone"] = json!("Europe/Paris");
+    sent["phoneNumbers"] = json!([{ "value": "+33 1 23 45 67 89", "type": "work" }]);
+    sent["addresses"] = json!([{ "locality": "Paris", "country": "FR", "type": "work" }]);
+    sent[enterprise] = json!({ "department": "Support", "manager": { "value": "US1" } });
+    let (status, _, lee) = idp.call(Method::POST, "/Users", Some(sent.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{lee}");
+    let id = lee["id"].as_str().unwrap().to_owned();
+    let (_, _, fetched) = idp.call(Method::GET, &format!("/Users/{id}"), None).await;
+    for key in ["locale", "title", "timezone", "phoneNumbers", "addresses", enterprise] {
+        assert_eq!(fetched[key], sent[key], "{key} is shown back: {fetched}");
+    }
+    assert_eq!(fetched["schemas"], json!(["urn:ietf:params:scim:schemas:core:2.0:User", enterprise]));
+
+    // Entra ID's PATCH shapes: the extension by its URI path, a filtered phone number, a removal.
+    let ops = json!([
+        { "op": "Add", "path": format!("{enterprise}:department"), "value": "Customer care" },
+        { "op": "Replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "+33 9 99 99 99 99" },
+        { "op": "Remove", "path": "title" },
+    ]);
+    let (status, _, body) = idp.call(Method::PATCH, &format!("/Users/{id}"), Some(patch(ops))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[enterprise]["department"], "Customer care");
+    assert_eq!(body["phoneNumbers"][0]["value"], "+33 9 99 99 99 99");
+    assert!(body.get("title").is_none(), "removed: {body}");
+    // A PUT replaces them all: what it leaves out is gone.
+    let (_, _, body) = idp
+        .call(Method::PUT, &format!("/Users/{id}"), Some(okta_user("lee@acme.test", "Lee", "Park", "entra-lee")))
+        .await;
+    assert_eq!((body["locale"].as_str(), body.get("timezone"), body.get(enterprise)), (Some("en-US"), None, None));
+
+    // Refusals, each changing nothing.
+    for (filter, what) in [("title%20eq%20%22x%22", "title"), ("phoneNumbers%20pr", "phoneNumbers")] {
+        let (status, _, body) = idp.call(Method::GET, &format!("/Users?filter={filter}"), None).await;
+        assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidFilter")), "{what}");
+    }
+    let mut with_password = okta_user("pat@acme.test", "Pat", "Lee", "entra-pat");
+    with_password["password"] = json!("hunter2hunter2");
+    let (status, _, body) = idp.call(Method::POST, "/Users", Some(with_password)).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    let mut bad_phone = okta_user("pat@acme.test", "Pat", "Lee", "entra-pat");
+    bad_phone["phoneNumbers"] = json!("+1 555");
+    let (status, _, _) = idp.call(Method::POST, "/Users", Some(bad_phone)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Entra ID's default mapping: userName = the UPN, the work email = the mail attribute.
+    let mut entra = okta_user("p.lee@acme.test", "Pat", "Lee", "entra-pat");
+    entra["emails"] = json!([{ "value": "pat@acme.test", "type": "work", "primary": true }]);
+    let (status, _, body) = idp.call(Method::POST, "/Users", Some(entra)).await;
+    assert_eq!((status, body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("In Entra ID, map userName to mail") && detail.contains("pat@acme.test"), "{detail}");
+    let (_, _, all) = idp.call(Method::GET, "/Users", None).await;
+    assert_eq!(all["totalResults"], 2, "the Owner and Lee: {all}");
+
+    // Discovery describes what is kept: the extension, and userName as mutable on /scim/v2.
+    let (_, _, schemas) = idp.call(Method::GET, "/Schemas", None).await;
+    let ids: Vec<&str> = schemas["Resources"].as_array().unwrap().iter().filter_map(|s| s["id"].as_str()).collect();
+    assert!(ids.contains(&enterprise), "{ids:?}");
+    let user_name = &schemas["Resources"][0]["attributes"][0];
+    assert_eq!((user_name["name"].as_str(), user_name["mutability"].as_str()), (Some("userName"), Some("readWrite")));
+    let (_, _, user_type) = idp.call(Method::GET, "/ResourceTypes/User", None).await;
+    assert_eq!(user_type["schemaExtensions"][0]["schema"], enterprise);
+}
+
 async fn identity_providers_provision_users(engine: Engine) {
     let dns = DnsServer::start().await;
     let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
@@ -453,4 +538,4 @@ async fn identity_providers_provision_users(engine: Engine) {
     server.running.stop().await.unwrap();
 }
 
-on_both_engines!(identity_providers_provision_users);
+on_both_engines!(identity_providers_provision_users, profile_attributes_are_kept_and_shown_back);

@@ -279,11 +279,20 @@ pub async fn scim_tokens_and_profiles_round_trip(store: Arc<dyn Store>) {
     let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
     let erin = add_user(&mut *tx, "erin@acme.com", "Erin").await;
     let later = t0() + Duration::seconds(5);
-    let profile = ScimProfile { external_id: Some("ext-1".into()), given_name: Some("Dana".into()), family_name: None };
+    let mut attributes = serde_json::Map::new();
+    attributes.insert("title".into(), "Agent".into());
+    attributes.insert("phoneNumbers".into(), serde_json::json!([{ "value": "+1 555 0100", "type": "work" }]));
+    let profile = ScimProfile {
+        external_id: Some("ext-1".into()),
+        given_name: Some("Dana".into()),
+        family_name: None,
+        attributes,
+    };
     tx.put_scim_profile(&acme.sid, &dana.sid, &profile, later).await.unwrap();
     assert_eq!(tx.scim_profile(&dana.sid).await.unwrap(), Some(profile.clone()));
     assert_eq!(tx.user(&dana.sid).await.unwrap().unwrap().updated_at, later, "the user's version moves");
-    let renamed = ScimProfile { family_name: Some("Scully".into()), ..profile.clone() };
+    let renamed =
+        ScimProfile { family_name: Some("Scully".into()), attributes: serde_json::Map::new(), ..profile.clone() };
     tx.put_scim_profile(&acme.sid, &dana.sid, &renamed, later).await.unwrap();
     assert_eq!(tx.scim_profiles(&acme.sid).await.unwrap(), vec![(dana.sid.clone(), renamed)]);
     tx.put_scim_profile(&rival.sid, &erin.sid, &profile, later).await.unwrap();

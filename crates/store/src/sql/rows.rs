@@ -28,7 +28,7 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
         } else if what.contains("groups") {
             "a group with this externalId already exists in this organization"
         } else if what.contains("scim_profiles") {
-            "externalId already exists in this organization"
+            gatehouse_domain::scim::EXTERNAL_ID_TAKEN
         } else if what.contains("account_requests") {
             "this account already has a pending request; wait for its Owner's answer or cancel it"
         } else if what.contains("org_invitations") {

@@ -97,17 +97,18 @@ impl ScimTx for EngineTx {
     }
 
     async fn scim_profile(&mut self, user: &UserSid) -> Result<Option<ScimProfile>> {
-        let row =
-            sqlx::query("SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE user_sid = $1")
-                .bind(user.as_str())
-                .row(&mut self.tx)
-                .await?;
+        let row = sqlx::query(
+            "SELECT user_sid, external_id, given_name, family_name, attributes FROM scim_profiles WHERE user_sid = $1",
+        )
+        .bind(user.as_str())
+        .row(&mut self.tx)
+        .await?;
         Ok(row.as_ref().map(profile).transpose()?.map(|(_, p)| p))
     }
 
     async fn scim_profiles(&mut self, org: &OrganizationSid) -> Result<Vec<(UserSid, ScimProfile)>> {
         sqlx::query(
-            "SELECT user_sid, external_id, given_name, family_name FROM scim_profiles WHERE organization_sid = $1 ORDER BY user_sid",
+            "SELECT user_sid, external_id, given_name, family_name, attributes FROM scim_profiles WHERE organization_sid = $1 ORDER BY user_sid",
         )
         .bind(org.as_str())
         .all(&mut self.tx, profile)
@@ -123,17 +124,20 @@ impl ScimTx for EngineTx {
     ) -> Result<()> {
         let c = &mut *self.tx;
         sqlx::query(
-            "INSERT INTO scim_profiles (user_sid, organization_sid, external_id, given_name, family_name) \
-             VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO scim_profiles (user_sid, organization_sid, external_id, given_name, family_name, attributes) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (user_sid) DO UPDATE SET organization_sid = excluded.organization_sid, \
-               external_id = excluded.external_id, given_name = excluded.given_name, family_name = excluded.family_name",
+               external_id = excluded.external_id, given_name = excluded.given_name, \
+               family_name = excluded.family_name, attributes = excluded.attributes",
         )
         .bind(user.as_str())
         .bind(org.as_str())
         .bind(p.external_id.as_deref())
         .bind(p.given_name.as_deref())
         .bind(p.family_name.as_deref())
-        .run(c).await?;
+        .bind(attributes_text(p))
+        .run(c)
+        .await?;
         sqlx::query("UPDATE users SET updated_at = $2 WHERE sid = $1").bind(user.as_str()).bind(at).run(c).await
     }
 
@@ -142,8 +146,8 @@ impl ScimTx for EngineTx {
             return Ok(());
         }
         let sql = format!(
-            "INSERT INTO scim_profiles (user_sid, organization_sid, external_id, given_name, family_name) VALUES {}",
-            values(1, profiles.len(), 5, |_, p| p)
+            "INSERT INTO scim_profiles (user_sid, organization_sid, external_id, given_name, family_name, attributes) VALUES {}",
+            values(1, profiles.len(), 6, |_, p| p)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (org, user, p) in profiles {
@@ -152,7 +156,8 @@ impl ScimTx for EngineTx {
                 .bind(org.as_str())
                 .bind(p.external_id.as_deref())
                 .bind(p.given_name.as_deref())
-                .bind(p.family_name.as_deref());
+                .bind(p.family_name.as_deref())
+                .bind(attributes_text(p));
         }
         q.run(&mut self.tx).await
     }
@@ -166,11 +171,22 @@ fn profile(r: &Row) -> Result<(UserSid, ScimProfile)> {
     Ok((UserSid::parse(&get::<String>(r, "user_sid")?).map_err(corrupt)?, profile_columns(r)?))
 }
 
-/// A profile from its columns (`external_id`, `given_name`, `family_name`).
+/// A profile from its columns (`external_id`, `given_name`, `family_name`, `attributes`).
 pub(super) fn profile_columns(r: &Row) -> Result<ScimProfile> {
+    let attributes = match get::<Option<String>>(r, "attributes")? {
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| gatehouse_domain::Error::Internal(format!("stored SCIM attributes do not parse: {e}")))?,
+        None => serde_json::Map::new(),
+    };
     Ok(ScimProfile {
         external_id: get(r, "external_id")?,
         given_name: get(r, "given_name")?,
         family_name: get(r, "family_name")?,
+        attributes,
     })
+}
+
+/// The `attributes` column of a profile: its JSON, or NULL when it has none.
+fn attributes_text(p: &ScimProfile) -> Option<String> {
+    (!p.attributes.is_empty()).then(|| serde_json::Value::Object(p.attributes.clone()).to_string())
 }

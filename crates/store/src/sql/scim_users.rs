@@ -18,7 +18,7 @@ impl Columns for Users {
     type Column = UserColumn;
     const FROM: &'static str = "FROM users u LEFT JOIN scim_profiles p ON p.user_sid = u.sid \
                                 AND p.organization_sid = u.organization_sid WHERE u.organization_sid = $1";
-    const SELECT: &'static str = concat!(user_columns!(), ", p.external_id, p.given_name, p.family_name");
+    const SELECT: &'static str = concat!(user_columns!(), ", p.external_id, p.given_name, p.family_name, p.attributes");
     const SID: &'static str = "u.sid";
 
     fn expr(column: UserColumn) -> &'static str {

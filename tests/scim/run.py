@@ -25,10 +25,52 @@ from scim2_tester import Status, check_server
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 from gatehouse import Gatehouse  # noqa: E402
 
-DOMAIN = "acme.test"
+DOMAIN = "example.com"
 
 # (suite, check title) -> why it fails here on purpose. Keep this list short and every reason true.
-EXPECTED = {}
+EXPECTED = {
+    ("scim2-tester", "User: check_remove_attribute emails"): (
+        "a user has one address, their sign-in: `emails` shows userName and cannot be removed "
+        "(refused with scimType mutability); change userName instead"
+    ),
+    ("scim2-tester", "User: check_add_attribute emails"): (
+        "a user has one address, their sign-in: a second address (here in a random domain) is "
+        "refused with invalidValue rather than accepted and dropped"
+    ),
+    ("scim2-tester", "User: check_replace_attribute emails"): (
+        "the primary email must equal userName, in a verified domain; the suite sends a random one"
+    ),
+    ("scim2-tester", "User: check_replace_attribute name"): (
+        "name.formatted is the user's display name, read-only and always shown; the suite compares "
+        "the name it sent, which has none, with the name read back"
+    ),
+    ("scim2-tester", "User: check_add_attribute name"): "the same read-only name.formatted as above",
+    ("scim2-tester", "User: check_remove_attribute name"): (
+        "removing name removes its parts; name.formatted (the display name) stays, so name is still there"
+    ),
+    ("scim2-tester", "User: check_remove_attribute displayName"): (
+        "every user has a display name (pages, emails and the audit log show it): it can be "
+        "replaced, and its removal is refused with scimType mutability rather than answered 200 unchanged"
+    ),
+    ("scim2-tester", "User: check_remove_attribute active"): (
+        "every user is active or not: removing active is refused with scimType mutability; "
+        "replace it with false to deactivate"
+    ),
+    ("scim2-tester", "Group: check_add_attribute members"): (
+        "members carry the read-only `display` (the user's name, filterable as members.display); "
+        "the suite compares the members it sent, which have none, with the members read back"
+    ),
+    ("scim2-tester", "Group: check_replace_attribute members"): "the same read-only members.display as above",
+    ("scim-sanity", "PATCH /Groups/{id}"): (
+        "a Group PATCH answers 204 No Content (RFC 7644 §3.5.2 allows it) so that a change to a "
+        "group of 100,000 members does not read them all back; ?attributes= asks for the resource"
+    ),
+    ("scim-sanity", "PATCH /Groups/{id} remove members"): "the same 204 as above",
+    ("scim-sanity", "PATCH /Groups/{id} add member"): (
+        "members must be existing users of the organization: the suite adds the id \"fake-member-id\", "
+        "refused with 400 invalidValue"
+    ),
+}
 
 
 def address():
@@ -51,17 +93,36 @@ def in_verified_domain(fill):
     return filled
 
 
+def user_name_in_verified_domain(generate):
+    """Wraps scim2-tester's value generator so a new userName is an address in the verified domain."""
+
+    def generated(context, path, *args, **kwargs):
+        value = generate(context, path, *args, **kwargs)
+        if str(path) == "userName" and isinstance(value, str):
+            return address()
+        return value
+
+    return generated
+
+
 def scim2_tester(base, token):
-    filling.fill_with_random_values = in_verified_domain(filling.fill_with_random_values)
+    wrapped = {
+        "fill_with_random_values": in_verified_domain(filling.fill_with_random_values),
+        "generate_random_value": user_name_in_verified_domain(filling.generate_random_value),
+    }
     for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("scim2_tester.") and hasattr(module, "fill_with_random_values"):
-            module.fill_with_random_values = filling.fill_with_random_values
+        if module is filling or getattr(module, "__name__", "").startswith("scim2_tester."):
+            for name, function in wrapped.items():
+                if hasattr(module, name):
+                    setattr(module, name, function)
     http = httpx2.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     results = check_server(SyncSCIMClient(http))
     failures = {}
     for r in results:
         if r.status == Status.ERROR:
-            key = f"{r.resource_type or '-'}: {r.title}"
+            # A check runs once per attribute: each attribute's failure is its own entry.
+            urn = r.data.get("urn") if isinstance(r.data, dict) else None
+            key = f"{r.resource_type or '-'}: {r.title}" + (f" {urn}" if urn else "")
             failures[key] = r.reason
     print(f"scim2-tester: {len(results)} checks, {len(failures)} failed")
     return {("scim2-tester", k): v for k, v in failures.items()}

@@ -4,7 +4,7 @@ reactivate, close) with `AC…:auth token`, keys (create with the secret once, l
 delete; then authenticating with `SK…:secret`), iam/v1 keys, and the error cases."""
 
 import pytest
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from conftest import RedirectingClient
@@ -49,12 +49,17 @@ def test_subaccounts(gatehouse, main_account):
     for call in (
         lambda: own_token.api.v2010.accounts(subs[1].sid).fetch(),
         lambda: own_key.api.v2010.accounts(subs[1].sid).fetch(),
-        lambda: own_token.iam.v1.get_api_keys.list(account_sid=subs[1].sid),
-        lambda: own_key.iam.v1.get_api_keys.list(account_sid=subs[1].sid),
+        lambda: own_key.iam.v1.api_key(key.sid).fetch(),
     ):
         with pytest.raises(TwilioRestException) as inactive:
             call()
         assert inactive.value.status == 401 and inactive.value.code == 20005, inactive.value
+    # A list page that is not 200 is TwilioException("Unable to fetch page", response) in the SDK.
+    for client_of_suspended in (own_token, own_key):
+        with pytest.raises(TwilioException) as inactive_list:
+            client_of_suspended.iam.v1.get_api_keys.list(account_sid=subs[1].sid)
+        response = inactive_list.value.args[1]
+        assert response.status_code == 401 and '"code":20005' in response.text
     assert client.api.v2010.accounts(subs[1].sid).update(status="active").status == "active"
     assert own_key.api.v2010.accounts(subs[1].sid).fetch().status == "active", "reactivated, the key works again"
     assert client.api.v2010.accounts(subs[2].sid).update(status="closed").status == "closed"

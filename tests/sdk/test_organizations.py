@@ -61,6 +61,9 @@ def test_scim_users_create_find_update_patch_delete(gatehouse, sdk):
     org = client.preview_iam.organization(gatehouse.org)
     fetched = org.users(created.id).fetch()
     assert fetched.external_id == "ext-1" and fetched.active is True
+    with pytest.raises(TwilioRestException) as same_external:
+        vl.users(gatehouse.org).create(scim_user("alexis@acme.test", "A", "D", "ext-1"))
+    assert same_external.value.status == 409 and same_external.value.code == 25022
     # The core attributes Twilio's SCIM keeps come back as sent.
     localized = scim_user("kim@acme.test", "Kim", "Lo", "ext-kim")
     localized.locale, localized.timezone = "fr-FR", "Europe/Paris"
@@ -92,9 +95,6 @@ def test_scim_users_create_find_update_patch_delete(gatehouse, sdk):
     with pytest.raises(TwilioRestException) as duplicate:
         vl.users(gatehouse.org).create(scim_user("alex@acme.test", "A", "D", "ext-2"))
     assert duplicate.value.status == 409 and duplicate.value.code == 20409
-    with pytest.raises(TwilioRestException) as same_external:
-        vl.users(gatehouse.org).create(scim_user("alexis@acme.test", "A", "D", "ext-1"))
-    assert same_external.value.status == 409 and same_external.value.code == 25022
     with pytest.raises(TwilioRestException) as renamed:
         org.users(created.id).update(
             OrgUserList.ScimUser({"userName": "alexander@acme.test", "emails": [{"primary": True, "value": "alexander@acme.test"}], "active": False})

@@ -60,14 +60,19 @@ pub fn parse_kept_attributes(object: &Map<String, Value>) -> Result<Map<String, 
                 kept.insert((*name).to_owned(), value.clone());
             }
         } else if key.eq_ignore_ascii_case(ENTERPRISE_SCHEMA) {
-            if !simple_object(value, 1) {
+            // Some clients repeat the extension's URI inside it; the resource's `schemas` says it.
+            let mut value = value.clone();
+            if let Some(o) = value.as_object_mut() {
+                o.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
+            }
+            if !simple_object(&value, 1) {
                 return Err(crate::Error::invalid(
                     "enterprise",
                     format!("{ENTERPRISE_SCHEMA} must be an object of strings (and a manager object)"),
                 ));
             }
             if value.as_object().is_some_and(|o| !o.is_empty()) {
-                kept.insert(ENTERPRISE_SCHEMA.to_owned(), value.clone());
+                kept.insert(ENTERPRISE_SCHEMA.to_owned(), value);
             }
         }
     }

@@ -84,23 +84,55 @@ pub(crate) fn apply(resource: &mut Value, request: &Value, case_exact: &dyn Fn(&
                     }
                     // An extension's object sets each of its attributes (RFC 7644 §3.5.2.1).
                     if let (true, Value::Object(fields)) = (k.eq_ignore_ascii_case(ENTERPRISE_SCHEMA), &v) {
-                        for (field, value) in fields {
-                            let p = parse_patch_path(&format!("{ENTERPRISE_SCHEMA}:{field}"))
-                                .map_err(|e| ScimError::bad("invalidPath", e.0))?;
-                            set(resource, &p, value.clone(), add, case_exact)?;
-                        }
+                        set_extension(resource, fields, add, case_exact)?;
                         continue;
                     }
                     let p = parse_patch_path(&k).map_err(|e| ScimError::bad("invalidPath", e.0))?;
                     set(resource, &p, v, add, case_exact)?;
                 }
             }
+            // The extension's URI as the path: its object's attributes are each set (RFC 7644
+            // §3.5.2.1 and §3.5.2.3: the sub-attributes given replace, the others stay).
+            (Op::Add | Op::Replace, Some(p)) if extension_root(&p) => {
+                let Some(Value::Object(fields)) = value else {
+                    return Err(ScimError::bad("invalidValue", format!("{ENTERPRISE_SCHEMA} takes an object")));
+                };
+                set_extension(resource, fields, add, case_exact)?;
+            }
             (Op::Add | Op::Replace, Some(p)) => {
                 set(resource, &p, value.cloned().unwrap_or(Value::Null), add, case_exact)?
+            }
+            (Op::Remove, Some(p)) if extension_root(&p) => {
+                let root = object(resource)?;
+                let key = key_of(root, ENTERPRISE_SCHEMA);
+                root.remove(&key);
             }
             (Op::Remove, Some(p)) => remove(resource, &p, value, case_exact)?,
             (Op::Remove, None) => return Err(ScimError::bad("noTarget", "remove needs a path")),
         }
+    }
+    Ok(())
+}
+
+/// Whether the path names the enterprise extension itself (`urn:…:enterprise:2.0:User`), which
+/// parses as the URI `urn:…:2.0` and the name `User`.
+fn extension_root(p: &PatchPath) -> bool {
+    p.filter.is_none()
+        && p.attr.sub.is_none()
+        && p.attr.uri.as_ref().is_some_and(|u| format!("{u}:{}", p.attr.name).eq_ignore_ascii_case(ENTERPRISE_SCHEMA))
+}
+
+/// Sets each of `fields` in the enterprise extension's object.
+fn set_extension(
+    resource: &mut Value,
+    fields: &Map<String, Value>,
+    add: bool,
+    case_exact: &dyn Fn(&str) -> bool,
+) -> Result<(), ScimError> {
+    // Some clients repeat the extension's URI inside its object; it is not an attribute.
+    for (field, value) in fields.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("schemas")) {
+        let p = parse_patch_path(&format!("{ENTERPRISE_SCHEMA}:{field}")).map_err(|e| ScimError::bad("invalidPath", e.0))?;
+        set(resource, &p, value.clone(), add, case_exact)?;
     }
     Ok(())
 }
@@ -307,6 +339,11 @@ mod tests {
         assert_eq!(user["title"], "Rep");
         apply(&mut user, &op(json!([{ "op": "remove", "path": department }])), &never).unwrap();
         assert_eq!(user[ENTERPRISE_SCHEMA], json!({ "employeeNumber": "42" }));
+        let whole = op(json!([{ "op": "replace", "path": ENTERPRISE_SCHEMA, "value": { "division": "EMEA" } }]));
+        apply(&mut user, &whole, &never).unwrap();
+        assert_eq!(user[ENTERPRISE_SCHEMA], json!({ "employeeNumber": "42", "division": "EMEA" }));
+        apply(&mut user, &op(json!([{ "op": "remove", "path": ENTERPRISE_SCHEMA }])), &never).unwrap();
+        assert!(user.get(ENTERPRISE_SCHEMA).is_none());
         let other = op(json!([{ "op": "add", "path": "urn:example:ext:color", "value": "red" }]));
         assert_eq!(apply(&mut user, &other, &never).unwrap_err().scim_type, Some("invalidPath"));
     }

@@ -4,7 +4,7 @@
 //! then validated like a replacement, so PATCH and PUT share every rule.
 
 use gatehouse_domain::scim::ENTERPRISE_SCHEMA;
-use gatehouse_domain::scim_filter::{PatchPath, get_ci, matches, parse_patch_path};
+use gatehouse_domain::scim_filter::{CompareOp, Filter, Literal, PatchPath, get_ci, matches, parse_patch_path};
 use serde_json::{Map, Value};
 
 use super::{GROUP_SCHEMA, PATCH_SCHEMA, ScimError, USER_SCHEMA};
@@ -131,10 +131,27 @@ fn set_extension(
 ) -> Result<(), ScimError> {
     // Some clients repeat the extension's URI inside its object; it is not an attribute.
     for (field, value) in fields.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("schemas")) {
-        let p = parse_patch_path(&format!("{ENTERPRISE_SCHEMA}:{field}")).map_err(|e| ScimError::bad("invalidPath", e.0))?;
+        let p = parse_patch_path(&format!("{ENTERPRISE_SCHEMA}:{field}"))
+            .map_err(|e| ScimError::bad("invalidPath", e.0))?;
         set(resource, &p, value.clone(), add, case_exact)?;
     }
     Ok(())
+}
+
+/// The value a filter of string equalities describes (`type eq "work"`, joined by `and`), to
+/// add when none matches; `None` for any other filter.
+fn element_of(filter: &Filter) -> Option<Map<String, Value>> {
+    match filter {
+        Filter::Compare(path, CompareOp::Eq, Literal::Str(s)) if path.sub.is_none() && path.uri.is_none() => {
+            Some(Map::from_iter([(path.name.clone(), Value::String(s.clone()))]))
+        }
+        Filter::And(a, b) => {
+            let mut made = element_of(a)?;
+            made.extend(element_of(b)?);
+            Some(made)
+        }
+        _ => None,
+    }
 }
 
 fn guard(p: &PatchPath) -> Result<(), ScimError> {
@@ -199,6 +216,25 @@ fn set(
             inner.insert(sub_key, value);
         }
         (Some(filter), sub) => {
+            // Entra ID adds a value it has not sent before through its filter (`phoneNumbers[type
+            // eq "work"].value`): with no value matching, the filter's equalities make a new one.
+            // A replace that matches nothing is noTarget (RFC 7644 §3.5.2.3).
+            let sub_attribute = sub.as_ref().or(p.sub.as_ref());
+            let matched = match root.get(&key) {
+                Some(Value::Array(items)) => items.iter().any(|i| matches(i, filter, &inner_exact)),
+                _ => false,
+            };
+            if add
+                && !matched
+                && let (Some(mut made), Some(s)) = (element_of(filter), sub_attribute)
+            {
+                made.insert(s.clone(), value);
+                match root.entry(key).or_insert_with(|| Value::Array(Vec::new())) {
+                    Value::Array(items) => items.push(Value::Object(made)),
+                    _ => return Err(ScimError::bad("invalidPath", format!("{} is not multi-valued", p.attr.name))),
+                }
+                return Ok(());
+            }
             let Some(Value::Array(items)) = root.get_mut(&key) else {
                 return Err(ScimError::bad("noTarget", format!("{} has no values to filter", p.attr.name)));
             };
@@ -344,6 +380,12 @@ mod tests {
         assert_eq!(user[ENTERPRISE_SCHEMA], json!({ "employeeNumber": "42", "division": "EMEA" }));
         apply(&mut user, &op(json!([{ "op": "remove", "path": ENTERPRISE_SCHEMA }])), &never).unwrap();
         assert!(user.get(ENTERPRISE_SCHEMA).is_none());
+        // Entra ID adds a phone number it has not sent before through its filter.
+        let phone = op(json!([{ "op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "555" }]));
+        apply(&mut user, &phone, &never).unwrap();
+        assert_eq!(user["phoneNumbers"], json!([{ "type": "work", "value": "555" }]));
+        apply(&mut user, &phone, &never).unwrap();
+        assert_eq!(user["phoneNumbers"], json!([{ "type": "work", "value": "555" }]), "then it sets it");
         let other = op(json!([{ "op": "add", "path": "urn:example:ext:color", "value": "red" }]));
         assert_eq!(apply(&mut user, &other, &never).unwrap_err().scim_type, Some("invalidPath"));
     }

@@ -42,3 +42,19 @@ class RedirectingClient(TwilioHttpClient):
         local = parts._replace(scheme=self.local.scheme, netloc=self.local.netloc).geturl()
         self.sent.append((method, parts.netloc, parts.path))
         return super().request(method, local, params, data, headers, auth, timeout, allow_redirects)
+
+
+def walk_both_ways(first, key=lambda r: r.sid):
+    """Follows a list's next-page links from `first` to the end, then its previous-page links back
+    to the start, and checks that both walks meet the same pages. Returns the pages' keys."""
+    assert first.previous_page_url is None, "the first page has no previous page"
+    pages = [first]
+    while pages[-1].next_page_url:
+        pages.append(pages[-1].next_page())
+    forward = [[key(r) for r in p] for p in pages]
+    backward, page = [], pages[-1]
+    while page.previous_page_url:
+        page = page.previous_page()
+        backward.append([key(r) for r in page])
+    assert list(reversed(backward)) == forward[:-1], (forward, backward)
+    return forward

@@ -7,7 +7,7 @@ import pytest
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from conftest import RedirectingClient
+from conftest import RedirectingClient, walk_both_ways
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,10 @@ def test_subaccounts(gatehouse, main_account):
     assert len(everyone) == 5 and everyone[0].sid == account, "the account itself, then its subaccounts"
     one_by_one = client.api.v2010.accounts.list(page_size=1)
     assert [a.sid for a in one_by_one] == [a.sid for a in everyone], "pages of one follow the same order"
+    # Previous-page links walk back over the same pages, the main account first.
+    for size in (1, 2):
+        pages = walk_both_ways(client.api.v2010.accounts.page(page_size=size))
+        assert sum(pages, []) == [a.sid for a in everyone]
     only = client.api.v2010.accounts.list(friendly_name="Sub 1")
     assert [a.sid for a in only] == [subs[1].sid]
     # A subaccount's own token works for it.
@@ -85,6 +89,12 @@ def test_keys(gatehouse, main_account):
     second = client.api.v2010.account.new_keys.create(friendly_name="k-second")
     paged = [k.sid for k in client.api.v2010.account.keys.list(page_size=1)]
     assert {created.sid, second.sid} <= set(paged) and len(paged) == len(set(paged)), "paged by PageToken"
+    third = client.api.v2010.account.new_keys.create(friendly_name="k-third")
+    pages = walk_both_ways(client.api.v2010.account.keys.page(page_size=1))
+    assert len(pages) >= 3 and {created.sid, second.sid, third.sid} <= set(sum(pages, []))
+    iam_pages = walk_both_ways(client.iam.v1.get_api_keys.page(account_sid=account, page_size=1))
+    assert sum(iam_pages, []) == sum(pages, []), "iam/v1 pages the same keys"
+    assert client.api.v2010.account.keys(third.sid).delete() is True
     assert client.api.v2010.account.keys(second.sid).delete() is True
     assert client.api.v2010.account.keys(created.sid).fetch().friendly_name == "k1"
     assert client.api.v2010.account.keys(created.sid).update(friendly_name="k2").friendly_name == "k2"
@@ -110,3 +120,18 @@ def test_iam_keys(gatehouse, main_account):
     with pytest.raises(TwilioRestException) as gone:
         client.iam.v1.api_key(created.sid).fetch()
     assert gone.value.status == 404
+
+
+def test_role_permissions(gatehouse, main_account):
+    account, token = main_account
+    client = client_for(gatehouse, account, token)
+    developer = client.iam.v1.role_permission("IX00000000000000000000000000000103").list()
+    names = {f"{p.product}.{p.resource}.{p.action}" for p in developer}
+    assert "api_keys.api_keys.manage" in names and "billing.billing.read" not in names, names
+    assert all(p.sid.startswith("IZ") and p.namespace == "gatehouse" and p.external_description for p in developer)
+    owner = client.iam.v1.role_permission("IX00000000000000000000000000000101")
+    pages = walk_both_ways(owner.page(page_size=4))
+    assert len(pages) >= 3 and sum(pages, []) == [p.sid for p in owner.list()], "paged both ways"
+    with pytest.raises(TwilioException) as unknown:
+        client.iam.v1.role_permission("IX" + "9" * 32).list()
+    assert unknown.value.args[1].status_code == 404 and '"code":20404' in unknown.value.args[1].text

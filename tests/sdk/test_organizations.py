@@ -11,7 +11,7 @@ from twilio.rest.preview_iam.versionless import Versionless
 from twilio.rest.preview_iam.versionless.organization.user import UserList as OrgUserList
 from twilio.rest.preview_iam.versionless.role_assignment import RoleAssignmentList
 
-from conftest import RedirectingClient
+from conftest import RedirectingClient, walk_both_ways
 
 ADMIN = "IX00000000000000000000000000000102"
 DEVELOPER = "IX00000000000000000000000000000103"
@@ -117,6 +117,8 @@ def test_accounts_page_through_absolute_links(gatehouse, sdk):
     assert all(a.account_sid.startswith("AC") for a in accounts)
     assert {a.status for a in accounts} <= {"active", "suspended", "closed"}
     assert len([s for s in http.sent if s[2].endswith("/Accounts")]) >= 3, "followed next_page_url"
+    pages = walk_both_ways(vl.accounts(gatehouse.org).page(page_size=1), key=lambda a: a.account_sid)
+    assert sum(pages, []) == [a.account_sid for a in accounts], "previous_page_url walks back"
     one = client.preview_iam.organization(gatehouse.org).accounts(accounts[0].account_sid).fetch()
     assert one.friendly_name == accounts[0].friendly_name
     with pytest.raises(TwilioRestException) as missing:
@@ -134,6 +136,17 @@ def test_role_assignments(gatehouse, sdk):
     assert created.sid.startswith("IY") and created.role_sid == DEVELOPER
     listed = vl.role_assignments(gatehouse.org).list(identity=user.id, scope=account)
     assert [r.sid for r in listed] == [created.sid]
+    others = [a.account_sid for a in vl.accounts(gatehouse.org).list() if a.account_sid != account and a.status == "active"]
+    more = [
+        vl.role_assignments(gatehouse.org).create(
+            RoleAssignmentList.PublicApiCreateRoleAssignmentRequest({"role_sid": DEVELOPER, "scope": a, "identity": user.id})
+        )
+        for a in others
+    ]
+    pages = walk_both_ways(vl.role_assignments(gatehouse.org).page(identity=user.id, page_size=1))
+    assert sorted(sum(pages, [])) == sorted([created.sid] + [m.sid for m in more])
+    for m in more:
+        assert client.preview_iam.organization(gatehouse.org).role_assignments(m.sid).delete() is True
     with pytest.raises(TwilioRestException) as bad:
         vl.role_assignments(gatehouse.org).create(
             RoleAssignmentList.PublicApiCreateRoleAssignmentRequest({"role_sid": "IX" + "9" * 32, "scope": account, "identity": user.id})

@@ -261,6 +261,22 @@ impl App {
         tx.subaccounts_matching(parent, name, status, page).await
     }
 
+    /// The cursor of the page of [`Self::subaccounts_matching`] before the one after `cursor`
+    /// (`None`: the first page), for Twilio's previous-page links.
+    pub async fn subaccounts_cursor_before(
+        &self,
+        actor: &Actor,
+        parent: &AccountSid,
+        name: Option<&str>,
+        status: Option<AccountStatus>,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>> {
+        let mut tx = self.store.read().await?;
+        readable_account(&mut *tx, actor, parent).await?;
+        tx.subaccounts_cursor_before(parent, name, status, cursor, size).await
+    }
+
     /// An account's audit events, newest first.
     pub async fn account_audit(&self, actor: &Actor, sid: &AccountSid, page: &PageRequest) -> Result<Page<AuditEvent>> {
         let mut tx = self.store.read().await?;

@@ -183,10 +183,7 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<ApiKeyView>> {
         let mut tx = self.store.read().await?;
-        let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
-        authorize(&p, Permission::ApiKeysRead, Target::Account(&account))?;
-        account.ensure_active()?;
+        keys_readable(&mut *tx, actor, account_sid).await?;
         let keys = tx.account_api_keys(account_sid, page).await?;
         let mut creators: HashMap<String, Option<User>> = HashMap::new();
         let mut items = Vec::with_capacity(keys.items.len());
@@ -205,6 +202,20 @@ impl App {
             items.push(ApiKeyView { key, created_by });
         }
         Ok(Page { items, next_after: keys.next_after })
+    }
+
+    /// The cursor of the page of [`Self::api_keys`] before the one after `cursor` (`None`: the
+    /// first page), for Twilio's previous-page links.
+    pub async fn api_keys_cursor_before(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>> {
+        let mut tx = self.store.read().await?;
+        keys_readable(&mut *tx, actor, account_sid).await?;
+        tx.account_api_keys_cursor_before(account_sid, cursor, size).await
     }
 
     /// One live key, found by its SID alone (iam/v1 addresses keys that way); the actor needs
@@ -313,4 +324,12 @@ impl App {
         let mut tx = self.store.read().await?;
         tx.account(account).await?.ok_or(Error::Unauthenticated)
     }
+}
+
+/// Checks that `actor` may list the keys of the account, which must be active.
+async fn keys_readable(tx: &mut dyn Tx, actor: &Actor, account_sid: &AccountSid) -> Result<()> {
+    let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
+    let p = principal(tx, actor, &account_scopes(&account)).await?;
+    authorize(&p, Permission::ApiKeysRead, Target::Account(&account))?;
+    account.ensure_active()
 }

@@ -90,6 +90,20 @@ impl App {
         Ok(Page { items, next_after: accounts.next_after })
     }
 
+    /// The cursor of the page of [`Self::organization_accounts_with_owners`] before the one
+    /// after `cursor` (`None`: the first page), for Twilio's previous-page links.
+    pub async fn organization_accounts_cursor_before(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgAccountsRead).await?;
+        tx.organization_accounts_cursor_before(org, cursor, size).await
+    }
+
     /// One managed account of the organization with its Owner; any other account is NotFound.
     pub async fn organization_account_with_owner(
         &self,

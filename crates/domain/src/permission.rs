@@ -69,6 +69,45 @@ permissions! {
     OrgDomainsManage = "org.domains.manage", Organization;
 }
 
+impl Permission {
+    /// What it allows, in a sentence (Twilio's role permissions list shows it).
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::AccountRead => "See the account: its overview, settings and dashboards",
+            Permission::AccountSettingsWrite => {
+                "Change the account's name and security settings, suspend and reactivate it"
+            }
+            Permission::AccountClose => "Close the account for good",
+            Permission::AccountOwnerTransfer => "Offer the account's ownership to another member",
+            Permission::UsersRead => "See the account's users, their roles and pending invitations",
+            Permission::UsersManage => "Invite users to the account, and remove them",
+            Permission::RolesAssign => "Change the roles of the account's users",
+            Permission::BillingRead => "See invoices and payment methods",
+            Permission::BillingWrite => "Add, remove and choose payment methods",
+            Permission::ApiKeysRead => "See the account's API keys",
+            Permission::ApiKeysManage => "Create, rename and revoke API keys",
+            Permission::LogsRead => "Read the account's logs",
+            Permission::UsageRead => "Read the account's usage",
+            Permission::ResourcesRead => "See product resources (phone numbers and the like)",
+            Permission::ResourcesWrite => "Create, change and delete product resources",
+            Permission::NotificationsManage => "Choose which roles receive which notices",
+            Permission::SubaccountsManage => "Create, rename, suspend and close subaccounts",
+            Permission::AuditRead => "Read the account's audit log",
+            Permission::OrgRead => "See the organization",
+            Permission::OrgSettingsWrite => "Change the organization's settings, SCIM tokens and OAuth apps",
+            Permission::OrgUsersRead => "See the organization's users",
+            Permission::OrgUsersManage => "Invite, change, deactivate and offboard the organization's users",
+            Permission::OrgAccountsRead => "See the organization's accounts",
+            Permission::OrgAccountsCreate => "Create accounts in the organization",
+            Permission::OrgAccountsManage => "Import, suspend, close and remove the organization's accounts",
+            Permission::OrgRolesAssign => "Give roles on the organization and its accounts",
+            Permission::OrgOwnerTransfer => "Offer the organization's ownership to an Administrator",
+            Permission::OrgAuditRead => "Read the organization's audit log",
+            Permission::OrgDomainsManage => "Add, verify and remove the organization's domains",
+        }
+    }
+}
+
 /// A set of permissions as a bitmask: cheap to copy, union and test on the hot path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct PermissionSet(u64);

@@ -80,7 +80,8 @@ macro_rules! contract_tests {
             scim_user_pages_are_sorted_counted_and_bounded_in_sql,
             scim_group_filters_in_sql_select_what_the_evaluator_selects,
             revocations_move_the_credential_epoch_when_they_commit,
-            people_search_matches_the_start_of_an_address_or_a_name
+            people_search_matches_the_start_of_an_address_or_a_name,
+            a_page_before_is_read_back_from_a_cursor
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

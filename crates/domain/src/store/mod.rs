@@ -209,6 +209,15 @@ pub trait AccountsTx: Send {
     async fn lock_account(&mut self, sid: &AccountSid) -> Result<Option<Account>>;
     /// The accounts an organization manages, ordered by SID; search matches name and SID.
     async fn organization_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>>;
+    /// The cursor of the page before the one that starts after `cursor` in
+    /// [`Self::organization_accounts`] (no search), `size` to a page: the SID `size` rows before
+    /// `cursor` (counting it), or `None` when that page is the first (Twilio's previous page).
+    async fn organization_accounts_cursor_before(
+        &mut self,
+        org: &OrganizationSid,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>>;
     /// The accounts on which the user holds a role directly, ordered by SID.
     async fn user_accounts(&mut self, user: &UserSid, page: &PageRequest) -> Result<Page<Account>>;
     /// The subaccounts of an account, ordered by SID.
@@ -222,6 +231,15 @@ pub trait AccountsTx: Send {
         status: Option<crate::account::AccountStatus>,
         page: &PageRequest,
     ) -> Result<Page<Account>>;
+    /// As [`Self::organization_accounts_cursor_before`], in [`Self::subaccounts_matching`].
+    async fn subaccounts_cursor_before(
+        &mut self,
+        parent: &AccountSid,
+        name: Option<&str>,
+        status: Option<crate::account::AccountStatus>,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>>;
 }
 
 /// Role assignments: who holds which role where, account members and Owners.
@@ -523,6 +541,13 @@ pub trait ApiKeysTx: Send {
     async fn api_key(&mut self, sid: &ApiKeySid) -> Result<Option<ApiKey>>;
     /// The account's keys that are not revoked, by SID; search matches name and SID.
     async fn account_api_keys(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<ApiKey>>;
+    /// As [`AccountsTx::organization_accounts_cursor_before`], in [`Self::account_api_keys`].
+    async fn account_api_keys_cursor_before(
+        &mut self,
+        account: &AccountSid,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>>;
     /// Renames one of the account's keys.
     async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()>;
     /// Revokes one of the account's keys.

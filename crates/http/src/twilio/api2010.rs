@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::basic::BasicClient;
+use super::paging::Previous;
 use super::{TwilioError, TwilioResult};
 use crate::AppState;
 use crate::web::FormData;
@@ -98,6 +99,7 @@ fn page_2010(
     extra: &str,
     records: Vec<Value>,
     next_after: Option<String>,
+    previous: Previous,
 ) -> Result<Value, TwilioError> {
     let size = q.size()?;
     let page: u64 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
@@ -109,7 +111,7 @@ fn page_2010(
     let mut body = json!({
         "first_page_uri": uri(0, None),
         "end": (start + records.len() as u64).saturating_sub(1),
-        "previous_page_uri": null,
+        "previous_page_uri": previous.map(|sid| uri(page.saturating_sub(1), sid.as_deref())),
         "next_page_uri": next_after.as_deref().map(|sid| uri(page + 1, Some(sid))),
         "uri": uri(page, q.after()),
         "page": page,
@@ -138,17 +140,37 @@ pub(crate) async fn list_accounts(
     let size = q.size()?;
     // A status Twilio does not have matches no account.
     let status = match q.status.as_deref().map(AccountStatus::parse) {
-        Some(Err(_)) => return Ok(Json(page_2010(&path, "accounts", &q, &extra, Vec::new(), None)?).into_response()),
+        Some(Err(_)) => {
+            return Ok(Json(page_2010(&path, "accounts", &q, &extra, Vec::new(), None, None)?).into_response());
+        }
         Some(Ok(s)) => Some(s),
         None => None,
     };
     let name = q.friendly_name.as_deref();
     let main = state.app.account(&c.actor, &c.account).await?.account;
+    let main_listed = name.is_none_or(|n| main.name == n) && status.is_none_or(|s| main.status == s);
+    // The page before: read back from the cursor among the subaccounts; the main account is the
+    // list's first item: the page before may start after it, or be the first page.
+    let previous = match q.after() {
+        None => None,
+        Some(t) if t == main.sid.as_str() => Some(None),
+        Some(t) => {
+            let before = |n: usize| {
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                state.app.subaccounts_cursor_before(&c.actor, &c.account, name, status, t, n)
+            };
+            match before(size).await? {
+                Some(sid) => Some(Some(sid)),
+                None if main_listed && before(size - 1).await?.is_some() => Some(Some(main.sid.to_string())),
+                None => Some(None),
+            }
+        }
+    };
     let mut records = Vec::new();
     // The main account is listed first; a cursor at it means its subaccounts from the start.
     let after = match q.after() {
         None => {
-            if name.is_none_or(|n| main.name == n) && status.is_none_or(|s| main.status == s) {
+            if main_listed {
                 records.push(main.clone());
             }
             None
@@ -170,7 +192,7 @@ pub(crate) async fn list_accounts(
         subaccounts.next_after
     };
     let records = records.iter().map(|a| account_json(a, None)).collect();
-    Ok(Json(page_2010(&path, "accounts", &q, &extra, records, next_after)?).into_response())
+    Ok(Json(page_2010(&path, "accounts", &q, &extra, records, next_after, previous)?).into_response())
 }
 
 pub(crate) async fn create_account(State(state): State<AppState>, c: BasicClient, form: FormData) -> TwilioResult {
@@ -232,13 +254,17 @@ pub(crate) async fn list_keys(
 ) -> TwilioResult {
     let sid = AccountSid::parse(&account).map_err(|_| TwilioError::from(Error::NotFound))?;
     let limit = u32::try_from(q.size()?).unwrap_or(u32::MAX);
+    let previous = match q.after() {
+        Some(t) => Some(state.app.api_keys_cursor_before(&c.actor, &sid, t, limit).await?),
+        None => None,
+    };
     let page = state
         .app
         .api_keys(&c.actor, &sid, &PageRequest { after: q.after().map(str::to_owned), limit, search: None })
         .await?;
     let items = page.items.iter().map(|k| key_json(&k.key)).collect();
-    Ok(Json(page_2010(&format!("{BASE}/Accounts/{sid}/Keys.json"), "keys", &q, "", items, page.next_after)?)
-        .into_response())
+    let path = format!("{BASE}/Accounts/{sid}/Keys.json");
+    Ok(Json(page_2010(&path, "keys", &q, "", items, page.next_after, previous)?).into_response())
 }
 
 pub(crate) async fn create_key(

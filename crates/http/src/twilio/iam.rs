@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::api2010::rfc2822;
 use super::basic::BasicClient;
-use super::{TwilioError, TwilioResult};
+use super::{TwilioError, TwilioResult, paging};
 use crate::AppState;
 use crate::web::FormData;
 
@@ -101,12 +101,11 @@ pub(crate) async fn list(State(state): State<AppState>, c: BasicClient, Query(q)
     };
     let number: u32 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
     let after = q.page_token.clone().filter(|t| !t.is_empty());
-    let page = state.app.api_keys(&c.actor, &account, &PageRequest { after, limit: size, search: None }).await?;
-    let base = state.app.public_url();
-    let url = |n: u32, token: Option<&str>| {
-        let token = token.map(|t| format!("&PageToken={t}")).unwrap_or_default();
-        format!("{base}/v1/Keys?AccountSid={account}&PageSize={size}&Page={n}{token}")
+    let previous = match after.as_deref() {
+        Some(t) => Some(state.app.api_keys_cursor_before(&c.actor, &account, t, size).await?),
+        None => None,
     };
+    let page = state.app.api_keys(&c.actor, &account, &PageRequest { after, limit: size, search: None }).await?;
     let keys: Vec<Value> = page
         .items
         .iter()
@@ -117,18 +116,8 @@ pub(crate) async fn list(State(state): State<AppState>, c: BasicClient, Query(q)
             v
         })
         .collect();
-    let body = json!({
-        "keys": keys,
-        "meta": {
-            "key": "keys",
-            "page": number,
-            "page_size": size,
-            "first_page_url": url(0, None),
-            "previous_page_url": null,
-            "url": url(number, None),
-            "next_page_url": page.next_after.as_deref().map(|t| url(number + 1, Some(t))),
-        },
-    });
+    let list = format!("{}/v1/Keys?AccountSid={account}", state.app.public_url());
+    let body = paging::meta_page("keys", &list, size, number, keys, page.next_after, previous);
     Ok(Json(body).into_response())
 }
 

@@ -7,6 +7,8 @@ mod api2010;
 mod basic;
 mod iam;
 mod organizations;
+mod paging;
+mod roles;
 mod token;
 
 use axum::Json;
@@ -49,6 +51,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/Organizations/{org}/RoleAssignments/{sid}", delete(organizations::delete_role_assignment))
         .route("/v1/Keys", get(iam::list).post(iam::create))
         .route("/v1/Keys/{sid}", get(iam::fetch).post(iam::update).delete(iam::delete))
+        .route("/v1/Roles/{role}/Permissions", get(roles::permissions))
         .route("/2010-04-01/Accounts.json", get(api2010::list_accounts).post(api2010::create_account))
         .route("/2010-04-01/Accounts/{file}", get(api2010::fetch_account).post(api2010::update_account))
         .route("/2010-04-01/Accounts/{account}/Keys.json", get(api2010::list_keys).post(api2010::create_key))

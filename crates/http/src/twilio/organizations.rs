@@ -15,7 +15,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, Role
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{OrgClient, TwilioError, TwilioResult};
+use super::{OrgClient, TwilioError, TwilioResult, paging};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -78,34 +78,6 @@ fn assignment_json(a: &RoleAssignment) -> Value {
     })
 }
 
-/// A "meta" page: `{"content": [...], "meta": {...}}` with absolute links.
-fn meta_page(
-    base: &str,
-    path: &str,
-    extra: &str,
-    size: u32,
-    number: u32,
-    items: Vec<Value>,
-    next: Option<String>,
-) -> Value {
-    let url = |page: u32, token: Option<&str>| {
-        let token = token.map(|t| format!("&PageToken={t}")).unwrap_or_default();
-        format!("{base}{path}?PageSize={size}{extra}&Page={page}{token}")
-    };
-    json!({
-        "content": items,
-        "meta": {
-            "key": "content",
-            "page": number,
-            "page_size": size,
-            "first_page_url": url(0, None),
-            "previous_page_url": null,
-            "url": url(number, None),
-            "next_page_url": next.as_deref().map(|t| url(number + 1, Some(t))),
-        },
-    })
-}
-
 pub(crate) async fn accounts(
     State(state): State<AppState>,
     c: OrgClient,
@@ -114,21 +86,18 @@ pub(crate) async fn accounts(
 ) -> TwilioResult {
     let size = q.size()?;
     let after = q.page_token.clone().filter(|t| !t.is_empty());
+    let previous = match after.as_deref() {
+        Some(t) => Some(state.app.organization_accounts_cursor_before(&c.actor, &c.org, t, size).await?),
+        None => None,
+    };
     let page = state
         .app
         .organization_accounts_with_owners(&c.actor, &c.org, &PageRequest { after, limit: size, search: None })
         .await?;
     let Page { items, next_after } = page;
     let content = items.iter().map(|(a, o)| account_json(a, o.as_ref())).collect();
-    let body = meta_page(
-        state.app.public_url(),
-        &format!("/Organizations/{}/Accounts", c.org),
-        "",
-        size,
-        q.number(),
-        content,
-        next_after,
-    );
+    let list = format!("{}/Organizations/{}/Accounts", state.app.public_url(), c.org);
+    let body = paging::meta_page("content", &list, size, q.number(), content, next_after, previous);
     Ok(Json(body).into_response())
 }
 
@@ -188,30 +157,21 @@ pub(crate) async fn role_assignments(
         })
         .transpose()?;
     let scope = scope.map(|s| scope_ref(s, &c.org)).transpose()?;
-    let all = state.app.org_role_assignments(&c.actor, &c.org, identity.as_ref(), scope.as_ref()).await?;
+    let mut all = state.app.org_role_assignments(&c.actor, &c.org, identity.as_ref(), scope.as_ref()).await?;
+    all.sort_by(|a, b| a.sid.cmp(&b.sid));
     // Keyset paging over the SIDs, as everywhere: PageToken is the last SID of the previous page.
-    let after = q.page_token.clone().filter(|t| !t.is_empty());
-    let rest: Vec<&RoleAssignment> =
-        all.iter().filter(|a| after.as_deref().is_none_or(|t| a.sid.as_str() > t)).collect();
-    let page: Vec<&RoleAssignment> = rest.iter().copied().take(size as usize).collect();
-    let next = (rest.len() > page.len()).then(|| page.last().map(|a| a.sid.to_string())).flatten();
-    let mut extra = String::new();
+    let after = q.page_token.as_deref().filter(|t| !t.is_empty());
+    let page = paging::window(&all, |a| a.sid.as_str(), after, size as usize);
+    let mut filters = Vec::new();
     if let Some(i) = &identity {
-        extra.push_str(&format!("&Identity={i}"));
+        filters.push(format!("Identity={i}"));
     }
     if let Some(s) = &scope {
-        extra.push_str(&format!("&Scope={}", s.sid_str()));
+        filters.push(format!("Scope={}", s.sid_str()));
     }
-    let content = page.into_iter().map(assignment_json).collect();
-    let body = meta_page(
-        state.app.public_url(),
-        &format!("/Organizations/{}/RoleAssignments", c.org),
-        &extra,
-        size,
-        q.number(),
-        content,
-        next,
-    );
+    let list = format!("{}/Organizations/{}/RoleAssignments?{}", state.app.public_url(), c.org, filters.join("&"));
+    let content = page.items.iter().map(assignment_json).collect();
+    let body = paging::meta_page("content", &list, size, q.number(), content, page.next, page.previous);
     Ok(Json(body).into_response())
 }
 

@@ -10,7 +10,7 @@ use gatehouse_domain::session::{Session, SessionStage};
 use gatehouse_domain::store::Store;
 use gatehouse_domain::user::Email;
 
-use crate::fixtures::{add_account, add_user, t0};
+use crate::fixtures::{self, add_account, add_user, t0};
 
 pub async fn invitations_are_found_by_token_updated_and_one_is_pending_per_address(store: Arc<dyn Store>) {
     use gatehouse_domain::invitation::{Invitation, InvitationStatus};
@@ -250,4 +250,90 @@ pub async fn payment_methods_keep_one_default_and_invoices_list_newest_first(sto
     let mut tx = store.write().await.unwrap();
     let second_default = method(&a, PaymentDetails::Paypal { email: Email::parse("c@example.com").unwrap() }, true);
     assert!(tx.insert_payment_method(&second_default).await.is_err(), "one default per account");
+}
+
+/// Twilio's previous-page links: for every page of a list read forward, the cursor read back
+/// from its own cursor is the cursor the page before it was read with.
+pub async fn a_page_before_is_read_back_from_a_cursor(store: Arc<dyn Store>) {
+    use gatehouse_domain::account::AccountStatus;
+    use gatehouse_domain::api_key::ApiKey;
+    use gatehouse_domain::sid::ApiKeySid;
+    let mut tx = store.write().await.unwrap();
+    let org = fixtures::organization("Acme");
+    tx.insert_organization(&org).await.unwrap();
+    let parent = fixtures::add_account(&mut *tx, "Parent", Some(&org.sid)).await;
+    let olivia = fixtures::add_user(&mut *tx, "olivia@example.com", "Olivia").await;
+    for i in 0..7 {
+        let mut sub = fixtures::account(&format!("Sub {}", i % 2), Some(&org.sid), Some(&parent.sid));
+        if i == 3 {
+            sub.status = AccountStatus::Suspended;
+        }
+        tx.insert_account(&sub).await.unwrap();
+        let key = ApiKey {
+            sid: ApiKeySid::generate(),
+            account_sid: parent.sid.clone(),
+            name: format!("k{i}"),
+            secret_hash: format!("hash-{i}"),
+            created_by: Some(olivia.sid.clone()),
+            created_at: t0(),
+            last_used_at: None,
+            revoked_at: (i == 2).then(t0),
+        };
+        tx.insert_api_key(&key).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut tx = store.read().await.unwrap();
+    for size in 1..=3u32 {
+        // Each list's page cursors, walked forward from the start (`None`).
+        let mut lists: Vec<(&str, Vec<Option<String>>)> = Vec::new();
+        let mut cursors = vec![None];
+        while let Some(after) = cursors.last().cloned() {
+            let page = PageRequest { after, limit: size, search: None };
+            match tx.organization_accounts(&org.sid, &page).await.unwrap().next_after {
+                Some(next) => cursors.push(Some(next)),
+                None => break,
+            }
+        }
+        lists.push(("organization accounts", cursors));
+        for (name, status) in [(None, None), (Some("Sub 1"), None), (None, Some(AccountStatus::Active))] {
+            let mut cursors = vec![None];
+            while let Some(after) = cursors.last().cloned() {
+                let page = PageRequest { after, limit: size, search: None };
+                match tx.subaccounts_matching(&parent.sid, name, status, &page).await.unwrap().next_after {
+                    Some(next) => cursors.push(Some(next)),
+                    None => break,
+                }
+            }
+            for pair in cursors.windows(2) {
+                let before = tx
+                    .subaccounts_cursor_before(&parent.sid, name, status, pair[1].as_deref().unwrap(), size)
+                    .await
+                    .unwrap();
+                assert_eq!(before, pair[0], "subaccounts {name:?} {status:?}, {size} a page");
+            }
+            assert!(cursors.len() > 1 || (size == 3 && name.is_some()), "several pages");
+        }
+        let mut cursors = vec![None];
+        while let Some(after) = cursors.last().cloned() {
+            let page = PageRequest { after, limit: size, search: None };
+            match tx.account_api_keys(&parent.sid, &page).await.unwrap().next_after {
+                Some(next) => cursors.push(Some(next)),
+                None => break,
+            }
+        }
+        lists.push(("keys", cursors));
+        for (list, cursors) in lists {
+            assert!(cursors.len() >= 2, "{list}: several pages of {size}");
+            for pair in cursors.windows(2) {
+                let cursor = pair[1].as_deref().unwrap();
+                let before = match list {
+                    "keys" => tx.account_api_keys_cursor_before(&parent.sid, cursor, size).await,
+                    _ => tx.organization_accounts_cursor_before(&org.sid, cursor, size).await,
+                }
+                .unwrap();
+                assert_eq!(before, pair[0], "{list}, {size} a page: the revoked key is skipped both ways");
+            }
+        }
+    }
 }

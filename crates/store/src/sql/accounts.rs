@@ -10,7 +10,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::AccountsTx;
 use sqlx::AssertSqlSafe;
 
-use super::rows::{self, Conn, Keyset, Run, account_columns};
+use super::rows::{self, Conn, Keyset, Run, account_columns, get};
 use super::{EngineTx, dialect};
 
 #[async_trait]
@@ -147,6 +147,25 @@ impl AccountsTx for EngineTx {
         .await
     }
 
+    async fn organization_accounts_cursor_before(
+        &mut self,
+        org: &OrganizationSid,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>> {
+        // The (organization, SID) index read backwards from the cursor.
+        let row = sqlx::query(
+            "SELECT a.sid FROM accounts a WHERE a.organization_sid = $1 AND a.sid <= $2 \
+             ORDER BY a.sid DESC LIMIT 1 OFFSET $3",
+        )
+        .bind(org.as_str())
+        .bind(cursor)
+        .bind(i64::from(size))
+        .row(&mut self.tx)
+        .await?;
+        row.as_ref().map(|r| get::<String>(r, "sid")).transpose()
+    }
+
     async fn subaccounts(&mut self, parent: &AccountSid, page: &PageRequest) -> Result<Page<Account>> {
         account_page(&mut self.tx, "a.parent_sid = $1", parent.as_str(), page).await
     }
@@ -173,6 +192,29 @@ impl AccountsTx for EngineTx {
         .all(&mut self.tx, rows::account)
         .await?;
         Ok(Page::from_rows(items, page, |a| a.sid.to_string()))
+    }
+
+    async fn subaccounts_cursor_before(
+        &mut self,
+        parent: &AccountSid,
+        name: Option<&str>,
+        status: Option<AccountStatus>,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>> {
+        // The (parent, SID) index read backwards from the cursor, with the same filters.
+        let row = sqlx::query(
+            "SELECT a.sid FROM accounts a WHERE a.parent_sid = $1 AND a.sid <= $2 AND ($3 IS NULL OR a.name = $3) \
+               AND ($4 IS NULL OR a.status = $4) ORDER BY a.sid DESC LIMIT 1 OFFSET $5",
+        )
+        .bind(parent.as_str())
+        .bind(cursor)
+        .bind(name)
+        .bind(status.map(AccountStatus::as_str))
+        .bind(i64::from(size))
+        .row(&mut self.tx)
+        .await?;
+        row.as_ref().map(|r| get::<String>(r, "sid")).transpose()
     }
 }
 

@@ -66,6 +66,24 @@ impl ApiKeysTx for EngineTx {
         .await
     }
 
+    async fn account_api_keys_cursor_before(
+        &mut self,
+        account: &AccountSid,
+        cursor: &str,
+        size: u32,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT sid FROM api_keys WHERE account_sid = $1 AND revoked_at IS NULL AND sid <= $2 \
+             ORDER BY sid DESC LIMIT 1 OFFSET $3",
+        )
+        .bind(account.as_str())
+        .bind(cursor)
+        .bind(i64::from(size))
+        .row(&mut self.tx)
+        .await?;
+        row.as_ref().map(|r| get::<String>(r, "sid")).transpose()
+    }
+
     async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()> {
         sqlx::query("UPDATE api_keys SET name = $3 WHERE account_sid = $1 AND sid = $2")
             .bind(account.as_str())

@@ -1,9 +1,11 @@
 """Twilio's SDK (twilio==9.13.0), unchanged, on the 2010 API and iam/v1 of a real `gatehouse
 serve`: subaccounts (create, list with filters over several pages, fetch, rename, suspend,
 reactivate, close) with `AC…:auth token`, keys (create with the secret once, list, fetch, rename,
-delete; then authenticating with `SK…:secret`), iam/v1 keys, and the error cases."""
+delete; then authenticating with `SK…:secret`), iam/v1 keys, role permissions, account OAuth apps
+(their bearer tokens acting for the account), previous-page links, and the error cases."""
 
 import pytest
+import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -135,3 +137,51 @@ def test_role_permissions(gatehouse, main_account):
     with pytest.raises(TwilioException) as unknown:
         client.iam.v1.role_permission("IX" + "9" * 32).list()
     assert unknown.value.args[1].status_code == 404 and '"code":20404' in unknown.value.args[1].text
+
+
+def test_account_oauth_apps(gatehouse, main_account):
+    from twilio.rest.iam.v1.o_auth_app import OAuthAppList
+
+    account, token = main_account
+    client = client_for(gatehouse, account, token)
+    created = client.iam.v1.o_auth_apps.create(
+        OAuthAppList.IamV1AccountVendorOauthAppCreateRequest(
+            {"type": "client_credentials", "friendly_name": "deployer", "description": "CD pipeline", "access_token_ttl": 600}
+        )
+    )
+    assert created.sid.startswith("OQ") and len(created.secret) >= 32 and created.access_token_ttl == 600
+    assert (created.friendly_name, created.description, created.status) == ("deployer", "CD pipeline", "active")
+    # Its client-credentials token acts for the account on the 2010 and iam/v1 APIs.
+    grant = {"grant_type": "client_credentials", "client_id": created.sid, "client_secret": created.secret}
+    issued = requests.post(f"{gatehouse.base}/v2/token", data=grant).json()
+    assert issued["expires_in"] == 600
+    bearer = {"Authorization": f"Bearer {issued['access_token']}"}
+    as_app = requests.get(f"{gatehouse.base}/2010-04-01/Accounts/{account}.json", headers=bearer)
+    assert as_app.status_code == 200 and as_app.json()["sid"] == account
+    listed = requests.get(f"{gatehouse.base}/2010-04-01/Accounts.json", headers=bearer)
+    assert listed.status_code == 200 and listed.json()["accounts"][0]["sid"] == account
+    # What an API key may not do, the app may not either (ADR 0013): it lists no keys.
+    keys = requests.get(f"{gatehouse.base}/v1/Keys", params={"AccountSid": account}, headers=bearer)
+    assert keys.status_code == 403 and keys.json()["code"] == 20403
+    assert requests.get(f"{gatehouse.base}/Organizations/{gatehouse.org}/Accounts", headers=bearer).status_code == 401
+    # Fetch (Twilio's SDK has no fetch of an app), update, and the refusals.
+    fetched = requests.get(f"{gatehouse.base}/v1/Account/OAuthApps/{created.sid}", auth=(account, token)).json()
+    assert fetched["description"] == "CD pipeline" and "secret" not in fetched
+    updated = client.iam.v1.o_auth_apps(created.sid).update(
+        OAuthAppList.IamV1AccountVendorOauthAppUpdateRequest({"friendly_name": "deployer 2", "access_token_ttl": 300})
+    )
+    assert (updated.friendly_name, updated.access_token_ttl, updated.description) == ("deployer 2", 300, "CD pipeline")
+    for refused in (
+        {"friendly_name": "limited", "policy": {"allow": ["twilio/voice/calls/read"]}},
+        {"friendly_name": "pkce", "token_endpoint_auth_method": "none"},
+        {"friendly_name": "long", "access_token_ttl": 86400},
+    ):
+        with pytest.raises(TwilioRestException) as bad:
+            client.iam.v1.o_auth_apps.create(OAuthAppList.IamV1AccountVendorOauthAppCreateRequest(refused))
+        assert bad.value.status == 400 and bad.value.code == 20001, refused
+    # Deleting it stops its tokens at once.
+    assert client.iam.v1.o_auth_apps(created.sid).delete() is True
+    assert requests.get(f"{gatehouse.base}/2010-04-01/Accounts/{account}.json", headers=bearer).status_code == 401
+    with pytest.raises(TwilioRestException) as gone:
+        client.iam.v1.o_auth_apps(created.sid).delete()
+    assert gone.value.status == 404

@@ -327,7 +327,7 @@ impl App {
 }
 
 /// Checks that `actor` may list the keys of the account, which must be active.
-async fn keys_readable(tx: &mut dyn Tx, actor: &Actor, account_sid: &AccountSid) -> Result<()> {
+pub(crate) async fn keys_readable(tx: &mut dyn Tx, actor: &Actor, account_sid: &AccountSid) -> Result<()> {
     let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
     let p = principal(tx, actor, &account_scopes(&account)).await?;
     authorize(&p, Permission::ApiKeysRead, Target::Account(&account))?;

@@ -41,6 +41,7 @@ use std::sync::Arc;
 use gatehouse_domain::account::Account;
 use gatehouse_domain::clock::{Clock, SystemClock};
 use gatehouse_domain::membership::ScopeRef;
+use gatehouse_domain::oauth::OAuthAppOwner;
 use gatehouse_domain::policy::{Actor, ActorKind, Grant, Principal};
 use gatehouse_domain::role::BuiltinRole;
 use gatehouse_domain::store::{Store, Tx};
@@ -58,7 +59,7 @@ pub use groups::{GroupChange, GroupInput, GroupView, MembersChange};
 pub use invitations::{InvitationView, NewInvitation, NewInvitee};
 pub use mail::{MailError, Mailer};
 pub use members::{NewMember, RoleChange};
-pub use oauth::{AccessToken, NewOAuthApp};
+pub use oauth::{AccessToken, NewOAuthApp, OAuthAppInput};
 pub use offboarding::OffboardingPreview;
 pub use org_accounts::AccountRequestView;
 pub use org_invitations::OrgInvitationView;
@@ -326,12 +327,16 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
         ActorKind::AuthToken { account } => {
             Ok(Principal::Credential { grants: gatehouse_domain::api_key::auth_token_grants(account) })
         }
-        ActorKind::OAuthApp { organization, .. } => Ok(Principal::Credential {
+        ActorKind::OAuthApp { owner: OAuthAppOwner::Organization(organization), .. } => Ok(Principal::Credential {
             grants: vec![Grant::at(
                 ScopeRef::Organization(organization.clone()),
                 gatehouse_domain::oauth::oauth_app_permissions(),
             )],
         }),
+        // An account's app may do what the account's API keys may.
+        ActorKind::OAuthApp { owner: OAuthAppOwner::Account(account), .. } => {
+            Ok(Principal::Credential { grants: gatehouse_domain::api_key::api_key_grants(account) })
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::api_keys::{keys_created_in_account, revoke_departing_keys};
+use crate::oauth::{Leaving, revoke_departing_apps};
 use crate::{App, account_scopes, principal};
 
 /// Input for adding an existing user to an account.
@@ -212,7 +213,10 @@ impl App {
         }
         tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), user).await?;
         let org = account.organization_sid.as_ref();
-        let keys_report = revoke_departing_keys(&mut *tx, actor, org, user, &keys, keep_keys, "removed", now).await?;
+        let mut keys_report =
+            revoke_departing_keys(&mut *tx, actor, org, user, &keys, keep_keys, "removed", now).await?;
+        let leaving = Leaving::Account(account_sid);
+        keys_report.extend(revoke_departing_apps(&mut *tx, actor, org, user, leaving, false, "removed", now).await?);
         tx.append_audit(
             &AuditEvent::new(actor, "member.removed", user.as_str(), now)
                 .in_account(account_sid, org)

@@ -1,5 +1,6 @@
 //! OAuth apps and the client-credentials grant (Twilio's `/v2/token`): an organization admin
-//! creates an app (`OQ…` client id, secret shown once), the app exchanges its credentials for a
+//! creates an organization's app, or an account's Owner, Administrator or Developer an account's
+//! app (`OQ…` client id, secret shown once); the app exchanges its credentials for a
 //! signed access token (a JWT, HS256 under an instance key, with `exp`, because Twilio's SDK
 //! re-fetches a token without one before every call), and each bearer token is checked against
 //! the app on every request so that revoking an app stops its tokens at once.
@@ -8,17 +9,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use gatehouse_domain::audit::AuditEvent;
-use gatehouse_domain::oauth::{ACCESS_TOKEN_SECONDS, OAuthApp};
+use gatehouse_domain::oauth::{ACCESS_TOKEN_SECONDS, OAuthApp, OAuthAppOwner, parse_description, parse_token_ttl};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::scim::parse_token_name;
-use gatehouse_domain::sid::{OAuthAppSid, OrganizationSid};
+use gatehouse_domain::sid::{AccountSid, OAuthAppSid, OrganizationSid};
 use gatehouse_domain::{Error, Result};
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
 use crate::App;
 use crate::credential_cache::{Cached, Use};
+use crate::members::locked_for;
 use crate::org_users::authorize_org;
 use crate::secret::{constant_time_eq, new_token, random_bytes, token_hash};
 
@@ -88,8 +90,10 @@ impl App {
         tx.organization(org).await?.ok_or(Error::NotFound)?;
         let app = OAuthApp {
             sid: OAuthAppSid::generate(),
-            organization_sid: org.clone(),
+            owner: OAuthAppOwner::Organization(org.clone()),
             name,
+            description: None,
+            access_token_ttl: ACCESS_TOKEN_SECONDS,
             secret_hash: token_hash(&secret),
             created_by: actor.user_sid().cloned(),
             created_at: now,
@@ -119,7 +123,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgSettingsWrite).await?;
-        if tx.revoke_oauth_app(org, sid, now).await? == 0 {
+        if tx.revoke_oauth_app(&OAuthAppOwner::Organization(org.clone()), sid, now).await? == 0 {
             return Err(Error::NotFound);
         }
         tx.append_audit(&AuditEvent::new(actor, "oauth_app.revoked", sid.as_str(), now).in_organization(org)).await?;
@@ -136,19 +140,20 @@ impl App {
         }
         let now = self.now();
         let header = URL_SAFE_NO_PAD.encode(json!({ "alg": "HS256", "typ": "JWT" }).to_string());
-        let claims = json!({
+        let mut claims = json!({
             "iss": self.public_url,
             "sub": app.sid,
-            "org": app.organization_sid,
             "iat": now.timestamp(),
-            "exp": (now + Duration::seconds(ACCESS_TOKEN_SECONDS)).timestamp(),
+            "exp": (now + Duration::seconds(app.access_token_ttl)).timestamp(),
             "jti": new_token()?,
         });
+        let (claim, owner) = owner_claim(&app.owner);
+        claims[claim] = Value::from(owner);
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         let signing_input = format!("{header}.{payload}");
         let signature = self.sign(&signing_input).await?;
         self.note_app_use(&app);
-        Ok(AccessToken { token: format!("{signing_input}.{signature}"), expires_in: ACCESS_TOKEN_SECONDS })
+        Ok(AccessToken { token: format!("{signing_input}.{signature}"), expires_in: app.access_token_ttl })
     }
 
     /// The app, from memory while no credential changed (see `credential_cache`).
@@ -196,10 +201,197 @@ impl App {
         }
         let sid = claims["sub"].as_str().and_then(|s| OAuthAppSid::parse(s).ok()).ok_or(Error::Unauthenticated)?;
         let app = self.oauth_app_checked(&sid).await?;
-        if app.revoked_at.is_some() || claims["org"].as_str() != Some(app.organization_sid.as_str()) {
+        let (claim, owner) = owner_claim(&app.owner);
+        if app.revoked_at.is_some() || claims[claim].as_str() != Some(owner) {
             return Err(Error::Unauthenticated);
         }
+        if let OAuthAppOwner::Account(account) = &app.owner {
+            // As with its API keys: a suspended or closed account's apps are refused.
+            let mut tx = self.store.read().await?;
+            tx.account(account).await?.ok_or(Error::Unauthenticated)?.ensure_active()?;
+        }
         self.note_app_use(&app);
-        Ok(Actor { kind: ActorKind::OAuthApp { app: app.sid, organization: app.organization_sid }, source_ip })
+        Ok(Actor { kind: ActorKind::OAuthApp { app: app.sid, owner: app.owner }, source_ip })
     }
+
+    /// Creates an OAuth app for an account (Twilio's iam/v1 `Account/OAuthApps`): its tokens act
+    /// for the account with what the account's API keys may do, so making one takes what making
+    /// a key takes (Owner, Administrator, Developer). The account must be active.
+    pub async fn create_account_oauth_app(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        input: &OAuthAppInput,
+    ) -> Result<NewOAuthApp> {
+        let name = parse_token_name(input.name.as_deref().unwrap_or("OAuth app"))?;
+        let description = parse_description(input.description.as_deref())?;
+        let access_token_ttl = parse_token_ttl(input.access_token_ttl.unwrap_or(ACCESS_TOKEN_SECONDS))?;
+        let now = self.now();
+        let secret = new_token()?;
+        let mut tx = self.store.write().await?;
+        let account = locked_for(&mut *tx, actor, account_sid, Permission::ApiKeysManage).await?;
+        account.ensure_active()?;
+        let app = OAuthApp {
+            sid: OAuthAppSid::generate(),
+            owner: OAuthAppOwner::Account(account_sid.clone()),
+            name,
+            description,
+            access_token_ttl,
+            secret_hash: token_hash(&secret),
+            created_by: actor.user_sid().cloned(),
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        tx.insert_oauth_app(&app).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "oauth_app.created", app.sid.as_str(), now)
+                .in_account(account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "name": app.name, "access_token_ttl": app.access_token_ttl })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewOAuthApp { app, secret })
+    }
+
+    /// One of an account's live OAuth apps, for those who may see its keys; any other app
+    /// (another account's, an organization's, revoked) is NotFound.
+    pub async fn account_oauth_app(&self, actor: &Actor, sid: &OAuthAppSid) -> Result<OAuthApp> {
+        let mut tx = self.store.read().await?;
+        let (app, account) = account_app(&mut *tx, sid).await?;
+        crate::api_keys::keys_readable(&mut *tx, actor, &account).await?;
+        Ok(app)
+    }
+
+    /// Changes what `input` names of one of an account's live apps (name, description, token
+    /// lifetime; tokens already issued keep theirs).
+    pub async fn update_account_oauth_app(
+        &self,
+        actor: &Actor,
+        sid: &OAuthAppSid,
+        input: &OAuthAppInput,
+    ) -> Result<OAuthApp> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let (before, account_sid) = account_app(&mut *tx, sid).await?;
+        let account = locked_for(&mut *tx, actor, &account_sid, Permission::ApiKeysManage).await?;
+        let mut app = before.clone();
+        if let Some(name) = &input.name {
+            app.name = parse_token_name(name)?;
+        }
+        if input.description.is_some() {
+            app.description = parse_description(input.description.as_deref())?;
+        }
+        if let Some(ttl) = input.access_token_ttl {
+            app.access_token_ttl = parse_token_ttl(ttl)?;
+        }
+        if app != before {
+            tx.update_oauth_app(&app).await?;
+            tx.append_audit(
+                &AuditEvent::new(actor, "oauth_app.updated", sid.as_str(), now)
+                    .in_account(&account_sid, account.organization_sid.as_ref())
+                    .with_details(json!({
+                        "from": { "name": before.name, "description": before.description, "access_token_ttl": before.access_token_ttl },
+                        "to": { "name": app.name, "description": app.description, "access_token_ttl": app.access_token_ttl },
+                    })),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(app)
+    }
+
+    /// Revokes one of an account's apps: its tokens stop working at once.
+    pub async fn revoke_account_oauth_app(&self, actor: &Actor, sid: &OAuthAppSid) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let (app, account_sid) = account_app(&mut *tx, sid).await?;
+        let account = locked_for(&mut *tx, actor, &account_sid, Permission::ApiKeysManage).await?;
+        tx.revoke_oauth_app(&app.owner, sid, now).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "oauth_app.revoked", sid.as_str(), now)
+                .in_account(&account_sid, account.organization_sid.as_ref())
+                .with_details(json!({ "name": app.name })),
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+/// What an account's OAuth app is made or changed with; what is `None` is left as it is (or
+/// takes its default when made: "OAuth app", no description, an hour).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OAuthAppInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub access_token_ttl: Option<i64>,
+}
+
+/// The claim that names an app's owner in its tokens, and the owner's SID.
+fn owner_claim(owner: &OAuthAppOwner) -> (&'static str, &str) {
+    match owner {
+        OAuthAppOwner::Organization(o) => ("org", o.as_str()),
+        OAuthAppOwner::Account(a) => ("acct", a.as_str()),
+    }
+}
+
+/// A live app of an account, with the account; anything else is NotFound.
+async fn account_app(tx: &mut dyn gatehouse_domain::store::Tx, sid: &OAuthAppSid) -> Result<(OAuthApp, AccountSid)> {
+    let app = tx.oauth_app(sid).await?.filter(|a| a.revoked_at.is_none()).ok_or(Error::NotFound)?;
+    match &app.owner {
+        OAuthAppOwner::Account(account) => {
+            let account = account.clone();
+            Ok((app, account))
+        }
+        OAuthAppOwner::Organization(_) => Err(Error::NotFound),
+    }
+}
+
+/// Where a person is leaving: an organization's accounts, or one account.
+pub(crate) enum Leaving<'a> {
+    Organization(&'a OrganizationSid),
+    Account(&'a AccountSid),
+}
+
+/// Revokes the account OAuth apps `user` created where they are leaving (their secret left with
+/// them, as a key's does), unless `keep`; each audited with `reason`; one report row per app,
+/// shaped as the keys' rows, with `"kind": "oauth_app"`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn revoke_departing_apps(
+    tx: &mut dyn gatehouse_domain::store::Tx,
+    actor: &Actor,
+    org: Option<&OrganizationSid>,
+    user: &gatehouse_domain::sid::UserSid,
+    leaving: Leaving<'_>,
+    keep: bool,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Value>> {
+    let mut report = Vec::new();
+    for app in tx.account_oauth_apps_created_by(user).await? {
+        let OAuthAppOwner::Account(account) = &app.owner else { continue };
+        let there = match leaving {
+            Leaving::Account(a) => a == account,
+            Leaving::Organization(o) => {
+                tx.account(account).await?.is_some_and(|a| a.organization_sid.as_ref() == Some(o))
+            }
+        };
+        if !there {
+            continue;
+        }
+        if !keep {
+            tx.revoke_oauth_app(&app.owner, &app.sid, now).await?;
+            tx.append_audit(
+                &AuditEvent::new(actor, "oauth_app.revoked", app.sid.as_str(), now)
+                    .in_account(account, org)
+                    .with_details(json!({ "name": app.name, "reason": reason, "created_by": user })),
+            )
+            .await?;
+        }
+        report.push(json!({
+            "kind": "oauth_app", "sid": app.sid, "name": app.name, "account": account,
+            "outcome": if keep { "kept" } else { "revoked" },
+        }));
+    }
+    Ok(report)
 }

@@ -28,6 +28,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
+use crate::oauth::{Leaving, revoke_departing_apps};
 use crate::org_users::{authorize_org, managed_user, org_role_of};
 
 /// How many managed users the preview offers as heirs.
@@ -138,10 +139,14 @@ impl App {
             }
         }
 
-        // 2. Keys: revoked unless the admin chose to keep them.
-        let keys_report =
+        // 2. Keys: revoked unless the admin chose to keep them; the account OAuth apps the
+        // person made are revoked (their secrets left with them).
+        let mut keys_report =
             revoke_departing_keys(&mut *tx, actor, Some(org), user, &facts.keys, &plan.keep_keys, "offboarding", now)
                 .await?;
+        let leaving = Leaving::Organization(org);
+        keys_report
+            .extend(revoke_departing_apps(&mut *tx, actor, Some(org), user, leaving, false, "offboarding", now).await?);
 
         // 3. Memberships in the managed accounts that stay managed, then the organization role.
         let mut memberships_report = Vec::new();

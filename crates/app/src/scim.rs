@@ -23,6 +23,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
+use crate::oauth::{Leaving, revoke_departing_apps};
 use crate::org_users::{authorize_org, managed_user, org_role_of};
 use crate::secret::{new_token, token_hash};
 
@@ -332,13 +333,15 @@ impl App {
             // Identity providers deactivate first (Okta, Entra ID): the person's keys stop now,
             // unless the organization keeps the keys of deprovisioned users.
             let keys = keys_created_in_organization(&mut *tx, sid, org).await?;
-            let keep: BTreeSet<_> = if tx.organization(org).await?.ok_or(Error::NotFound)?.deprovision_keeps_keys {
-                keys.iter().map(|k| k.sid.clone()).collect()
-            } else {
-                BTreeSet::new()
-            };
-            let keys_report =
+            let keeps_keys = tx.organization(org).await?.ok_or(Error::NotFound)?.deprovision_keeps_keys;
+            let keep: BTreeSet<_> =
+                if keeps_keys { keys.iter().map(|k| k.sid.clone()).collect() } else { BTreeSet::new() };
+            let mut keys_report =
                 revoke_departing_keys(&mut *tx, actor, Some(org), sid, &keys, &keep, "deactivated", now).await?;
+            let leaving = Leaving::Organization(org);
+            keys_report.extend(
+                revoke_departing_apps(&mut *tx, actor, Some(org), sid, leaving, keeps_keys, "deactivated", now).await?,
+            );
             tx.append_audit(
                 &AuditEvent::new(actor, "user.deactivated", sid.as_str(), now)
                     .in_organization(org)

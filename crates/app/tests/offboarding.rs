@@ -8,7 +8,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gatehouse_app::{App, NewAccount, NewInvitation, PasswordHasher};
+use gatehouse_app::{App, NewAccount, NewInvitation, OAuthAppInput, PasswordHasher};
 use gatehouse_domain::Error;
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
@@ -62,6 +62,10 @@ async fn removing_a_user_hands_over_accounts_and_leaves_no_keys_behind(store: Ar
     let k1 = app.create_api_key(&d, &a1.sid, "ci").await.unwrap();
     let k2 = app.create_api_key(&d, &a1.sid, "deploy").await.unwrap();
     let k3 = app.create_api_key(&d, &a2.sid, "reporting").await.unwrap();
+    // …and an account OAuth app, whose secret leaves with her as the keys' do.
+    let input = OAuthAppInput { name: Some("deployer".into()), ..OAuthAppInput::default() };
+    let oq = app.create_account_oauth_app(&d, &a2.sid, &input).await.unwrap();
+    app.issue_access_token(oq.app.sid.as_str(), &oq.secret).await.unwrap();
     app.invite(&d, &a1.sid, NewInvitation { email: "contractor@example.com".into(), roles: vec![AccountRole::Viewer] })
         .await
         .unwrap();
@@ -114,6 +118,8 @@ async fn removing_a_user_hands_over_accounts_and_leaves_no_keys_behind(store: Ar
         assert_eq!(refused.unwrap_err(), Error::Unauthenticated);
     }
     app.authenticate_api_key(k3.key.sid.as_str(), &k3.secret, None).await.unwrap();
+    let refused = app.issue_access_token(oq.app.sid.as_str(), &oq.secret).await;
+    assert_eq!(refused.unwrap_err(), Error::Unauthenticated, "her OAuth app is revoked too");
     // Sessions are gone; the login survives as an independent user without managed accounts.
     assert!(app.authenticate(&session.token).await.is_err());
     let after = app.sign_in("dana@acme.com", PASSWORD, None, None).await.unwrap();
@@ -123,7 +129,9 @@ async fn removing_a_user_hands_over_accounts_and_leaves_no_keys_behind(store: Ar
     assert!(app.my_organizations(&d).await.unwrap().is_empty());
 
     // The report and the audit log tell the story.
-    assert_eq!(report.details["keys"].as_array().unwrap().len(), 3);
+    let credentials = report.details["keys"].as_array().unwrap();
+    assert_eq!(credentials.len(), 4, "three keys and the app: {credentials:?}");
+    assert!(credentials.iter().any(|c| c["kind"] == "oauth_app" && c["outcome"] == "revoked"));
     assert_eq!(report.details["sessions_ended"], 1);
     assert_eq!(report.details["invitations_revoked"].as_array().unwrap().len(), 1);
     assert_eq!(app.offboarding_report(&olivia, &org, &report.sid).await.unwrap(), report);

@@ -24,8 +24,8 @@ pub enum ActorKind {
     ApiKey { key: ApiKeySid, account: AccountSid },
     /// An organization's SCIM token (an identity provider).
     ScimToken { token: ScimTokenSid, organization: OrganizationSid },
-    /// An organization's OAuth app, by a bearer token it obtained.
-    OAuthApp { app: OAuthAppSid, organization: OrganizationSid },
+    /// An OAuth app, by a bearer token it obtained: for its organization or its account.
+    OAuthApp { app: OAuthAppSid, owner: crate::oauth::OAuthAppOwner },
     /// An account's auth token (`AC…:token` on the 2010 API).
     AuthToken { account: AccountSid },
 }

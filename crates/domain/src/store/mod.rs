@@ -372,17 +372,28 @@ pub trait SecurityTx: Send {
     async fn pending_emails(&mut self) -> Result<u64>;
 }
 
-/// OAuth apps (client credentials) of an organization.
+/// OAuth apps (client credentials) of an organization or an account.
 #[async_trait]
 pub trait OAuthTx: Send {
     /// Stores a new OAuth app.
     async fn insert_oauth_app(&mut self, app: &OAuthApp) -> Result<()>;
     /// The organization's OAuth apps that are not revoked, by SID.
     async fn oauth_apps(&mut self, org: &OrganizationSid) -> Result<Vec<OAuthApp>>;
-    /// An OAuth app by its client id, whatever its organization (token requests look it up).
+    /// An OAuth app by its client id, whatever its owner (token requests look it up).
     async fn oauth_app(&mut self, sid: &OAuthAppSid) -> Result<Option<OAuthApp>>;
-    /// Revokes one of the organization's apps; returns how many (0 or 1).
-    async fn revoke_oauth_app(&mut self, org: &OrganizationSid, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<u64>;
+    /// Revokes one of the owner's apps; returns how many (0 or 1).
+    async fn revoke_oauth_app(
+        &mut self,
+        owner: &crate::oauth::OAuthAppOwner,
+        sid: &OAuthAppSid,
+        at: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Replaces the name, description and token lifetime of one of `app.owner`'s live apps;
+    /// returns how many (0 or 1).
+    async fn update_oauth_app(&mut self, app: &OAuthApp) -> Result<u64>;
+    /// The live accounts' apps (not organizations') that `user` created, by SID: offboarding
+    /// revokes them as it does the user's API keys.
+    async fn account_oauth_apps_created_by(&mut self, user: &UserSid) -> Result<Vec<OAuthApp>>;
     /// Records an app's use.
     async fn touch_oauth_app(&mut self, sid: &OAuthAppSid, at: DateTime<Utc>) -> Result<()>;
 }

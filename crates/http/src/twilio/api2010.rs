@@ -16,7 +16,7 @@ use gatehouse_domain::sid::{AccountSid, ApiKeySid};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::basic::BasicClient;
+use super::account_client::AccountClient;
 use super::paging::Previous;
 use super::{TwilioError, TwilioResult};
 use crate::AppState;
@@ -126,7 +126,7 @@ fn page_2010(
 /// (parent, SID) index from its cursor: a page costs a page, however many subaccounts there are.
 pub(crate) async fn list_accounts(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Query(q): Query<ListQuery>,
 ) -> TwilioResult {
     let mut extra = String::new();
@@ -195,7 +195,7 @@ pub(crate) async fn list_accounts(
     Ok(Json(page_2010(&path, "accounts", &q, &extra, records, next_after, previous)?).into_response())
 }
 
-pub(crate) async fn create_account(State(state): State<AppState>, c: BasicClient, form: FormData) -> TwilioResult {
+pub(crate) async fn create_account(State(state): State<AppState>, c: AccountClient, form: FormData) -> TwilioResult {
     let now = chrono::Utc::now();
     let name = form
         .get("FriendlyName")
@@ -210,7 +210,7 @@ pub(crate) async fn create_account(State(state): State<AppState>, c: BasicClient
 
 pub(crate) async fn fetch_account(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path(file): Path<String>,
 ) -> TwilioResult {
     let sid = json_sid(&file, AccountSid::parse)?;
@@ -219,7 +219,7 @@ pub(crate) async fn fetch_account(
 
 pub(crate) async fn update_account(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path(file): Path<String>,
     form: FormData,
 ) -> TwilioResult {
@@ -248,7 +248,7 @@ pub(crate) async fn update_account(
 
 pub(crate) async fn list_keys(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path(account): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> TwilioResult {
@@ -269,7 +269,7 @@ pub(crate) async fn list_keys(
 
 pub(crate) async fn create_key(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path(account): Path<String>,
     form: FormData,
 ) -> TwilioResult {
@@ -284,7 +284,7 @@ pub(crate) async fn create_key(
 
 async fn key_of(
     state: &AppState,
-    c: &BasicClient,
+    c: &AccountClient,
     account: &str,
     file: &str,
 ) -> Result<(AccountSid, ApiKey), TwilioError> {
@@ -299,7 +299,7 @@ async fn key_of(
 
 pub(crate) async fn fetch_key(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path((account, file)): Path<(String, String)>,
 ) -> TwilioResult {
     let (_, key) = key_of(&state, &c, &account, &file).await?;
@@ -308,7 +308,7 @@ pub(crate) async fn fetch_key(
 
 pub(crate) async fn update_key(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path((account, file)): Path<(String, String)>,
     form: FormData,
 ) -> TwilioResult {
@@ -321,7 +321,7 @@ pub(crate) async fn update_key(
 
 pub(crate) async fn delete_key(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path((account, file)): Path<(String, String)>,
 ) -> TwilioResult {
     let (account, key) = key_of(&state, &c, &account, &file).await?;

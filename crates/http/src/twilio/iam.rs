@@ -12,8 +12,8 @@ use gatehouse_domain::sid::{AccountSid, ApiKeySid};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::account_client::AccountClient;
 use super::api2010::rfc2822;
-use super::basic::BasicClient;
 use super::{TwilioError, TwilioResult, paging};
 use crate::AppState;
 use crate::web::FormData;
@@ -67,7 +67,7 @@ pub(crate) fn refuse_policy(form: &FormData) -> Result<(), TwilioError> {
     Ok(())
 }
 
-pub(crate) async fn create(State(state): State<AppState>, c: BasicClient, form: FormData) -> TwilioResult {
+pub(crate) async fn create(State(state): State<AppState>, c: AccountClient, form: FormData) -> TwilioResult {
     refuse_policy(&form)?;
     let account = account(form.get("AccountSid"))?;
     let name = form.get("FriendlyName").unwrap_or("API key").to_owned();
@@ -89,7 +89,7 @@ pub(crate) struct ListQuery {
     page_token: Option<String>,
 }
 
-pub(crate) async fn list(State(state): State<AppState>, c: BasicClient, Query(q): Query<ListQuery>) -> TwilioResult {
+pub(crate) async fn list(State(state): State<AppState>, c: AccountClient, Query(q): Query<ListQuery>) -> TwilioResult {
     let account = account(q.account_sid.as_deref())?;
     let size: u32 = match q.page_size.as_deref() {
         None => 50,
@@ -121,13 +121,13 @@ pub(crate) async fn list(State(state): State<AppState>, c: BasicClient, Query(q)
     Ok(Json(body).into_response())
 }
 
-pub(crate) async fn fetch(State(state): State<AppState>, c: BasicClient, Path(sid): Path<String>) -> TwilioResult {
+pub(crate) async fn fetch(State(state): State<AppState>, c: AccountClient, Path(sid): Path<String>) -> TwilioResult {
     Ok(Json(key_json(&state.app.api_key(&c.actor, &key_sid(&sid)?).await?)).into_response())
 }
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    c: BasicClient,
+    c: AccountClient,
     Path(sid): Path<String>,
     form: FormData,
 ) -> TwilioResult {
@@ -139,7 +139,7 @@ pub(crate) async fn update(
     Ok(Json(key_json(&state.app.api_key(&c.actor, &key.sid).await?)).into_response())
 }
 
-pub(crate) async fn delete(State(state): State<AppState>, c: BasicClient, Path(sid): Path<String>) -> TwilioResult {
+pub(crate) async fn delete(State(state): State<AppState>, c: AccountClient, Path(sid): Path<String>) -> TwilioResult {
     let key = state.app.api_key(&c.actor, &key_sid(&sid)?).await?;
     state.app.revoke_api_key(&c.actor, &key.account_sid, &key.sid).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

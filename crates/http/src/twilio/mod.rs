@@ -3,9 +3,10 @@
 //! Twilio's shape (`code`, `message`, `more_info`, `status`); paging links are absolute, from
 //! the public URL.
 
+mod account_client;
 mod api2010;
-mod basic;
 mod iam;
+mod oauth_apps;
 mod organizations;
 mod paging;
 mod roles;
@@ -19,6 +20,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use gatehouse_domain::Error;
+use gatehouse_domain::oauth::OAuthAppOwner;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::sid::OrganizationSid;
 use serde_json::{Value, json};
@@ -52,6 +54,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/Keys", get(iam::list).post(iam::create))
         .route("/v1/Keys/{sid}", get(iam::fetch).post(iam::update).delete(iam::delete))
         .route("/v1/Roles/{role}/Permissions", get(roles::permissions))
+        .route("/v1/Account/OAuthApps", post(oauth_apps::create))
+        .route("/v1/Account/OAuthApps/{sid}", get(oauth_apps::fetch).put(oauth_apps::update).delete(oauth_apps::delete))
         .route("/2010-04-01/Accounts.json", get(api2010::list_accounts).post(api2010::create_account))
         .route("/2010-04-01/Accounts/{file}", get(api2010::fetch_account).post(api2010::update_account))
         .route("/2010-04-01/Accounts/{account}/Keys.json", get(api2010::list_keys).post(api2010::create_key))
@@ -194,7 +198,8 @@ pub(crate) async fn bearer(state: &AppState, parts: &Parts) -> Result<(Actor, Or
         state.app.authenticate_scim(token, client_ip(parts)).await?
     };
     let org = match &actor.kind {
-        ActorKind::OAuthApp { organization, .. } | ActorKind::ScimToken { organization, .. } => organization.clone(),
+        ActorKind::OAuthApp { owner: OAuthAppOwner::Organization(organization), .. }
+        | ActorKind::ScimToken { organization, .. } => organization.clone(),
         _ => return Err(Error::Unauthenticated),
     };
     Ok((actor, org))

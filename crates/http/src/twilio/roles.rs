@@ -14,7 +14,7 @@ use gatehouse_domain::sid::RoleSid;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::basic::BasicClient;
+use super::account_client::AccountClient;
 use super::{TwilioError, TwilioResult, paging};
 use crate::AppState;
 
@@ -54,7 +54,7 @@ pub(crate) struct PermissionsQuery {
 /// `GET /v1/Roles/{IX…}/Permissions`: any account credential may read what a role allows.
 pub(crate) async fn permissions(
     State(state): State<AppState>,
-    _c: BasicClient,
+    _c: AccountClient,
     Path(role): Path<String>,
     Query(q): Query<PermissionsQuery>,
 ) -> TwilioResult {

@@ -368,7 +368,7 @@ pub async fn groups_hold_members_of_their_organization(store: Arc<dyn Store>) {
 }
 
 pub async fn oauth_apps_and_role_assignments_by_sid(store: Arc<dyn Store>) {
-    use gatehouse_domain::oauth::OAuthApp;
+    use gatehouse_domain::oauth::{OAuthApp, OAuthAppOwner};
     use gatehouse_domain::role::AccountRole;
     use gatehouse_domain::sid::OAuthAppSid;
 
@@ -379,8 +379,10 @@ pub async fn oauth_apps_and_role_assignments_by_sid(store: Arc<dyn Store>) {
     tx.insert_organization(&rival).await.unwrap();
     let app = OAuthApp {
         sid: OAuthAppSid::generate(),
-        organization_sid: acme.sid.clone(),
+        owner: OAuthAppOwner::Organization(acme.sid.clone()),
         name: "Terraform".into(),
+        description: None,
+        access_token_ttl: 3600,
         secret_hash: "h".into(),
         created_by: None,
         created_at: t0(),
@@ -391,10 +393,33 @@ pub async fn oauth_apps_and_role_assignments_by_sid(store: Arc<dyn Store>) {
     assert_eq!(tx.oauth_app(&app.sid).await.unwrap().as_ref(), Some(&app));
     assert_eq!(tx.oauth_apps(&acme.sid).await.unwrap(), vec![app.clone()]);
     tx.touch_oauth_app(&app.sid, t0()).await.unwrap();
-    assert_eq!(tx.revoke_oauth_app(&rival.sid, &app.sid, t0()).await.unwrap(), 0, "scoped");
-    assert_eq!(tx.revoke_oauth_app(&acme.sid, &app.sid, t0()).await.unwrap(), 1);
+    let rivals = OAuthAppOwner::Organization(rival.sid.clone());
+    assert_eq!(tx.revoke_oauth_app(&rivals, &app.sid, t0()).await.unwrap(), 0, "scoped");
+    assert_eq!(tx.revoke_oauth_app(&app.owner, &app.sid, t0()).await.unwrap(), 1);
     assert!(tx.oauth_apps(&acme.sid).await.unwrap().is_empty());
     assert_eq!(tx.oauth_app(&app.sid).await.unwrap().unwrap().revoked_at, Some(t0()));
+
+    // An account's app: described, with its token lifetime, changed and revoked by its account only.
+    let payments = fixtures::add_account(&mut *tx, "Payments", Some(&acme.sid)).await;
+    let mut mine = OAuthApp {
+        sid: OAuthAppSid::generate(),
+        owner: OAuthAppOwner::Account(payments.sid.clone()),
+        description: Some("deploys".into()),
+        access_token_ttl: 600,
+        ..app.clone()
+    };
+    mine.revoked_at = None;
+    tx.insert_oauth_app(&mine).await.unwrap();
+    assert_eq!(tx.oauth_app(&mine.sid).await.unwrap().as_ref(), Some(&mine));
+    assert!(tx.oauth_apps(&acme.sid).await.unwrap().is_empty(), "not the organization's");
+    let changed = OAuthApp { name: "CD".into(), description: None, access_token_ttl: 120, ..mine.clone() };
+    let theirs = OAuthApp { owner: OAuthAppOwner::Organization(acme.sid.clone()), ..changed.clone() };
+    assert_eq!(tx.update_oauth_app(&theirs).await.unwrap(), 0, "the owner must match");
+    assert_eq!(tx.update_oauth_app(&changed).await.unwrap(), 1);
+    assert_eq!(tx.oauth_app(&mine.sid).await.unwrap().as_ref(), Some(&changed));
+    assert_eq!(tx.revoke_oauth_app(&rivals, &mine.sid, t0()).await.unwrap(), 0, "scoped");
+    assert_eq!(tx.revoke_oauth_app(&mine.owner, &mine.sid, t0()).await.unwrap(), 1);
+    assert_eq!(tx.update_oauth_app(&changed).await.unwrap(), 0, "a revoked app stays as it was");
 
     let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
     let main = fixtures::add_account(&mut *tx, "Main", Some(&acme.sid)).await;

@@ -1,11 +1,13 @@
-//! HTTP Basic for the 2010 API and iam/v1: `AC…:auth token` (the account's token) or
-//! `SK…:secret` (an API key).
+//! The credentials of the 2010 API and iam/v1, each speaking for one account: HTTP Basic with
+//! `AC…:auth token` (the account's token) or `SK…:secret` (an API key), or a bearer access token
+//! of one of the account's OAuth apps (iam/v1 `Account/OAuthApps`).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use base64::Engine as _;
 use gatehouse_domain::Error;
+use gatehouse_domain::oauth::OAuthAppOwner;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::sid::AccountSid;
 
@@ -14,22 +16,33 @@ use crate::AppState;
 use crate::web::client_ip;
 
 /// The authenticated credential and the account it speaks for.
-pub(crate) struct BasicClient {
+pub(crate) struct AccountClient {
     pub actor: Actor,
     pub account: AccountSid,
 }
 
-impl FromRequestParts<AppState> for BasicClient {
+impl FromRequestParts<AppState> for AccountClient {
     type Rejection = TwilioError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let unauthenticated = || TwilioError::from(Error::Unauthenticated);
-        let encoded = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Basic "))
-            .ok_or_else(unauthenticated)?;
+        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if let Some(token) = authorization.strip_prefix("Bearer ").or_else(|| authorization.strip_prefix("bearer ")) {
+            let actor = state
+                .app
+                .authenticate_access_token(token.trim(), client_ip(parts))
+                .await
+                .map_err(credential_refused)?;
+            return match &actor.kind {
+                ActorKind::OAuthApp { owner: OAuthAppOwner::Account(account), .. } => {
+                    let account = account.clone();
+                    Ok(AccountClient { actor, account })
+                }
+                // An organization's app calls the Organizations API, not an account's.
+                _ => Err(unauthenticated()),
+            };
+        }
+        let encoded = authorization.strip_prefix("Basic ").ok_or_else(unauthenticated)?;
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .ok()
@@ -46,6 +59,6 @@ impl FromRequestParts<AppState> for BasicClient {
             ActorKind::AuthToken { account } | ActorKind::ApiKey { account, .. } => account.clone(),
             _ => return Err(unauthenticated()),
         };
-        Ok(BasicClient { actor, account })
+        Ok(AccountClient { actor, account })
     }
 }

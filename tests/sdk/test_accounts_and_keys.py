@@ -4,6 +4,8 @@ reactivate, close) with `AC…:auth token`, keys (create with the secret once, l
 delete; then authenticating with `SK…:secret`), iam/v1 keys, role permissions, account OAuth apps
 (their bearer tokens acting for the account), previous-page links, and the error cases."""
 
+import json
+
 import pytest
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -185,3 +187,19 @@ def test_account_oauth_apps(gatehouse, main_account):
     with pytest.raises(TwilioRestException) as gone:
         client.iam.v1.o_auth_apps(created.sid).delete()
     assert gone.value.status == 404
+
+
+def test_unknown_paths_answer_twilio_errors(gatehouse, main_account):
+    account, token = main_account
+    client = client_for(gatehouse, account, token)
+    for url in (
+        "https://api.twilio.com/2010-04-01/Accounts/Nope.xml",
+        "https://api.twilio.com/2010-04-01/Nothing.json",
+        "https://iam.twilio.com/v1/Nothing",
+        "https://oauth.twilio.com/v2/Nothing",
+        f"https://preview-iam.twilio.com/Organizations/{gatehouse.org}/Nothing",
+    ):
+        response = client.request("GET", url)
+        assert response.status_code == 404, url
+        body = json.loads(response.text)
+        assert body["code"] == 20404 and body["status"] == 404 and body["more_info"].endswith("/20404"), url

@@ -1,32 +1,17 @@
 //! API: the caller, an account, its settings and lifecycle, subaccounts and activity.
 
-use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
 use gatehouse_app::NewAccount;
 use gatehouse_domain::Error;
-use gatehouse_domain::account::{Account, AccountSettings};
-use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::account::AccountSettings;
 use gatehouse_domain::policy::ActorKind;
 use gatehouse_domain::sid::AccountSid;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
+use super::bodies::{AccountBody, EventBody, MeBody};
+use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, ok, page_json, sid};
 use crate::AppState;
-
-pub(crate) fn account_json(a: &Account) -> Value {
-    json!({
-        "sid": a.sid,
-        "friendly_name": a.name,
-        "status": a.status.as_str(),
-        "organization_sid": a.organization_sid,
-        "parent_account_sid": a.parent_sid,
-        "settings": a.settings,
-        "date_created": a.created_at.to_rfc3339(),
-        "date_updated": a.updated_at.to_rfc3339(),
-    })
-}
 
 fn account_sid(raw: &str) -> Result<AccountSid, ApiError> {
     sid(raw, AccountSid::parse)
@@ -37,24 +22,24 @@ pub(crate) async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor)
     Ok(match &actor.kind {
         ActorKind::ApiKey { key, .. } => {
             let account = state.app.credential_account(&actor).await?;
-            Json(json!({ "type": "api_key", "api_key_sid": key, "account": account_json(&account) }))
+            ok(MeBody::ApiKey { api_key_sid: key.to_string(), account: AccountBody::from(&account) })
         }
         ActorKind::User(sid) => {
             let user = state.app.user(&actor, sid).await?;
-            Json(json!({ "type": "user", "user_sid": user.sid, "email": user.email, "name": user.name }))
+            ok(MeBody::User { user_sid: user.sid.to_string(), email: user.email.to_string(), name: user.name })
         }
         _ => return Err(ApiError(Error::Unauthenticated)),
-    }
-    .into_response())
+    })
 }
 
 pub(crate) async fn show(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(a): Path<String>) -> ApiResult {
-    Ok(Json(account_json(&state.app.account(&actor, &account_sid(&a)?).await?.account)).into_response())
+    Ok(ok(AccountBody::from(&state.app.account(&actor, &account_sid(&a)?).await?.account)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Rename {
+    #[schemars(length(min = 1, max = 64))]
     friendly_name: String,
 }
 
@@ -66,10 +51,10 @@ pub(crate) async fn rename(
 ) -> ApiResult {
     let sid = account_sid(&a)?;
     state.app.rename_account(&actor, &sid, &body.friendly_name).await?;
-    Ok(Json(account_json(&state.app.account(&actor, &sid).await?.account)).into_response())
+    Ok(ok(AccountBody::from(&state.app.account(&actor, &sid).await?.account)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Settings {
     require_two_factor: bool,
@@ -90,7 +75,7 @@ pub(crate) async fn settings(
         require_public_key_validation: body.require_public_key_validation,
     };
     state.app.update_account_settings(&actor, &sid, settings).await?;
-    Ok(Json(account_json(&state.app.account(&actor, &sid).await?.account)).into_response())
+    Ok(ok(AccountBody::from(&state.app.account(&actor, &sid).await?.account)))
 }
 
 pub(crate) async fn suspend(
@@ -111,9 +96,10 @@ pub(crate) async fn reactivate(
     Ok(done())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Close {
+    /// The account's name, typed to confirm.
     confirm_name: String,
 }
 
@@ -134,7 +120,7 @@ pub(crate) async fn subaccounts(
     Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.subaccounts(&actor, &account_sid(&a)?, &params.page()?).await?;
-    Ok(page_json(&page, account_json))
+    Ok(page_json::<AccountBody, _>(&page))
 }
 
 pub(crate) async fn create_subaccount(
@@ -144,19 +130,7 @@ pub(crate) async fn create_subaccount(
     Body(body): Body<Rename>,
 ) -> ApiResult {
     let input = NewAccount { name: body.friendly_name, organization_sid: None, parent_sid: Some(account_sid(&a)?) };
-    Ok(created(account_json(&state.app.create_account(&actor, input).await?)))
-}
-
-pub(crate) fn event_json(e: &AuditEvent) -> Value {
-    json!({
-        "sid": e.sid,
-        "date": e.occurred_at.to_rfc3339(),
-        "actor": e.actor,
-        "action": e.action,
-        "target": e.target,
-        "source_ip": e.source_ip,
-        "details": e.details,
-    })
+    Ok(created(AccountBody::from(&state.app.create_account(&actor, input).await?)))
 }
 
 /// The account's audit events, newest first.
@@ -167,5 +141,5 @@ pub(crate) async fn events(
     Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.account_audit(&actor, &account_sid(&a)?, &params.page()?).await?;
-    Ok(page_json(&page, event_json))
+    Ok(page_json::<EventBody, _>(&page))
 }

@@ -1,16 +1,15 @@
 //! API: notification preferences, payment methods and invoices.
 
-use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
-use gatehouse_domain::billing::{CardInput, Invoice, PaymentMethod};
+use gatehouse_domain::billing::CardInput;
 use gatehouse_domain::notification::NoticeCategory;
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, PaymentMethodSid};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ApiActor, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
+use super::bodies::{InvoiceBody, List, NoticeBody, PaymentMethodBody};
+use super::{ApiActor, ApiResult, Body, ListParams, Params, created, done, ok, page_json, sid};
 use crate::AppState;
 
 pub(crate) async fn notifications(
@@ -19,16 +18,15 @@ pub(crate) async fn notifications(
     Path(a): Path<String>,
 ) -> ApiResult {
     let prefs = state.app.notification_preferences(&actor, &sid(&a, AccountSid::parse)?).await?;
-    let items: Vec<Value> = prefs
-        .iter()
-        .map(|(c, roles)| json!({ "category": c.key(), "roles": roles.iter().map(|r| r.key()).collect::<Vec<_>>() }))
-        .collect();
-    Ok(Json(json!({ "items": items })).into_response())
+    let items = prefs.iter().map(|(c, roles)| notice(*c, roles)).collect();
+    Ok(ok(List { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NoticeRoles")]
 pub(crate) struct Roles {
+    #[schemars(extend("items" = { "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }))]
     roles: Vec<String>,
 }
 
@@ -42,19 +40,11 @@ pub(crate) async fn set_notifications(
     let category = NoticeCategory::parse_key(&c)?;
     let roles = body.roles.iter().map(|r| AccountRole::parse_key(r)).collect::<Result<Vec<_>, _>>()?;
     state.app.set_notification_roles(&actor, &account, category, &roles).await?;
-    Ok(Json(json!({ "category": category.key(), "roles": roles.iter().map(|r| r.key()).collect::<Vec<_>>() }))
-        .into_response())
+    Ok(ok(notice(category, &roles)))
 }
 
-fn method_json(m: &PaymentMethod) -> Value {
-    json!({ "sid": m.sid, "label": m.label(), "details": m.details, "is_default": m.is_default, "date_created": m.created_at.to_rfc3339() })
-}
-
-fn invoice_json(i: &Invoice) -> Value {
-    json!({
-        "sid": i.sid, "period": i.period, "amount_cents": i.amount_cents, "currency": i.currency,
-        "status": i.status.as_str(), "date_issued": i.issued_at.to_rfc3339(),
-    })
+fn notice(category: NoticeCategory, roles: &[AccountRole]) -> NoticeBody {
+    NoticeBody { category: category.key().to_owned(), roles: roles.iter().map(|r| r.key().to_owned()).collect() }
 }
 
 pub(crate) async fn methods(
@@ -63,10 +53,10 @@ pub(crate) async fn methods(
     Path(a): Path<String>,
 ) -> ApiResult {
     let methods = state.app.payment_methods(&actor, &sid(&a, AccountSid::parse)?).await?;
-    Ok(Json(json!({ "items": methods.iter().map(method_json).collect::<Vec<_>>() })).into_response())
+    Ok(ok(List { items: methods.iter().map(PaymentMethodBody::from).collect() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Card {
     number: String,
@@ -82,12 +72,13 @@ pub(crate) async fn add_card(
     Body(card): Body<Card>,
 ) -> ApiResult {
     let input = CardInput { number: card.number, exp_month: card.exp_month, exp_year: card.exp_year, cvc: card.cvc };
-    Ok(created(method_json(&state.app.add_card(&actor, &sid(&a, AccountSid::parse)?, &input).await?)))
+    Ok(created(PaymentMethodBody::from(&state.app.add_card(&actor, &sid(&a, AccountSid::parse)?, &input).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Paypal {
+    #[schemars(email)]
     email: String,
 }
 
@@ -97,7 +88,9 @@ pub(crate) async fn add_paypal(
     Path(a): Path<String>,
     Body(body): Body<Paypal>,
 ) -> ApiResult {
-    Ok(created(method_json(&state.app.add_paypal(&actor, &sid(&a, AccountSid::parse)?, &body.email).await?)))
+    Ok(created(PaymentMethodBody::from(
+        &state.app.add_paypal(&actor, &sid(&a, AccountSid::parse)?, &body.email).await?,
+    )))
 }
 
 pub(crate) async fn make_default(
@@ -126,5 +119,5 @@ pub(crate) async fn invoices(
     Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.invoices(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
-    Ok(page_json(&page, invoice_json))
+    Ok(page_json::<InvoiceBody, _>(&page))
 }

@@ -1,25 +1,13 @@
 //! API: an account's API keys. The secret is in the answer to the creation only.
 
-use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
-use gatehouse_app::ApiKeyView;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ApiActor, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
+use super::bodies::{KeyBody, NewKeyBody, RenamedKeyBody};
+use super::{ApiActor, ApiResult, Body, ListParams, Params, created, done, ok, page_json, sid};
 use crate::AppState;
-
-fn key_json(k: &ApiKeyView) -> Value {
-    json!({
-        "sid": k.key.sid,
-        "friendly_name": k.key.name,
-        "created_by": k.created_by.as_ref().map(|u| json!({ "user_sid": u.sid, "email": u.email, "name": u.name })),
-        "date_created": k.key.created_at.to_rfc3339(),
-        "date_last_used": k.key.last_used_at.map(|t| t.to_rfc3339()),
-    })
-}
 
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -28,12 +16,13 @@ pub(crate) async fn list(
     Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.api_keys(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
-    Ok(page_json(&page, key_json))
+    Ok(page_json::<KeyBody, _>(&page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Name {
+    #[schemars(length(min = 1, max = 64))]
     friendly_name: String,
 }
 
@@ -44,12 +33,12 @@ pub(crate) async fn create(
     Body(body): Body<Name>,
 ) -> ApiResult {
     let new = state.app.create_api_key(&actor, &sid(&a, AccountSid::parse)?, &body.friendly_name).await?;
-    Ok(created(json!({
-        "sid": new.key.sid,
-        "friendly_name": new.key.name,
-        "secret": new.secret,
-        "date_created": new.key.created_at.to_rfc3339(),
-    })))
+    Ok(created(NewKeyBody {
+        sid: new.key.sid.to_string(),
+        friendly_name: new.key.name,
+        secret: new.secret,
+        date_created: new.key.created_at.to_rfc3339(),
+    }))
 }
 
 pub(crate) async fn rename(
@@ -60,7 +49,7 @@ pub(crate) async fn rename(
 ) -> ApiResult {
     let (account, key) = (sid(&a, AccountSid::parse)?, sid(&k, ApiKeySid::parse)?);
     state.app.rename_api_key(&actor, &account, &key, &body.friendly_name).await?;
-    Ok(Json(json!({ "sid": key, "friendly_name": body.friendly_name.trim() })).into_response())
+    Ok(ok(RenamedKeyBody { sid: key.to_string(), friendly_name: body.friendly_name.trim().to_owned() }))
 }
 
 pub(crate) async fn revoke(

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod billing;
+mod bodies;
 mod docs;
 mod keys;
 mod orgs;
@@ -26,11 +27,17 @@ use gatehouse_domain::page::{MAX_PAGE_SIZE, Page, PageRequest};
 use gatehouse_domain::policy::Actor;
 use gatehouse_domain::session::SessionStage;
 use gatehouse_domain::sid::AccountSid;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-pub(crate) use docs::{Endpoint, document, openapi, reference_page};
+pub(crate) use docs::{Answer, Endpoint, document, openapi, reference_page, schema};
+
+use bodies::{
+    AccountBody, AddedBody, DomainBody, EventBody, InvitationBody, InvoiceBody, KeyBody, List, MeBody, MemberBody,
+    NewKeyBody, NoticeBody, OrgBody, OrgInvitationBody, OrgUserBody, OrgUserViewBody, OwnershipBody, Page as PageBody,
+    PaymentMethodBody, PendingRequestBody, PreviewBody, RenamedKeyBody, ReportBody, RequestBody, RequestViewBody,
+    RolesChangeBody,
+};
 
 use crate::AppState;
 use crate::web::{SESSION_COOKIE, client_ip, cookie};
@@ -45,7 +52,7 @@ const ORG_ADMINS: &str = "the organization's Owner and Administrators";
 /// [`ENDPOINTS`], from which the OpenAPI document and the reference page are built, so the
 /// router and its description cannot drift apart.
 macro_rules! api {
-    ($($method:ident $path:literal => $handler:path, $tag:literal, $summary:literal, $body:expr, $success:literal, $who:expr;)*) => {
+    ($($method:ident $path:literal => $handler:path, $tag:literal, $summary:literal, $body:expr, $answer:expr, $success:literal, $who:expr;)*) => {
         /// Every endpoint, in reference order.
         pub(crate) const ENDPOINTS: &[Endpoint] = &[
             $(Endpoint {
@@ -54,6 +61,7 @@ macro_rules! api {
                 summary: $summary,
                 tag: $tag,
                 body: $body,
+                answer: $answer,
                 success: $success,
                 who: $who,
             }),*
@@ -69,71 +77,71 @@ macro_rules! api {
 }
 
 api! {
-    get "/me" => accounts::me, "Accounts", "Who the credentials are", None, 200, "anyone authenticated";
-    get "/accounts/{sid}" => accounts::show, "Accounts", "Fetch an account", None, 200, MEMBERS;
-    post "/accounts/{sid}" => accounts::rename, "Accounts", "Rename an account", Some("Rename"), 200, OWNER_ADMIN;
-    put "/accounts/{sid}/settings" => accounts::settings, "Accounts", "Replace the security settings", Some("Settings"), 200, OWNER_ADMIN;
-    post "/accounts/{sid}/suspend" => accounts::suspend, "Accounts", "Suspend an account", None, 204, OWNER_ADMIN;
-    post "/accounts/{sid}/reactivate" => accounts::reactivate, "Accounts", "Reactivate a suspended account", None, 204, OWNER_ADMIN;
-    post "/accounts/{sid}/close" => accounts::close, "Accounts", "Close an account for good (type its name)", Some("Close"), 204, "Owner";
-    get "/accounts/{sid}/subaccounts" => accounts::subaccounts, "Accounts", "List subaccounts", None, 200, MEMBERS;
-    post "/accounts/{sid}/subaccounts" => accounts::create_subaccount, "Accounts", "Create a subaccount", Some("Rename"), 201, OWNER_ADMIN;
-    get "/accounts/{sid}/events" => accounts::events, "Accounts", "List audit events, newest first", None, 200, OWNER_ADMIN;
-    get "/accounts/{sid}/users" => people::members, "Users", "List users and their roles", None, 200, OWNER_ADMIN;
-    put "/accounts/{sid}/users/{user}/roles" => people::change_roles, "Users", "Replace a user's roles", Some("Roles"), 200, OWNER_ADMIN;
-    delete "/accounts/{sid}/users/{user}" => people::remove, "Users", "Remove a user from the account (the API keys they created here are revoked unless kept)", None, 204, OWNER_ADMIN;
-    get "/accounts/{sid}/invitations" => people::invitations, "Users", "List pending invitations", None, 200, OWNER_ADMIN;
-    post "/accounts/{sid}/invitations" => people::invite, "Users", "Invite by email with roles", Some("Invite"), 201, OWNER_ADMIN;
-    post "/accounts/{sid}/invitations/{invitation}/resend" => people::resend, "Users", "Send an invitation again with a new link", None, 204, OWNER_ADMIN;
-    delete "/accounts/{sid}/invitations/{invitation}" => people::revoke, "Users", "Revoke an invitation", None, 204, OWNER_ADMIN;
-    get "/accounts/{sid}/ownership" => people::ownership, "Ownership", "The pending ownership offer", None, 200, MEMBERS;
-    post "/accounts/{sid}/ownership" => people::nominate, "Ownership", "Offer ownership to a member", Some("Nominee"), 204, "Owner";
-    delete "/accounts/{sid}/ownership" => people::cancel_nomination, "Ownership", "Withdraw the offer", None, 204, "Owner";
-    post "/accounts/{sid}/ownership/accept" => people::accept_ownership, "Ownership", "Accept the offer (the nominee)", None, 204, "the nominee";
-    post "/accounts/{sid}/ownership/decline" => people::decline_ownership, "Ownership", "Decline the offer (the nominee)", None, 204, "the nominee";
-    get "/accounts/{sid}/keys" => keys::list, "API keys", "List API keys", None, 200, KEYS;
-    post "/accounts/{sid}/keys" => keys::create, "API keys", "Create an API key (the secret is in this answer only)", Some("Name"), 201, KEYS;
-    post "/accounts/{sid}/keys/{key}" => keys::rename, "API keys", "Rename an API key", Some("Name"), 200, KEYS;
-    delete "/accounts/{sid}/keys/{key}" => keys::revoke, "API keys", "Revoke an API key", None, 204, KEYS;
-    get "/accounts/{sid}/notifications" => billing::notifications, "Notifications", "Which roles receive which notices", None, 200, MEMBERS;
-    put "/accounts/{sid}/notifications/{category}" => billing::set_notifications, "Notifications", "Choose the roles for a category", Some("Roles"), 200, OWNER_ADMIN;
-    get "/accounts/{sid}/payment-methods" => billing::methods, "Billing", "List payment methods", None, 200, BILLING;
-    post "/accounts/{sid}/payment-methods/cards" => billing::add_card, "Billing", "Add a card", Some("Card"), 201, BILLING;
-    post "/accounts/{sid}/payment-methods/paypal" => billing::add_paypal, "Billing", "Add a PayPal account", Some("Paypal"), 201, BILLING;
-    post "/accounts/{sid}/payment-methods/{method}/default" => billing::make_default, "Billing", "Make a payment method the default", None, 204, BILLING;
-    delete "/accounts/{sid}/payment-methods/{method}" => billing::remove, "Billing", "Remove a payment method", None, 204, BILLING;
-    get "/accounts/{sid}/invoices" => billing::invoices, "Billing", "List invoices, newest first", None, 200, BILLING;
-    get "/accounts/{sid}/organization-request" => orgs::pending_request, "Ownership", "An organization's pending request about the account (its Owner sees it)", None, 200, MEMBERS;
-    post "/accounts/{sid}/organization-request/accept" => orgs::accept_request, "Ownership", "Accept the organization's request (the Owner)", None, 204, "the account's Owner";
-    post "/accounts/{sid}/organization-request/decline" => orgs::decline_request, "Ownership", "Decline the organization's request (the Owner)", None, 204, "the account's Owner";
-    get "/orgs/{org}" => orgs::show, "Organizations", "Fetch an organization", None, 200, ORG_ADMINS;
-    put "/orgs/{org}/settings" => orgs::settings, "Organizations", "Replace name, invitation lifetime and the 2FA requirement", Some("OrgSettings"), 200, ORG_ADMINS;
-    get "/orgs/{org}/events" => orgs::events, "Organizations", "List the organization's audit events, newest first", None, 200, ORG_ADMINS;
-    get "/orgs/{org}/domains" => orgs::domains, "Domains", "List domains", None, 200, ORG_ADMINS;
-    post "/orgs/{org}/domains" => orgs::add_domain, "Domains", "Add a domain (answers the TXT record to publish)", Some("NewDomain"), 201, ORG_ADMINS;
-    post "/orgs/{org}/domains/{domain}/verify" => orgs::verify_domain, "Domains", "Look the TXT record up now", None, 200, ORG_ADMINS;
-    delete "/orgs/{org}/domains/{domain}" => orgs::remove_domain, "Domains", "Remove a domain", None, 204, ORG_ADMINS;
-    get "/orgs/{org}/users" => orgs::users, "Organization users", "List users (kind=managed or independent)", None, 200, ORG_ADMINS;
-    get "/orgs/{org}/users/{user}" => orgs::user, "Organization users", "Fetch a user with their roles on the organization's accounts", None, 200, ORG_ADMINS;
-    post "/orgs/{org}/users/{user}" => orgs::update_user, "Organization users", "Change a managed user's name, organization role or 2FA requirement", Some("UserChange"), 200, ORG_ADMINS;
-    post "/orgs/{org}/users/{user}/accounts" => orgs::add_to_account, "Organization users", "Add the user to one of the organization's accounts with roles", Some("AddToAccount"), 201, ORG_ADMINS;
-    post "/orgs/{org}/users/{user}/reset-password" => orgs::reset_password, "Organization users", "Force a password reset (sessions end; a link is emailed)", None, 204, ORG_ADMINS;
-    get "/orgs/{org}/users/{user}/offboarding" => orgs::offboarding_preview, "Offboarding", "Preview what removing or deleting the user touches", None, 200, ORG_ADMINS;
-    post "/orgs/{org}/users/{user}/remove" => orgs::remove_user, "Offboarding", "Remove the user from the organization (their login survives)", Some("Offboarding"), 200, ORG_ADMINS;
-    post "/orgs/{org}/users/{user}/delete" => orgs::delete_user, "Offboarding", "Delete the user and erase their personal data", Some("Offboarding"), 200, ORG_ADMINS;
-    get "/orgs/{org}/offboarding-reports" => orgs::reports, "Offboarding", "List offboarding reports, newest first", None, 200, ORG_ADMINS;
-    get "/orgs/{org}/offboarding-reports/{report}" => orgs::report, "Offboarding", "Fetch an offboarding report", None, 200, ORG_ADMINS;
-    get "/orgs/{org}/invitations" => orgs::invitations, "Organization users", "List pending invitations to the organization", None, 200, ORG_ADMINS;
-    post "/orgs/{org}/invitations" => orgs::invite, "Organization users", "Invite an address in a verified domain", Some("OrgInvite"), 201, ORG_ADMINS;
-    post "/orgs/{org}/invitations/{invitation}/resend" => orgs::resend, "Organization users", "Send an invitation again with a new link", None, 204, ORG_ADMINS;
-    delete "/orgs/{org}/invitations/{invitation}" => orgs::revoke, "Organization users", "Revoke an invitation", None, 204, ORG_ADMINS;
-    get "/orgs/{org}/accounts" => orgs::accounts, "Organization accounts", "List accounts (kind=managed or independent)", None, 200, ORG_ADMINS;
-    post "/orgs/{org}/accounts" => orgs::create_account, "Organization accounts", "Create a managed account owned by the caller", Some("Rename"), 201, "the organization's Owner, Administrators and Standard Users";
-    post "/orgs/{org}/accounts/{account}/remove" => orgs::remove_account, "Organization accounts", "Remove a managed account from the organization", None, 204, ORG_ADMINS;
-    post "/orgs/{org}/accounts/{account}/relinquish" => orgs::relinquish, "Organization accounts", "Give up access to an independent account", None, 204, ORG_ADMINS;
-    get "/orgs/{org}/account-requests" => orgs::requests, "Organization accounts", "List pending import and access requests", None, 200, ORG_ADMINS;
-    post "/orgs/{org}/account-requests" => orgs::request, "Organization accounts", "Ask an account's Owner to import it or to give access", Some("AccountRequest"), 201, ORG_ADMINS;
-    delete "/orgs/{org}/account-requests/{request}" => orgs::cancel_request, "Organization accounts", "Withdraw a pending request", None, 204, ORG_ADMINS;
+    get "/me" => accounts::me, "Accounts", "Who the credentials are", None, Answer::One(schema::<MeBody>), 200, "anyone authenticated";
+    get "/accounts/{sid}" => accounts::show, "Accounts", "Fetch an account", None, Answer::One(schema::<AccountBody>), 200, MEMBERS;
+    post "/accounts/{sid}" => accounts::rename, "Accounts", "Rename an account", Some(schema::<accounts::Rename>), Answer::One(schema::<AccountBody>), 200, OWNER_ADMIN;
+    put "/accounts/{sid}/settings" => accounts::settings, "Accounts", "Replace the security settings", Some(schema::<accounts::Settings>), Answer::One(schema::<AccountBody>), 200, OWNER_ADMIN;
+    post "/accounts/{sid}/suspend" => accounts::suspend, "Accounts", "Suspend an account", None, Answer::Nothing, 204, OWNER_ADMIN;
+    post "/accounts/{sid}/reactivate" => accounts::reactivate, "Accounts", "Reactivate a suspended account", None, Answer::Nothing, 204, OWNER_ADMIN;
+    post "/accounts/{sid}/close" => accounts::close, "Accounts", "Close an account for good (type its name)", Some(schema::<accounts::Close>), Answer::Nothing, 204, "Owner";
+    get "/accounts/{sid}/subaccounts" => accounts::subaccounts, "Accounts", "List subaccounts", None, Answer::Page(schema::<PageBody<AccountBody>>), 200, MEMBERS;
+    post "/accounts/{sid}/subaccounts" => accounts::create_subaccount, "Accounts", "Create a subaccount", Some(schema::<accounts::Rename>), Answer::One(schema::<AccountBody>), 201, OWNER_ADMIN;
+    get "/accounts/{sid}/events" => accounts::events, "Accounts", "List audit events, newest first", None, Answer::Page(schema::<PageBody<EventBody>>), 200, OWNER_ADMIN;
+    get "/accounts/{sid}/users" => people::members, "Users", "List users and their roles", None, Answer::Page(schema::<PageBody<MemberBody>>), 200, OWNER_ADMIN;
+    put "/accounts/{sid}/users/{user}/roles" => people::change_roles, "Users", "Replace a user's roles", Some(schema::<people::Roles>), Answer::One(schema::<RolesChangeBody>), 200, OWNER_ADMIN;
+    delete "/accounts/{sid}/users/{user}" => people::remove, "Users", "Remove a user from the account (the API keys they created here are revoked unless kept)", None, Answer::Nothing, 204, OWNER_ADMIN;
+    get "/accounts/{sid}/invitations" => people::invitations, "Users", "List pending invitations", None, Answer::Page(schema::<PageBody<InvitationBody>>), 200, OWNER_ADMIN;
+    post "/accounts/{sid}/invitations" => people::invite, "Users", "Invite by email with roles", Some(schema::<people::Invite>), Answer::One(schema::<InvitationBody>), 201, OWNER_ADMIN;
+    post "/accounts/{sid}/invitations/{invitation}/resend" => people::resend, "Users", "Send an invitation again with a new link", None, Answer::Nothing, 204, OWNER_ADMIN;
+    delete "/accounts/{sid}/invitations/{invitation}" => people::revoke, "Users", "Revoke an invitation", None, Answer::Nothing, 204, OWNER_ADMIN;
+    get "/accounts/{sid}/ownership" => people::ownership, "Ownership", "The pending ownership offer", None, Answer::One(schema::<OwnershipBody>), 200, MEMBERS;
+    post "/accounts/{sid}/ownership" => people::nominate, "Ownership", "Offer ownership to a member", Some(schema::<people::Nominee>), Answer::Nothing, 204, "Owner";
+    delete "/accounts/{sid}/ownership" => people::cancel_nomination, "Ownership", "Withdraw the offer", None, Answer::Nothing, 204, "Owner";
+    post "/accounts/{sid}/ownership/accept" => people::accept_ownership, "Ownership", "Accept the offer (the nominee)", None, Answer::Nothing, 204, "the nominee";
+    post "/accounts/{sid}/ownership/decline" => people::decline_ownership, "Ownership", "Decline the offer (the nominee)", None, Answer::Nothing, 204, "the nominee";
+    get "/accounts/{sid}/keys" => keys::list, "API keys", "List API keys", None, Answer::Page(schema::<PageBody<KeyBody>>), 200, KEYS;
+    post "/accounts/{sid}/keys" => keys::create, "API keys", "Create an API key (the secret is in this answer only)", Some(schema::<keys::Name>), Answer::One(schema::<NewKeyBody>), 201, KEYS;
+    post "/accounts/{sid}/keys/{key}" => keys::rename, "API keys", "Rename an API key", Some(schema::<keys::Name>), Answer::One(schema::<RenamedKeyBody>), 200, KEYS;
+    delete "/accounts/{sid}/keys/{key}" => keys::revoke, "API keys", "Revoke an API key", None, Answer::Nothing, 204, KEYS;
+    get "/accounts/{sid}/notifications" => billing::notifications, "Notifications", "Which roles receive which notices", None, Answer::One(schema::<List<NoticeBody>>), 200, MEMBERS;
+    put "/accounts/{sid}/notifications/{category}" => billing::set_notifications, "Notifications", "Choose the roles for a category", Some(schema::<billing::Roles>), Answer::One(schema::<NoticeBody>), 200, OWNER_ADMIN;
+    get "/accounts/{sid}/payment-methods" => billing::methods, "Billing", "List payment methods", None, Answer::One(schema::<List<PaymentMethodBody>>), 200, BILLING;
+    post "/accounts/{sid}/payment-methods/cards" => billing::add_card, "Billing", "Add a card", Some(schema::<billing::Card>), Answer::One(schema::<PaymentMethodBody>), 201, BILLING;
+    post "/accounts/{sid}/payment-methods/paypal" => billing::add_paypal, "Billing", "Add a PayPal account", Some(schema::<billing::Paypal>), Answer::One(schema::<PaymentMethodBody>), 201, BILLING;
+    post "/accounts/{sid}/payment-methods/{method}/default" => billing::make_default, "Billing", "Make a payment method the default", None, Answer::Nothing, 204, BILLING;
+    delete "/accounts/{sid}/payment-methods/{method}" => billing::remove, "Billing", "Remove a payment method", None, Answer::Nothing, 204, BILLING;
+    get "/accounts/{sid}/invoices" => billing::invoices, "Billing", "List invoices, newest first", None, Answer::Page(schema::<PageBody<InvoiceBody>>), 200, BILLING;
+    get "/accounts/{sid}/organization-request" => orgs::pending_request, "Ownership", "An organization's pending request about the account (its Owner sees it)", None, Answer::One(schema::<PendingRequestBody>), 200, MEMBERS;
+    post "/accounts/{sid}/organization-request/accept" => orgs::accept_request, "Ownership", "Accept the organization's request (the Owner)", None, Answer::Nothing, 204, "the account's Owner";
+    post "/accounts/{sid}/organization-request/decline" => orgs::decline_request, "Ownership", "Decline the organization's request (the Owner)", None, Answer::Nothing, 204, "the account's Owner";
+    get "/orgs/{org}" => orgs::show, "Organizations", "Fetch an organization", None, Answer::One(schema::<OrgBody>), 200, ORG_ADMINS;
+    put "/orgs/{org}/settings" => orgs::settings, "Organizations", "Replace name, invitation lifetime and the 2FA requirement", Some(schema::<orgs::OrgSettings>), Answer::One(schema::<OrgBody>), 200, ORG_ADMINS;
+    get "/orgs/{org}/events" => orgs::events, "Organizations", "List the organization's audit events, newest first", None, Answer::Page(schema::<PageBody<EventBody>>), 200, ORG_ADMINS;
+    get "/orgs/{org}/domains" => orgs::domains, "Domains", "List domains", None, Answer::One(schema::<PageBody<DomainBody>>), 200, ORG_ADMINS;
+    post "/orgs/{org}/domains" => orgs::add_domain, "Domains", "Add a domain (answers the TXT record to publish)", Some(schema::<orgs::NewDomain>), Answer::One(schema::<DomainBody>), 201, ORG_ADMINS;
+    post "/orgs/{org}/domains/{domain}/verify" => orgs::verify_domain, "Domains", "Look the TXT record up now", None, Answer::One(schema::<DomainBody>), 200, ORG_ADMINS;
+    delete "/orgs/{org}/domains/{domain}" => orgs::remove_domain, "Domains", "Remove a domain", None, Answer::Nothing, 204, ORG_ADMINS;
+    get "/orgs/{org}/users" => orgs::users, "Organization users", "List users (kind=managed or independent)", None, Answer::Page(schema::<PageBody<OrgUserBody>>), 200, ORG_ADMINS;
+    get "/orgs/{org}/users/{user}" => orgs::user, "Organization users", "Fetch a user with their roles on the organization's accounts", None, Answer::One(schema::<OrgUserViewBody>), 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}" => orgs::update_user, "Organization users", "Change a managed user's name, organization role or 2FA requirement", Some(schema::<orgs::UserChange>), Answer::One(schema::<OrgUserViewBody>), 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/accounts" => orgs::add_to_account, "Organization users", "Add the user to one of the organization's accounts with roles", Some(schema::<orgs::AddToAccount>), Answer::One(schema::<AddedBody>), 201, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/reset-password" => orgs::reset_password, "Organization users", "Force a password reset (sessions end; a link is emailed)", None, Answer::Nothing, 204, ORG_ADMINS;
+    get "/orgs/{org}/users/{user}/offboarding" => orgs::offboarding_preview, "Offboarding", "Preview what removing or deleting the user touches", None, Answer::One(schema::<PreviewBody>), 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/remove" => orgs::remove_user, "Offboarding", "Remove the user from the organization (their login survives)", Some(schema::<orgs::Offboarding>), Answer::One(schema::<ReportBody>), 200, ORG_ADMINS;
+    post "/orgs/{org}/users/{user}/delete" => orgs::delete_user, "Offboarding", "Delete the user and erase their personal data", Some(schema::<orgs::Offboarding>), Answer::One(schema::<ReportBody>), 200, ORG_ADMINS;
+    get "/orgs/{org}/offboarding-reports" => orgs::reports, "Offboarding", "List offboarding reports, newest first", None, Answer::Page(schema::<PageBody<ReportBody>>), 200, ORG_ADMINS;
+    get "/orgs/{org}/offboarding-reports/{report}" => orgs::report, "Offboarding", "Fetch an offboarding report", None, Answer::One(schema::<ReportBody>), 200, ORG_ADMINS;
+    get "/orgs/{org}/invitations" => orgs::invitations, "Organization users", "List pending invitations to the organization", None, Answer::Page(schema::<PageBody<OrgInvitationBody>>), 200, ORG_ADMINS;
+    post "/orgs/{org}/invitations" => orgs::invite, "Organization users", "Invite an address in a verified domain", Some(schema::<orgs::OrgInvite>), Answer::One(schema::<OrgInvitationBody>), 201, ORG_ADMINS;
+    post "/orgs/{org}/invitations/{invitation}/resend" => orgs::resend, "Organization users", "Send an invitation again with a new link", None, Answer::Nothing, 204, ORG_ADMINS;
+    delete "/orgs/{org}/invitations/{invitation}" => orgs::revoke, "Organization users", "Revoke an invitation", None, Answer::Nothing, 204, ORG_ADMINS;
+    get "/orgs/{org}/accounts" => orgs::accounts, "Organization accounts", "List accounts (kind=managed or independent)", None, Answer::Page(schema::<PageBody<AccountBody>>), 200, ORG_ADMINS;
+    post "/orgs/{org}/accounts" => orgs::create_account, "Organization accounts", "Create a managed account owned by the caller", Some(schema::<orgs::NewOrgAccount>), Answer::One(schema::<AccountBody>), 201, "the organization's Owner, Administrators and Standard Users";
+    post "/orgs/{org}/accounts/{account}/remove" => orgs::remove_account, "Organization accounts", "Remove a managed account from the organization", None, Answer::Nothing, 204, ORG_ADMINS;
+    post "/orgs/{org}/accounts/{account}/relinquish" => orgs::relinquish, "Organization accounts", "Give up access to an independent account", None, Answer::Nothing, 204, ORG_ADMINS;
+    get "/orgs/{org}/account-requests" => orgs::requests, "Organization accounts", "List pending import and access requests", None, Answer::Page(schema::<PageBody<RequestViewBody>>), 200, ORG_ADMINS;
+    post "/orgs/{org}/account-requests" => orgs::request, "Organization accounts", "Ask an account's Owner to import it or to give access", Some(schema::<orgs::NewRequest>), Answer::One(schema::<RequestBody>), 201, ORG_ADMINS;
+    delete "/orgs/{org}/account-requests/{request}" => orgs::cancel_request, "Organization accounts", "Withdraw a pending request", None, Answer::Nothing, 204, ORG_ADMINS;
 }
 
 /// An error answered as `{"code", "message", "status", "field"?}` with a stable `code`.
@@ -142,7 +150,12 @@ pub struct ApiError(pub Error);
 
 impl ApiError {
     fn no_route() -> Response {
-        let body = json!({ "code": "no_route", "message": "There is no such API endpoint; see /api.", "status": 404 });
+        let body = bodies::ErrorBody {
+            code: "no_route",
+            message: "There is no such API endpoint; see /api.".into(),
+            status: 404,
+            field: None,
+        };
         (StatusCode::NOT_FOUND, Json(body)).into_response()
     }
 }
@@ -176,10 +189,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong; it was logged.".into(), None)
             }
         };
-        let mut body = json!({ "code": code, "message": message, "status": status.as_u16() });
-        if let Some(field) = field {
-            body["field"] = Value::from(field);
-        }
+        let body = bodies::ErrorBody { code, message, status: status.as_u16(), field };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
@@ -288,14 +298,21 @@ impl ListParams {
     }
 }
 
-/// A page as `{"items": [...], "next_after": …}`.
-pub(crate) fn page_json<T>(page: &Page<T>, item: impl Fn(&T) -> Value) -> Response {
-    Json(json!({ "items": page.items.iter().map(item).collect::<Vec<_>>(), "next_after": page.next_after }))
-        .into_response()
+/// A page as `{"items": [...], "next_after": …}` ([`bodies::Page`]).
+pub(crate) fn page_json<B, T>(page: &Page<T>) -> Response
+where
+    B: for<'a> From<&'a T> + Serialize,
+{
+    Json(bodies::Page::of(page, |item| B::from(item))).into_response()
+}
+
+/// `200 OK` with a JSON body.
+pub(crate) fn ok(body: impl Serialize) -> Response {
+    Json(body).into_response()
 }
 
 /// `201 Created` with a JSON body.
-pub(crate) fn created(body: Value) -> Response {
+pub(crate) fn created(body: impl Serialize) -> Response {
     (StatusCode::CREATED, Json(body)).into_response()
 }
 

@@ -1,45 +1,16 @@
 //! API: an account's users and roles, invitations, and the ownership offer.
 
-use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
 use gatehouse_app::NewInvitation;
 use gatehouse_domain::Error;
-use gatehouse_domain::invitation::Invitation;
-use gatehouse_domain::membership::Member;
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid, InvitationSid, UserSid};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, page_json, sid};
+use super::bodies::{InvitationBody, MemberBody, OfferBody, OwnershipBody, PersonBody, RolesChangeBody};
+use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, ok, page_json, sid};
 use crate::AppState;
-
-fn roles_json(roles: &[AccountRole]) -> Vec<&'static str> {
-    roles.iter().map(|r| r.key()).collect()
-}
-
-fn member_json(m: &Member) -> Value {
-    json!({
-        "user_sid": m.user.sid,
-        "email": m.user.email,
-        "name": m.user.name,
-        "roles": roles_json(&m.roles),
-        "last_login": m.user.last_login_at.map(|t| t.to_rfc3339()),
-    })
-}
-
-fn invitation_json(i: &Invitation) -> Value {
-    json!({
-        "sid": i.sid,
-        "email": i.email,
-        "roles": roles_json(&i.roles),
-        "state": i.state(chrono::Utc::now()),
-        "invited_by": i.invited_by,
-        "date_created": i.created_at.to_rfc3339(),
-        "date_expires": i.expires_at.to_rfc3339(),
-    })
-}
 
 fn parse_roles(keys: &[String]) -> Result<Vec<AccountRole>, ApiError> {
     Ok(keys.iter().map(|k| AccountRole::parse_key(k)).collect::<Result<Vec<_>, _>>()?)
@@ -52,12 +23,13 @@ pub(crate) async fn members(
     Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.account_members(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
-    Ok(page_json(&page, member_json))
+    Ok(page_json::<MemberBody, _>(&page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Roles {
+    #[schemars(extend("items" = { "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }))]
     roles: Vec<String>,
 }
 
@@ -69,10 +41,7 @@ pub(crate) async fn change_roles(
 ) -> ApiResult {
     let (account, user) = (sid(&a, AccountSid::parse)?, sid(&u, UserSid::parse)?);
     let change = state.app.change_member_roles(&actor, &account, &user, &parse_roles(&body.roles)?).await?;
-    Ok(Json(
-        json!({ "user_sid": user, "roles": roles_json(&change.after), "previous_roles": roles_json(&change.before) }),
-    )
-    .into_response())
+    Ok(ok(RolesChangeBody::new(&user, &change.after, &change.before)))
 }
 
 /// `?keep_keys=SK…,SK…`: the API keys the user created here that stay working; the others
@@ -107,13 +76,15 @@ pub(crate) async fn invitations(
     Params(params): Params<ListParams>,
 ) -> ApiResult {
     let page = state.app.pending_invitations(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
-    Ok(page_json(&page, invitation_json))
+    Ok(page_json::<InvitationBody, _>(&page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Invite {
+    #[schemars(email)]
     email: String,
+    #[schemars(extend("items" = { "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }))]
     roles: Vec<String>,
 }
 
@@ -125,7 +96,7 @@ pub(crate) async fn invite(
 ) -> ApiResult {
     let input = NewInvitation { email: body.email, roles: parse_roles(&body.roles)? };
     let invitation = state.app.invite(&actor, &sid(&a, AccountSid::parse)?, input).await?;
-    Ok(created(invitation_json(&invitation)))
+    Ok(created(InvitationBody::from(&invitation)))
 }
 
 pub(crate) async fn resend(
@@ -153,19 +124,18 @@ pub(crate) async fn ownership(
     Path(a): Path<String>,
 ) -> ApiResult {
     let offer = state.app.owner_nomination(&actor, &sid(&a, AccountSid::parse)?).await?;
-    let body = offer.map(|n| {
-        json!({
-            "nominee": { "user_sid": n.nominee.sid, "email": n.nominee.email, "name": n.nominee.name },
-            "nominated_by": n.nominated_by.sid,
-            "date_expires": n.nomination.expires_at.to_rfc3339(),
-        })
+    let offer = offer.map(|n| OfferBody {
+        nominee: PersonBody::from(&n.nominee),
+        nominated_by: n.nominated_by.sid.to_string(),
+        date_expires: n.nomination.expires_at.to_rfc3339(),
     });
-    Ok(Json(json!({ "offer": body })).into_response())
+    Ok(ok(OwnershipBody { offer }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Nominee {
+    #[schemars(pattern(r"^US[0-9a-f]{32}$"))]
     user_sid: String,
 }
 

@@ -28,6 +28,11 @@ impl PageRequest {
         if after.as_ref().is_some_and(|a| a.len() != 34 || !a.is_ascii()) {
             return Err(Error::invalid("after", "is not a cursor from a previous page"));
         }
+        // Checked as sent: a search box sends no control characters, and PostgreSQL's text
+        // cannot hold NUL.
+        if search.as_ref().is_some_and(|s| s.chars().any(char::is_control)) {
+            return Err(Error::invalid("q", "a search cannot contain control characters"));
+        }
         let search = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
             return Err(Error::invalid("q", "search at most 100 characters"));
@@ -104,6 +109,13 @@ mod tests {
         assert!(PageRequest::new(None, Some(0), None).is_err());
         assert!(PageRequest::new(None, Some(201), None).is_err());
         assert_eq!(PageRequest::new(None, None, None).map(|p| p.limit), Ok(50));
+    }
+
+    #[test]
+    fn a_search_with_control_characters_is_refused() {
+        assert!(PageRequest::new(None, None, Some("a\u{0}b".into())).is_err());
+        assert!(PageRequest::new(None, None, Some("a\u{85}".into())).is_err());
+        assert!(PageRequest::new(None, None, Some(" Ada ".into())).is_ok());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub(crate) async fn show(State(state): State<AppState>, ApiActor(actor): ApiActo
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Rename {
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(max = 64), pattern(r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"))]
     friendly_name: String,
 }
 

@@ -93,7 +93,11 @@ fn operation(e: &Endpoint, responses_gen: &mut SchemaGenerator, requests_gen: &m
         .map(path_parameter)
         .collect();
     if let Answer::Page(_) = e.answer {
-        parameters.push(query("q", "search (at most 100 characters)", json!({ "type": "string", "maxLength": 100 })));
+        parameters.push(query(
+            "q",
+            "search (at most 100 characters, no control characters)",
+            json!({ "type": "string", "maxLength": 100, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*$" }),
+        ));
         parameters.push(query(
             "after",
             "the next_after of the previous page",

@@ -22,7 +22,7 @@ pub(crate) async fn list(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Name {
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(max = 64), pattern(r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"))]
     friendly_name: String,
 }
 

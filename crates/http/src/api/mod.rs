@@ -265,6 +265,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
+/// A whole number sent as an integer or as a float without a fraction (`42.0`, which JSON
+/// Schema counts as an integer too).
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_u64()
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX)).map(|f| f as u64))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, found {n}")))
+}
+
 /// `?q=&after=&page_size=` on list endpoints.
 #[derive(Deserialize, Default)]
 pub(crate) struct ListParams {

@@ -40,8 +40,10 @@ pub(crate) async fn show(State(state): State<AppState>, ApiActor(actor): ApiActo
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OrgSettings {
+    #[schemars(length(max = 100), pattern(r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"))]
     friendly_name: String,
     #[schemars(range(min = 1, max = 90))]
+    #[serde(deserialize_with = "super::whole_number")]
     invitation_lifetime_days: u32,
     require_two_factor: bool,
     #[serde(default)]
@@ -90,7 +92,10 @@ pub(crate) async fn domains(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewDomain {
-    #[schemars(length(min = 1, max = 253))]
+    #[schemars(
+        length(max = 253),
+        pattern(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+    )]
     domain_name: String,
 }
 
@@ -150,6 +155,7 @@ pub(crate) async fn user(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserChange {
+    #[schemars(length(max = 100), pattern(r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"))]
     name: Option<String>,
     #[schemars(extend("enum" = ["administrator", "standard_user", null]))]
     organization_role: Option<String>,
@@ -183,7 +189,7 @@ pub(crate) async fn update_user(
 pub(crate) struct AddToAccount {
     #[schemars(pattern(r"^AC[0-9a-f]{32}$"))]
     account_sid: String,
-    #[schemars(extend("items" = { "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }))]
+    #[schemars(length(min = 1), extend("items" = { "type": "string", "enum": ["administrator", "developer", "billing_manager", "support", "viewer"] }))]
     roles: Vec<String>,
 }
 
@@ -377,7 +383,7 @@ pub(crate) async fn accounts(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewOrgAccount {
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(max = 64), pattern(r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"))]
     friendly_name: String,
 }
 

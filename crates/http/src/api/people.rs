@@ -29,7 +29,7 @@ pub(crate) async fn members(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Roles {
-    #[schemars(extend("items" = { "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }))]
+    #[schemars(length(min = 1), extend("items" = { "type": "string", "enum": ["administrator", "developer", "billing_manager", "support", "viewer"] }))]
     roles: Vec<String>,
 }
 
@@ -84,7 +84,7 @@ pub(crate) async fn invitations(
 pub(crate) struct Invite {
     #[schemars(email)]
     email: String,
-    #[schemars(extend("items" = { "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }))]
+    #[schemars(length(min = 1), extend("items" = { "type": "string", "enum": ["administrator", "developer", "billing_manager", "support", "viewer"] }))]
     roles: Vec<String>,
 }
 

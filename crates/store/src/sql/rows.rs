@@ -46,6 +46,13 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
         };
         return Error::Conflict(msg.into());
     }
+    // PostgreSQL's text cannot hold NUL (SQLSTATE 22021); a value that carries one was typed
+    // by a client, whatever surface it came through, and is refused as such, never a 500.
+    if let sqlx::Error::Database(d) = &e
+        && d.code().as_deref() == Some("22021")
+    {
+        return Error::invalid("text", "must not contain the NUL character");
+    }
     Error::Internal(format!("database: {e}"))
 }
 

@@ -88,18 +88,8 @@ impl App {
         let mut tx = self.store.write().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgSettingsWrite).await?;
         tx.organization(org).await?.ok_or(Error::NotFound)?;
-        let app = OAuthApp {
-            sid: OAuthAppSid::generate(),
-            owner: OAuthAppOwner::Organization(org.clone()),
-            name,
-            description: None,
-            access_token_ttl: ACCESS_TOKEN_SECONDS,
-            secret_hash: token_hash(&secret),
-            created_by: actor.user_sid().cloned(),
-            created_at: now,
-            last_used_at: None,
-            revoked_at: None,
-        };
+        let owner = OAuthAppOwner::Organization(org.clone());
+        let app = new_app(owner, name, None, ACCESS_TOKEN_SECONDS, &secret, actor, now);
         tx.insert_oauth_app(&app).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "oauth_app.created", app.sid.as_str(), now)
@@ -231,18 +221,8 @@ impl App {
         let mut tx = self.store.write().await?;
         let account = locked_for(&mut *tx, actor, account_sid, Permission::ApiKeysManage).await?;
         account.ensure_active()?;
-        let app = OAuthApp {
-            sid: OAuthAppSid::generate(),
-            owner: OAuthAppOwner::Account(account_sid.clone()),
-            name,
-            description,
-            access_token_ttl,
-            secret_hash: token_hash(&secret),
-            created_by: actor.user_sid().cloned(),
-            created_at: now,
-            last_used_at: None,
-            revoked_at: None,
-        };
+        let owner = OAuthAppOwner::Account(account_sid.clone());
+        let app = new_app(owner, name, description, access_token_ttl, &secret, actor, now);
         tx.insert_oauth_app(&app).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "oauth_app.created", app.sid.as_str(), now)
@@ -325,6 +305,30 @@ pub struct OAuthAppInput {
     pub name: Option<String>,
     pub description: Option<String>,
     pub access_token_ttl: Option<i64>,
+}
+
+/// A new live app whose secret is `secret`, made by `actor`.
+fn new_app(
+    owner: OAuthAppOwner,
+    name: String,
+    description: Option<String>,
+    access_token_ttl: i64,
+    secret: &str,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> OAuthApp {
+    OAuthApp {
+        sid: OAuthAppSid::generate(),
+        owner,
+        name,
+        description,
+        access_token_ttl,
+        secret_hash: token_hash(secret),
+        created_by: actor.user_sid().cloned(),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    }
 }
 
 /// The claim that names an app's owner in its tokens, and the owner's SID.

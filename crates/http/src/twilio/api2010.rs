@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::account_client::AccountClient;
-use super::paging::Previous;
+use super::paging::{Paging, Previous};
 use super::{TwilioError, TwilioResult};
 use crate::AppState;
 use crate::web::FormData;
@@ -60,12 +60,8 @@ fn json_sid<T>(raw: &str, parse: impl Fn(&str) -> Result<T, Error>) -> Result<T,
 
 #[derive(Deserialize, Default)]
 pub(crate) struct ListQuery {
-    #[serde(rename = "PageSize")]
-    page_size: Option<String>,
-    #[serde(rename = "Page")]
-    page: Option<String>,
-    #[serde(rename = "PageToken")]
-    page_token: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
     #[serde(rename = "FriendlyName")]
     friendly_name: Option<String>,
     #[serde(rename = "Status")]
@@ -75,18 +71,11 @@ pub(crate) struct ListQuery {
 impl ListQuery {
     /// The SID a page starts after: `PageToken` without its `PA`.
     fn after(&self) -> Option<&str> {
-        self.page_token.as_deref().and_then(|t| t.strip_prefix("PA")).filter(|t| !t.is_empty())
+        self.paging.token().and_then(|t| t.strip_prefix("PA")).filter(|t| !t.is_empty())
     }
 
     fn size(&self) -> Result<usize, TwilioError> {
-        match self.page_size.as_deref() {
-            None => Ok(50),
-            Some(s) => s
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "PageSize must be from 1 to 1000")),
-        }
+        Ok(self.paging.size(1000)? as usize)
     }
 }
 
@@ -102,7 +91,7 @@ fn page_2010(
     previous: Previous,
 ) -> Result<Value, TwilioError> {
     let size = q.size()?;
-    let page: u64 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let page = u64::from(q.paging.number());
     let uri = |p: u64, token: Option<&str>| {
         let token = token.map(|t| format!("&PageToken=PA{t}")).unwrap_or_default();
         format!("{path}?PageSize={size}{extra}&Page={p}{token}")

@@ -81,26 +81,14 @@ pub(crate) async fn create(State(state): State<AppState>, c: AccountClient, form
 pub(crate) struct ListQuery {
     #[serde(rename = "AccountSid")]
     account_sid: Option<String>,
-    #[serde(rename = "PageSize")]
-    page_size: Option<String>,
-    #[serde(rename = "Page")]
-    page: Option<String>,
-    #[serde(rename = "PageToken")]
-    page_token: Option<String>,
+    #[serde(flatten)]
+    paging: paging::Paging,
 }
 
 pub(crate) async fn list(State(state): State<AppState>, c: AccountClient, Query(q): Query<ListQuery>) -> TwilioResult {
     let account = account(q.account_sid.as_deref())?;
-    let size: u32 = match q.page_size.as_deref() {
-        None => 50,
-        Some(s) => s
-            .parse()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "PageSize must be from 1 to 1000"))?,
-    };
-    let number: u32 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let after = q.page_token.clone().filter(|t| !t.is_empty());
+    let (size, number) = (q.paging.size(1000)?, q.paging.number());
+    let after = q.paging.token().map(str::to_owned);
     let previous = match after.as_deref() {
         Some(t) => Some(state.app.api_keys_cursor_before(&c.actor, &account, t, size).await?),
         None => None,

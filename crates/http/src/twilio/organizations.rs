@@ -20,12 +20,8 @@ use crate::AppState;
 
 #[derive(Deserialize, Default)]
 pub(crate) struct PageQuery {
-    #[serde(rename = "PageSize")]
-    page_size: Option<String>,
-    #[serde(rename = "Page")]
-    page: Option<String>,
-    #[serde(rename = "PageToken")]
-    page_token: Option<String>,
+    #[serde(flatten)]
+    paging: paging::Paging,
     #[serde(rename = "Identity")]
     identity: Option<String>,
     #[serde(rename = "Scope")]
@@ -34,23 +30,6 @@ pub(crate) struct PageQuery {
     resource_type: Option<String>,
     #[serde(rename = "ResourceId")]
     resource_id: Option<String>,
-}
-
-impl PageQuery {
-    fn size(&self) -> Result<u32, TwilioError> {
-        match self.page_size.as_deref() {
-            None => Ok(50),
-            Some(s) => s
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "PageSize must be from 1 to 100")),
-        }
-    }
-
-    fn number(&self) -> u32 {
-        self.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0)
-    }
 }
 
 fn twilio_date(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -84,8 +63,8 @@ pub(crate) async fn accounts(
     Path(_org): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> TwilioResult {
-    let size = q.size()?;
-    let after = q.page_token.clone().filter(|t| !t.is_empty());
+    let size = q.paging.size(100)?;
+    let after = q.paging.token().map(str::to_owned);
     let previous = match after.as_deref() {
         Some(t) => Some(state.app.organization_accounts_cursor_before(&c.actor, &c.org, t, size).await?),
         None => None,
@@ -97,7 +76,7 @@ pub(crate) async fn accounts(
     let Page { items, next_after } = page;
     let content = items.iter().map(|(a, o)| account_json(a, o.as_ref())).collect();
     let list = format!("{}/Organizations/{}/Accounts", state.app.public_url(), c.org);
-    let body = paging::meta_page("content", &list, size, q.number(), content, next_after, previous);
+    let body = paging::meta_page("content", &list, size, q.paging.number(), content, next_after, previous);
     Ok(Json(body).into_response())
 }
 
@@ -135,7 +114,7 @@ pub(crate) async fn role_assignments(
     Path(_org): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> TwilioResult {
-    let size = q.size()?;
+    let size = q.paging.size(100)?;
     for (field, value) in [("ResourceType", &q.resource_type), ("ResourceId", &q.resource_id)] {
         if value.as_deref().is_some_and(|v| !v.is_empty()) {
             return Err(resource_refused(field));
@@ -160,7 +139,7 @@ pub(crate) async fn role_assignments(
     let mut all = state.app.org_role_assignments(&c.actor, &c.org, identity.as_ref(), scope.as_ref()).await?;
     all.sort_by(|a, b| a.sid.cmp(&b.sid));
     // Keyset paging over the SIDs, as everywhere: PageToken is the last SID of the previous page.
-    let after = q.page_token.as_deref().filter(|t| !t.is_empty());
+    let after = q.paging.token();
     let page = paging::window(&all, |a| a.sid.as_str(), after, size as usize);
     let mut filters = Vec::new();
     if let Some(i) = &identity {
@@ -171,7 +150,7 @@ pub(crate) async fn role_assignments(
     }
     let list = format!("{}/Organizations/{}/RoleAssignments?{}", state.app.public_url(), c.org, filters.join("&"));
     let content = page.items.iter().map(assignment_json).collect();
-    let body = paging::meta_page("content", &list, size, q.number(), content, page.next, page.previous);
+    let body = paging::meta_page("content", &list, size, q.paging.number(), content, page.next, page.previous);
     Ok(Json(body).into_response())
 }
 

@@ -4,7 +4,45 @@
 //! page's token is read backwards from the page's own (`*_cursor_before` in the store), so pages
 //! walked back are the pages walked forward.
 
+use axum::http::StatusCode;
+use serde::Deserialize;
 use serde_json::{Value, json};
+
+use super::TwilioError;
+
+/// Twilio's paging parameters, flattened into each list's query: `PageSize`, `Page` (the
+/// page's number, shown back in links) and `PageToken` (where the page starts).
+#[derive(Deserialize, Default)]
+pub(crate) struct Paging {
+    #[serde(rename = "PageSize")]
+    page_size: Option<String>,
+    #[serde(rename = "Page")]
+    page: Option<String>,
+    #[serde(rename = "PageToken")]
+    page_token: Option<String>,
+}
+
+impl Paging {
+    /// The page size asked for (50 when none); outside `1..=max` it is refused (20001).
+    pub(crate) fn size(&self, max: u32) -> Result<u32, TwilioError> {
+        match self.page_size.as_deref() {
+            None => Ok(50),
+            Some(s) => s.parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                TwilioError::new(StatusCode::BAD_REQUEST, 20001, format!("PageSize must be from 1 to {max}"))
+            }),
+        }
+    }
+
+    /// The page's number (0 when none or not a number).
+    pub(crate) fn number(&self) -> u32 {
+        self.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0)
+    }
+
+    /// The token the page starts after, if one was sent.
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.page_token.as_deref().filter(|t| !t.is_empty())
+    }
+}
 
 /// Where the page before this one starts: `None` when this is the first page; `Some(None)` when
 /// the page before is the first (no token); `Some(Some(sid))` after `sid`.

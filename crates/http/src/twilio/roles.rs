@@ -11,7 +11,6 @@ use gatehouse_domain::Error;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::role::BuiltinRole;
 use gatehouse_domain::sid::RoleSid;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::account_client::AccountClient;
@@ -41,36 +40,17 @@ fn permission_json(p: Permission) -> Value {
     })
 }
 
-#[derive(Deserialize)]
-pub(crate) struct PermissionsQuery {
-    #[serde(rename = "PageSize")]
-    page_size: Option<String>,
-    #[serde(rename = "Page")]
-    page: Option<String>,
-    #[serde(rename = "PageToken")]
-    page_token: Option<String>,
-}
-
 /// `GET /v1/Roles/{IX…}/Permissions`: any account credential may read what a role allows.
 pub(crate) async fn permissions(
     State(state): State<AppState>,
     _c: AccountClient,
     Path(role): Path<String>,
-    Query(q): Query<PermissionsQuery>,
+    Query(q): Query<paging::Paging>,
 ) -> TwilioResult {
     let not_found = || TwilioError::new(StatusCode::NOT_FOUND, 20404, format!("No role {role}"));
     let builtin = RoleSid::parse(&role).ok().and_then(|r| BuiltinRole::from_sid(&r)).ok_or_else(not_found)?;
-    let size: u32 = match q.page_size.as_deref() {
-        None => 50,
-        Some(s) => s
-            .parse()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "PageSize must be from 1 to 100"))?,
-    };
-    let number: u32 = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let (size, number, token) = (q.size(100)?, q.number(), q.token());
     let all: Vec<(String, Permission)> = builtin.permissions().iter().map(|p| (permission_sid(p), p)).collect();
-    let token = q.page_token.as_deref().filter(|t| !t.is_empty());
     if token.is_some_and(|t| !t.starts_with("IZ")) {
         return Err(Error::invalid("PageToken", "is not a token from a previous page").into());
     }

@@ -70,7 +70,8 @@ def run(base, name, headers, parameters, extra):
         "--generation-deterministic", "--workers", "1", "--no-color", *extra,
     ]
     print(f"==> schemathesis with {name}", flush=True)
-    return subprocess.run(args, check=False).returncode
+    # Run beside the config: schemathesis keeps its cache (`.schemathesis/`) in its directory.
+    return subprocess.run(args, check=False, cwd=os.path.dirname(config)).returncode
 
 
 def main():

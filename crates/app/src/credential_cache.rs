@@ -41,9 +41,16 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
 /// A credential as last read from the store.
 #[derive(Debug, Clone)]
 pub(crate) enum Cached {
-    ApiKey { key: Box<ApiKey>, account: Box<Account> },
+    ApiKey {
+        key: Box<ApiKey>,
+        account: Box<Account>,
+    },
     ScimToken(Box<ScimToken>),
-    OAuthApp(Box<OAuthApp>),
+    /// An app, with its account when an account owns it (its status decides, as for keys).
+    OAuthApp {
+        app: Box<OAuthApp>,
+        account: Option<Box<Account>>,
+    },
 }
 
 impl Cached {
@@ -51,7 +58,7 @@ impl Cached {
         let last = match self {
             Cached::ApiKey { key, .. } => &mut key.last_used_at,
             Cached::ScimToken(t) => &mut t.last_used_at,
-            Cached::OAuthApp(a) => &mut a.last_used_at,
+            Cached::OAuthApp { app, .. } => &mut app.last_used_at,
         };
         *last = Some(at);
     }

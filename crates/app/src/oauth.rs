@@ -8,6 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
+use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::oauth::{ACCESS_TOKEN_SECONDS, OAuthApp, OAuthAppOwner, parse_description, parse_token_ttl};
 use gatehouse_domain::permission::Permission;
@@ -124,7 +125,7 @@ impl App {
     /// Any mismatch is `Unauthenticated`.
     pub async fn issue_access_token(&self, client_id: &str, client_secret: &str) -> Result<AccessToken> {
         let sid = OAuthAppSid::parse(client_id).map_err(|_| Error::Unauthenticated)?;
-        let app = self.oauth_app_checked(&sid).await?;
+        let (app, _) = self.oauth_app_checked(&sid).await?;
         if app.revoked_at.is_some() || !constant_time_eq(&app.secret_hash, &token_hash(client_secret)) {
             return Err(Error::Unauthenticated);
         }
@@ -147,16 +148,23 @@ impl App {
     }
 
     /// The app, from memory while no credential changed (see `credential_cache`).
-    async fn oauth_app_checked(&self, sid: &OAuthAppSid) -> Result<OAuthApp> {
+    /// With the account that owns it, if an account does (every change to an account moves the
+    /// credential epoch, so it is never staler than the app).
+    async fn oauth_app_checked(&self, sid: &OAuthAppSid) -> Result<(OAuthApp, Option<Account>)> {
         let epoch = self.store.credential_epoch();
-        if let Some(Cached::OAuthApp(app)) = self.credentials.get(sid.as_str(), epoch) {
-            return Ok(*app);
+        if let Some(Cached::OAuthApp { app, account }) = self.credentials.get(sid.as_str(), epoch) {
+            return Ok((*app, account.map(|a| *a)));
         }
         let mut tx = self.store.read().await?;
         let app = tx.oauth_app(sid).await?.ok_or(Error::Unauthenticated)?;
+        let account = match &app.owner {
+            OAuthAppOwner::Account(a) => Some(tx.account(a).await?.ok_or(Error::Unauthenticated)?),
+            OAuthAppOwner::Organization(_) => None,
+        };
         drop(tx);
-        self.credentials.put(sid.to_string(), epoch, Cached::OAuthApp(Box::new(app.clone())));
-        Ok(app)
+        let cached = Cached::OAuthApp { app: Box::new(app.clone()), account: account.clone().map(Box::new) };
+        self.credentials.put(sid.to_string(), epoch, cached);
+        Ok((app, account))
     }
 
     fn note_app_use(&self, app: &OAuthApp) {
@@ -190,15 +198,14 @@ impl App {
             return Err(Error::Unauthenticated);
         }
         let sid = claims["sub"].as_str().and_then(|s| OAuthAppSid::parse(s).ok()).ok_or(Error::Unauthenticated)?;
-        let app = self.oauth_app_checked(&sid).await?;
+        let (app, account) = self.oauth_app_checked(&sid).await?;
         let (claim, owner) = owner_claim(&app.owner);
         if app.revoked_at.is_some() || claims[claim].as_str() != Some(owner) {
             return Err(Error::Unauthenticated);
         }
-        if let OAuthAppOwner::Account(account) = &app.owner {
-            // As with its API keys: a suspended or closed account's apps are refused.
-            let mut tx = self.store.read().await?;
-            tx.account(account).await?.ok_or(Error::Unauthenticated)?.ensure_active()?;
+        // As with its API keys: a suspended or closed account's apps are refused.
+        if let Some(account) = account {
+            account.ensure_active()?;
         }
         self.note_app_use(&app);
         Ok(Actor { kind: ActorKind::OAuthApp { app: app.sid, owner: app.owner }, source_ip })

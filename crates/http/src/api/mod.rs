@@ -10,6 +10,7 @@ mod billing;
 mod bodies;
 mod docs;
 mod keys;
+mod org_bodies;
 mod orgs;
 mod people;
 
@@ -33,10 +34,12 @@ use serde::{Deserialize, Serialize};
 pub(crate) use docs::{Answer, Endpoint, document, openapi, reference_page, schema};
 
 use bodies::{
-    AccountBody, AddedBody, DomainBody, EventBody, InvitationBody, InvoiceBody, KeyBody, List, MeBody, MemberBody,
-    NewKeyBody, NoticeBody, OrgBody, OrgInvitationBody, OrgUserBody, OrgUserViewBody, OwnershipBody, Page as PageBody,
-    PaymentMethodBody, PendingRequestBody, PreviewBody, RenamedKeyBody, ReportBody, RequestBody, RequestViewBody,
-    RolesChangeBody,
+    AccountBody, EventBody, InvitationBody, InvoiceBody, KeyBody, List, MeBody, MemberBody, NewKeyBody, NoticeBody,
+    OwnershipBody, Page as PageBody, PaymentMethodBody, RenamedKeyBody, RolesChangeBody,
+};
+use org_bodies::{
+    AddedBody, DomainBody, OrgBody, OrgInvitationBody, OrgUserBody, OrgUserViewBody, PendingRequestBody, PreviewBody,
+    ReportBody, RequestBody, RequestViewBody,
 };
 
 use crate::AppState;

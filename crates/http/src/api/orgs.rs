@@ -16,9 +16,10 @@ use gatehouse_domain::sid::{
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::bodies::{
-    AccountBody, AddedBody, DomainBody, EventBody, OrgBody, OrgInvitationBody, OrgUserBody, OrgUserViewBody, Page,
-    PendingRequestBody, PreviewBody, ReportBody, RequestBody, RequestViewBody,
+use super::bodies::{AccountBody, EventBody, Page};
+use super::org_bodies::{
+    AddedBody, DomainBody, OrgBody, OrgInvitationBody, OrgUserBody, OrgUserViewBody, PendingRequestBody, PreviewBody,
+    ReportBody, RequestBody, RequestViewBody,
 };
 use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, ok, page_json, sid};
 use crate::AppState;

@@ -11,7 +11,7 @@ use gatehouse_domain::oauth::OAuthAppOwner;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::sid::AccountSid;
 
-use super::{TwilioError, credential_refused};
+use super::{TwilioError, bearer_token, credential_refused};
 use crate::AppState;
 use crate::web::client_ip;
 
@@ -26,13 +26,9 @@ impl FromRequestParts<AppState> for AccountClient {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let unauthenticated = || TwilioError::from(Error::Unauthenticated);
-        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if let Some(token) = authorization.strip_prefix("Bearer ").or_else(|| authorization.strip_prefix("bearer ")) {
-            let actor = state
-                .app
-                .authenticate_access_token(token.trim(), client_ip(parts))
-                .await
-                .map_err(credential_refused)?;
+        if let Some(token) = bearer_token(parts) {
+            let actor =
+                state.app.authenticate_access_token(token, client_ip(parts)).await.map_err(credential_refused)?;
             return match &actor.kind {
                 ActorKind::OAuthApp { owner: OAuthAppOwner::Account(account), .. } => {
                     let account = account.clone();
@@ -42,7 +38,12 @@ impl FromRequestParts<AppState> for AccountClient {
                 _ => Err(unauthenticated()),
             };
         }
-        let encoded = authorization.strip_prefix("Basic ").ok_or_else(unauthenticated)?;
+        let encoded = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .ok_or_else(unauthenticated)?;
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .ok()

@@ -182,16 +182,16 @@ pub(crate) struct OrgClient {
     pub org: OrganizationSid,
 }
 
+/// The token of `Authorization: Bearer …`, if the request sends one.
+pub(crate) fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+}
+
 /// Authenticates a bearer token: an access token (a JWT: three dot-separated parts) or a
 /// SCIM token. Returns the actor and its organization.
 pub(crate) async fn bearer(state: &AppState, parts: &Parts) -> Result<(Actor, OrganizationSid), Error> {
-    let token = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .ok_or(Error::Unauthenticated)?;
+    let token = bearer_token(parts).ok_or(Error::Unauthenticated)?;
     let actor = if token.split('.').count() == 3 {
         state.app.authenticate_access_token(token, client_ip(parts)).await?
     } else {

@@ -109,7 +109,7 @@ impl App {
             }
         }
         tx.set_account_status(sid, AccountStatus::Closed, now).await?;
-        tx.delete_owner_nomination(sid).await?;
+        tx.delete_owner_nomination(&gatehouse_domain::membership::ScopeRef::Account(sid.clone())).await?;
         self.status_event(&mut *tx, actor, &account, "account.closed", json!({ "subaccounts": closed_subaccounts }))
             .await?;
         tx.commit().await

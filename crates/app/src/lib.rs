@@ -24,6 +24,7 @@ mod oauth;
 mod offboarding;
 mod org_accounts;
 mod org_invitations;
+mod org_ownership;
 mod org_users;
 mod organizations;
 mod ownership;

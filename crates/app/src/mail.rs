@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::Duration;
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditScope;
+use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
@@ -57,6 +58,26 @@ impl App {
         let mut email = OutboxEmail::new(to.email.clone(), subject, body, kind, self.now());
         email.account_sid = Some(account.sid.clone());
         email.organization_sid = account.organization_sid.clone();
+        self.enqueue(tx, &email).await?;
+        Ok(email)
+    }
+
+    /// An email to a person about an organization, ending with a link to one of its Admin Center
+    /// pages (`path` after `/orgs/{OR}`), queued in the caller's transaction.
+    pub(crate) async fn organization_email(
+        &self,
+        kind: &'static str,
+        tx: &mut dyn Tx,
+        org: &Organization,
+        to: &User,
+        path: &str,
+        subject: String,
+        text: String,
+    ) -> Result<OutboxEmail> {
+        let link = format!("{}/orgs/{}{path}", self.public_url, org.sid);
+        let body = format!("Hello {},\n\n{text}\n\n{link}\n", to.name);
+        let mut email = OutboxEmail::new(to.email.clone(), subject, body, kind, self.now());
+        email.organization_sid = Some(org.sid.clone());
         self.enqueue(tx, &email).await?;
         Ok(email)
     }

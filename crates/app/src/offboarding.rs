@@ -88,7 +88,10 @@ impl App {
         }
         if facts.org_role == Some(OrgRole::Owner) {
             return Err(Error::Precondition(
-                "The organization's Owner cannot be removed or deleted; transfer the organization first.".into(),
+                "The organization's Owner cannot be removed or deleted. The Owner first offers the organization to an \
+                 Administrator (Settings → Ownership), who accepts; the operator can also move it with \
+                 `gatehouse admin transfer-organization`."
+                    .into(),
             ));
         }
         if kind == OffboardingKind::Deleted && !facts.owned_elsewhere.is_empty() {

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::{Member, RoleAssignment, ScopeRef, normalize_member_roles};
-use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
@@ -69,12 +68,8 @@ pub(crate) async fn org_sees_account(tx: &mut dyn Tx, org: &OrganizationSid, acc
 /// The organization's Owner.
 pub(crate) async fn organization_owner(tx: &mut dyn Tx, org: &OrganizationSid) -> Result<UserSid> {
     tx.organization(org).await?.ok_or(Error::NotFound)?;
-    let scope = ScopeRef::Organization(org.clone());
-    let page = tx.scope_assignments(&scope, &PageRequest::first(200)).await?;
-    page.items
-        .into_iter()
-        .find(|a| a.role_sid == OrgRole::Owner.sid())
-        .map(|a| a.user_sid)
+    tx.scope_owner(&ScopeRef::Organization(org.clone()))
+        .await?
         .ok_or_else(|| Error::Internal(format!("organization {org} has no Owner")))
 }
 

@@ -5,7 +5,7 @@
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::ScopeRef;
-use gatehouse_domain::nomination::OwnerNomination;
+use gatehouse_domain::nomination::{NOMINATION_LIFETIME_DAYS, OwnerNomination};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Principal, Target, authorize};
 use gatehouse_domain::role::AccountRole;
@@ -68,7 +68,7 @@ impl App {
         tx.delete_user_assignments(&scope, new_owner).await?;
         grant_roles(tx, &account.sid, new_owner, [AccountRole::Owner], now).await?;
         grant_roles(tx, &account.sid, old_owner, [AccountRole::Administrator], now).await?;
-        tx.delete_owner_nomination(&account.sid).await?;
+        tx.delete_owner_nomination(&scope).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "account.owner_transferred", account.sid.as_str(), now)
                 .in_account(&account.sid, account.organization_sid.as_ref())
@@ -102,7 +102,8 @@ impl App {
         }
         let owner = tx.user(&owner_sid).await?.ok_or(Error::Unauthenticated)?;
         let nominee_user = tx.user(nominee).await?.ok_or(Error::NotFound)?;
-        let nomination = OwnerNomination::new(account_sid.clone(), nominee.clone(), owner_sid.clone(), now);
+        let scope = ScopeRef::Account(account_sid.clone());
+        let nomination = OwnerNomination::new(scope, nominee.clone(), owner_sid.clone(), now, NOMINATION_LIFETIME_DAYS);
         tx.put_owner_nomination(&nomination).await?;
         let text = format!(
             "{} ({}) wants to make you the Owner of the Gatehouse account \"{}\". As Owner you can do everything, \
@@ -131,8 +132,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let account = locked_for(&mut *tx, actor, account_sid, Permission::AccountOwnerTransfer).await?;
-        let nomination = tx.owner_nomination(account_sid).await?.ok_or(Error::NotFound)?;
-        tx.delete_owner_nomination(account_sid).await?;
+        let nomination = tx.owner_nomination(&ScopeRef::Account(account_sid.clone())).await?.ok_or(Error::NotFound)?;
+        tx.delete_owner_nomination(&ScopeRef::Account(account_sid.clone())).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "account.owner_nomination_cancelled", account_sid.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())
@@ -151,7 +152,11 @@ impl App {
     ) -> Result<(Account, OwnerNomination, User)> {
         let me = acting_user(actor)?;
         let account = tx.lock_account(account_sid).await?.ok_or(Error::NotFound)?;
-        let nomination = tx.owner_nomination(account_sid).await?.filter(|n| &n.nominee == me).ok_or(Error::NotFound)?;
+        let nomination = tx
+            .owner_nomination(&ScopeRef::Account(account_sid.clone()))
+            .await?
+            .filter(|n| &n.nominee == me)
+            .ok_or(Error::NotFound)?;
         account.ensure_active()?;
         let user = tx.user(me).await?.ok_or(Error::Unauthenticated)?;
         Ok((account, nomination, user))
@@ -199,7 +204,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let (account, nomination, me) = self.offer_for_nominee(&mut *tx, actor, account_sid).await?;
-        tx.delete_owner_nomination(account_sid).await?;
+        tx.delete_owner_nomination(&ScopeRef::Account(account_sid.clone())).await?;
         let owner = tx.user(&nomination.nominated_by).await?.ok_or(Error::NotFound)?;
         let mail = self
             .account_email(
@@ -242,7 +247,7 @@ pub(crate) async fn nomination_for(
     account: &Account,
     p: &Principal,
 ) -> Result<Option<NominationView>> {
-    let Some(nomination) = tx.owner_nomination(&account.sid).await? else { return Ok(None) };
+    let Some(nomination) = tx.owner_nomination(&ScopeRef::Account(account.sid.clone())).await? else { return Ok(None) };
     let is_nominee = actor.user_sid() == Some(&nomination.nominee);
     if !is_nominee && authorize(p, Permission::UsersRead, Target::Account(account)).is_err() {
         return Ok(None);

@@ -1,19 +1,21 @@
 //! A pending ownership transfer: the Owner nominates a member, who accepts or declines
-//! (self-serve transfer, SPEC §4). At most one per account.
+//! (self-serve transfer, SPEC §4). At most one per account and one per organization.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::sid::{AccountSid, UserSid};
+use crate::membership::ScopeRef;
+use crate::sid::UserSid;
 
-/// How long a nominee has to accept.
+/// How long a nominee has to accept an account's ownership.
 pub const NOMINATION_LIFETIME_DAYS: i64 = 7;
 
-/// The Owner's offer of ownership to a member.
+/// The Owner's offer of ownership of an account or an organization (the scope) to one of its
+/// people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OwnerNomination {
-    pub account_sid: AccountSid,
+    pub scope: ScopeRef,
     pub nominee: UserSid,
     pub nominated_by: UserSid,
     pub created_at: DateTime<Utc>,
@@ -21,14 +23,20 @@ pub struct OwnerNomination {
 }
 
 impl OwnerNomination {
-    /// A nomination made now.
-    pub fn new(account_sid: AccountSid, nominee: UserSid, nominated_by: UserSid, now: DateTime<Utc>) -> Self {
+    /// A nomination made now, open for `lifetime_days`.
+    pub fn new(
+        scope: ScopeRef,
+        nominee: UserSid,
+        nominated_by: UserSid,
+        now: DateTime<Utc>,
+        lifetime_days: i64,
+    ) -> Self {
         OwnerNomination {
-            account_sid,
+            scope,
             nominee,
             nominated_by,
             created_at: now,
-            expires_at: now + Duration::days(NOMINATION_LIFETIME_DAYS),
+            expires_at: now + Duration::days(lifetime_days),
         }
     }
 
@@ -49,7 +57,8 @@ mod tests {
     #[test]
     fn a_nomination_is_open_for_seven_days() {
         let now = Utc::now();
-        let n = OwnerNomination::new(AccountSid::generate(), UserSid::generate(), UserSid::generate(), now);
+        let scope = ScopeRef::Account(crate::sid::AccountSid::generate());
+        let n = OwnerNomination::new(scope, UserSid::generate(), UserSid::generate(), now, NOMINATION_LIFETIME_DAYS);
         assert!(n.ensure_open(now + Duration::days(7) - Duration::seconds(1)).is_ok());
         assert!(n.ensure_open(now + Duration::days(7)).is_err());
     }

@@ -14,7 +14,7 @@ use gatehouse_domain::Error;
 use gatehouse_domain::billing::InvoiceStatus;
 use gatehouse_domain::notification::NoticeCategory;
 use gatehouse_domain::policy::Actor;
-use gatehouse_domain::sid::{AccountSid, OrganizationSid};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use serde_json::json;
 
 use crate::config::{Config, FileConfig, LogFormat, Overrides};
@@ -130,6 +130,15 @@ pub enum AdminCommand {
         name: String,
         #[arg(long)]
         json: bool,
+    },
+    /// Makes a managed Administrator the organization's Owner at once (the Owner becomes an
+    /// Administrator): for an organization whose Owner cannot make the offer themselves.
+    TransferOrganization {
+        #[arg(long)]
+        organization: String,
+        /// The new Owner's user SID (US…), a managed Administrator of the organization.
+        #[arg(long)]
+        to: String,
     },
     /// Creates a managed account in an organization, owned by the organization's Owner.
     CreateAccount {
@@ -281,6 +290,17 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
                     println!("  {e}");
                 }
             }
+            Ok(())
+        }
+        AdminCommand::TransferOrganization { organization, to } => {
+            let org = OrganizationSid::parse(organization)
+                .map_err(|_| anyhow::anyhow!("--organization: not an organization SID"))?;
+            let to = UserSid::parse(to).map_err(|_| anyhow::anyhow!("--to: not a user SID (US…)"))?;
+            let app = operator_app(config).await?;
+            app.transfer_organization(&Actor::system(), &org, &to).await.map_err(|e| {
+                cli_error(e, "--organization / --to: no such organization, or no such managed user in it")
+            })?;
+            println!("{to} now owns {org}; the previous Owner is an Administrator.");
             Ok(())
         }
         AdminCommand::CreateAccount { organization, name, json } => {
@@ -452,6 +472,7 @@ fn cli_flag(field: &str) -> &str {
         "organization_name" => "org-name",
         "account_name" => "account-name",
         "password" => "password-stdin",
+        "new_owner" => "to",
         other => other,
     }
 }

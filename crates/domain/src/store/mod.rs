@@ -259,8 +259,12 @@ pub trait AccessTx: Send {
     /// The users holding roles on an account, with their roles, ordered by user SID; search
     /// matches email and name.
     async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>>;
+    /// The Owner of an account or an organization (one indexed lookup by scope and role).
+    async fn scope_owner(&mut self, scope: &ScopeRef) -> Result<Option<UserSid>>;
     /// The Owner of an account.
-    async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>>;
+    async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>> {
+        self.scope_owner(&ScopeRef::Account(account.clone())).await
+    }
     /// Every account role the user holds directly, with its account, by account SID.
     async fn user_memberships(&mut self, user: &UserSid) -> Result<Vec<(Account, AccountRole)>>;
     /// One role assignment by SID.
@@ -517,15 +521,15 @@ pub trait BillingTx: Send {
     async fn invoices(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Invoice>>;
 }
 
-/// Pending ownership offers of an account.
+/// Pending ownership offers of an account or an organization.
 #[async_trait]
 pub trait NominationsTx: Send {
-    /// Saves the account's pending ownership offer, replacing an earlier one.
+    /// Saves the scope's pending ownership offer, replacing an earlier one.
     async fn put_owner_nomination(&mut self, nomination: &OwnerNomination) -> Result<()>;
-    /// The account's pending ownership offer.
-    async fn owner_nomination(&mut self, account: &AccountSid) -> Result<Option<OwnerNomination>>;
-    /// Withdraws the account's ownership offer (accepted, declined or cancelled).
-    async fn delete_owner_nomination(&mut self, account: &AccountSid) -> Result<()>;
+    /// The scope's pending ownership offer.
+    async fn owner_nomination(&mut self, scope: &ScopeRef) -> Result<Option<OwnerNomination>>;
+    /// Withdraws the scope's ownership offer (accepted, declined or cancelled).
+    async fn delete_owner_nomination(&mut self, scope: &ScopeRef) -> Result<()>;
 }
 
 /// Which account roles receive which notices.

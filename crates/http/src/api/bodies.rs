@@ -3,7 +3,7 @@
 //! cannot drift apart. Times are RFC 3339; SIDs carry their prefix's pattern. This file holds
 //! the pages, the error and the account console's bodies; `org_bodies.rs` the Admin Center's.
 
-use gatehouse_app::ApiKeyView;
+use gatehouse_app::{ApiKeyView, NominationView};
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::billing::{Invoice, PaymentMethod};
@@ -201,7 +201,7 @@ impl From<&Invitation> for InvitationBody {
     }
 }
 
-/// An offer of an account's ownership.
+/// An offer of an account's or an organization's ownership.
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct OfferBody {
     pub nominee: PersonBody,
@@ -213,6 +213,17 @@ pub(crate) struct OfferBody {
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct OwnershipBody {
     pub offer: Option<OfferBody>,
+}
+
+impl From<Option<NominationView>> for OwnershipBody {
+    fn from(offer: Option<NominationView>) -> Self {
+        let offer = offer.map(|n| OfferBody {
+            nominee: PersonBody::from(&n.nominee),
+            nominated_by: n.nominated_by.sid.to_string(),
+            date_expires: time(n.nomination.expires_at),
+        });
+        OwnershipBody { offer }
+    }
 }
 
 /// An API key (never its secret).

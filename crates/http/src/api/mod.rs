@@ -11,6 +11,7 @@ mod bodies;
 mod docs;
 mod keys;
 mod org_bodies;
+mod org_ownership;
 mod orgs;
 mod people;
 
@@ -119,6 +120,11 @@ api! {
     post "/accounts/{sid}/organization-request/decline" => orgs::decline_request, "Ownership", "Decline the organization's request (the Owner)", None, Answer::Nothing, 204, "the account's Owner";
     get "/orgs/{org}" => orgs::show, "Organizations", "Fetch an organization", None, Answer::One(schema::<OrgBody>), 200, ORG_ADMINS;
     put "/orgs/{org}/settings" => orgs::settings, "Organizations", "Replace name, invitation lifetime and the 2FA requirement", Some(schema::<orgs::OrgSettings>), Answer::One(schema::<OrgBody>), 200, ORG_ADMINS;
+    get "/orgs/{org}/ownership" => org_ownership::show, "Organizations", "The pending offer of the organization's ownership", None, Answer::One(schema::<OwnershipBody>), 200, ORG_ADMINS;
+    post "/orgs/{org}/ownership" => org_ownership::nominate, "Organizations", "Offer the organization to a managed Administrator", Some(schema::<people::Nominee>), Answer::Nothing, 204, "the organization's Owner";
+    delete "/orgs/{org}/ownership" => org_ownership::cancel, "Organizations", "Withdraw the offer", None, Answer::Nothing, 204, "the organization's Owner";
+    post "/orgs/{org}/ownership/accept" => org_ownership::accept, "Organizations", "Accept the offer (the nominee; the Owner becomes an Administrator)", None, Answer::Nothing, 204, "the nominee";
+    post "/orgs/{org}/ownership/decline" => org_ownership::decline, "Organizations", "Decline the offer (the nominee)", None, Answer::Nothing, 204, "the nominee";
     get "/orgs/{org}/events" => orgs::events, "Organizations", "List the organization's audit events, newest first", None, Answer::Page(schema::<PageBody<EventBody>>), 200, ORG_ADMINS;
     get "/orgs/{org}/domains" => orgs::domains, "Domains", "List domains", None, Answer::One(schema::<PageBody<DomainBody>>), 200, ORG_ADMINS;
     post "/orgs/{org}/domains" => orgs::add_domain, "Domains", "Add a domain (answers the TXT record to publish)", Some(schema::<orgs::NewDomain>), Answer::One(schema::<DomainBody>), 201, ORG_ADMINS;

@@ -8,7 +8,7 @@ use gatehouse_domain::sid::{AccountSid, ApiKeySid, InvitationSid, UserSid};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::bodies::{InvitationBody, MemberBody, OfferBody, OwnershipBody, PersonBody, RolesChangeBody};
+use super::bodies::{InvitationBody, MemberBody, OwnershipBody, RolesChangeBody};
 use super::{ApiActor, ApiError, ApiResult, Body, ListParams, Params, created, done, ok, page_json, sid};
 use crate::AppState;
 
@@ -124,19 +124,14 @@ pub(crate) async fn ownership(
     Path(a): Path<String>,
 ) -> ApiResult {
     let offer = state.app.owner_nomination(&actor, &sid(&a, AccountSid::parse)?).await?;
-    let offer = offer.map(|n| OfferBody {
-        nominee: PersonBody::from(&n.nominee),
-        nominated_by: n.nominated_by.sid.to_string(),
-        date_expires: n.nomination.expires_at.to_rfc3339(),
-    });
-    Ok(ok(OwnershipBody { offer }))
+    Ok(ok(OwnershipBody::from(offer)))
 }
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Nominee {
     #[schemars(pattern(r"^US[0-9a-f]{32}$"))]
-    user_sid: String,
+    pub(super) user_sid: String,
 }
 
 pub(crate) async fn nominate(

@@ -87,6 +87,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/request/answer", post(org_accounts::answer))
         .route("/orgs/{sid}/settings", get(organizations::settings).post(organizations::save_settings))
         .route("/orgs/{sid}/settings/general", post(organizations::save_general))
+        .route("/orgs/{sid}/owner", post(organizations::nominate_owner))
+        .route("/orgs/{sid}/owner/cancel", post(organizations::cancel_owner_nomination))
+        .route("/orgs/{sid}/owner/answer", post(organizations::answer_owner_nomination))
         .route("/orgs/{sid}/users/{user}/require-2fa", post(organizations::require_two_factor))
         .route("/orgs/{sid}/users/{user}", get(org_users::show))
         .route("/orgs/{sid}/users/{user}/{action}", post(org_users::change))
@@ -275,6 +278,10 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "owner-nominated" => "Ownership offered. It moves when they accept; you stay the Owner until then.",
         "owner-nomination-cancelled" => "Ownership offer withdrawn.",
         "owner-declined" => "You declined the offer. The Owner was told.",
+        "org-owner-nominated" => {
+            "Ownership of the organization offered. It moves when they accept; you stay the Owner until then."
+        }
+        "org-owner-transferred" => "You now own the organization. The previous Owner is an Administrator.",
         "welcome" => "Welcome to Gatehouse. Your organization and first account are ready.",
         "signed-up" => "Your account is ready.",
         "email-verified" => "Your email address is confirmed.",

@@ -3,6 +3,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use gatehouse_domain::Error;
+use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::sid::{OrganizationSid, UserSid};
 
 use super::accounts::ListQuery;
@@ -128,6 +130,48 @@ struct OrgSettingsPage {
     deprovision_keeps_keys: bool,
     invitation_lifetime_days: String,
     errors: FormErrors,
+    /// Whether the viewer owns the organization (and may offer it).
+    viewer_is_owner: bool,
+    /// The pending offer of the organization.
+    offer: Option<OfferRow>,
+}
+
+/// The organization's pending ownership offer as the settings page shows it.
+struct OfferRow {
+    nominee_name: String,
+    nominee_email: String,
+    until: String,
+    /// Whether the viewer is the nominee (who answers it).
+    for_viewer: bool,
+}
+
+impl OrgSettingsPage {
+    async fn build(
+        state: &AppState,
+        user: &CurrentUser,
+        sid: &OrganizationSid,
+        notice: Option<&'static str>,
+    ) -> Result<Self, WebError> {
+        let org = state.app.organization(&user.actor, sid).await?;
+        let offer = state.app.org_owner_nomination(&user.actor, sid).await?.map(|n| OfferRow {
+            for_viewer: n.nominee.sid == user.user.sid,
+            nominee_name: n.nominee.name,
+            nominee_email: n.nominee.email.to_string(),
+            until: n.nomination.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        });
+        Ok(OrgSettingsPage {
+            layout: user.layout(&format!("Settings · {}", org.name), &format!("/orgs/{sid}"), notice),
+            tab: "settings",
+            sid: sid.to_string(),
+            name: org.name,
+            require_two_factor: org.require_two_factor,
+            deprovision_keeps_keys: org.deprovision_keeps_keys,
+            invitation_lifetime_days: org.invitation_lifetime_days.to_string(),
+            errors: FormErrors::default(),
+            viewer_is_owner: user.org_role(sid.as_str()) == Some(OrgRole::Owner),
+            offer,
+        })
+    }
 }
 
 pub(crate) async fn settings(
@@ -137,18 +181,7 @@ pub(crate) async fn settings(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let sid = path_sid(&sid, OrganizationSid::parse)?;
-    let org = state.app.organization(&user.actor, &sid).await?;
-    let layout = user.layout(&format!("Settings · {}", org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
-    let page = OrgSettingsPage {
-        layout,
-        tab: "settings",
-        sid: sid.to_string(),
-        name: org.name,
-        require_two_factor: org.require_two_factor,
-        deprovision_keeps_keys: org.deprovision_keeps_keys,
-        invitation_lifetime_days: org.invitation_lifetime_days.to_string(),
-        errors: FormErrors::default(),
-    };
+    let page = OrgSettingsPage::build(&state, &user, &sid, notice(q.notice.as_deref())).await?;
     Ok(Html(page.render()?).into_response())
 }
 
@@ -165,17 +198,9 @@ pub(crate) async fn save_general(
     match state.app.update_organization(&user.actor, &sid, &name, &days).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=settings-saved")).into_response()),
         Err(e) => {
-            let org = state.app.organization(&user.actor, &sid).await?;
-            let page = OrgSettingsPage {
-                layout: user.layout(&format!("Settings · {}", org.name), &format!("/orgs/{sid}"), None),
-                tab: "settings",
-                sid: sid.to_string(),
-                name,
-                require_two_factor: org.require_two_factor,
-                deprovision_keeps_keys: org.deprovision_keeps_keys,
-                invitation_lifetime_days: days,
-                errors: FormErrors::from_errors(vec![e])?,
-            };
+            let mut page = OrgSettingsPage::build(&state, &user, &sid, None).await?;
+            (page.name, page.invitation_lifetime_days) = (name, days);
+            page.errors = FormErrors::from_errors(vec![e])?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
     }
@@ -194,6 +219,52 @@ pub(crate) async fn save_settings(
     let keep = form.get("deprovision_keeps_keys").is_some();
     state.app.set_organization_deprovision_keeps_keys(&user.actor, &sid, keep).await?;
     Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=settings-saved")).into_response())
+}
+
+/// The Owner offers the organization to a managed Administrator (from that user's page).
+pub(crate) async fn nominate_owner(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let nominee = UserSid::parse(&form.text("new_owner")).map_err(|_| Error::invalid("new_owner", "choose a user"))?;
+    state.app.nominate_org_owner(&user.actor, &sid, &nominee).await?;
+    Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=org-owner-nominated#ownership")).into_response())
+}
+
+/// The Owner withdraws the offer.
+pub(crate) async fn cancel_owner_nomination(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    state.app.cancel_org_owner_nomination(&user.actor, &sid).await?;
+    Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=owner-nomination-cancelled#ownership")).into_response())
+}
+
+/// The nominee accepts (`accept`) or declines the offer.
+pub(crate) async fn answer_owner_nomination(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let done = if form.get("accept").is_some() {
+        state.app.accept_org_ownership(&user.actor, &sid).await?;
+        "org-owner-transferred"
+    } else {
+        state.app.decline_org_ownership(&user.actor, &sid).await?;
+        "owner-declined"
+    };
+    Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice={done}")).into_response())
 }
 
 /// Requires (or stops requiring) 2FA of one managed user.

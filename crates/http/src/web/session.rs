@@ -94,6 +94,11 @@ impl CurrentUser {
         if constant_time_eq(sent, &self.session.csrf_token) { Ok(()) } else { Err(WebError(Error::Forbidden)) }
     }
 
+    /// The user's role in an organization, if any.
+    pub(crate) fn org_role(&self, org: &str) -> Option<OrgRole> {
+        self.orgs.iter().find(|(sid, _, _)| sid == org).map(|(_, _, role)| *role)
+    }
+
     /// The layout for a signed-in page; `active` names the navigation entry to highlight.
     pub(crate) fn layout(&self, title: &str, active: &str, notice: Option<&'static str>) -> Layout {
         let mut nav =

@@ -15,6 +15,7 @@ mod mail_sink;
 mod matrix;
 mod metrics;
 mod nodes;
+mod org_controls;
 mod org_matrix;
 mod scim;
 mod security;

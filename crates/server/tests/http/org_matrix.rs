@@ -47,6 +47,11 @@ impl World {
 
     /// A new managed Standard User of B.
     async fn managed_user(&self) -> UserSid {
+        self.managed_user_as(OrgRole::StandardUser).await
+    }
+
+    /// A new managed user of B with an organization role.
+    async fn managed_user_as(&self, role: OrgRole) -> UserSid {
         let n = self.next();
         let mut tx = self.app.store().write().await.unwrap();
         let user = User::new(
@@ -57,14 +62,9 @@ impl World {
         );
         tx.insert_user(&user, None).await.unwrap();
         let scope = ScopeRef::Organization(self.org.clone());
-        tx.insert_assignment(&RoleAssignment::new(
-            OrgRole::StandardUser.sid(),
-            user.sid.clone(),
-            scope,
-            chrono::Utc::now(),
-        ))
-        .await
-        .unwrap();
+        tx.insert_assignment(&RoleAssignment::new(role.sid(), user.sid.clone(), scope, chrono::Utc::now()))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         user.sid
     }
@@ -211,7 +211,13 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
         let r = w.app.request_account_access(&w.owner, &w.org, &account).await.unwrap();
         path = path.replace("{request}", r.sid.as_str());
     }
+    if op.starts_with("delete /orgs/{org}/ownership") || op.starts_with("post /orgs/{org}/ownership/") {
+        // An offer to an Administrator who is none of the callers: only that nominee may answer.
+        let nominee = w.managed_user_as(OrgRole::Administrator).await;
+        w.app.nominate_org_owner(&w.owner, &w.org, &nominee).await.unwrap();
+    }
     let body = match op {
+        "post /orgs/{org}/ownership" => Some(json!({ "user_sid": w.managed_user_as(OrgRole::Administrator).await })),
         "put /orgs/{org}/settings" => {
             Some(json!({ "friendly_name": "Beta", "invitation_lifetime_days": 9, "require_two_factor": false }))
         }
@@ -240,7 +246,10 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
 fn expected(op: &str, who: &str, success: u16) -> StatusCode {
     match who {
         "a_owner" => StatusCode::NOT_FOUND,
+        // Only the nominee answers an offer; to anyone else it does not exist.
+        _ if op.starts_with("post /orgs/{org}/ownership/") => StatusCode::NOT_FOUND,
         "b_standard" if op == "post /orgs/{org}/accounts" => StatusCode::CREATED,
+        "b_administrator" if op.ends_with(" /orgs/{org}/ownership") && !op.starts_with("get") => StatusCode::FORBIDDEN,
         "b_standard" => StatusCode::FORBIDDEN,
         _ => StatusCode::from_u16(success).unwrap(),
     }

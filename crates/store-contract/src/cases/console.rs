@@ -63,21 +63,33 @@ pub async fn invitations_are_found_by_token_updated_and_one_is_pending_per_addre
 }
 
 pub async fn an_account_has_at_most_one_owner_nomination(store: Arc<dyn Store>) {
+    use gatehouse_domain::membership::ScopeRef;
     use gatehouse_domain::nomination::OwnerNomination;
     let mut tx = store.write().await.unwrap();
+    let org = fixtures::organization("Acme Corp");
+    tx.insert_organization(&org).await.unwrap();
     let a = add_account(&mut *tx, "Acme", None).await;
     let olivia = add_user(&mut *tx, "olivia@example.com", "Olivia").await;
     let dana = add_user(&mut *tx, "dana@example.com", "Dana").await;
     let sam = add_user(&mut *tx, "sam@example.com", "Sam").await;
-    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), None);
-    let first = OwnerNomination::new(a.sid.clone(), dana.sid.clone(), olivia.sid.clone(), t0());
+    let (account, organization) = (ScopeRef::Account(a.sid.clone()), ScopeRef::Organization(org.sid.clone()));
+    assert_eq!(tx.owner_nomination(&account).await.unwrap(), None);
+    let first = OwnerNomination::new(account.clone(), dana.sid.clone(), olivia.sid.clone(), t0(), 7);
     tx.put_owner_nomination(&first).await.unwrap();
-    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), Some(first));
-    let second = OwnerNomination::new(a.sid.clone(), sam.sid.clone(), olivia.sid.clone(), t0() + Duration::hours(1));
+    assert_eq!(tx.owner_nomination(&account).await.unwrap(), Some(first));
+    let second =
+        OwnerNomination::new(account.clone(), sam.sid.clone(), olivia.sid.clone(), t0() + Duration::hours(1), 7);
     tx.put_owner_nomination(&second).await.unwrap();
-    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), Some(second), "a new offer replaces the old");
-    tx.delete_owner_nomination(&a.sid).await.unwrap();
-    assert_eq!(tx.owner_nomination(&a.sid).await.unwrap(), None);
+    assert_eq!(tx.owner_nomination(&account).await.unwrap(), Some(second.clone()), "a new offer replaces the old");
+    assert_eq!(tx.owner_nomination(&organization).await.unwrap(), None, "scopes do not share offers");
+    let of_org = OwnerNomination::new(organization.clone(), dana.sid.clone(), olivia.sid.clone(), t0(), 30);
+    tx.put_owner_nomination(&of_org).await.unwrap();
+    assert_eq!(tx.owner_nomination(&organization).await.unwrap(), Some(of_org));
+    tx.delete_owner_nomination(&account).await.unwrap();
+    assert_eq!(tx.owner_nomination(&account).await.unwrap(), None);
+    assert!(tx.owner_nomination(&organization).await.unwrap().is_some(), "each scope's offer is withdrawn alone");
+    tx.delete_owner_nomination(&organization).await.unwrap();
+    assert_eq!(tx.owner_nomination(&organization).await.unwrap(), None);
 }
 
 pub async fn accounts_are_renamed_and_change_status(store: Arc<dyn Store>) {

@@ -204,6 +204,8 @@ pub async fn organization_users_include_managed_users_and_members_of_its_account
     assert_eq!(managed.items.iter().map(|u| u.user.email.as_str()).collect::<Vec<_>>(), vec!["ann@acme.com"]);
     let independent = tx.organization_users(&org.sid, &PageRequest::first(50), Some(false)).await.unwrap();
     assert_eq!(independent.items.iter().map(|u| u.user.email.as_str()).collect::<Vec<_>>(), vec!["carl@contractor.io"]);
+    let scope = gatehouse_domain::membership::ScopeRef::Organization(org.sid.clone());
+    assert_eq!(tx.scope_owner(&scope).await.unwrap(), Some(managed.items[0].user.sid.clone()), "found by role");
     drop(tx);
 
     // Who is a guest follows the user's and the account's organization.

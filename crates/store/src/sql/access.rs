@@ -175,10 +175,14 @@ impl AccessTx for EngineTx {
         }))
     }
 
-    async fn account_owner(&mut self, account: &AccountSid) -> Result<Option<UserSid>> {
+    async fn scope_owner(&mut self, scope: &ScopeRef) -> Result<Option<UserSid>> {
+        let owner = match scope {
+            ScopeRef::Account(_) => AccountRole::Owner.sid(),
+            ScopeRef::Organization(_) => OrgRole::Owner.sid(),
+        };
         let row = sqlx::query("SELECT user_sid FROM role_assignments WHERE scope_sid = $1 AND role_sid = $2")
-            .bind(account.as_str())
-            .bind(AccountRole::Owner.sid().as_str())
+            .bind(scope.sid_str())
+            .bind(owner.as_str())
             .row(&mut self.tx)
             .await?;
         row.map(|r| UserSid::parse(&get::<String>(&r, "user_sid")?).map_err(corrupt)).transpose()

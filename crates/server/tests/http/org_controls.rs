@@ -1,0 +1,136 @@
+//! The organization's controls that the seeds and SPEC name: transferring the organization's
+//! ownership (offer, decline, accept, the CLI), deactivating and reactivating a managed user,
+//! adding a managed user to an account directly, the account's Users tab filtered by role,
+//! independent accounts seen by every admin, and the managed-user gate at acceptance.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::*;
+
+/// The SID of the user listed with `email` on the organization's Users page.
+async fn org_user_sid(admin: &Browser, org: &str, email: &str) -> String {
+    let users = admin.page(&format!("/orgs/{org}/users?q={email}")).await;
+    let at = users.find(email).unwrap_or_else(|| panic!("{email} is not listed"));
+    sid_after(&users[at.saturating_sub(400)..], &format!("/orgs/{org}/users/"))
+}
+
+async fn the_owner_hands_the_organization_to_an_administrator(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let olivia = Browser::new(&server);
+    let (_, org) = verified_organization(&server, &olivia, &dns).await;
+    let ada = join_organization(&server, &olivia, &org, "ada@acme.test", "administrator").await;
+    join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    let (ada_sid, sam_sid) =
+        (org_user_sid(&olivia, &org, "ada@acme.test").await, org_user_sid(&olivia, &org, "sam@acme.test").await);
+    let olivia_sid = org_user_sid(&olivia, &org, "olivia@acme.test").await;
+    let settings = format!("/orgs/{org}/settings");
+
+    // Only an Administrator can be offered the organization, and only by the Owner.
+    let ada_page = format!("/orgs/{org}/users/{ada_sid}");
+    assert!(olivia.page(&ada_page).await.contains("Offer ownership of the organization"));
+    assert!(!olivia.page(&format!("/orgs/{org}/users/{sam_sid}")).await.contains("Offer ownership"));
+    let r = olivia.submit(&ada_page, &format!("/orgs/{org}/owner"), &[("new_owner", &sam_sid)]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("must be an Administrator of the organization"));
+    let ada_csrf = csrf_of(&ada.page(&settings).await);
+    let (status, _) = api_call(
+        &server,
+        &ada,
+        &ada_csrf,
+        "post",
+        &format!("/orgs/{org}/ownership"),
+        Some(&json!({ "user_sid": ada_sid })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an Administrator cannot offer what they do not own");
+
+    // Offered, declined: Olivia is told and stays the Owner.
+    let r = olivia.submit(&ada_page, &format!("/orgs/{org}/owner"), &[("new_owner", &ada_sid)]).await;
+    assert_eq!(location(&r), format!("{settings}?notice=org-owner-nominated#ownership"));
+    let mail = server.mail().wait_for("ada@acme.test", "Become the Owner of the organization Acme Corp?").await;
+    assert!(mail.link("/orgs/").ends_with(&format!("/orgs/{org}/settings#ownership")));
+    assert!(olivia.page(&settings).await.contains("Waiting for <strong>ada</strong>"));
+    assert!(ada.page(&settings).await.contains("You are offered ownership of this organization"));
+    let r = ada.submit(&settings, &format!("/orgs/{org}/owner/answer"), &[("decline", "1")]).await;
+    assert_eq!(location(&r), format!("{settings}?notice=owner-declined"));
+    server.mail().wait_for("olivia@acme.test", "ada declined to own the organization Acme Corp").await;
+    let (_, offer) = api_call(
+        &server,
+        &olivia,
+        &csrf_of(&olivia.page(&settings).await),
+        "get",
+        &format!("/orgs/{org}/ownership"),
+        None,
+    )
+    .await;
+    assert_eq!(offer["offer"], serde_json::Value::Null);
+
+    // Offered again through the API, accepted: Ada owns it, Olivia is an Administrator.
+    let olivia_csrf = csrf_of(&olivia.page(&settings).await);
+    let (status, _) = api_call(
+        &server,
+        &olivia,
+        &olivia_csrf,
+        "post",
+        &format!("/orgs/{org}/ownership"),
+        Some(&json!({ "user_sid": ada_sid })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, offer) = api_call(&server, &ada, &ada_csrf, "get", &format!("/orgs/{org}/ownership"), None).await;
+    assert_eq!(offer["offer"]["nominee"]["user_sid"], ada_sid.as_str());
+    let (status, _) =
+        api_call(&server, &olivia, &olivia_csrf, "post", &format!("/orgs/{org}/ownership/accept"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "only the nominee answers");
+    let r = ada.submit(&settings, &format!("/orgs/{org}/owner/answer"), &[("accept", "1")]).await;
+    assert_eq!(location(&r), format!("{settings}?notice=org-owner-transferred"));
+    server.mail().wait_for("olivia@acme.test", "ada now owns the organization Acme Corp").await;
+    server.mail().wait_for("ada@acme.test", "You now own the organization Acme Corp").await;
+    let (_, olivia_now) =
+        api_call(&server, &ada, &ada_csrf, "get", &format!("/orgs/{org}/users/{olivia_sid}"), None).await;
+    assert_eq!(olivia_now["organization_role"], "administrator", "{olivia_now}");
+    let (_, events) = api_call(&server, &ada, &ada_csrf, "get", &format!("/orgs/{org}/events"), None).await;
+    let transferred =
+        events["items"].as_array().unwrap().iter().find(|e| e["action"] == "organization.owner_transferred");
+    assert_eq!(transferred.unwrap()["details"]["to"], ada_sid.as_str());
+    // The previous Owner can now be offboarded, and no longer offers the organization.
+    let (status, _) =
+        api_call(&server, &ada, &ada_csrf, "get", &format!("/orgs/{org}/users/{olivia_sid}/offboarding"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api_call(
+        &server,
+        &olivia,
+        &olivia_csrf,
+        "post",
+        &format!("/orgs/{org}/ownership"),
+        Some(&json!({ "user_sid": ada_sid })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The operator moves it back at once when the Owner cannot.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["admin", "transfer-organization", "--organization", &org, "--to", &olivia_sid])
+        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
+        .env_remove("GATEHOUSE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, ada_now) =
+        api_call(&server, &olivia, &olivia_csrf, "get", &format!("/orgs/{org}/users/{ada_sid}"), None).await;
+    assert_eq!(ada_now["organization_role"], "administrator");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["admin", "transfer-organization", "--organization", &org, "--to", &sam_sid])
+        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
+        .env_remove("GATEHOUSE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to: the new Owner must be an Administrator"));
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(the_owner_hands_the_organization_to_an_administrator);

@@ -2,7 +2,9 @@
 //! organization role and their roles on the organization's accounts), renaming a managed user,
 //! changing their organization role and forcing a password reset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
 
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
@@ -12,11 +14,13 @@ use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::{User, parse_display_name};
+use gatehouse_domain::user::{User, UserStatus, parse_display_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
 use crate::members::{add_to_account, locked_for};
+use crate::oauth::{Leaving, revoke_departing_apps};
 use crate::{App, principal};
 
 /// One user as the Admin Center's user page shows them.
@@ -73,7 +77,77 @@ pub(crate) async fn organization_owner(tx: &mut dyn Tx, org: &OrganizationSid) -
         .ok_or_else(|| Error::Internal(format!("organization {org} has no Owner")))
 }
 
+/// Deactivates (`active == false`) or reactivates a managed user inside the caller's transaction,
+/// and audits it; nothing happens when the user already has that status. Deactivation ends their
+/// sessions and revokes the API keys and OAuth apps they created in the organization's accounts,
+/// unless the organization keeps the keys of deprovisioned users. The Owner is never deactivated:
+/// that would lock the organization out. For SCIM's `active` and the Admin Center alike.
+pub(crate) async fn set_managed_user_active(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    org: &OrganizationSid,
+    user: &User,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let sid = &user.sid;
+    let was_active = user.status == UserStatus::Active;
+    if active && !was_active {
+        tx.set_user_status(sid, UserStatus::Active, now).await?;
+        tx.append_audit(&AuditEvent::new(actor, "user.reactivated", sid.as_str(), now).in_organization(org)).await?;
+    } else if !active && was_active {
+        if org_role_of(tx, org, sid).await? == Some(OrgRole::Owner) {
+            return Err(Error::Precondition(
+                "The organization's Owner cannot be deactivated: that would lock the organization out.".into(),
+            ));
+        }
+        tx.set_user_status(sid, UserStatus::Deactivated, now).await?;
+        let ended = tx.delete_user_sessions(sid).await?;
+        // Identity providers deactivate first (Okta, Entra ID): the person's keys stop now,
+        // unless the organization keeps the keys of deprovisioned users.
+        let keys = keys_created_in_organization(tx, sid, org).await?;
+        let keeps_keys = tx.organization(org).await?.ok_or(Error::NotFound)?.deprovision_keeps_keys;
+        let keep: BTreeSet<_> = if keeps_keys { keys.iter().map(|k| k.sid.clone()).collect() } else { BTreeSet::new() };
+        let mut keys_report =
+            revoke_departing_keys(tx, actor, Some(org), sid, &keys, &keep, "deactivated", now).await?;
+        let leaving = Leaving::Organization(org);
+        keys_report
+            .extend(revoke_departing_apps(tx, actor, Some(org), sid, leaving, keeps_keys, "deactivated", now).await?);
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.deactivated", sid.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "sessions_ended": ended, "keys": keys_report })),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 impl App {
+    /// Deactivates or reactivates a managed user from the Admin Center (SCIM does the same with
+    /// `active`). A deactivated user cannot sign in and their credentials stop working; their
+    /// roles stay, so reactivating gives them back what they had. Nobody changes their own status.
+    pub async fn set_org_user_active(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        user: &UserSid,
+        active: bool,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
+        let target = managed_user(&mut *tx, org, user).await?;
+        if target.status == UserStatus::Deleted {
+            return Err(Error::NotFound);
+        }
+        if actor.user_sid() == Some(user) {
+            return Err(Error::Precondition("You cannot deactivate yourself; ask another administrator.".into()));
+        }
+        set_managed_user_active(&mut *tx, actor, org, &target, active, now).await?;
+        tx.commit().await
+    }
+
     /// One user of the organization: a managed user, or an independent user holding roles on
     /// its accounts. Anyone else is `NotFound`.
     pub async fn org_user(&self, actor: &Actor, org: &OrganizationSid, user: &UserSid) -> Result<OrgUserView> {
@@ -204,7 +278,7 @@ impl App {
         let mut tx = self.store.write().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await?;
         let target = managed_user(&mut *tx, org, user).await?;
-        if target.status != gatehouse_domain::user::UserStatus::Active {
+        if target.status != UserStatus::Active {
             return Err(Error::Precondition("Only an active user can be asked for a new password.".into()));
         }
         tx.clear_password_hash(user, now).await?;

@@ -10,7 +10,6 @@ use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind};
-use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::scim::{ScimProfile, ScimToken, ScimUser, ScimUserInput, parse_token_name};
 use gatehouse_domain::scim_filter::users::UserQuery;
 use gatehouse_domain::sid::{OrganizationSid, ScimTokenSid, UserSid};
@@ -22,9 +21,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::App;
-use crate::api_keys::{keys_created_in_organization, revoke_departing_keys};
-use crate::oauth::{Leaving, revoke_departing_apps};
-use crate::org_users::{authorize_org, managed_user, org_role_of};
+use crate::org_users::{authorize_org, managed_user, set_managed_user_active};
 use crate::secret::{new_token, token_hash};
 
 /// A SCIM creation, checked for form, waiting for its batch.
@@ -316,39 +313,7 @@ impl App {
             tx.put_scim_profile(org, sid, &profile, now).await?;
             changes.insert("profile".into(), json!({ "from": before.profile, "to": profile }));
         }
-        let was_active = before.user.status == UserStatus::Active;
-        if input.active && !was_active {
-            tx.set_user_status(sid, UserStatus::Active, now).await?;
-            tx.append_audit(&AuditEvent::new(actor, "user.reactivated", sid.as_str(), now).in_organization(org))
-                .await?;
-        } else if !input.active && was_active {
-            // DELETE of the Owner is refused; deactivating them would lock the organization out.
-            if org_role_of(&mut *tx, org, sid).await? == Some(OrgRole::Owner) {
-                return Err(Error::Precondition(
-                    "The organization's Owner cannot be deactivated: that would lock the organization out.".into(),
-                ));
-            }
-            tx.set_user_status(sid, UserStatus::Deactivated, now).await?;
-            let ended = tx.delete_user_sessions(sid).await?;
-            // Identity providers deactivate first (Okta, Entra ID): the person's keys stop now,
-            // unless the organization keeps the keys of deprovisioned users.
-            let keys = keys_created_in_organization(&mut *tx, sid, org).await?;
-            let keeps_keys = tx.organization(org).await?.ok_or(Error::NotFound)?.deprovision_keeps_keys;
-            let keep: BTreeSet<_> =
-                if keeps_keys { keys.iter().map(|k| k.sid.clone()).collect() } else { BTreeSet::new() };
-            let mut keys_report =
-                revoke_departing_keys(&mut *tx, actor, Some(org), sid, &keys, &keep, "deactivated", now).await?;
-            let leaving = Leaving::Organization(org);
-            keys_report.extend(
-                revoke_departing_apps(&mut *tx, actor, Some(org), sid, leaving, keeps_keys, "deactivated", now).await?,
-            );
-            tx.append_audit(
-                &AuditEvent::new(actor, "user.deactivated", sid.as_str(), now)
-                    .in_organization(org)
-                    .with_details(json!({ "sessions_ended": ended, "keys": keys_report })),
-            )
-            .await?;
-        }
+        set_managed_user_active(&mut *tx, actor, org, &before.user, input.active, now).await?;
         if !changes.is_empty() {
             tx.append_audit(
                 &AuditEvent::new(actor, "user.updated", sid.as_str(), now)

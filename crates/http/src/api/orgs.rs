@@ -220,6 +220,24 @@ pub(crate) async fn reset_password(
     Ok(done())
 }
 
+pub(crate) async fn deactivate(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((o, u)): Path<(String, String)>,
+) -> ApiResult {
+    state.app.set_org_user_active(&actor, &org_sid(&o)?, &user_sid(&u)?, false).await?;
+    Ok(done())
+}
+
+pub(crate) async fn reactivate(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((o, u)): Path<(String, String)>,
+) -> ApiResult {
+    state.app.set_org_user_active(&actor, &org_sid(&o)?, &user_sid(&u)?, true).await?;
+    Ok(done())
+}
+
 pub(crate) async fn offboarding_preview(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

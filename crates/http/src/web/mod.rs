@@ -278,6 +278,10 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "owner-nominated" => "Ownership offered. It moves when they accept; you stay the Owner until then.",
         "owner-nomination-cancelled" => "Ownership offer withdrawn.",
         "owner-declined" => "You declined the offer. The Owner was told.",
+        "user-deactivated" => {
+            "User deactivated. They cannot sign in; their sessions ended and their API keys were revoked unless your organization keeps them."
+        }
+        "user-reactivated" => "User reactivated. They can sign in again with their roles.",
         "org-owner-nominated" => {
             "Ownership of the organization offered. It moves when they accept; you stay the Owner until then."
         }

@@ -150,7 +150,7 @@ async fn render(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-/// The user page's forms: `name`, `role`, `reset-password`, `add-account`.
+/// The user page's forms: `name`, `role`, `deactivate`, `reactivate`, `reset-password`, `add-account`.
 pub(crate) async fn change(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -169,6 +169,10 @@ pub(crate) async fn change(
             };
             (result, "", "org-role-changed")
         }
+        "deactivate" => {
+            (state.app.set_org_user_active(&user.actor, &sid, &target, false).await, "", "user-deactivated")
+        }
+        "reactivate" => (state.app.set_org_user_active(&user.actor, &sid, &target, true).await, "", "user-reactivated"),
         "reset-password" => {
             (state.app.force_password_reset(&user.actor, &sid, &target).await, "", "password-reset-forced")
         }

@@ -133,4 +133,59 @@ async fn the_owner_hands_the_organization_to_an_administrator(engine: Engine) {
     server.running.stop().await.unwrap();
 }
 
-on_both_engines!(the_owner_hands_the_organization_to_an_administrator);
+async fn an_admin_deactivates_and_reactivates_a_managed_user(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let olivia = Browser::new(&server);
+    let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+    let sam = join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    let sam_sid = org_user_sid(&olivia, &org, "sam@acme.test").await;
+    let olivia_sid = org_user_sid(&olivia, &org, "olivia@acme.test").await;
+    let page = format!("/orgs/{org}/users/{sam_sid}");
+    olivia
+        .submit(
+            &format!("{page}?tab=accounts"),
+            &format!("{page}/add-account"),
+            &[("account_sid", &acct), ("roles", "developer")],
+        )
+        .await;
+    let (key, secret) = create_key(&sam, &acct, "ci").await;
+
+    // From the user page: Sam cannot sign in, his session and key stop; his roles stay.
+    let r = olivia.submit(&page, &format!("{page}/deactivate"), &[]).await;
+    assert_eq!(location(&r), format!("{page}?tab=&notice=user-deactivated"));
+    assert!(olivia.page(&page).await.contains("<span class=\"badge deactivated\">deactivated</span>"));
+    assert!(location(&sam.get("/accounts").await).starts_with("/signin"), "session ended");
+    assert_eq!(sign_in(&Browser::new(&server), "sam@acme.test", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(key_status(&server, &key, &secret).await, StatusCode::UNAUTHORIZED);
+
+    // From the API: reactivated, he signs in and still holds his role on the account.
+    let csrf = csrf_of(&olivia.page(&page).await);
+    let (status, _) =
+        api_call(&server, &olivia, &csrf, "post", &format!("/orgs/{org}/users/{sam_sid}/reactivate"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let again = Browser::new(&server);
+    assert_eq!(location(&sign_in(&again, "sam@acme.test", PASSWORD).await), "/accounts");
+    assert!(again.page("/accounts").await.contains(&acct));
+    let (_, events) = api_call(&server, &olivia, &csrf, "get", &format!("/orgs/{org}/events"), None).await;
+    let actions: Vec<_> = events["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"user.deactivated") && actions.contains(&"user.reactivated"), "{actions:?}");
+
+    // Nobody deactivates the Owner or themselves; outsiders see nothing.
+    let (status, answer) =
+        api_call(&server, &olivia, &csrf, "post", &format!("/orgs/{org}/users/{olivia_sid}/deactivate"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    let outsider = Browser::new(&server);
+    sign_up(&server, &outsider, "x@elsewhere.test", "X").await;
+    let csrf = csrf_of(&outsider.page("/me").await);
+    let (status, _) =
+        api_call(&server, &outsider, &csrf, "post", &format!("/orgs/{org}/users/{sam_sid}/deactivate"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(
+    the_owner_hands_the_organization_to_an_administrator,
+    an_admin_deactivates_and_reactivates_a_managed_user,
+);

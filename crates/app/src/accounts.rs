@@ -45,6 +45,16 @@ pub struct AccountView {
     pub permissions: PermissionSet,
 }
 
+impl AccountView {
+    /// How long an invitation to this account works, in days: its organization's setting, or
+    /// the default for standalone accounts.
+    pub fn invitation_lifetime_days(&self) -> i64 {
+        self.organization.as_ref().map_or(gatehouse_domain::invitation::DEFAULT_INVITATION_LIFETIME_DAYS, |o| {
+            i64::from(o.invitation_lifetime_days)
+        })
+    }
+}
+
 /// What an account's overview page shows (see [`App::account_overview`]).
 #[derive(Debug, Clone)]
 pub struct AccountOverview {

@@ -64,6 +64,7 @@ pub use oauth::{AccessToken, NewOAuthApp, OAuthAppInput};
 pub use offboarding::OffboardingPreview;
 pub use org_accounts::AccountRequestView;
 pub use org_invitations::OrgInvitationView;
+pub use org_users::AddedOrInvited;
 pub use org_users::OrgUserView;
 pub use organizations::{CreatedOrganization, NewOrganization};
 pub use ownership::NominationView;

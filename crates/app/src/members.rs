@@ -233,12 +233,23 @@ impl App {
         account_sid: &AccountSid,
         page: &PageRequest,
     ) -> Result<Page<Member>> {
+        self.account_members_in_role(actor, account_sid, None, page).await
+    }
+
+    /// An account's members holding `role` (every member when `None`), with all their roles.
+    pub async fn account_members_in_role(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        role: Option<AccountRole>,
+        page: &PageRequest,
+    ) -> Result<Page<Member>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
         let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
         authorize(&p, Permission::UsersRead, Target::Account(&account))?;
         account.ensure_active()?;
-        tx.account_members(account_sid, page).await
+        tx.account_members(account_sid, role, page).await
     }
 
     /// The role assignments at one scope (an account's or an organization's), the shape of

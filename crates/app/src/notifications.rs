@@ -101,7 +101,7 @@ impl App {
         let mut members: Vec<Member> = Vec::new();
         let mut page = PageRequest::first(200);
         loop {
-            let batch = tx.account_members(account_sid, &page).await?;
+            let batch = tx.account_members(account_sid, None, &page).await?;
             members.extend(batch.items);
             match batch.next_after {
                 Some(after) => page = PageRequest::new(Some(after), Some(200), None)?,

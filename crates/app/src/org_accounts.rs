@@ -376,7 +376,7 @@ impl App {
         let mut removed = Vec::new();
         let mut after = None;
         loop {
-            let page = tx.account_members(account_sid, &PageRequest { after, limit: 200, search: None }).await?;
+            let page = tx.account_members(account_sid, None, &PageRequest { after, limit: 200, search: None }).await?;
             for m in &page.items {
                 if m.user.organization_sid.as_ref() == Some(org) && !m.is_owner() {
                     removed.push(m.user.sid.clone());

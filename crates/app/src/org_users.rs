@@ -35,6 +35,15 @@ pub struct OrgUserView {
     pub accounts: Vec<(Account, Vec<AccountRole>)>,
 }
 
+/// What [`App::add_or_invite`] did.
+#[derive(Debug, Clone)]
+pub enum AddedOrInvited {
+    /// A managed user of the account's organization now holds the roles.
+    Added(Member),
+    /// Someone else was invited and must accept.
+    Invited(gatehouse_domain::invitation::Invitation),
+}
+
 /// Authorizes `permission` on the organization inside the caller's transaction.
 pub(crate) async fn authorize_org(
     tx: &mut dyn Tx,
@@ -193,6 +202,38 @@ impl App {
         let member = add_to_account(&mut *tx, actor, &locked, target, &roles, now).await?;
         tx.commit().await?;
         Ok(member)
+    }
+
+    /// Adds someone to an account by address, as the account's *Users* tab does: an Owner or
+    /// Administrator of the account's organization adding one of its managed users gives them
+    /// the roles at once (no email to accept); anyone else is invited.
+    pub async fn add_or_invite(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        input: crate::NewInvitation,
+    ) -> Result<AddedOrInvited> {
+        let email = gatehouse_domain::user::Email::parse(&input.email)?;
+        let direct = {
+            let mut tx = self.store.read().await?;
+            let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
+            match (&account.organization_sid, tx.user_by_email(&email).await?) {
+                (Some(org), Some(user))
+                    if user.organization_sid.as_ref() == Some(org)
+                        && user.status != UserStatus::Deleted
+                        && authorize_org(&mut *tx, actor, org, Permission::OrgUsersManage).await.is_ok() =>
+                {
+                    Some((org.clone(), user.sid))
+                }
+                _ => None,
+            }
+        };
+        match direct {
+            Some((org, user)) => {
+                self.add_user_to_account(actor, &org, &user, account_sid, &input.roles).await.map(AddedOrInvited::Added)
+            }
+            None => self.invite(actor, account_sid, input).await.map(AddedOrInvited::Invited),
+        }
     }
 
     /// Whether the user holds a role on an account the organization sees.

@@ -86,7 +86,7 @@ async fn fifty_concurrent_changes_leave_exactly_one_owner(store: Arc<dyn Store>)
     let committed = transfers + role_changes;
 
     let mut tx = store.read().await.unwrap();
-    let members_now = tx.account_members(&account, &PageRequest::first(50)).await.unwrap();
+    let members_now = tx.account_members(&account, None, &PageRequest::first(50)).await.unwrap();
     let owners: Vec<_> = members_now.items.iter().filter(|m| m.is_owner()).collect();
     assert_eq!(owners.len(), 1, "exactly one Owner: {members_now:?}");
     assert_eq!(owners[0].roles, vec![AccountRole::Owner], "the Owner holds no other role");

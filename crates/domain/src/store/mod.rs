@@ -256,9 +256,14 @@ pub trait AccessTx: Send {
     async fn user_assignments(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<RoleAssignment>>;
     /// All assignments at one scope, ordered by SID.
     async fn scope_assignments(&mut self, scope: &ScopeRef, page: &PageRequest) -> Result<Page<RoleAssignment>>;
-    /// The users holding roles on an account, with their roles, ordered by user SID; search
-    /// matches email and name.
-    async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>>;
+    /// The users holding roles on an account (only those holding `role`, when given), with all
+    /// their roles, ordered by user SID; search matches email and name.
+    async fn account_members(
+        &mut self,
+        account: &AccountSid,
+        role: Option<AccountRole>,
+        page: &PageRequest,
+    ) -> Result<Page<Member>>;
     /// The Owner of an account or an organization (one indexed lookup by scope and role).
     async fn scope_owner(&mut self, scope: &ScopeRef) -> Result<Option<UserSid>>;
     /// The Owner of an account.

@@ -116,6 +116,13 @@ fn operation(e: &Endpoint, responses_gen: &mut SchemaGenerator, requests_gen: &m
             json!({ "type": "string", "enum": ["managed", "independent"] }),
         ));
     }
+    if e.method == "get" && e.path == "/accounts/{sid}/users" {
+        parameters.push(query(
+            "role",
+            "only the users holding this role",
+            json!({ "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }),
+        ));
+    }
     if e.method == "delete" && e.path == "/accounts/{sid}/users/{user}" {
         parameters.push(query(
             "keep_keys",

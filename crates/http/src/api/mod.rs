@@ -27,6 +27,7 @@ use gatehouse_app::constant_time_eq;
 use gatehouse_domain::Error;
 use gatehouse_domain::page::{MAX_PAGE_SIZE, Page, PageRequest};
 use gatehouse_domain::policy::Actor;
+use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::session::SessionStage;
 use gatehouse_domain::sid::AccountSid;
 use serde::de::DeserializeOwned;
@@ -299,9 +300,22 @@ pub(crate) struct ListParams {
     /// A list's tab, where it has tabs (`managed`, `independent`).
     #[serde(default)]
     kind: String,
+    /// An account's users: only those holding this role (a role key).
+    #[serde(default)]
+    role: String,
 }
 
 impl ListParams {
+    /// The role asked for (`role=`), if any.
+    pub(crate) fn role(&self) -> Result<Option<AccountRole>, ApiError> {
+        if self.role.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(AccountRole::parse_key(&self.role).map_err(|_| {
+            Error::invalid("role", "one of owner, administrator, developer, billing_manager, support, viewer")
+        })?))
+    }
+
     /// The tab asked for (`kind=`), or empty.
     pub(crate) fn kind(&self) -> &str {
         &self.kind

@@ -22,7 +22,8 @@ pub(crate) async fn members(
     Path(a): Path<String>,
     Params(params): Params<ListParams>,
 ) -> ApiResult {
-    let page = state.app.account_members(&actor, &sid(&a, AccountSid::parse)?, &params.page()?).await?;
+    let account = sid(&a, AccountSid::parse)?;
+    let page = state.app.account_members_in_role(&actor, &account, params.role()?, &params.page()?).await?;
     Ok(page_json::<MemberBody, _>(&page))
 }
 

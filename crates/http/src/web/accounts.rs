@@ -28,6 +28,9 @@ pub(crate) struct ListQuery {
     /// A list's tab, where it has tabs (the Admin Center's users: `managed`, `independent`).
     #[serde(default)]
     pub kind: String,
+    /// An account's users: only those holding this role (a role key; empty for everyone).
+    #[serde(default)]
+    pub role: String,
 }
 
 impl ListQuery {

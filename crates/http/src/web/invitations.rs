@@ -38,6 +38,8 @@ struct InvitationsPage {
     can_manage: bool,
     rows: Vec<InvitationRow>,
     list: ListNav,
+    /// How long a resent link works, in days.
+    invitation_days: i64,
 }
 
 pub(crate) async fn list(
@@ -64,6 +66,7 @@ pub(crate) async fn list(
         })
         .collect();
     let list = ListNav::new(&format!("/accounts/{sid}/invitations"), &q.q, Some(&q.after), &page);
+    let invitation_days = view.invitation_lifetime_days();
     let page = InvitationsPage {
         layout: user.layout(
             &format!("Pending invitations · {}", view.account.name),
@@ -77,6 +80,7 @@ pub(crate) async fn list(
         can_manage: view.permissions.contains(Permission::UsersManage),
         rows,
         list,
+        invitation_days,
     };
     Ok(Html(page.render()?).into_response())
 }

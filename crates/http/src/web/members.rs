@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use gatehouse_app::NewInvitation;
+use gatehouse_app::{AddedOrInvited, NewInvitation};
 use gatehouse_domain::Error;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::role::AccountRole;
@@ -57,6 +57,12 @@ struct MembersPage {
     add_email: String,
     add_roles: Vec<RoleCheck>,
     errors: FormErrors,
+    role_filter: String,
+    role_options: Vec<(&'static str, &'static str)>,
+    /// How long an invitation from here works, in days.
+    invitation_days: i64,
+    /// Whether the account belongs to an organization (its managed users are added at once).
+    in_organization: bool,
 }
 
 /// What to show in the add-user form when the page is re-rendered after a failed POST.
@@ -75,13 +81,20 @@ async fn render(
     status: StatusCode,
 ) -> PageResult {
     let view = state.app.account(&user.actor, sid).await?;
-    let page = state.app.account_members(&user.actor, sid, &q.page()?).await?;
+    let role = Some(q.role.as_str()).filter(|r| !r.is_empty()).map(AccountRole::parse_key).transpose()?;
+    let page = state.app.account_members_in_role(&user.actor, sid, role, &q.page()?).await?;
     let nomination = state.app.owner_nomination(&user.actor, sid).await?.map(|n| {
         let until = n.nomination.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
         (n.nominee.name, n.nominee.email.to_string(), until)
     });
     let base = format!("/accounts/{sid}/users");
-    let list = ListNav::new(&base, &q.q, Some(&q.after), &page);
+    let mut list = ListNav::new(&base, &q.q, Some(&q.after), &page);
+    if !q.role.is_empty() {
+        // Paging links keep the filter.
+        let role = format!("&role={}", super::url_encode(&q.role));
+        list.next_href = list.next_href.map(|h| h + &role);
+        list.first_href = list.first_href.map(|h| h + &role);
+    }
     let rows = page
         .items
         .iter()
@@ -109,6 +122,10 @@ async fn render(
         add_email: add.email,
         add_roles: role_checks(&add.roles),
         errors,
+        role_filter: q.role.clone(),
+        invitation_days: view.invitation_lifetime_days(),
+        in_organization: view.organization.is_some(),
+        role_options: AccountRole::ALL.iter().map(|r| (r.key(), r.name())).collect(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -148,7 +165,8 @@ async fn finish(
     }
 }
 
-/// Invites someone by email with roles (the form on the users page).
+/// Adds a managed user of the account's organization at once (when an organization admin asks),
+/// or invites anyone else by email with roles (the form on the users page).
 pub(crate) async fn invite(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -161,13 +179,16 @@ pub(crate) async fn invite(
     let roles = roles_from(&form);
     let shown = roles.clone().unwrap_or_default();
     let result = match roles {
-        Ok(roles) => {
-            state.app.invite(&user.actor, &sid, NewInvitation { email: email.clone(), roles }).await.map(|_| ())
-        }
+        Ok(roles) => state.app.add_or_invite(&user.actor, &sid, NewInvitation { email: email.clone(), roles }).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/accounts/{sid}/invitations?notice=invitation-sent")).into_response()),
+        Ok(AddedOrInvited::Added(_)) => {
+            Ok(Redirect::to(&format!("/accounts/{sid}/users?notice=member-added")).into_response())
+        }
+        Ok(AddedOrInvited::Invited(_)) => {
+            Ok(Redirect::to(&format!("/accounts/{sid}/invitations?notice=invitation-sent")).into_response())
+        }
         Err(e) => finish(&state, &user, &sid, Err(e), AddForm { email, roles: shown }).await,
     }
 }

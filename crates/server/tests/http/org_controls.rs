@@ -185,7 +185,67 @@ async fn an_admin_deactivates_and_reactivates_a_managed_user(engine: Engine) {
     server.running.stop().await.unwrap();
 }
 
+async fn admins_add_managed_users_at_once_and_filter_users_by_role(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let olivia = Browser::new(&server);
+    let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+    let sam = join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    join_organization(&server, &olivia, &org, "dana@acme.test", "standard_user").await;
+    let users = format!("/accounts/{acct}/users");
+    let mails_to_sam = server.mail().count_to("sam@acme.test");
+
+    // The organization's Owner adds a managed user from the account's Users tab: roles at once.
+    let r = olivia
+        .submit(&users, &format!("/accounts/{acct}/invitations"), &[("email", "sam@acme.test"), ("roles", "developer")])
+        .await;
+    assert_eq!(location(&r), format!("{users}?notice=member-added"));
+    assert!(sam.page("/accounts").await.contains(&acct), "Sam holds the role now");
+    assert_eq!(server.mail().count_to("sam@acme.test"), mails_to_sam, "no invitation to accept");
+    // Someone outside the organization is invited.
+    let r = olivia
+        .submit(
+            &users,
+            &format!("/accounts/{acct}/invitations"),
+            &[("email", "carl@contractor.test"), ("roles", "viewer")],
+        )
+        .await;
+    assert_eq!(location(&r), format!("/accounts/{acct}/invitations?notice=invitation-sent"));
+    server.mail().wait_for("carl@contractor.test", "You are invited to Acme Production").await;
+    // An account Administrator who is no organization admin invites, even a managed user.
+    let sam_sid = org_user_sid(&olivia, &org, "sam@acme.test").await;
+    olivia.submit(&users, &format!("/accounts/{acct}/users/{sam_sid}/roles"), &[("roles", "administrator")]).await;
+    let r = sam
+        .submit(
+            &users,
+            &format!("/accounts/{acct}/invitations"),
+            &[("email", "dana@acme.test"), ("roles", "developer")],
+        )
+        .await;
+    assert_eq!(location(&r), format!("/accounts/{acct}/invitations?notice=invitation-sent"));
+    server.mail().wait_for("dana@acme.test", "You are invited to Acme Production").await;
+
+    // The Users tab filters by role, in the page and in the API.
+    let member = |email: &str| format!("data-member=\"{email}\"");
+    let admins = olivia.page(&format!("{users}?role=administrator")).await;
+    assert!(admins.contains(&member("sam@acme.test")) && !admins.contains(&member("olivia@acme.test")));
+    let owners = olivia.page(&format!("{users}?role=owner")).await;
+    assert!(owners.contains(&member("olivia@acme.test")) && !owners.contains(&member("sam@acme.test")));
+    assert!(olivia.page(&format!("{users}?role=support")).await.contains("Nobody holds this role here."));
+    let csrf = csrf_of(&olivia.page(&users).await);
+    let (_, page) =
+        api_call(&server, &olivia, &csrf, "get", &format!("/accounts/{acct}/users?role=administrator"), None).await;
+    let emails: Vec<_> = page["items"].as_array().unwrap().iter().map(|m| m["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, vec!["sam@acme.test"], "{page}");
+    let (status, answer) =
+        api_call(&server, &olivia, &csrf, "get", &format!("/accounts/{acct}/users?role=boss"), None).await;
+    assert_eq!((status, answer["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("role")));
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
+    admins_add_managed_users_at_once_and_filter_users_by_role,
     the_owner_hands_the_organization_to_an_administrator,
     an_admin_deactivates_and_reactivates_a_managed_user,
 );

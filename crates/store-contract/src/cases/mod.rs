@@ -150,25 +150,36 @@ pub async fn members_are_paged_with_their_roles_and_searchable(store: Arc<dyn St
     tx.commit().await.unwrap();
 
     let mut tx = store.read().await.unwrap();
-    let p1 = tx.account_members(&a.sid, &PageRequest::first(2)).await.unwrap();
+    let p1 = tx.account_members(&a.sid, None, &PageRequest::first(2)).await.unwrap();
     assert_eq!(p1.items.len(), 2);
     assert_eq!(p1.items[0].user, users[0]);
     assert_eq!(p1.items[0].roles, vec![AccountRole::Owner, AccountRole::Developer]);
     assert_eq!(p1.items[1].roles, vec![AccountRole::Developer, AccountRole::Viewer]);
     let cursor = p1.next_after.clone().expect("a second page");
-    let p2 = tx.account_members(&a.sid, &PageRequest::new(Some(cursor), Some(10), None).unwrap()).await.unwrap();
+    let p2 = tx.account_members(&a.sid, None, &PageRequest::new(Some(cursor), Some(10), None).unwrap()).await.unwrap();
     assert_eq!(
         p2.items.iter().map(|m| m.user.sid.clone()).collect::<Vec<_>>(),
         users[2..].iter().map(|u| u.sid.clone()).collect::<Vec<_>>()
     );
     assert_eq!(p2.next_after, None);
     let found =
-        tx.account_members(&a.sid, &PageRequest::new(None, None, Some("USER3@".into())).unwrap()).await.unwrap();
+        tx.account_members(&a.sid, None, &PageRequest::new(None, None, Some("USER3@".into())).unwrap()).await.unwrap();
     assert_eq!(found.items.len(), 1);
     assert_eq!(found.items[0].user, users[3]);
-    let none =
-        tx.account_members(&a.sid, &PageRequest::new(None, None, Some("outsider".into())).unwrap()).await.unwrap();
+    let none = tx
+        .account_members(&a.sid, None, &PageRequest::new(None, None, Some("outsider".into())).unwrap())
+        .await
+        .unwrap();
     assert!(none.items.is_empty(), "members of another account never appear");
+    let viewers = tx.account_members(&a.sid, Some(AccountRole::Viewer), &PageRequest::first(10)).await.unwrap();
+    assert_eq!(viewers.items.len(), 1, "only members holding the role");
+    assert_eq!(viewers.items[0].roles, vec![AccountRole::Developer, AccountRole::Viewer], "with all their roles");
+    let developers = tx.account_members(&a.sid, Some(AccountRole::Developer), &PageRequest::first(3)).await.unwrap();
+    let rest = PageRequest::new(developers.next_after.clone(), Some(3), None).unwrap();
+    let more = tx.account_members(&a.sid, Some(AccountRole::Developer), &rest).await.unwrap();
+    assert_eq!((developers.items.len(), more.items.len(), more.next_after), (3, 2, None), "paged by role");
+    let admins = tx.account_members(&a.sid, Some(AccountRole::Administrator), &PageRequest::first(10)).await.unwrap();
+    assert!(admins.items.is_empty(), "an Administrator of another account is not one here");
     assert_eq!(tx.account_owner(&a.sid).await.unwrap(), Some(users[0].sid.clone()));
     assert_eq!(tx.account_owner(&other.sid).await.unwrap(), None);
 }

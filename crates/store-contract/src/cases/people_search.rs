@@ -24,7 +24,7 @@ async fn found(tx: &mut dyn Tx, org: &OrganizationSid, account: &AccountSid, q: 
         .map(|u| u.user.email.to_string())
         .collect();
     let mut members: Vec<String> = tx
-        .account_members(account, &search(q, None, 50))
+        .account_members(account, None, &search(q, None, 50))
         .await
         .unwrap()
         .items

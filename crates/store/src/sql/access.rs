@@ -120,32 +120,46 @@ impl AccessTx for EngineTx {
         Ok(Page::from_rows(items, page, |a| a.sid.to_string()))
     }
 
-    async fn account_members(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<Member>> {
+    async fn account_members(
+        &mut self,
+        account: &AccountSid,
+        role: Option<AccountRole>,
+        page: &PageRequest,
+    ) -> Result<Page<Member>> {
         let c = &mut *self.tx;
         // Read from the account's assignments in user order (the (scope, user, role) index), one
-        // row per member (their first role), so a page reads about a page of rows.
+        // row per member (their first role, or the role asked for), so a page reads about a page
+        // of rows (with a role, the index entries of members without it are skipped).
+        let one_row = match role {
+            Some(_) => "ra.role_sid = $6",
+            None => {
+                "ra.role_sid = (SELECT MIN(r2.role_sid) FROM role_assignments r2 \
+                 WHERE r2.scope_sid = ra.scope_sid AND r2.user_sid = ra.user_sid)"
+            }
+        };
         let sql = format!(
             concat!(
                 "SELECT ",
                 user_columns!(),
                 " FROM role_assignments ra JOIN users u ON u.sid = ra.user_sid \
-                 WHERE ra.scope_sid = $1 AND ra.user_sid > $2 \
-                   AND ra.role_sid = (SELECT MIN(r2.role_sid) FROM role_assignments r2 \
-                                      WHERE r2.scope_sid = ra.scope_sid AND r2.user_sid = ra.user_sid) \
+                 WHERE ra.scope_sid = $1 AND ra.user_sid > $2 AND {} \
                    AND ($3 IS NULL OR {}) \
                  ORDER BY ra.user_sid LIMIT $4"
             ),
+            one_row,
             user_starts("$3", "$5")
         );
         let (from, to) = page.prefix_range().unzip();
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(account.as_str())
             .bind(Keyset::Ascending.bound(page))
             .bind(from)
             .bind(page.fetch_limit())
-            .bind(to)
-            .rows(c)
-            .await?;
+            .bind(to);
+        if let Some(role) = role {
+            query = query.bind(role.sid().to_string());
+        }
+        let rows = query.rows(c).await?;
         let users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
         let page = Page::from_rows(users, page, |u| u.sid.to_string());
         let (Some(first), Some(last)) = (page.items.first(), page.items.last()) else {

@@ -11,6 +11,7 @@ use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::sid::{DomainSid, OrganizationSid};
 use gatehouse_domain::store::Tx;
+use gatehouse_domain::user::Email;
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
@@ -34,6 +35,23 @@ pub trait DnsResolver: Send + Sync {
 
 /// How often verified domains are checked again.
 pub const RECHECK_EVERY_HOURS: i64 = 6;
+
+/// Whether the address is in one of the organization's verified domains: the gate for making
+/// someone a managed user (SPEC §1), checked when they are invited or asked and again when they
+/// accept.
+pub(crate) async fn in_verified_domain(tx: &mut dyn Tx, org: &OrganizationSid, email: &Email) -> Result<bool> {
+    Ok(tx.verified_domain(email.domain()).await?.is_some_and(|d| &d.organization_sid == org))
+}
+
+/// The refusal of an acceptance whose address left the organization's verified domains since the
+/// invitation or request was made.
+pub(crate) fn domain_no_longer_verified(email: &Email, org_name: &str, what: &str) -> Error {
+    Error::Precondition(format!(
+        "{} is no longer a verified domain of {org_name}, so {what} cannot be accepted: it would make you a managed \
+         user. Ask the organization's administrators to verify the domain again.",
+        email.domain()
+    ))
+}
 
 async fn authorized(tx: &mut dyn Tx, actor: &Actor, org: &OrganizationSid) -> Result<()> {
     let p = principal(tx, actor, &[ScopeRef::Organization(org.clone())]).await?;

@@ -14,10 +14,11 @@ use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::User;
+use gatehouse_domain::user::{Email, User};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::domains::{domain_no_longer_verified, in_verified_domain};
 use crate::members::grant_roles;
 use crate::org_users::authorize_org;
 use crate::{App, account_scopes, acting_user, principal};
@@ -186,9 +187,7 @@ impl App {
                         "This account is already managed by an organization; it cannot be imported.".into(),
                     ));
                 }
-                let domain_ok =
-                    tx.verified_domain(owner.email.domain()).await?.is_some_and(|d| &d.organization_sid == org);
-                if !domain_ok {
+                if !in_verified_domain(&mut *tx, org, &owner.email).await? {
                     return Err(Error::Precondition(format!(
                         "The account's Owner signed up with an address outside this organization's verified domains \
                          ({}). Verify that domain first, or ask for access instead.",
@@ -289,6 +288,22 @@ impl App {
         pending_request_view(&mut *tx, account_sid).await
     }
 
+    /// Records, in its own transaction, that the account's Owner could not accept an import because
+    /// their address left the organization's verified domains, so its administrators see why.
+    async fn record_refused_import(&self, actor: &Actor, request: &AccountRequest, email: &Email) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "account_request.acceptance_refused", request.sid.as_str(), self.now())
+                .in_account(&request.account_sid, Some(&request.organization_sid))
+                .with_details(json!({
+                    "email": email,
+                    "reason": format!("{} is no longer a verified domain", email.domain()),
+                })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// The account's Owner accepts or declines the pending request about it. Accepting an
     /// import makes the account (and its subaccounts) managed and the Owner a managed user;
     /// accepting access makes the requesting admin an Administrator of the account.
@@ -317,6 +332,12 @@ impl App {
                             ));
                         }
                         Some(_) => {}
+                        None if !in_verified_domain(&mut *tx, &org, &owner.email).await? => {
+                            let org_name = tx.organization(&org).await?.ok_or(Error::NotFound)?.name;
+                            drop(tx);
+                            self.record_refused_import(actor, &request, &owner.email).await?;
+                            return Err(domain_no_longer_verified(&owner.email, &org_name, "this import"));
+                        }
                         None => {
                             tx.set_user_organization(&me, Some(&org), now).await?;
                             tx.append_audit(

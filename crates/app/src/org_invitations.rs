@@ -19,6 +19,7 @@ use gatehouse_domain::user::{Email, User, parse_display_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::domains::{domain_no_longer_verified, in_verified_domain};
 use crate::password::check_policy;
 use crate::secret::{new_token, token_hash};
 use crate::{App, NewInvitee, SignedIn, acting_user, principal};
@@ -86,8 +87,8 @@ impl App {
         let token = new_token()?;
         let mut tx = self.store.write().await?;
         let org = managing(&mut *tx, actor, org_sid).await?;
-        let domain = email.as_str().rsplit('@').next().unwrap_or_default().to_owned();
-        if tx.verified_domain(&domain).await?.is_none_or(|d| &d.organization_sid != org_sid) {
+        if !in_verified_domain(&mut *tx, org_sid, &email).await? {
+            let domain = email.domain();
             return Err(Error::Precondition(format!(
                 "{domain} is not a verified domain of this organization. Verify it under Domains first, \
                  or invite this person to specific accounts instead."
@@ -224,6 +225,38 @@ impl App {
         Ok(OrgInvitationView { invitation, organization_name: org.name, inviter_name, login_exists })
     }
 
+    /// Refuses an acceptance whose address is no longer in a verified domain of the organization,
+    /// and records the refusal (in its own transaction, after `tx` is dropped) so the
+    /// organization's administrators see why the person could not join.
+    async fn check_gate_at_acceptance(
+        &self,
+        tx: Box<dyn Tx>,
+        actor: &Actor,
+        invitation: &OrgInvitation,
+    ) -> Result<Box<dyn Tx>> {
+        let mut tx = tx;
+        let org_sid = &invitation.organization_sid;
+        if in_verified_domain(&mut *tx, org_sid, &invitation.email).await? {
+            return Ok(tx);
+        }
+        let org = tx.organization(org_sid).await?.ok_or(Error::NotFound)?;
+        drop(tx);
+        let now = self.now();
+        let mut audit = self.store.write().await?;
+        audit
+            .append_audit(
+                &AuditEvent::new(actor, "org_invitation.acceptance_refused", invitation.sid.as_str(), now)
+                    .in_organization(org_sid)
+                    .with_details(json!({
+                        "email": invitation.email,
+                        "reason": format!("{} is no longer a verified domain", invitation.email.domain()),
+                    })),
+            )
+            .await?;
+        audit.commit().await?;
+        Err(domain_no_longer_verified(&invitation.email, &org.name, "this invitation"))
+    }
+
     /// Makes `user` a managed user with the invited role and marks the invitation accepted.
     async fn join_organization(
         &self,
@@ -284,6 +317,8 @@ impl App {
             .await?
             .ok_or_else(|| Error::Precondition(LINK_GONE.into()))?;
         invitation.ensure_acceptable(now)?;
+        let anonymous = Actor { kind: ActorKind::Anonymous, source_ip: ip.clone() };
+        let mut tx = self.check_gate_at_acceptance(tx, &anonymous, &invitation).await?;
         let org = invitation.organization_sid.clone();
         let mut user = User::new(invitation.email.clone(), name, Some(org.clone()), now);
         user.email_verified_at = Some(now);
@@ -319,6 +354,7 @@ impl App {
                 invitation.email, user.email
             )));
         }
+        let mut tx = self.check_gate_at_acceptance(tx, actor, &invitation).await?;
         let org = invitation.organization_sid.clone();
         self.join_organization(&mut *tx, actor, &user, invitation).await?;
         tx.commit().await?;

@@ -23,6 +23,8 @@ struct Row {
     role: &'static str,
     expires: String,
     state: &'static str,
+    /// The address's domain is no longer verified: accepting would be refused.
+    domain_unverified: bool,
 }
 
 #[derive(Template)]
@@ -46,6 +48,14 @@ pub(crate) async fn list(
     let org = state.app.organization(&user.actor, &sid).await?;
     let page = state.app.pending_org_invitations(&user.actor, &sid, &q.page()?).await?;
     let now = chrono::Utc::now();
+    let verified: Vec<String> = state
+        .app
+        .domains(&user.actor, &sid)
+        .await?
+        .into_iter()
+        .filter(|d| d.status == gatehouse_domain::domains::DomainStatus::Verified)
+        .map(|d| d.name)
+        .collect();
     let rows = page
         .items
         .iter()
@@ -55,6 +65,7 @@ pub(crate) async fn list(
             role: i.role.name(),
             expires: i.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             state: i.state(now),
+            domain_unverified: !verified.iter().any(|d| d == i.email.domain()),
         })
         .collect();
     let list = ListNav::new(&format!("/orgs/{sid}/invitations"), &q.q, Some(&q.after), &page);

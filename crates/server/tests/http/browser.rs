@@ -1,7 +1,8 @@
 //! Flows in real headless Chromium (Debian `chromium` + `chromium-driver`), driven over
 //! WebDriver: setup, invite a new person who accepts, change roles, remove (accepting the
 //! confirmation), an API key whose secret shows once; the Admin Center's verify a domain →
-//! invite a managed user → they accept → remove them with an heir; and sign-up,
+//! invite a managed user → they accept → remove them with an heir; adding a managed user to an
+//! account at once and handing the organization to an Administrator (at 390 px); and sign-up,
 //! email verification, TOTP, recovery codes and password reset through emails from an SMTP sink.
 //! Under `CI=true` a missing chromedriver fails the test; elsewhere it says SKIPPED.
 
@@ -355,6 +356,60 @@ async fn sign_up_verify_enable_totp_use_a_recovery_code_and_reset_the_password_i
     fill(c, "code", &codes[1]).await;
     click_and_load(c, Locator::Css("button.primary")).await;
     assert!(text(c).await.contains("You have 8 recovery codes left."));
+    driver.client.clone().close().await.unwrap();
+    server.running.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_managed_user_at_once_and_hands_over_the_organization_in_chromium() {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(Engine::Sqlite, options).await else { return };
+    let Some(driver) = driver().await else { return };
+    let olivia = Browser::new(&server);
+    let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+    join_organization(&server, &olivia, &org, "ada@acme.test", "administrator").await;
+    join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    let (c, base) = (&driver.client, server.base.as_str());
+    // A phone-sized window: the Admin Center's forms work at 390 px too.
+    c.set_window_size(390, 1400).await.unwrap();
+
+    // Olivia adds Sam, a managed user, on the account's Users tab: he holds the role at once.
+    sign_in_with(c, base, "olivia@acme.test", "correct horse battery").await;
+    c.goto(&format!("{base}/accounts/{acct}/users")).await.unwrap();
+    fill(c, "email", "sam@acme.test").await;
+    click_and_load(c, Locator::Css("form.add-member button")).await;
+    let page = text(c).await;
+    assert!(page.contains("User added to the account.") && page.contains("sam@acme.test"), "{page}");
+    snap(c, "account-users-added-at-once").await;
+
+    // She offers the organization to Ada (confirming), from Ada's user page.
+    c.goto(&format!("{base}/orgs/{org}/users")).await.unwrap();
+    click_and_load(c, Locator::LinkText("ada")).await;
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(Locator::XPath("//button[normalize-space()='Offer ownership of the organization']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.accept_alert().await.unwrap();
+    replaced(old).await;
+    let page = text(c).await;
+    assert!(page.contains("Ownership of the organization offered.") && page.contains("Waiting for ada"), "{page}");
+    click_and_load(c, Locator::Css("button.link")).await;
+
+    // Ada accepts on the settings page the email links to; Olivia is now an Administrator.
+    let link = server.mail().wait_for("ada@acme.test", "Become the Owner of the organization").await.link("/orgs/");
+    sign_in_with(c, base, "ada@acme.test", PASSWORD).await;
+    c.goto(&format!("{base}{link}")).await.unwrap();
+    assert!(text(c).await.contains("You are offered ownership of this organization"));
+    snap(c, "organization-ownership-offer").await;
+    click_and_load(c, Locator::XPath("//button[normalize-space()='Accept ownership']")).await;
+    assert!(text(c).await.contains("You now own the organization."));
+    c.goto(&format!("{base}/orgs/{org}/users")).await.unwrap();
+    let row = c.find(Locator::XPath("//tr[contains(., 'olivia@acme.test')]")).await.unwrap().text().await.unwrap();
+    assert!(row.contains("Administrator"), "{row}");
     driver.client.clone().close().await.unwrap();
     server.running.stop().await.unwrap();
 }

@@ -244,7 +244,60 @@ async fn admins_add_managed_users_at_once_and_filter_users_by_role(engine: Engin
     server.running.stop().await.unwrap();
 }
 
+async fn acceptance_is_refused_once_the_domain_is_no_longer_verified(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let olivia = Browser::new(&server);
+    let (_, org) = verified_organization(&server, &olivia, &dns).await;
+    // An invitation to the organization, and an import request to Ivan's own account.
+    let users = format!("/orgs/{org}/users");
+    olivia
+        .submit(&users, &format!("/orgs/{org}/invitations"), &[("email", "ivy@acme.test"), ("role", "standard_user")])
+        .await;
+    let link = server.mail().wait_for("ivy@acme.test", "on Gatehouse").await.link("/org-invitations/accept?token=");
+    let ivan = Browser::new(&server);
+    sign_up(&server, &ivan, "ivan@acme.test", "Ivan").await;
+    let ivans = format!("AC{}", &sid_after(&ivan.page("/accounts").await, "href=\"/accounts/AC")[..32]);
+    let accounts = format!("/orgs/{org}/accounts");
+    olivia.submit(&accounts, &format!("{accounts}/request/import"), &[("account_sid", &ivans)]).await;
+
+    // acme.test is removed from the organization before either accepts.
+    let csrf = csrf_of(&olivia.page(&users).await);
+    let (_, domains) = api_call(&server, &olivia, &csrf, "get", &format!("/orgs/{org}/domains"), None).await;
+    let domain = domains["items"][0]["sid"].as_str().unwrap().to_owned();
+    let (status, _) = api_call(&server, &olivia, &csrf, "delete", &format!("/orgs/{org}/domains/{domain}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Ivy cannot become a managed user; the admins see why, on the list and in the log.
+    let ivy = Browser::new(&server);
+    let token = link.split("token=").nth(1).unwrap();
+    let r = ivy
+        .submit(&link, "/org-invitations/accept/new", &[("token", token), ("name", "Ivy"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("acme.test is no longer a verified domain of Acme Corp"));
+    assert_eq!(sign_in(&ivy, "ivy@acme.test", PASSWORD).await.status(), StatusCode::UNAUTHORIZED, "no login made");
+    let pending = olivia.page(&format!("/orgs/{org}/invitations")).await;
+    assert!(pending.contains("domain not verified"), "{pending}");
+    // Ivan's import is refused the same way; his account stays his own.
+    let overview = format!("/accounts/{ivans}");
+    let r = ivan.submit(&overview, &format!("{overview}/request/answer"), &[("accept", "1")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("so this import cannot be accepted"));
+    assert!(!olivia.page(&format!("{accounts}?kind=managed")).await.contains(&ivans));
+    let (_, events) = api_call(&server, &olivia, &csrf, "get", &format!("/orgs/{org}/events"), None).await;
+    let actions: Vec<_> = events["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(
+        actions.contains(&"org_invitation.acceptance_refused")
+            && actions.contains(&"account_request.acceptance_refused"),
+        "{actions:?}"
+    );
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
+    acceptance_is_refused_once_the_domain_is_no_longer_verified,
     admins_add_managed_users_at_once_and_filter_users_by_role,
     the_owner_hands_the_organization_to_an_administrator,
     an_admin_deactivates_and_reactivates_a_managed_user,

@@ -13,7 +13,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::members::locked_for;
-use crate::{App, account_scopes, principal};
+use crate::{App, account_principal};
 
 /// Locks the account and checks `permission`, whatever its status.
 async fn locked_any_status(
@@ -23,7 +23,7 @@ async fn locked_any_status(
     permission: Permission,
 ) -> Result<Account> {
     let account = tx.lock_account(sid).await?.ok_or(Error::NotFound)?;
-    let p = principal(tx, actor, &account_scopes(&account)).await?;
+    let p = account_principal(tx, actor, &account).await?;
     authorize(&p, permission, Target::Account(&account))?;
     Ok(account)
 }

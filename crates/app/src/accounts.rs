@@ -15,7 +15,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::password::check_policy;
-use crate::{App, account_scopes, acting_user, principal};
+use crate::{App, account_principal, acting_user, principal};
 
 /// Input for signing up: a new independent user who owns a new account.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ pub struct AccountOverview {
 /// The account, if it exists and the actor may read it, with the actor's principal there.
 async fn readable_account(tx: &mut dyn Tx, actor: &Actor, sid: &AccountSid) -> Result<(Account, Principal)> {
     let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
-    let p = principal(tx, actor, &account_scopes(&account)).await?;
+    let p = account_principal(tx, actor, &account).await?;
     authorize(&p, Permission::AccountRead, Target::Account(&account))?;
     Ok((account, p))
 }
@@ -169,7 +169,7 @@ impl App {
         };
         let (account, owner) = if let Some(parent_sid) = &input.parent_sid {
             let parent = tx.lock_account(parent_sid).await?.ok_or(Error::NotFound)?;
-            let p = principal(&mut *tx, actor, &account_scopes(&parent)).await?;
+            let p = account_principal(&mut *tx, actor, &parent).await?;
             authorize(&p, Permission::SubaccountsManage, Target::Account(&parent))?;
             parent.ensure_can_parent()?;
             let owner = tx
@@ -291,7 +291,7 @@ impl App {
     pub async fn account_audit(&self, actor: &Actor, sid: &AccountSid, page: &PageRequest) -> Result<Page<AuditEvent>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::AuditRead, Target::Account(&account))?;
         tx.audit_events(&AuditScope::Account(sid.clone()), page).await
     }

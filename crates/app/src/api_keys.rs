@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::members::locked_for;
 use crate::secret::{constant_time_eq, random_bytes};
-use crate::{App, account_scopes, principal};
+use crate::{App, account_principal};
 
 const HASH_KEY_NAME: &str = "api_key_hmac";
 
@@ -224,7 +224,7 @@ impl App {
         let mut tx = self.store.read().await?;
         let key = tx.api_key(sid).await?.filter(|k| k.revoked_at.is_none()).ok_or(Error::NotFound)?;
         let account = tx.account(&key.account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::ApiKeysRead, Target::Account(&account))?;
         account.ensure_active()?;
         Ok(key)
@@ -329,7 +329,7 @@ impl App {
 /// Checks that `actor` may list the keys of the account, which must be active.
 pub(crate) async fn keys_readable(tx: &mut dyn Tx, actor: &Actor, account_sid: &AccountSid) -> Result<()> {
     let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-    let p = principal(tx, actor, &account_scopes(&account)).await?;
+    let p = account_principal(tx, actor, &account).await?;
     authorize(&p, Permission::ApiKeysRead, Target::Account(&account))?;
     account.ensure_active()
 }

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::members::locked_for;
 use crate::secret::new_token;
-use crate::{App, account_scopes, principal};
+use crate::{App, account_principal};
 
 /// Why a provider refused a payment method, in words for the person adding it.
 #[derive(Debug, Clone)]
@@ -77,7 +77,7 @@ impl App {
     ) -> Result<Box<dyn gatehouse_domain::store::Tx>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::BillingRead, Target::Account(&account))?;
         account.ensure_active()?;
         Ok(tx)
@@ -130,7 +130,7 @@ impl App {
     async fn ensure_billing_write(&self, actor: &Actor, account_sid: &AccountSid) -> Result<()> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::BillingWrite, Target::Account(&account))?;
         account.ensure_active()
     }

@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::members::{grant_roles, locked_for, role_keys, roles_of};
 use crate::password::check_policy;
 use crate::secret::{new_token, token_hash};
-use crate::{App, SignedIn, account_scopes, acting_user, principal};
+use crate::{App, SignedIn, account_principal, acting_user};
 
 /// Input for inviting someone to an account.
 #[derive(Debug, Clone)]
@@ -205,7 +205,7 @@ impl App {
     ) -> Result<Page<Invitation>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::UsersRead, Target::Account(&account))?;
         account.ensure_active()?;
         tx.pending_invitations(account_sid, page).await

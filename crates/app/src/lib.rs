@@ -44,7 +44,7 @@ use gatehouse_domain::clock::{Clock, SystemClock};
 use gatehouse_domain::membership::ScopeRef;
 use gatehouse_domain::oauth::OAuthAppOwner;
 use gatehouse_domain::policy::{Actor, ActorKind, Grant, Principal};
-use gatehouse_domain::role::BuiltinRole;
+use gatehouse_domain::role::{AccountRole, BuiltinRole};
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
@@ -295,6 +295,23 @@ fn account_scopes(account: &Account) -> Vec<ScopeRef> {
     scopes.extend(account.parent_sid.iter().cloned().map(ScopeRef::Account));
     scopes.extend(account.organization_sid.iter().cloned().map(ScopeRef::Organization));
     scopes
+}
+
+/// What the actor holds on an account: their grants at the account, its parent and its
+/// organization; and, on an independent account (or a subaccount of one) to which an
+/// organization holds standing access, an Administrator's permissions for every Owner and
+/// Administrator of that organization, for as long as the access stands (ADR 0024).
+async fn account_principal(tx: &mut dyn Tx, actor: &Actor, account: &Account) -> Result<Principal> {
+    let mut p = principal(tx, actor, &account_scopes(account)).await?;
+    if account.organization_sid.is_none()
+        && let Principal::User { sid, grants } = &mut p
+    {
+        let parent = account.parent_sid.as_ref().unwrap_or(&account.sid);
+        for reached in tx.accounts_shared_with_admin(sid, &account.sid, parent).await? {
+            grants.push(Grant::at(ScopeRef::Account(reached), AccountRole::Administrator.permissions()));
+        }
+    }
+    Ok(p)
 }
 
 /// Loads what the actor holds at the given scopes, inside the caller's transaction, so the

@@ -17,7 +17,7 @@ use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
 
-use crate::{App, account_scopes, principal};
+use crate::{App, account_principal, principal};
 
 /// Why a delivery failed; `permanent` failures (e.g. a 5xx SMTP reply) are not retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl App {
         match scope {
             AuditScope::Account(sid) => {
                 let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
-                let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+                let p = account_principal(&mut *tx, actor, &account).await?;
                 authorize(&p, Permission::UsersManage, Target::Account(&account))?;
             }
             AuditScope::Organization(org) => {

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::api_keys::{keys_created_in_account, revoke_departing_keys};
 use crate::oauth::{Leaving, revoke_departing_apps};
-use crate::{App, account_scopes, principal};
+use crate::{App, account_principal, principal};
 
 /// Input for adding an existing user to an account.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ pub(crate) async fn locked_for(
     permission: Permission,
 ) -> Result<Account> {
     let account = tx.lock_account(sid).await?.ok_or(Error::NotFound)?;
-    let p = principal(tx, actor, &account_scopes(&account)).await?;
+    let p = account_principal(tx, actor, &account).await?;
     authorize(&p, permission, Target::Account(&account))?;
     account.ensure_active()?;
     Ok(account)
@@ -179,7 +179,7 @@ impl App {
     ) -> Result<(User, Vec<ApiKey>)> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::UsersManage, Target::Account(&account))?;
         if roles_of(&mut *tx, account_sid, user).await?.is_empty() {
             return Err(Error::NotFound);
@@ -246,7 +246,7 @@ impl App {
     ) -> Result<Page<Member>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::UsersRead, Target::Account(&account))?;
         account.ensure_active()?;
         tx.account_members(account_sid, role, page).await
@@ -264,7 +264,7 @@ impl App {
         match scope {
             ScopeRef::Account(sid) => {
                 let account = tx.account(sid).await?.ok_or(Error::NotFound)?;
-                let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+                let p = account_principal(&mut *tx, actor, &account).await?;
                 authorize(&p, Permission::UsersRead, Target::Account(&account))?;
             }
             ScopeRef::Organization(org) => {

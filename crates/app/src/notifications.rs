@@ -16,7 +16,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::members::{locked_for, role_keys};
-use crate::{App, account_scopes, principal};
+use crate::{App, account_principal};
 
 /// Every category with its chosen roles (the defaults where nothing was chosen).
 async fn choices(tx: &mut dyn Tx, account: &AccountSid) -> Result<Vec<(NoticeCategory, Vec<AccountRole>)>> {
@@ -39,7 +39,7 @@ impl App {
     ) -> Result<Vec<(NoticeCategory, Vec<AccountRole>)>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::AccountRead, Target::Account(&account))?;
         account.ensure_active()?;
         choices(&mut *tx, account_sid).await

@@ -21,7 +21,7 @@ use serde_json::json;
 use crate::domains::{domain_no_longer_verified, in_verified_domain};
 use crate::members::grant_roles;
 use crate::org_users::authorize_org;
-use crate::{App, account_scopes, acting_user, principal};
+use crate::{App, account_principal, acting_user};
 
 /// A request with the account it is about and that account's Owner.
 #[derive(Debug, Clone)]
@@ -280,7 +280,7 @@ impl App {
         let me = acting_user(actor)?;
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::AccountRead, Target::Account(&account))?;
         if tx.account_owner(account_sid).await?.as_ref() != Some(me) {
             return Ok(None);

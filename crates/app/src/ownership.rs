@@ -16,7 +16,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::members::{grant_roles, locked_for, role_keys, roles_of};
-use crate::{App, account_scopes, acting_user, principal};
+use crate::{App, account_principal, acting_user};
 
 /// A pending offer as shown on the account's pages.
 #[derive(Debug, Clone)]
@@ -233,7 +233,7 @@ impl App {
     pub async fn owner_nomination(&self, actor: &Actor, account_sid: &AccountSid) -> Result<Option<NominationView>> {
         let mut tx = self.store.read().await?;
         let account = tx.account(account_sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::AccountRead, Target::Account(&account))?;
         nomination_for(&mut *tx, actor, &account, &p).await
     }

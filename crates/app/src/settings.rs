@@ -11,7 +11,7 @@ use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::{App, account_scopes, principal};
+use crate::{App, account_principal, principal};
 
 impl App {
     /// Replaces an account's settings (Owner or Administrator). Audited with before and after.
@@ -24,7 +24,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let account = tx.lock_account(sid).await?.ok_or(Error::NotFound)?;
-        let p = principal(&mut *tx, actor, &account_scopes(&account)).await?;
+        let p = account_principal(&mut *tx, actor, &account).await?;
         authorize(&p, Permission::AccountSettingsWrite, Target::Account(&account))?;
         account.ensure_active()?;
         if account.settings == settings {

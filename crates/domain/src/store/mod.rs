@@ -604,6 +604,14 @@ pub trait AccountRequestsTx: Send {
     ) -> Result<Option<AccountRequest>>;
     /// The pending request about an account, if any.
     async fn pending_account_request(&mut self, account: &AccountSid) -> Result<Option<AccountRequest>>;
+    /// Of `account` and `parent` (the same SID for a top-level account), those to which an
+    /// organization where `user` is Owner or Administrator holds standing access.
+    async fn accounts_shared_with_admin(
+        &mut self,
+        user: &UserSid,
+        account: &AccountSid,
+        parent: &AccountSid,
+    ) -> Result<Vec<AccountSid>>;
     /// The organization's standing access grant to an account, if any.
     async fn accepted_access_request(
         &mut self,

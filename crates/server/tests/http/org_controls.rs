@@ -296,7 +296,54 @@ async fn acceptance_is_refused_once_the_domain_is_no_longer_verified(engine: Eng
     server.running.stop().await.unwrap();
 }
 
+async fn every_admin_acts_on_an_independent_account_the_organization_may_access(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let olivia = Browser::new(&server);
+    let (_, org) = verified_organization(&server, &olivia, &dns).await;
+    let ada = join_organization(&server, &olivia, &org, "ada@acme.test", "administrator").await;
+    let sam = join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    let carla = Browser::new(&server);
+    sign_up(&server, &carla, "carla@contractor.test", "Carla").await;
+    let carlas = format!("AC{}", &sid_after(&carla.page("/accounts").await, "href=\"/accounts/AC")[..32]);
+    let users = format!("/accounts/{carlas}/users");
+    let bob = Browser::new(&server);
+    sign_up(&server, &bob, "bob@contractor.test", "Bob").await;
+    invite_and_accept(&server, &carla, &carlas, &bob, "bob@contractor.test", &["viewer"]).await;
+    assert_eq!(ada.get(&users).await.status(), StatusCode::NOT_FOUND, "no access yet");
+
+    // Olivia asks; Carla accepts. Ada, who did not ask, sees the account's users and removes one.
+    let accounts = format!("/orgs/{org}/accounts");
+    olivia.submit(&accounts, &format!("{accounts}/request/access"), &[("account_sid", &carlas)]).await;
+    let theirs = format!("/accounts/{carlas}");
+    carla.submit(&theirs, &format!("{theirs}/request/answer"), &[("accept", "1")]).await;
+    assert!(ada.page(&format!("{accounts}?kind=independent")).await.contains(&carlas));
+    let page = ada.page(&users).await;
+    assert!(page.contains("data-member=\"bob@contractor.test\""), "{page}");
+    let bob_sid = {
+        let csrf = csrf_of(&page);
+        let (_, members) = api_call(&server, &ada, &csrf, "get", &format!("{users}?role=viewer"), None).await;
+        members["items"][0]["user_sid"].as_str().unwrap().to_owned()
+    };
+    let r = ada.submit(&users, &format!("{users}/{bob_sid}/remove"), &[]).await;
+    assert_eq!(location(&r), format!("{users}?notice=member-removed"));
+    assert!(!ada.page(&users).await.contains("bob@contractor.test"));
+    // A Standard User of the organization gets nothing; nobody but Carla may close it.
+    assert_eq!(sam.get(&users).await.status(), StatusCode::NOT_FOUND);
+    let r = ada.submit(&theirs, &format!("{theirs}/status/close"), &[("confirm_name", "Personal")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Ada relinquishes: it ends for Olivia too.
+    let r = ada.submit(&accounts, &format!("{accounts}/{carlas}/relinquish"), &[]).await;
+    assert_eq!(location(&r), format!("{accounts}?kind=independent&notice=access-relinquished"));
+    assert_eq!(olivia.get(&users).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(ada.get(&users).await.status(), StatusCode::NOT_FOUND);
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
+    every_admin_acts_on_an_independent_account_the_organization_may_access,
     acceptance_is_refused_once_the_domain_is_no_longer_verified,
     admins_add_managed_users_at_once_and_filter_users_by_role,
     the_owner_hands_the_organization_to_an_administrator,

@@ -236,6 +236,27 @@ pub async fn account_requests_are_one_pending_per_account_and_access_lists_indep
     let listed = tx.independent_accounts(&acme.sid, &PageRequest::first(10)).await.unwrap();
     assert_eq!(listed.items, vec![theirs.clone()]);
     assert!(tx.independent_accounts(&rival.sid, &PageRequest::first(10)).await.unwrap().items.is_empty());
+    // The access reaches Acme's Owners and Administrators, not its Standard Users or Rival's admins.
+    let (ann, sue, rob) = (
+        fixtures::add_user(&mut *tx, "ann@acme.com", "Ann").await,
+        fixtures::add_user(&mut *tx, "sue@acme.com", "Sue").await,
+        fixtures::add_user(&mut *tx, "rob@rival.com", "Rob").await,
+    );
+    fixtures::grant_org(&mut *tx, &ann, gatehouse_domain::role::OrgRole::Administrator, &acme).await;
+    fixtures::grant_org(&mut *tx, &sue, gatehouse_domain::role::OrgRole::StandardUser, &acme).await;
+    fixtures::grant_org(&mut *tx, &rob, gatehouse_domain::role::OrgRole::Owner, &rival).await;
+    let child = fixtures::account("Child", None, Some(&theirs.sid));
+    tx.insert_account(&child).await.unwrap();
+    let shared = |user| (user, theirs.sid.clone());
+    for ((user, account), parent, expected) in [
+        (shared(&ann), theirs.sid.clone(), vec![theirs.sid.clone()]),
+        (shared(&sue), theirs.sid.clone(), vec![]),
+        (shared(&rob), theirs.sid.clone(), vec![]),
+        ((&ann, child.sid.clone()), theirs.sid.clone(), vec![theirs.sid.clone()]),
+    ] {
+        let got = tx.accounts_shared_with_admin(&user.sid, &account, &parent).await.unwrap();
+        assert_eq!(got, expected, "{} on {account}", user.email);
+    }
     let second = AccountRequest::new(rival.sid.clone(), theirs.sid.clone(), AccountRequestKind::Import, None, 7, t0());
     tx.insert_account_request(&second).await.unwrap();
     tx.commit().await.unwrap();

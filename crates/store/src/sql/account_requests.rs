@@ -6,6 +6,7 @@ use gatehouse_domain::Result;
 use gatehouse_domain::account::Account;
 use gatehouse_domain::account_request::{AccountRequest, AccountRequestKind, AccountRequestStatus};
 use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::AccountRequestsTx;
 
@@ -88,6 +89,28 @@ impl AccountRequestsTx for EngineTx {
         .bind(account.as_str())
         .optional(&mut self.tx, request)
         .await
+    }
+
+    async fn accounts_shared_with_admin(
+        &mut self,
+        user: &UserSid,
+        account: &AccountSid,
+        parent: &AccountSid,
+    ) -> Result<Vec<AccountSid>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT ar.account_sid FROM account_requests ar \
+             JOIN role_assignments ra ON ra.scope_sid = ar.organization_sid \
+             WHERE (ar.account_sid = $1 OR ar.account_sid = $2) AND ar.kind = 'access' AND ar.status = 'accepted' \
+               AND ra.user_sid = $3 AND (ra.role_sid = $4 OR ra.role_sid = $5)",
+        )
+        .bind(account.as_str())
+        .bind(parent.as_str())
+        .bind(user.as_str())
+        .bind(OrgRole::Owner.sid().as_str())
+        .bind(OrgRole::Administrator.sid().as_str())
+        .rows(&mut self.tx)
+        .await?;
+        rows.iter().map(|r| AccountSid::parse(&get::<String>(r, "account_sid")?).map_err(corrupt)).collect()
     }
 
     async fn accepted_access_request(

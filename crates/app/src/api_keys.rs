@@ -163,6 +163,7 @@ impl App {
             created_at: now,
             last_used_at: None,
             revoked_at: None,
+            updated_at: now,
         };
         tx.insert_api_key(&key).await?;
         tx.append_audit(
@@ -261,9 +262,10 @@ impl App {
         })?;
         let mut tx = self.store.write().await?;
         let (account, key) = self.key_for_change(&mut *tx, actor, account_sid, sid).await?;
-        tx.rename_api_key(account_sid, sid, &name).await?;
+        let now = self.now();
+        tx.rename_api_key(account_sid, sid, &name, now).await?;
         tx.append_audit(
-            &AuditEvent::new(actor, "api_key.renamed", sid.as_str(), self.now())
+            &AuditEvent::new(actor, "api_key.renamed", sid.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())
                 .with_details(json!({ "from": key.name, "to": name })),
         )

@@ -248,15 +248,17 @@ impl App {
         tx.commit().await
     }
 
-    /// On first run (no users at all), makes a new one-time setup token, replacing any earlier
-    /// one, and returns it; `None` once anyone exists.
+    /// On first run (no users at all), makes a new one-time setup token and returns it; `None`
+    /// once anyone exists. Tokens made in the last ten minutes stay valid beside it, so nodes
+    /// that start together each print a working link; older ones are replaced.
     pub async fn issue_setup_token(&self) -> Result<Option<String>> {
         let mut tx = self.store.write().await?;
         if tx.any_users().await? {
             return Ok(None);
         }
         let token = new_token()?;
-        tx.replace_setup_token(&token_hash(&token), self.now()).await?;
+        let now = self.now();
+        tx.add_setup_token(&token_hash(&token), now, now - chrono::Duration::minutes(10)).await?;
         tx.commit().await?;
         Ok(Some(token))
     }

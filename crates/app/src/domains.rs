@@ -162,12 +162,16 @@ impl App {
 
     /// Checks verified domains again (those not checked for a while). A record that
     /// disappeared turns the domain to `failed` with a warning saying when. Several nodes may
-    /// run this: a domain checked by one is not due for the others.
+    /// run this: each claims the domains it checks in a transaction (marking them checked now),
+    /// so a domain claimed by one is not due for the others. A node that dies mid-check leaves
+    /// the domain as it was until its next turn.
     pub async fn recheck_domains(&self) -> Result<usize> {
         let now = self.now();
         let due = {
-            let mut tx = self.store.read().await?;
-            tx.domains_due_for_recheck(now - Duration::hours(RECHECK_EVERY_HOURS), 50).await?
+            let mut tx = self.store.write().await?;
+            let claimed = tx.claim_domains_for_recheck(now - Duration::hours(RECHECK_EVERY_HOURS), now, 50).await?;
+            tx.commit().await?;
+            claimed
         };
         let mut lost = 0;
         for domain in due {

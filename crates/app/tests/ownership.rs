@@ -150,6 +150,18 @@ async fn accounts_are_renamed_suspended_reactivated_and_closed_with_their_subacc
     app.reactivate_account(&d, &account.sid).await.unwrap();
     assert_eq!(status(account.sid.clone()).await, AccountStatus::Active);
 
+    // The parent's Administrator closes a subaccount (as Twilio's parent credentials do), never
+    // the parent.
+    let other = app
+        .create_account(
+            &o,
+            NewAccount { name: "Customer B".into(), organization_sid: None, parent_sid: Some(account.sid.clone()) },
+        )
+        .await
+        .unwrap();
+    app.close_account(&d, &other.sid, "Customer B").await.unwrap();
+    assert_eq!(status(other.sid.clone()).await, AccountStatus::Closed);
+
     // Only the Owner closes, typing the name; subaccounts close too; closed is final.
     assert_eq!(app.close_account(&d, &account.sid, "Renamed").await.unwrap_err(), Error::Forbidden);
     assert!(matches!(

@@ -240,11 +240,14 @@ async fn sessions_end_after_the_idle_timeout_and_on_sign_out() {
 
 #[tokio::test]
 async fn the_setup_link_works_once_and_only_while_nobody_exists() {
-    let (app, _) = app(sqlite_store().await);
+    let (app, clock) = app(sqlite_store().await);
     let old = app.issue_setup_token().await.unwrap().unwrap();
+    clock.advance(Duration::minutes(11));
+    let other_node = app.issue_setup_token().await.unwrap().unwrap();
     let token = app.issue_setup_token().await.unwrap().unwrap();
-    assert!(!app.setup_token_valid(&old).await.unwrap(), "a newer link replaces the old one");
+    assert!(!app.setup_token_valid(&old).await.unwrap(), "a restart later replaces the old link");
     assert!(app.setup_token_valid(&token).await.unwrap());
+    assert!(app.setup_token_valid(&other_node).await.unwrap(), "nodes started together each print a working link");
     let input = NewOrganization {
         organization_name: "Acme".into(),
         owner_email: "olivia@acme.com".into(),
@@ -275,6 +278,7 @@ async fn the_setup_link_works_once_and_only_while_nobody_exists() {
     assert!(app.complete_setup(&token, input, None, None).await.is_err());
     assert_eq!(app.issue_setup_token().await.unwrap(), None);
     assert!(!app.setup_token_valid(&token).await.unwrap());
+    assert!(!app.setup_token_valid(&other_node).await.unwrap(), "setup consumed every link");
 }
 
 #[tokio::test]

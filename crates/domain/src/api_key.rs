@@ -61,6 +61,8 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was made or last renamed.
+    pub updated_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -141,14 +141,31 @@ impl Target<'_> {
     }
 }
 
+impl Target<'_> {
+    /// What a grant on a subaccount's parent adds there: managing subaccounts includes closing
+    /// them (ADR 0004, as Twilio's parent credentials do), even for the parent's Administrators,
+    /// who cannot close the parent itself.
+    fn through_parent(&self, grant: &Grant) -> PermissionSet {
+        match (self, &grant.scope) {
+            (Target::Account(a), ScopeRef::Account(s))
+                if a.parent_sid.as_ref() == Some(s) && grant.permissions.contains(Permission::SubaccountsManage) =>
+            {
+                PermissionSet::of(&[Permission::AccountClose])
+            }
+            _ => PermissionSet::EMPTY,
+        }
+    }
+}
+
 /// The permissions a principal holds on a target (all of them for `System`).
 pub fn effective_permissions(principal: &Principal, target: Target<'_>) -> PermissionSet {
     match principal {
         Principal::System => PermissionSet::all_of(target.kind()),
         Principal::Nobody => PermissionSet::EMPTY,
-        Principal::User { grants, .. } | Principal::Credential { grants } => {
-            grants.iter().filter(|g| target.covered_by(g)).fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions))
-        }
+        Principal::User { grants, .. } | Principal::Credential { grants } => grants
+            .iter()
+            .filter(|g| target.covered_by(g))
+            .fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions).union(target.through_parent(g))),
     }
 }
 
@@ -219,6 +236,11 @@ mod tests {
         let child = account(None, Some(&parent.sid));
         let admin_of_parent = user(vec![on_account(&parent, AccountRole::Administrator)]);
         assert_eq!(authorize(&admin_of_parent, Permission::UsersManage, Target::Account(&child)), Ok(()));
+        assert_eq!(authorize(&admin_of_parent, Permission::AccountClose, Target::Account(&child)), Ok(()), "closes it");
+        assert_eq!(
+            authorize(&admin_of_parent, Permission::AccountClose, Target::Account(&parent)),
+            Err(Error::Forbidden)
+        );
         let owner_of_parent = user(vec![on_account(&parent, AccountRole::Owner)]);
         assert_eq!(authorize(&owner_of_parent, Permission::AccountClose, Target::Account(&child)), Ok(()));
         for role in [AccountRole::Developer, AccountRole::BillingManager, AccountRole::Support, AccountRole::Viewer] {

@@ -47,7 +47,7 @@ macro_rules! contract_tests {
             user_organizations_report_the_strongest_role,
             audit_events_are_listed_newest_first_per_scope,
             sessions_round_trip_and_end_per_user,
-            only_the_newest_setup_token_is_valid_and_it_is_consumed_once,
+            recent_setup_tokens_are_valid_and_setup_consumes_them_all,
             a_dropped_transaction_leaves_nothing_behind,
             an_autocommit_read_sees_each_commit_as_its_statements_run,
             deleting_assignments_removes_only_that_users_roles_at_that_scope,

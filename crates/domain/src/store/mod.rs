@@ -319,11 +319,13 @@ pub trait SessionsTx: Send {
     /// Reads and deletes the session's message.
     async fn take_session_flash(&mut self, token_hash: &str) -> Result<Option<String>>;
     async fn set_session_stage(&mut self, token_hash: &str, stage: SessionStage) -> Result<()>;
-    /// Replaces any setup token with this one (only the newest printed link works).
-    async fn replace_setup_token(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
-    /// Whether this setup token is the current one.
+    /// Adds a setup token, first deleting those made before `stale_before`: tokens printed by
+    /// nodes that started together all work, a restart later ends the earlier links.
+    async fn add_setup_token(&mut self, token_hash: &str, at: DateTime<Utc>, stale_before: DateTime<Utc>)
+    -> Result<()>;
+    /// Whether this setup token is a current one.
     async fn setup_token_valid(&mut self, token_hash: &str) -> Result<bool>;
-    /// Deletes the setup token; true if it was the current one.
+    /// Deletes every setup token if this one is current (setup happens once); true if it was.
     async fn consume_setup_token(&mut self, token_hash: &str) -> Result<bool>;
 }
 
@@ -503,8 +505,15 @@ pub trait DomainsTx: Send {
     async fn domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<Option<Domain>>;
     /// The organization that verified `name`, if any did.
     async fn verified_domain(&mut self, name: &str) -> Result<Option<Domain>>;
-    /// Verified domains to check again (last checked before `before`).
-    async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>>;
+    /// Claims verified domains to check again (last checked before `before`), marking them
+    /// checked at `now` so that no other node claims them too (rows another node is claiming
+    /// are skipped on PostgreSQL; SQLite has one writer).
+    async fn claim_domains_for_recheck(
+        &mut self,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Domain>>;
     /// Removes one of the organization's domains.
     async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()>;
 }
@@ -569,7 +578,13 @@ pub trait ApiKeysTx: Send {
         size: u32,
     ) -> Result<Option<String>>;
     /// Renames one of the account's keys.
-    async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()>;
+    async fn rename_api_key(
+        &mut self,
+        account: &AccountSid,
+        sid: &ApiKeySid,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     /// Revokes one of the account's keys.
     async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
     /// Records a key's use.

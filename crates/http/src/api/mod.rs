@@ -88,7 +88,7 @@ api! {
     put "/accounts/{sid}/settings" => accounts::settings, "Accounts", "Replace the security settings", Some(schema::<accounts::Settings>), Answer::One(schema::<AccountBody>), 200, OWNER_ADMIN;
     post "/accounts/{sid}/suspend" => accounts::suspend, "Accounts", "Suspend an account", None, Answer::Nothing, 204, OWNER_ADMIN;
     post "/accounts/{sid}/reactivate" => accounts::reactivate, "Accounts", "Reactivate a suspended account", None, Answer::Nothing, 204, OWNER_ADMIN;
-    post "/accounts/{sid}/close" => accounts::close, "Accounts", "Close an account for good (type its name)", Some(schema::<accounts::Close>), Answer::Nothing, 204, "Owner";
+    post "/accounts/{sid}/close" => accounts::close, "Accounts", "Close an account for good (type its name)", Some(schema::<accounts::Close>), Answer::Nothing, 204, "Owner; a subaccount also its parent's Owner and Administrators";
     get "/accounts/{sid}/subaccounts" => accounts::subaccounts, "Accounts", "List subaccounts", None, Answer::Page(schema::<PageBody<AccountBody>>), 200, MEMBERS;
     post "/accounts/{sid}/subaccounts" => accounts::create_subaccount, "Accounts", "Create a subaccount", Some(schema::<accounts::Rename>), Answer::One(schema::<AccountBody>), 201, OWNER_ADMIN;
     get "/accounts/{sid}/events" => accounts::events, "Accounts", "List audit events, newest first", None, Answer::Page(schema::<PageBody<EventBody>>), 200, OWNER_ADMIN;

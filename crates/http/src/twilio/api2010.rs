@@ -49,7 +49,7 @@ fn key_json(k: &ApiKey) -> Value {
         "sid": k.sid,
         "friendly_name": k.name,
         "date_created": rfc2822(k.created_at),
-        "date_updated": rfc2822(k.created_at),
+        "date_updated": rfc2822(k.updated_at),
     })
 }
 

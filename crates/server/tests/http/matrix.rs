@@ -128,9 +128,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "get /me" => &["owner", "administrator", "developer", "billing_manager", "support", "viewer", "outsider"],
         "get /accounts/{sid}" | "get /accounts/{sid}/subaccounts" | "get /accounts/{sid}/ownership" => ALL,
         "get /accounts/{sid}/notifications" => ALL,
-        "post /accounts/{sid}/close" | "post /accounts/{sid}/ownership" | "delete /accounts/{sid}/ownership" => {
-            &["owner"]
-        }
+        // Closing runs on a subaccount, which its parent's Owner and Administrators close (ADR 0004);
+        // that an Administrator never closes their own account is the policy's unit test.
+        "post /accounts/{sid}/ownership" | "delete /accounts/{sid}/ownership" => &["owner"],
         "post /accounts/{sid}/ownership/accept" | "post /accounts/{sid}/ownership/decline" => &[],
         // Only the Owner answers an organization's request, and the matrix's account has none.
         "get /accounts/{sid}/organization-request" => ALL,
@@ -157,14 +157,7 @@ fn on_subaccount(op: &str) -> bool {
 /// Prepares what the call needs and returns its path (under /api/v1) and body.
 async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
     let (_, path) = op.split_once(' ').unwrap();
-    let on_sub = matches!(
-        op,
-        "post /accounts/{sid}"
-            | "put /accounts/{sid}/settings"
-            | "post /accounts/{sid}/suspend"
-            | "post /accounts/{sid}/reactivate"
-            | "post /accounts/{sid}/close"
-    );
+    let on_sub = on_subaccount(op);
     let (target, sub_name) = if on_sub { w.subaccount().await } else { (w.account.clone(), String::new()) };
     if op == "post /accounts/{sid}/reactivate" {
         w.app.suspend_account(&Actor::system(), &target).await.unwrap();

@@ -41,8 +41,10 @@ pub async fn a_domain_is_verified_by_one_organization_only(store: Arc<dyn Store>
     assert_eq!(tx.organization_domains(&acme.sid).await.unwrap(), vec![verified.clone()]);
     assert_eq!(tx.domain(&rival.sid, &ours.sid).await.unwrap(), None, "scoped to its organization");
     let later = t0() + Duration::hours(2);
-    assert_eq!(tx.domains_due_for_recheck(later, 10).await.unwrap(), vec![verified.clone()]);
-    assert!(tx.domains_due_for_recheck(t0(), 10).await.unwrap().is_empty(), "checked at t0, not before");
+    assert!(tx.claim_domains_for_recheck(t0(), later, 10).await.unwrap().is_empty(), "checked at t0, not before");
+    let claimed = tx.claim_domains_for_recheck(later, later, 10).await.unwrap();
+    assert_eq!(claimed, vec![Domain { checked_at: Some(later), ..verified.clone() }]);
+    assert!(tx.claim_domains_for_recheck(later, later, 10).await.unwrap().is_empty(), "claimed once, by one node");
     tx.delete_domain(&rival.sid, &ours.sid).await.unwrap();
     assert!(tx.verified_domain("acme.com").await.unwrap().is_some(), "another organization cannot remove it");
     tx.commit().await.unwrap();
@@ -126,6 +128,7 @@ pub async fn offboarding_finds_what_a_user_holds_and_erasure_forgets_them(store:
         created_at: t0(),
         last_used_at: None,
         revoked_at: revoked.then(t0),
+        updated_at: t0(),
     };
     let live = key("live", false);
     tx.insert_api_key(&live).await.unwrap();

@@ -121,6 +121,7 @@ pub async fn api_keys_are_listed_renamed_revoked_and_touched(store: Arc<dyn Stor
         created_at: t0(),
         last_used_at: None,
         revoked_at: None,
+        updated_at: t0(),
     };
     let ci = key(&a, "CI");
     let deploy = key(&a, "Deploy");
@@ -133,13 +134,14 @@ pub async fn api_keys_are_listed_renamed_revoked_and_touched(store: Arc<dyn Stor
     let found = tx.account_api_keys(&a.sid, &PageRequest::new(None, None, Some("dep".into())).unwrap()).await.unwrap();
     assert_eq!(found.items.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), vec!["Deploy"]);
 
-    tx.rename_api_key(&b.sid, &ci.sid, "Hijack").await.unwrap();
+    let renamed = t0() + Duration::minutes(1);
+    tx.rename_api_key(&b.sid, &ci.sid, "Hijack", renamed).await.unwrap();
     assert_eq!(tx.api_key(&ci.sid).await.unwrap().unwrap().name, "CI", "another account cannot rename it");
-    tx.rename_api_key(&a.sid, &ci.sid, "CI runner").await.unwrap();
+    tx.rename_api_key(&a.sid, &ci.sid, "CI runner", renamed).await.unwrap();
     let later = t0() + Duration::minutes(5);
     tx.touch_api_key(&ci.sid, later).await.unwrap();
     let got = tx.api_key(&ci.sid).await.unwrap().unwrap();
-    assert_eq!((got.name.as_str(), got.last_used_at), ("CI runner", Some(later)));
+    assert_eq!((got.name.as_str(), got.last_used_at, got.updated_at), ("CI runner", Some(later), renamed));
     tx.revoke_api_key(&b.sid, &deploy.sid, later).await.unwrap();
     assert_eq!(tx.api_key(&deploy.sid).await.unwrap().unwrap().revoked_at, None, "scoped to its account");
     tx.revoke_api_key(&a.sid, &deploy.sid, later).await.unwrap();
@@ -290,6 +292,7 @@ pub async fn a_page_before_is_read_back_from_a_cursor(store: Arc<dyn Store>) {
             created_at: t0(),
             last_used_at: None,
             revoked_at: (i == 2).then(t0),
+            updated_at: t0(),
         };
         tx.insert_api_key(&key).await.unwrap();
     }

@@ -372,15 +372,19 @@ pub async fn sessions_round_trip_and_end_per_user(store: Arc<dyn Store>) {
     assert!(tx.session("h3").await.unwrap().is_some(), "other users keep their sessions");
 }
 
-pub async fn only_the_newest_setup_token_is_valid_and_it_is_consumed_once(store: Arc<dyn Store>) {
+pub async fn recent_setup_tokens_are_valid_and_setup_consumes_them_all(store: Arc<dyn Store>) {
     let mut tx = store.write().await.unwrap();
-    tx.replace_setup_token("old", t0()).await.unwrap();
-    tx.replace_setup_token("new", t0()).await.unwrap();
-    assert!(!tx.setup_token_valid("old").await.unwrap());
-    assert!(tx.setup_token_valid("new").await.unwrap());
-    assert!(tx.consume_setup_token("new").await.unwrap());
-    assert!(!tx.consume_setup_token("new").await.unwrap());
-    assert!(!tx.setup_token_valid("new").await.unwrap());
+    let later = t0() + Duration::hours(1);
+    tx.add_setup_token("old", t0(), t0()).await.unwrap();
+    tx.add_setup_token("node-a", later, later - Duration::minutes(10)).await.unwrap();
+    tx.add_setup_token("node-b", later, later - Duration::minutes(10)).await.unwrap();
+    assert!(!tx.setup_token_valid("old").await.unwrap(), "a stale token is replaced");
+    assert!(tx.setup_token_valid("node-a").await.unwrap(), "two nodes starting together both work");
+    assert!(tx.setup_token_valid("node-b").await.unwrap());
+    assert!(!tx.consume_setup_token("old").await.unwrap());
+    assert!(tx.consume_setup_token("node-b").await.unwrap());
+    assert!(!tx.consume_setup_token("node-b").await.unwrap());
+    assert!(!tx.setup_token_valid("node-a").await.unwrap(), "setup happens once");
 }
 
 pub async fn a_dropped_transaction_leaves_nothing_behind(store: Arc<dyn Store>) {

@@ -13,7 +13,7 @@ use super::rows::{Keyset, Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
-        "sid, account_sid, name, secret_hash, created_by, created_at, last_used_at, revoked_at"
+        "sid, account_sid, name, secret_hash, created_by, created_at, last_used_at, revoked_at, updated_at"
     };
 }
 
@@ -27,13 +27,15 @@ fn api_key(r: &Row) -> Result<ApiKey> {
         created_at: get(r, "created_at")?,
         last_used_at: get(r, "last_used_at")?,
         revoked_at: get(r, "revoked_at")?,
+        // Keys made before migration 0028 have it from the backfill; never null after.
+        updated_at: get::<Option<DateTime<Utc>>>(r, "updated_at")?.unwrap_or(get(r, "created_at")?),
     })
 }
 
 #[async_trait]
 impl ApiKeysTx for EngineTx {
     async fn insert_api_key(&mut self, k: &ApiKey) -> Result<()> {
-        sqlx::query(concat!("INSERT INTO api_keys (", columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        sqlx::query(concat!("INSERT INTO api_keys (", columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
             .bind(k.sid.as_str())
             .bind(k.account_sid.as_str())
             .bind(&k.name)
@@ -42,6 +44,7 @@ impl ApiKeysTx for EngineTx {
             .bind(k.created_at)
             .bind(k.last_used_at)
             .bind(k.revoked_at)
+            .bind(k.updated_at)
             .run(&mut self.tx)
             .await
     }
@@ -84,11 +87,18 @@ impl ApiKeysTx for EngineTx {
         row.as_ref().map(|r| get::<String>(r, "sid")).transpose()
     }
 
-    async fn rename_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, name: &str) -> Result<()> {
-        sqlx::query("UPDATE api_keys SET name = $3 WHERE account_sid = $1 AND sid = $2")
+    async fn rename_api_key(
+        &mut self,
+        account: &AccountSid,
+        sid: &ApiKeySid,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET name = $3, updated_at = $4 WHERE account_sid = $1 AND sid = $2")
             .bind(account.as_str())
             .bind(sid.as_str())
             .bind(name)
+            .bind(at)
             .run(&mut self.tx)
             .await
     }

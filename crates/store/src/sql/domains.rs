@@ -7,8 +7,10 @@ use gatehouse_domain::domains::{Domain, DomainStatus};
 use gatehouse_domain::sid::{DomainSid, OrganizationSid};
 use gatehouse_domain::store::DomainsTx;
 
-use super::EngineTx;
+use sqlx::AssertSqlSafe;
+
 use super::rows::{Row, Run, corrupt, get};
+use super::{EngineTx, dialect};
 
 macro_rules! columns {
     () => {
@@ -86,17 +88,23 @@ impl DomainsTx for EngineTx {
             .await
     }
 
-    async fn domains_due_for_recheck(&mut self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Domain>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM domains WHERE status = 'verified' AND (checked_at IS NULL OR checked_at < $1) \
-             ORDER BY checked_at LIMIT $2"
-        ))
-        .bind(before)
-        .bind(limit)
-        .all(&mut self.tx, domain)
-        .await
+    async fn claim_domains_for_recheck(
+        &mut self,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Domain>> {
+        let sql = format!(
+            concat!(
+                "UPDATE domains SET checked_at = $3 WHERE sid IN (\
+                   SELECT sid FROM domains WHERE status = 'verified' AND (checked_at IS NULL OR checked_at < $1) \
+                   ORDER BY checked_at LIMIT $2{}) \
+                 RETURNING ",
+                columns!()
+            ),
+            dialect::CLAIM_ROWS
+        );
+        sqlx::query(AssertSqlSafe(sql)).bind(before).bind(limit).bind(now).all(&mut self.tx, domain).await
     }
 
     async fn delete_domain(&mut self, org: &OrganizationSid, sid: &DomainSid) -> Result<()> {

@@ -81,9 +81,14 @@ impl SessionsTx for EngineTx {
         sqlx::query("DELETE FROM sessions WHERE user_sid = $1").bind(user.as_str()).affected(&mut self.tx).await
     }
 
-    async fn replace_setup_token(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn add_setup_token(
+        &mut self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()> {
         let c = &mut *self.tx;
-        sqlx::query("DELETE FROM setup_tokens").run(c).await?;
+        sqlx::query("DELETE FROM setup_tokens WHERE created_at < $1").bind(stale_before).run(c).await?;
         sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
             .bind(token_hash)
             .bind(at)
@@ -104,6 +109,9 @@ impl SessionsTx for EngineTx {
             .bind(token_hash)
             .affected(&mut self.tx)
             .await?;
+        if done == 1 {
+            sqlx::query("DELETE FROM setup_tokens").run(&mut self.tx).await?;
+        }
         Ok(done == 1)
     }
 

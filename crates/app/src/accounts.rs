@@ -14,6 +14,7 @@ use gatehouse_domain::user::{Email, User, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::organizations::{CheckedOrganization, NewOrganization, check_new_organization};
 use crate::password::check_policy;
 use crate::{App, account_principal, acting_user, principal};
 
@@ -24,7 +25,37 @@ pub struct NewSignUp {
     pub name: String,
     pub password: String,
     pub account_name: String,
+    /// The new organization's name when sign-up creates organizations (the account's name if
+    /// empty); ignored otherwise.
+    pub organization_name: String,
 }
+
+/// What public sign-up creates (the operator's `signup` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignUpMode {
+    /// A new organization, its first account, and its Owner (a managed user): Twilio's sign-up.
+    Organization,
+    /// A standalone account owned by an independent login.
+    #[default]
+    Account,
+    /// Nobody signs up; people join by invitation (or SCIM).
+    Closed,
+}
+
+impl SignUpMode {
+    /// Parses the setting's value.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "organization" => Some(SignUpMode::Organization),
+            "account" => Some(SignUpMode::Account),
+            "closed" => Some(SignUpMode::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// What sign-up refuses with when it is closed.
+pub const SIGN_UP_CLOSED: &str = "Sign-up is closed on this server: ask an administrator to invite you.";
 
 /// Input for a new account: standalone, in an organization, or a subaccount of a parent.
 #[derive(Debug, Clone, Default)]
@@ -111,8 +142,49 @@ impl App {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
-        self.insert_sign_up(actor, email, name, account_name, &hash).await.map_err(|e| vec![e])
+        match self.sign_up_mode {
+            SignUpMode::Closed => Err(vec![Error::Precondition(SIGN_UP_CLOSED.into())]),
+            SignUpMode::Account => {
+                let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
+                self.insert_sign_up(actor, email, name, account_name, &hash).await.map_err(|e| vec![e])
+            }
+            SignUpMode::Organization => {
+                let organization_name = match input.organization_name.trim() {
+                    "" => account_name.clone(),
+                    given => given.to_owned(),
+                };
+                let checked = check_new_organization(&NewOrganization {
+                    organization_name,
+                    owner_email: email.to_string(),
+                    owner_name: name,
+                    password: input.password.clone(),
+                    account_name,
+                })?;
+                let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
+                self.insert_organization_sign_up(actor, checked, &hash).await.map_err(|e| vec![e])
+            }
+        }
+    }
+
+    /// Sign-up that creates an organization: its Owner must still confirm their address.
+    async fn insert_organization_sign_up(
+        &self,
+        actor: &Actor,
+        checked: CheckedOrganization,
+        hash: &str,
+    ) -> Result<(User, Account)> {
+        let mut tx = self.store.write().await?;
+        let created = self.insert_organization(&mut *tx, actor, checked, hash, false).await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.signed_up", created.user.sid.as_str(), self.now())
+                .in_organization(&created.organization.sid)
+                .with_details(json!({ "email": created.user.email, "organization": created.organization.sid })),
+        )
+        .await?;
+        let email = self.queue_verification(&mut *tx, &created.user).await?;
+        tx.commit().await?;
+        self.emails_queued(&[email]);
+        Ok((created.user, created.account))
     }
 
     async fn insert_sign_up(

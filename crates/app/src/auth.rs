@@ -292,7 +292,7 @@ impl App {
             if tx.any_users().await? || !tx.consume_setup_token(&token_hash(token)).await? {
                 return Err(Error::Precondition("this setup link has already been used or has been replaced".into()));
             }
-            let created = self.insert_organization(&mut *tx, &actor, checked, &hash).await?;
+            let created = self.insert_organization(&mut *tx, &actor, checked, &hash, true).await?;
             tx.commit().await?;
             Ok(created)
         }

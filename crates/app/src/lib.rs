@@ -49,7 +49,7 @@ use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
 
-pub use accounts::{AccountOverview, AccountView, NewAccount, NewSignUp};
+pub use accounts::{AccountOverview, AccountView, NewAccount, NewSignUp, SignUpMode};
 pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn, Visitor};
 pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};
@@ -102,6 +102,8 @@ pub struct AppParts {
     credentials: Arc<credential_cache::CredentialCache>,
     /// SCIM creations waiting to be written together.
     provisioning: Arc<batch::Batcher<scim::Provision, gatehouse_domain::scim::ScimUser>>,
+    /// What public sign-up creates, if anything.
+    sign_up_mode: SignUpMode,
 }
 
 /// Instance secrets given by the operator (a key file or the environment) instead of the
@@ -146,12 +148,24 @@ impl App {
                 credential_cache::DEFAULT_TTL,
             )),
             provisioning: Arc::default(),
+            sign_up_mode: SignUpMode::default(),
         }))
     }
 
     /// The parts, to change while the app is being set up (copied if already shared).
     fn parts_mut(&mut self) -> &mut AppParts {
         Arc::make_mut(&mut self.0)
+    }
+
+    /// What public sign-up creates: an organization, a standalone account, or nothing.
+    pub fn with_sign_up(mut self, mode: SignUpMode) -> Self {
+        self.parts_mut().sign_up_mode = mode;
+        self
+    }
+
+    /// What public sign-up creates on this server.
+    pub fn sign_up_mode(&self) -> SignUpMode {
+        self.sign_up_mode
     }
 
     /// Keeps at most `capacity` machine credentials in memory, each for at most `ttl`

@@ -85,27 +85,31 @@ impl App {
         let checked = check_new_organization(&input)?;
         let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
         let mut tx = self.store.write().await.map_err(|e| vec![e])?;
-        let created = self.insert_organization(&mut *tx, actor, checked, &hash).await.map_err(|e| vec![e])?;
+        let created = self.insert_organization(&mut *tx, actor, checked, &hash, true).await.map_err(|e| vec![e])?;
         tx.commit().await.map_err(|e| vec![e])?;
         Ok(created)
     }
 
-    /// The shared body of organization creation, inside the caller's transaction.
+    /// The shared body of organization creation, inside the caller's transaction. `vouched`:
+    /// the operator (setup link or CLI) vouches for the Owner's address; a public sign-up does
+    /// not, so its Owner confirms it by email.
     pub(crate) async fn insert_organization(
         &self,
         tx: &mut dyn Tx,
         actor: &Actor,
         c: CheckedOrganization,
         password_hash: &str,
+        vouched: bool,
     ) -> Result<CreatedOrganization> {
         if tx.user_by_email(&c.email).await?.is_some() {
             return Err(Error::invalid("email", "a user with this email address already exists"));
         }
         let now = self.now();
         let organization = Organization::new(c.org_name, now);
-        // The operator (setup link or CLI) vouches for the first Owner's address.
-        let user =
-            User { email_verified_at: Some(now), ..User::new(c.email, c.name, Some(organization.sid.clone()), now) };
+        let user = User {
+            email_verified_at: vouched.then_some(now),
+            ..User::new(c.email, c.name, Some(organization.sid.clone()), now)
+        };
         let account = Account::new(c.account_name, Some(organization.sid.clone()), None, now);
         tx.insert_organization(&organization).await?;
         tx.insert_user(&user, Some(password_hash)).await?;
@@ -133,6 +137,88 @@ impl App {
         )
         .await?;
         Ok(CreatedOrganization { user, organization, account })
+    }
+
+    /// The accounts an independent user could bring into an organization they create: those
+    /// they own that are top-level, in no organization, and not closed.
+    pub async fn accounts_to_bring(&self, actor: &Actor) -> Result<Vec<Account>> {
+        let me = crate::acting_user(actor)?;
+        let mut tx = self.store.read().await?;
+        Ok(tx
+            .user_memberships(me)
+            .await?
+            .into_iter()
+            .filter(|(a, role)| {
+                *role == AccountRole::Owner
+                    && a.parent_sid.is_none()
+                    && a.organization_sid.is_none()
+                    && a.status != gatehouse_domain::account::AccountStatus::Closed
+            })
+            .map(|(a, _)| a)
+            .collect())
+    }
+
+    /// An independent user creates an organization (the Admin Center's entry point): they
+    /// become its Owner and a managed user of it, and the accounts they choose among those they
+    /// own ([`App::accounts_to_bring`]) become its managed accounts, with their subaccounts.
+    pub async fn create_own_organization(
+        &self,
+        actor: &Actor,
+        name: &str,
+        accounts: &[gatehouse_domain::sid::AccountSid],
+    ) -> Result<Organization> {
+        let me = crate::acting_user(actor)?.clone();
+        let name = parse_organization_name(name)?;
+        let bringable = self.accounts_to_bring(actor).await?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let user = tx.user(&me).await?.ok_or(Error::Unauthenticated)?;
+        if user.organization_sid.is_some() {
+            return Err(Error::Precondition(
+                "Your login is managed by an organization already, so it cannot create another.".into(),
+            ));
+        }
+        let organization = Organization::new(name, now);
+        tx.insert_organization(&organization).await?;
+        let org = &organization.sid;
+        tx.set_user_organization(&me, Some(org), now).await?;
+        tx.insert_assignment(&RoleAssignment::new(
+            OrgRole::Owner.sid(),
+            me.clone(),
+            ScopeRef::Organization(org.clone()),
+            now,
+        ))
+        .await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "organization.created", org.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "name": organization.name, "owner": me, "owner_email": user.email })),
+        )
+        .await?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "user.became_managed", me.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "reason": "created_organization" })),
+        )
+        .await?;
+        for sid in accounts {
+            let account = bringable.iter().find(|a| &a.sid == sid).ok_or_else(|| {
+                Error::invalid(
+                    "accounts",
+                    format!("{sid} is not a top-level account of yours outside any organization"),
+                )
+            })?;
+            tx.lock_account(sid).await?.filter(|a| a.organization_sid.is_none()).ok_or(Error::NotFound)?;
+            tx.set_account_organization(sid, Some(org), now).await?;
+            tx.append_audit(
+                &AuditEvent::new(actor, "account.joined_organization", sid.as_str(), now)
+                    .in_account(sid, Some(org))
+                    .with_details(json!({ "name": account.name, "reason": "created_organization" })),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(organization)
     }
 
     /// The organizations the actor holds a role in, with that role (for navigation).

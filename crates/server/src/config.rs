@@ -38,6 +38,8 @@ pub struct Config {
     /// How many machine credentials a node checks from memory, and for how long at most.
     pub credential_cache_capacity: usize,
     pub credential_cache_ttl: std::time::Duration,
+    /// What public sign-up creates: an organization, a standalone account, or nothing.
+    pub sign_up: gatehouse_app::SignUpMode,
 }
 
 /// `[secrets]` in the file: where the instance secrets are, instead of the database.
@@ -160,6 +162,8 @@ pub struct FileConfig {
     /// `host:port` of a separate listener for `GET /metrics`.
     pub metrics_listen: Option<String>,
     pub cache: Option<CacheFileConfig>,
+    /// What public sign-up creates: "organization", "account" (the default) or "closed".
+    pub signup: Option<String>,
 }
 
 /// `[cache]` in the file: the in-memory credential cache.
@@ -204,6 +208,8 @@ pub struct Overrides {
     pub api_key_hash_key: Option<String>,
     /// `GATEHOUSE_METRICS_LISTEN`: `host:port` for `GET /metrics`.
     pub metrics_listen: Option<String>,
+    /// `GATEHOUSE_SIGNUP`: organization, account or closed.
+    pub signup: Option<String>,
 }
 
 impl Overrides {
@@ -214,6 +220,7 @@ impl Overrides {
         self.token_signing_keys = var("GATEHOUSE_TOKEN_SIGNING_KEYS");
         self.api_key_hash_key = var("GATEHOUSE_API_KEY_HASH_KEY");
         self.metrics_listen = self.metrics_listen.or_else(|| var("GATEHOUSE_METRICS_LISTEN"));
+        self.signup = self.signup.or_else(|| var("GATEHOUSE_SIGNUP"));
         self
     }
 }
@@ -289,7 +296,14 @@ impl Config {
             bail!("metrics_listen must differ from listen: /metrics is never served on the public listener");
         }
         let cache = file.cache.take().unwrap_or_default();
+        let sign_up = match over.signup.or(file.signup.take()) {
+            Some(text) => gatehouse_app::SignUpMode::parse(text.trim()).ok_or_else(|| {
+                anyhow::anyhow!("signup must be \"organization\", \"account\" or \"closed\", got {text:?}")
+            })?,
+            None => gatehouse_app::SignUpMode::default(),
+        };
         Ok(Config {
+            sign_up,
             credential_cache_capacity: cache.credential_capacity.unwrap_or(gatehouse_app::CREDENTIAL_CACHE_CAPACITY),
             credential_cache_ttl: cache
                 .credential_ttl_seconds
@@ -325,6 +339,21 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database_url, "sqlite://gatehouse.db");
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn sign_up_is_chosen_in_the_file_or_the_environment() {
+        let file: FileConfig = toml::from_str("signup = \"organization\"").unwrap();
+        let c = Config::resolve(file, Overrides::default()).unwrap();
+        assert_eq!(c.sign_up, gatehouse_app::SignUpMode::Organization);
+        let over = Overrides { signup: Some("closed".into()), ..Overrides::default() };
+        assert_eq!(Config::resolve(FileConfig::default(), over).unwrap().sign_up, gatehouse_app::SignUpMode::Closed);
+        let bad = Overrides { signup: Some("open".into()), ..Overrides::default() };
+        assert!(Config::resolve(FileConfig::default(), bad).unwrap_err().to_string().contains("signup must be"));
+        assert_eq!(
+            Config::resolve(FileConfig::default(), Overrides::default()).unwrap().sign_up,
+            gatehouse_app::SignUpMode::Account
+        );
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub fn build_app(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<App> 
         .with_sms(sms)
         .with_dns(Arc::new(dns::HickoryDns::new(config.dns_resolver)))
         .with_credential_cache(config.credential_cache_capacity, config.credential_cache_ttl)
+        .with_sign_up(config.sign_up)
         .with_instance_secrets(config.secrets.clone())
         .map_err(|e| anyhow::anyhow!("instance secrets: {e}"))
 }

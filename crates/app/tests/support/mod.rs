@@ -87,6 +87,7 @@ pub async fn sign_up(app: &App, email: &str) -> (User, Account) {
             name: email.split('@').next().unwrap().into(),
             password: "correct horse battery".into(),
             account_name: format!("{email}'s account"),
+            organization_name: String::new(),
         },
     )
     .await

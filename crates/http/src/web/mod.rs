@@ -78,6 +78,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/owner", post(members::nominate_owner))
         .route("/accounts/{sid}/owner/cancel", post(members::cancel_nomination))
         .route("/accounts/{sid}/owner/answer", post(members::answer_nomination))
+        .route("/orgs/new", get(organizations::new_form).post(organizations::create))
         .route("/orgs/{sid}", get(organizations::home))
         .route("/orgs/{sid}/users", get(organizations::users))
         .route("/orgs/{sid}/accounts", get(org_accounts::list))
@@ -282,6 +283,9 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
             "User deactivated. They cannot sign in; their sessions ended and their API keys were revoked unless your organization keeps them."
         }
         "user-reactivated" => "User reactivated. They can sign in again with their roles.",
+        "organization-created" => {
+            "Organization created: you are its Owner. Verify your company's domain to invite colleagues as managed users."
+        }
         "org-owner-nominated" => {
             "Ownership of the organization offered. It moves when they accept; you stay the Owner until then."
         }

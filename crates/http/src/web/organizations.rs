@@ -5,13 +5,55 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::Error;
 use gatehouse_domain::role::OrgRole;
-use gatehouse_domain::sid::{OrganizationSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
 
 use super::accounts::ListQuery;
 use super::{CurrentUser, FormData, FormErrors, Layout, ListNav, notice};
 use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
+
+#[derive(Template)]
+#[template(path = "org_new.html")]
+struct NewOrgPage {
+    layout: Layout,
+    name: String,
+    /// The accounts the user may bring in: (SID, name).
+    accounts: Vec<(String, String)>,
+    errors: FormErrors,
+}
+
+async fn render_new(state: &AppState, user: &CurrentUser, name: String, errors: FormErrors) -> PageResult {
+    let accounts = state.app.accounts_to_bring(&user.actor).await?;
+    let status =
+        if !errors.is_empty() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let page = NewOrgPage {
+        layout: user.layout("Create an organization", "/orgs/new", None),
+        name,
+        accounts: accounts.into_iter().map(|a| (a.sid.to_string(), a.name)).collect(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The Admin Center's entry point for an independent user: create an organization.
+pub(crate) async fn new_form(State(state): State<AppState>, user: CurrentUser) -> PageResult {
+    render_new(&state, &user, String::new(), FormErrors::default()).await
+}
+
+pub(crate) async fn create(State(state): State<AppState>, user: CurrentUser, form: FormData) -> PageResult {
+    user.check_csrf(&form)?;
+    let name = form.text("name");
+    let accounts = form.all("accounts").into_iter().map(AccountSid::parse).collect::<Result<Vec<_>, _>>();
+    let result = match accounts {
+        Ok(accounts) => state.app.create_own_organization(&user.actor, &name, &accounts).await,
+        Err(_) => Err(Error::invalid("accounts", "choose among the accounts listed")),
+    };
+    match result {
+        Ok(org) => Ok(Redirect::to(&format!("/orgs/{}/domains?notice=organization-created", org.sid)).into_response()),
+        Err(e) => render_new(&state, &user, name, FormErrors::from_errors(vec![e])?).await,
+    }
+}
 
 pub(crate) async fn home(Path(sid): Path<String>) -> PageResult {
     let sid = path_sid(&sid, OrganizationSid::parse)?;

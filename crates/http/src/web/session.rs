@@ -109,6 +109,10 @@ impl CurrentUser {
                 nav.push(NavLink { active: active == href, href, label: format!("Admin Center · {name}") });
             }
         }
+        if self.orgs.is_empty() && self.user.organization_sid.is_none() {
+            // An independent user's entry to the Admin Center: creating an organization.
+            nav.push(NavLink { href: "/orgs/new".into(), label: "Admin Center".into(), active: active == "/orgs/new" });
+        }
         nav.push(NavLink { href: "/me".into(), label: "Security".into(), active: active == "/me" });
         Layout {
             title: title.into(),

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use gatehouse_app::{NewOrganization, NewSignUp, SignedIn};
+use gatehouse_app::{NewOrganization, NewSignUp, SignUpMode, SignedIn};
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::session::SessionStage;
 use serde::Deserialize;
@@ -147,6 +147,17 @@ struct SignInPage {
     email: String,
     next: String,
     errors: FormErrors,
+    /// What the sign-up link offers: `organization`, `account`, or `closed` (no link).
+    sign_up: &'static str,
+}
+
+/// The sign-up mode as the pages name it.
+fn sign_up_key(state: &AppState) -> &'static str {
+    match state.app.sign_up_mode() {
+        SignUpMode::Organization => "organization",
+        SignUpMode::Account => "account",
+        SignUpMode::Closed => "closed",
+    }
 }
 
 pub(crate) async fn sign_in_form(
@@ -160,7 +171,13 @@ pub(crate) async fn sign_in_form(
     }
     let (mut layout, new_cookie) = pre_sign_in_layout(&headers, "Sign in")?;
     layout.notice = super::notice(q.notice.as_deref());
-    let page = SignInPage { layout, email: String::new(), next: q.next, errors: FormErrors::default() };
+    let page = SignInPage {
+        layout,
+        email: String::new(),
+        next: q.next,
+        errors: FormErrors::default(),
+        sign_up: sign_up_key(&state),
+    };
     Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), axum::http::StatusCode::OK))
 }
 
@@ -180,7 +197,7 @@ pub(crate) async fn sign_in_submit(
         Err(e) => {
             let errors = FormErrors::from_errors(vec![e])?;
             let layout = Layout::anonymous("Sign in").with_csrf(form.text("csrf"));
-            let page = SignInPage { layout, email, next: form.text("next"), errors };
+            let page = SignInPage { layout, email, next: form.text("next"), errors, sign_up: sign_up_key(&state) };
             Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNAUTHORIZED))
         }
     }
@@ -193,7 +210,10 @@ struct SignUpPage {
     email: String,
     name: String,
     account_name: String,
+    organization_name: String,
     errors: FormErrors,
+    /// `organization`, `account` or `closed`.
+    mode: &'static str,
 }
 
 pub(crate) async fn sign_up_form(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
@@ -203,14 +223,18 @@ pub(crate) async fn sign_up_form(State(state): State<AppState>, headers: HeaderM
         return Ok(Redirect::to("/").into_response());
     }
     let (layout, new_cookie) = pre_sign_in_layout(&headers, "Create your Gatehouse login")?;
+    let mode = sign_up_key(&state);
     let page = SignUpPage {
         layout,
         email: String::new(),
         name: String::new(),
         account_name: String::new(),
+        organization_name: String::new(),
         errors: FormErrors::default(),
+        mode,
     };
-    Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), axum::http::StatusCode::OK))
+    let status = if mode == "closed" { axum::http::StatusCode::FORBIDDEN } else { axum::http::StatusCode::OK };
+    Ok(respond_with_csrf(&state, page.render()?, new_cookie.as_deref(), status))
 }
 
 pub(crate) async fn sign_up_submit(
@@ -228,6 +252,7 @@ pub(crate) async fn sign_up_submit(
         name: form.text("name"),
         password: form.text("password"),
         account_name: form.text("account_name"),
+        organization_name: form.text("organization_name"),
     };
     let actor = Actor { kind: ActorKind::Anonymous, source_ip: ip.clone() };
     let result = match state.app.sign_up(&actor, input.clone()).await {
@@ -246,9 +271,22 @@ pub(crate) async fn sign_up_submit(
         Err(errors) => {
             let errors = FormErrors::from_errors(errors)?;
             let layout = Layout::anonymous("Create your Gatehouse login").with_csrf(form.text("csrf"));
-            let page =
-                SignUpPage { layout, email: input.email, name: input.name, account_name: input.account_name, errors };
-            Ok(respond_with_csrf(&state, page.render()?, None, axum::http::StatusCode::UNPROCESSABLE_ENTITY))
+            let mode = sign_up_key(&state);
+            let page = SignUpPage {
+                layout,
+                email: input.email,
+                name: input.name,
+                account_name: input.account_name,
+                organization_name: input.organization_name,
+                errors,
+                mode,
+            };
+            let status = if mode == "closed" {
+                axum::http::StatusCode::FORBIDDEN
+            } else {
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok(respond_with_csrf(&state, page.render()?, None, status))
         }
     }
 }

@@ -48,6 +48,7 @@ impl World {
             name: "Target".into(),
             password: PASSWORD.into(),
             account_name: "T".into(),
+            organization_name: String::new(),
         };
         let (user, _) = self.app.sign_up(&anonymous, input).await.unwrap();
         let add = NewMember { email, roles: vec![AccountRole::Viewer] };

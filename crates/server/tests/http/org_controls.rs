@@ -342,7 +342,85 @@ async fn every_admin_acts_on_an_independent_account_the_organization_may_access(
     server.running.stop().await.unwrap();
 }
 
+async fn sign_up_creates_an_organization_an_account_or_nothing_as_the_operator_chose(engine: Engine) {
+    // Organization: the new login owns a new organization and its first account.
+    let options = Options { signup: Some("organization"), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    set_up(&server, &Browser::new(&server)).await;
+    let bea = Browser::new(&server);
+    assert!(bea.page("/signin").await.contains("Create a login and your own organization"));
+    let form = [
+        ("name", "Bea"),
+        ("email", "bea@beta.test"),
+        ("password", PASSWORD),
+        ("organization_name", "Beta Ltd"),
+        ("account_name", "Beta Production"),
+    ];
+    let r = bea.submit("/signup", "/signup", &form).await;
+    let account = sid_after(&location(&r), "/accounts/");
+    let link = server.mail().wait_for("bea@beta.test", "Confirm your email address").await.link("/verify-email?token=");
+    bea.get(&link).await;
+    let home = bea.page("/accounts").await;
+    assert!(home.contains("Admin Center · Beta Ltd") && home.contains(&account), "{home}");
+    let org = sid_after(&home, "href=\"/orgs/");
+    let users = bea.page(&format!("/orgs/{org}/users")).await;
+    assert!(users.contains("bea@beta.test") && users.contains("Owner") && users.contains("Managed"), "{users}");
+    assert!(bea.page(&format!("/orgs/{org}/accounts")).await.contains(&account), "the first account is managed");
+    server.running.stop().await.unwrap();
+
+    // Closed: no link, no form, and a post is refused.
+    let options = Options { signup: Some("closed"), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    set_up(&server, &Browser::new(&server)).await;
+    let visitor = Browser::new(&server);
+    let signin = visitor.page("/signin").await;
+    assert!(!signin.contains("href=\"/signup\"") && signin.contains("Ask an administrator to invite you"));
+    let page = visitor.get("/signup").await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sign-up is closed on this server") && !html.contains("name=\"password\""));
+    let csrf = csrf_of(&visitor.page("/signin").await);
+    let r = visitor
+        .post(
+            "/signup",
+            &[("csrf", &csrf), ("name", "X"), ("email", "x@x.test"), ("password", PASSWORD), ("account_name", "X")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(sign_in(&visitor, "x@x.test", PASSWORD).await.status(), StatusCode::UNAUTHORIZED, "nobody was made");
+    server.running.stop().await.unwrap();
+}
+
+async fn an_independent_user_creates_an_organization_and_brings_their_accounts(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    set_up(&server, &Browser::new(&server)).await;
+    let ivan = Browser::new(&server);
+    sign_up(&server, &ivan, "ivan@ivan.test", "Ivan").await;
+    let home = ivan.page("/accounts").await;
+    let personal = format!("AC{}", &sid_after(&home, "href=\"/accounts/AC")[..32]);
+    assert!(home.contains("href=\"/orgs/new\""), "the Admin Center's entry point");
+    let page = ivan.page("/orgs/new").await;
+    assert!(page.contains(&personal), "{page}");
+    let r = ivan.submit("/orgs/new", "/orgs/new", &[("name", " "), ("accounts", &personal)]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = ivan.submit("/orgs/new", "/orgs/new", &[("name", "Ivan Co"), ("accounts", &personal)]).await;
+    let to = location(&r);
+    assert!(to.ends_with("/domains?notice=organization-created"), "{to}");
+    let org = sid_after(&to, "/orgs/");
+    let managed = ivan.page(&format!("/orgs/{org}/accounts?kind=managed")).await;
+    assert!(managed.contains(&personal), "{managed}");
+    let home = ivan.page("/accounts").await;
+    assert!(home.contains("Admin Center · Ivan Co") && !home.contains("href=\"/orgs/new\""));
+    // A managed user cannot create another organization.
+    let r = ivan.submit(&format!("/orgs/{org}/users"), "/orgs/new", &[("name", "Second")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("managed by an organization already"));
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
+    sign_up_creates_an_organization_an_account_or_nothing_as_the_operator_chose,
+    an_independent_user_creates_an_organization_and_brings_their_accounts,
     every_admin_acts_on_an_independent_account_the_organization_may_access,
     acceptance_is_refused_once_the_domain_is_no_longer_verified,
     admins_add_managed_users_at_once_and_filter_users_by_role,

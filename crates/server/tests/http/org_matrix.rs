@@ -78,6 +78,7 @@ impl World {
             name: "X".into(),
             password: PASSWORD.into(),
             account_name: format!("X{n}"),
+            organization_name: String::new(),
         };
         let (user, account) = self.app.sign_up(&anonymous, input).await.unwrap();
         (account.sid, Actor::user(user.sid, None))

@@ -47,6 +47,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// Serve `/metrics` on a second listener (`metrics_listen`, port 0).
     pub metrics: bool,
+    /// What public sign-up creates (`GATEHOUSE_SIGNUP`; default: accounts).
+    pub signup: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             token_signing_keys: None,
             public_url: None,
             metrics: false,
+            signup: None,
         }
     }
 }
@@ -109,6 +112,7 @@ pub async fn server_with(engine: Engine, options: Options) -> Option<Server> {
             token_signing_keys: options.token_signing_keys,
             public_url: options.public_url,
             metrics_listen: options.metrics.then(|| "127.0.0.1:0".to_owned()),
+            signup: options.signup.map(str::to_owned),
             ..Overrides::default()
         },
     )

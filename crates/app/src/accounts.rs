@@ -14,6 +14,7 @@ use gatehouse_domain::user::{Email, User, parse_display_name, parse_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::domains::{auto_join_organization, record_auto_join};
 use crate::organizations::{CheckedOrganization, NewOrganization, check_new_organization};
 use crate::password::check_policy;
 use crate::{App, account_principal, acting_user, principal};
@@ -148,6 +149,11 @@ impl App {
                 let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
                 self.insert_sign_up(actor, email, name, account_name, &hash).await.map_err(|e| vec![e])
             }
+            SignUpMode::Organization if self.auto_joins(&email).await.map_err(|e| vec![e])? => {
+                // The company already has an organization that takes in its domain's logins.
+                let hash = self.passwords.hash(&input.password).await.map_err(|e| vec![e])?;
+                self.insert_sign_up(actor, email, name, account_name, &hash).await.map_err(|e| vec![e])
+            }
             SignUpMode::Organization => {
                 let organization_name = match input.organization_name.trim() {
                     "" => account_name.clone(),
@@ -164,6 +170,12 @@ impl App {
                 self.insert_organization_sign_up(actor, checked, &hash).await.map_err(|e| vec![e])
             }
         }
+    }
+
+    /// Whether a new login with this address would auto-join an organization.
+    async fn auto_joins(&self, email: &Email) -> Result<bool> {
+        let mut tx = self.store.read().await?;
+        Ok(auto_join_organization(&mut *tx, email).await?.is_some())
     }
 
     /// Sign-up that creates an organization: its Owner must still confirm their address.
@@ -200,21 +212,26 @@ impl App {
             return Err(Error::invalid("email", "a user with this email address already exists"));
         }
         let now = self.now();
-        let user = User::new(email, name, None, now);
+        // Domain auto-join: the login and its first account join the organization instead.
+        let org = auto_join_organization(&mut *tx, &email).await?;
+        let user = User::new(email, name, org.clone(), now);
         tx.insert_user(&user, Some(hash)).await?;
-        let account = Account::new(account_name, None, None, now);
+        let account = Account::new(account_name, org.clone(), None, now);
         tx.insert_account(&account).await?;
         let scope = ScopeRef::Account(account.sid.clone());
         tx.insert_assignment(&RoleAssignment::new(AccountRole::Owner.sid(), user.sid.clone(), scope, now)).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "user.signed_up", user.sid.as_str(), now)
-                .in_account(&account.sid, None)
+                .in_account(&account.sid, org.as_ref())
                 .with_details(json!({ "email": user.email })),
         )
         .await?;
+        if let Some(org) = &org {
+            record_auto_join(&mut *tx, actor, &user, org, now).await?;
+        }
         tx.append_audit(
             &AuditEvent::new(actor, "account.created", account.sid.as_str(), now)
-                .in_account(&account.sid, None)
+                .in_account(&account.sid, org.as_ref())
                 .with_details(json!({ "name": account.name, "owner": user.sid })),
         )
         .await?;

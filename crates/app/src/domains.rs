@@ -6,9 +6,10 @@ use async_trait::async_trait;
 use chrono::Duration;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::domains::{Domain, DomainStatus, parse_domain_name};
-use gatehouse_domain::membership::ScopeRef;
+use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, Target, authorize};
+use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::sid::{DomainSid, OrganizationSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::user::Email;
@@ -51,6 +52,32 @@ pub(crate) fn domain_no_longer_verified(email: &Email, org_name: &str, what: &st
          user. Ask the organization's administrators to verify the domain again.",
         email.domain()
     ))
+}
+
+/// The organization a new login with this address joins by domain auto-join: the one that
+/// verified the address's domain, if it turned auto-join on.
+pub(crate) async fn auto_join_organization(tx: &mut dyn Tx, email: &Email) -> Result<Option<OrganizationSid>> {
+    let Some(domain) = tx.verified_domain(email.domain()).await? else { return Ok(None) };
+    Ok(tx.organization(&domain.organization_sid).await?.filter(|o| o.auto_join).map(|o| o.sid))
+}
+
+/// Makes a new login (created with `org` as its organization) a managed Standard User of the
+/// organization it auto-joined, in the caller's transaction, audited so the admins see who joined.
+pub(crate) async fn record_auto_join(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    user: &gatehouse_domain::user::User,
+    org: &OrganizationSid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let scope = ScopeRef::Organization(org.clone());
+    tx.insert_assignment(&RoleAssignment::new(OrgRole::StandardUser.sid(), user.sid.clone(), scope, now)).await?;
+    tx.append_audit(
+        &AuditEvent::new(actor, "user.auto_joined", user.sid.as_str(), now)
+            .in_organization(org)
+            .with_details(json!({ "email": user.email, "domain": user.email.domain(), "role": "standard_user" })),
+    )
+    .await
 }
 
 async fn authorized(tx: &mut dyn Tx, actor: &Actor, org: &OrganizationSid) -> Result<()> {

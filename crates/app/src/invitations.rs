@@ -17,6 +17,7 @@ use gatehouse_domain::user::{Email, User, parse_display_name};
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
+use crate::domains::{auto_join_organization, record_auto_join};
 use crate::members::{grant_roles, locked_for, role_keys, roles_of};
 use crate::password::check_policy;
 use crate::secret::{new_token, token_hash};
@@ -251,7 +252,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let (invitation, account) = self.lock_acceptable(&mut *tx, token).await?;
-        let mut user = User::new(invitation.email.clone(), name, None, now);
+        let org = auto_join_organization(&mut *tx, &invitation.email).await?;
+        let mut user = User::new(invitation.email.clone(), name, org.clone(), now);
         user.email_verified_at = Some(now);
         tx.insert_user(&user, Some(&hash)).await?;
         let actor = Actor { kind: ActorKind::User(user.sid.clone()), source_ip: ip.clone() };
@@ -261,6 +263,9 @@ impl App {
                 .with_details(json!({ "email": user.email, "via": "invitation" })),
         )
         .await?;
+        if let Some(org) = &org {
+            record_auto_join(&mut *tx, &actor, &user, org, now).await?;
+        }
         self.join(&mut *tx, &actor, &user, invitation, &account).await?;
         tx.commit().await?;
         let signed_in = self.sign_in(user.email.as_str(), &input.password, ip, user_agent).await?;

@@ -71,6 +71,7 @@ pub use ownership::NominationView;
 pub use password::{PasswordHasher, check_policy};
 pub use scim::NewScimToken;
 pub use secret::{constant_time_eq, new_token as new_random_token};
+pub use settings::OrgSwitch;
 pub use sms::{LogSms, SmsSender};
 pub use two_factor::{RECOVERY_CODES, SecondFactorProof, TotpEnrolment, TwoFactorStatus};
 

@@ -13,6 +13,16 @@ use serde_json::json;
 
 use crate::{App, account_principal, principal};
 
+/// An organization's on/off settings besides the 2FA requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgSwitch {
+    /// Keep the API keys of users the identity provider deactivates or deletes (SCIM), instead
+    /// of revoking them (the default).
+    DeprovisionKeepsKeys,
+    /// Domain auto-join: new logins in a verified domain become managed Standard Users.
+    AutoJoin,
+}
+
 impl App {
     /// Replaces an account's settings (Owner or Administrator). Audited with before and after.
     pub async fn update_account_settings(
@@ -98,27 +108,33 @@ impl App {
         tx.commit().await
     }
 
-    /// Chooses what happens to the API keys of users the organization's identity provider
-    /// deactivates or deletes: kept (`true`) or revoked (`false`, the default).
-    pub async fn set_organization_deprovision_keeps_keys(
+    /// Turns one of the organization's switches on or off ([`OrgSwitch`]), audited.
+    pub async fn set_organization_switch(
         &self,
         actor: &Actor,
         org: &OrganizationSid,
-        keep: bool,
+        switch: OrgSwitch,
+        on: bool,
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let p = principal(&mut *tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
         authorize(&p, Permission::OrgSettingsWrite, Target::Organization(org))?;
         let before = tx.organization(org).await?.ok_or(Error::NotFound)?;
-        if before.deprovision_keeps_keys == keep {
+        let mut after = Organization { updated_at: now, ..before.clone() };
+        let (field, action, key) = match switch {
+            OrgSwitch::DeprovisionKeepsKeys => {
+                (&mut after.deprovision_keeps_keys, "organization.deprovisioning_changed", "keeps_keys")
+            }
+            OrgSwitch::AutoJoin => (&mut after.auto_join, "organization.auto_join_changed", "auto_join"),
+        };
+        if *field == on {
             return Ok(());
         }
-        tx.update_organization(&Organization { deprovision_keeps_keys: keep, updated_at: now, ..before }).await?;
+        *field = on;
+        tx.update_organization(&after).await?;
         tx.append_audit(
-            &AuditEvent::new(actor, "organization.deprovisioning_changed", org.as_str(), now)
-                .in_organization(org)
-                .with_details(json!({ "keeps_keys": keep })),
+            &AuditEvent::new(actor, action, org.as_str(), now).in_organization(org).with_details(json!({ key: on })),
         )
         .await?;
         tx.commit().await

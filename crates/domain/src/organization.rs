@@ -19,6 +19,9 @@ pub struct Organization {
     /// When its identity provider deletes a user (SCIM), keep the API keys they created
     /// instead of revoking them.
     pub deprovision_keeps_keys: bool,
+    /// Anyone who signs up, or creates a login by accepting an invitation, with an address in one
+    /// of its verified domains becomes a managed Standard User of it.
+    pub auto_join: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -32,6 +35,7 @@ impl Organization {
             require_two_factor: false,
             invitation_lifetime_days: DEFAULT_INVITATION_LIFETIME_DAYS_I32,
             deprovision_keeps_keys: false,
+            auto_join: false,
             created_at: now,
             updated_at: now,
         }

@@ -27,6 +27,7 @@ pub(crate) struct OrgBody {
     pub require_two_factor: bool,
     pub invitation_lifetime_days: i32,
     pub deprovisioning_keeps_keys: bool,
+    pub auto_join: bool,
     pub date_created: String,
     pub date_updated: String,
 }
@@ -39,6 +40,7 @@ impl From<&Organization> for OrgBody {
             require_two_factor: o.require_two_factor,
             invitation_lifetime_days: o.invitation_lifetime_days,
             deprovisioning_keeps_keys: o.deprovision_keeps_keys,
+            auto_join: o.auto_join,
             date_created: time(o.created_at),
             date_updated: time(o.updated_at),
         }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use gatehouse_app::NewAccount;
+use gatehouse_app::{NewAccount, OrgSwitch};
 use gatehouse_domain::Error;
 use gatehouse_domain::invitation::parse_invited_org_role;
 use gatehouse_domain::offboarding::{OffboardingKind, OffboardingPlan, OwnedAccountChoice};
@@ -49,6 +49,9 @@ pub(crate) struct OrgSettings {
     require_two_factor: bool,
     #[serde(default)]
     deprovisioning_keeps_keys: Option<bool>,
+    /// Domain auto-join: new logins in a verified domain become managed Standard Users.
+    #[serde(default)]
+    auto_join: Option<bool>,
 }
 
 pub(crate) async fn settings(
@@ -64,7 +67,10 @@ pub(crate) async fn settings(
         state.app.set_organization_require_two_factor(&actor, &org, body.require_two_factor).await?;
     }
     if let Some(keep) = body.deprovisioning_keeps_keys {
-        state.app.set_organization_deprovision_keeps_keys(&actor, &org, keep).await?;
+        state.app.set_organization_switch(&actor, &org, OrgSwitch::DeprovisionKeepsKeys, keep).await?;
+    }
+    if let Some(on) = body.auto_join {
+        state.app.set_organization_switch(&actor, &org, OrgSwitch::AutoJoin, on).await?;
     }
     Ok(ok(OrgBody::from(&state.app.organization(&actor, &org).await?)))
 }

@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use gatehouse_app::OrgSwitch;
 use gatehouse_domain::Error;
 use gatehouse_domain::role::OrgRole;
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, UserSid};
@@ -170,6 +171,7 @@ struct OrgSettingsPage {
     name: String,
     require_two_factor: bool,
     deprovision_keeps_keys: bool,
+    auto_join: bool,
     invitation_lifetime_days: String,
     errors: FormErrors,
     /// Whether the viewer owns the organization (and may offer it).
@@ -208,6 +210,7 @@ impl OrgSettingsPage {
             name: org.name,
             require_two_factor: org.require_two_factor,
             deprovision_keeps_keys: org.deprovision_keeps_keys,
+            auto_join: org.auto_join,
             invitation_lifetime_days: org.invitation_lifetime_days.to_string(),
             errors: FormErrors::default(),
             viewer_is_owner: user.org_role(sid.as_str()) == Some(OrgRole::Owner),
@@ -259,7 +262,9 @@ pub(crate) async fn save_settings(
     let on = form.get("require_two_factor").is_some();
     state.app.set_organization_require_two_factor(&user.actor, &sid, on).await?;
     let keep = form.get("deprovision_keeps_keys").is_some();
-    state.app.set_organization_deprovision_keeps_keys(&user.actor, &sid, keep).await?;
+    state.app.set_organization_switch(&user.actor, &sid, OrgSwitch::DeprovisionKeepsKeys, keep).await?;
+    let auto_join = form.get("auto_join").is_some();
+    state.app.set_organization_switch(&user.actor, &sid, OrgSwitch::AutoJoin, auto_join).await?;
     Ok(Redirect::to(&format!("/orgs/{sid}/settings?notice=settings-saved")).into_response())
 }
 

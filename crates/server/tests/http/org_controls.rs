@@ -418,7 +418,46 @@ async fn an_independent_user_creates_an_organization_and_brings_their_accounts(e
     server.running.stop().await.unwrap();
 }
 
+async fn new_logins_in_a_verified_domain_auto_join_when_the_organization_chose_it(engine: Engine) {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(engine, options).await else { return };
+    let olivia = Browser::new(&server);
+    let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+    // Off (the default): a sign-up in acme.test is an independent login.
+    let before = Browser::new(&server);
+    sign_up(&server, &before, "early@acme.test", "Early").await;
+    let settings = format!("/orgs/{org}/settings");
+    let r = olivia.submit(&settings, &settings, &[("auto_join", "on")]).await;
+    assert_eq!(location(&r), format!("{settings}?notice=settings-saved"));
+    assert!(olivia.page(&settings).await.contains("name=\"auto_join\" value=\"on\" checked"));
+
+    // On: a sign-up becomes a managed Standard User; its first account is the organization's.
+    let newbie = Browser::new(&server);
+    sign_up(&server, &newbie, "newbie@acme.test", "Newbie").await;
+    let home = newbie.page("/accounts").await;
+    let theirs = format!("AC{}", &sid_after(&home, "href=\"/accounts/AC")[..32]);
+    assert!(!home.contains("Admin Center"), "a Standard User has no Admin Center: {home}");
+    let managed = olivia.page(&format!("/orgs/{org}/users?kind=managed")).await;
+    assert!(managed.contains("newbie@acme.test") && !managed.contains("early@acme.test"), "{managed}");
+    assert!(olivia.page(&format!("/orgs/{org}/accounts?kind=managed")).await.contains(&theirs));
+    // So does someone who creates a login by accepting an account invitation.
+    let link = invite(&server, &olivia, &acct, "nia@acme.test", &["viewer"]).await;
+    let nia = Browser::new(&server);
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    nia.submit(&link, "/invitations/accept/new", &[("token", &token), ("name", "Nia"), ("password", PASSWORD)]).await;
+    assert!(olivia.page(&format!("/orgs/{org}/users?kind=managed")).await.contains("nia@acme.test"));
+    let csrf = csrf_of(&olivia.page(&settings).await);
+    let (_, events) = api_call(&server, &olivia, &csrf, "get", &format!("/orgs/{org}/events"), None).await;
+    let joined = events["items"].as_array().unwrap().iter().filter(|e| e["action"] == "user.auto_joined").count();
+    assert_eq!(joined, 2);
+    let (_, body) = api_call(&server, &olivia, &csrf, "get", &format!("/orgs/{org}"), None).await;
+    assert_eq!(body["auto_join"], true);
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
+    new_logins_in_a_verified_domain_auto_join_when_the_organization_chose_it,
     sign_up_creates_an_organization_an_account_or_nothing_as_the_operator_chose,
     an_independent_user_creates_an_organization_and_brings_their_accounts,
     every_admin_acts_on_an_independent_account_the_organization_may_access,

@@ -204,7 +204,7 @@ impl AccessTx for EngineTx {
 
     async fn user_organizations(&mut self, user: &UserSid) -> Result<Vec<(Organization, OrgRole)>> {
         let rows = sqlx::query(
-            "SELECT o.sid, o.name, o.require_two_factor, o.invitation_lifetime_days, o.deprovision_keeps_keys, o.created_at, o.updated_at, ra.role_sid \
+            "SELECT o.sid, o.name, o.require_two_factor, o.invitation_lifetime_days, o.deprovision_keeps_keys, o.auto_join, o.created_at, o.updated_at, ra.role_sid \
              FROM organizations o \
              JOIN role_assignments ra ON ra.organization_sid = o.sid \
              WHERE ra.user_sid = $1 ORDER BY o.sid, ra.role_sid",

@@ -17,8 +17,8 @@ use super::{EngineTx, dialect};
 impl AccountsTx for EngineTx {
     async fn insert_organization(&mut self, o: &Organization) -> Result<()> {
         sqlx::query(
-            "INSERT INTO organizations (sid, name, require_two_factor, invitation_lifetime_days, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO organizations (sid, name, require_two_factor, invitation_lifetime_days, created_at, updated_at, \
+             deprovision_keeps_keys, auto_join) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(o.sid.as_str())
         .bind(&o.name)
@@ -26,6 +26,8 @@ impl AccountsTx for EngineTx {
         .bind(o.invitation_lifetime_days)
         .bind(o.created_at)
         .bind(o.updated_at)
+        .bind(o.deprovision_keeps_keys)
+        .bind(o.auto_join)
         .run(&mut self.tx).await
     }
 
@@ -85,20 +87,21 @@ impl AccountsTx for EngineTx {
 
     async fn update_organization(&mut self, o: &Organization) -> Result<()> {
         sqlx::query(
-            "UPDATE organizations SET name = $2, invitation_lifetime_days = $3, deprovision_keeps_keys = $4, updated_at = $5 \
-             WHERE sid = $1",
+            "UPDATE organizations SET name = $2, invitation_lifetime_days = $3, deprovision_keeps_keys = $4, updated_at = $5, \
+             auto_join = $6 WHERE sid = $1",
         )
         .bind(o.sid.as_str())
         .bind(&o.name)
         .bind(o.invitation_lifetime_days)
         .bind(o.deprovision_keeps_keys)
         .bind(o.updated_at)
+        .bind(o.auto_join)
             .run(&mut self.tx).await
     }
 
     async fn organization(&mut self, sid: &OrganizationSid) -> Result<Option<Organization>> {
         sqlx::query(
-            "SELECT sid, name, require_two_factor, invitation_lifetime_days, deprovision_keeps_keys, created_at, updated_at FROM organizations \
+            "SELECT sid, name, require_two_factor, invitation_lifetime_days, deprovision_keeps_keys, auto_join, created_at, updated_at FROM organizations \
              WHERE sid = $1",
         )
         .bind(sid.as_str())

@@ -111,6 +111,7 @@ pub(crate) fn organization(row: &Row) -> Result<Organization> {
         require_two_factor: get(row, "require_two_factor")?,
         invitation_lifetime_days: get(row, "invitation_lifetime_days")?,
         deprovision_keeps_keys: get(row, "deprovision_keeps_keys")?,
+        auto_join: get(row, "auto_join")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })

@@ -29,6 +29,29 @@ async fn locked_any_status(
 }
 
 impl App {
+    /// Closes an account and its subaccounts inside the caller's transaction (the account is
+    /// locked and the actor authorized), audited.
+    pub(crate) async fn close_with_subaccounts(&self, tx: &mut dyn Tx, actor: &Actor, account: &Account) -> Result<()> {
+        let (now, sid) = (self.now(), &account.sid);
+        let mut closed_subaccounts = Vec::new();
+        let mut page = PageRequest::first(200);
+        loop {
+            let children = tx.subaccounts(sid, &page).await?;
+            for child in children.items.iter().filter(|c| c.status != AccountStatus::Closed) {
+                tx.set_account_status(&child.sid, AccountStatus::Closed, now).await?;
+                self.status_event(tx, actor, child, "account.closed", json!({ "with_parent": sid })).await?;
+                closed_subaccounts.push(child.sid.clone());
+            }
+            match children.next_after {
+                Some(after) => page = PageRequest::new(Some(after), Some(200), None)?,
+                None => break,
+            }
+        }
+        tx.set_account_status(sid, AccountStatus::Closed, now).await?;
+        tx.delete_owner_nomination(&gatehouse_domain::membership::ScopeRef::Account(sid.clone())).await?;
+        self.status_event(tx, actor, account, "account.closed", json!({ "subaccounts": closed_subaccounts })).await
+    }
+
     async fn status_event(
         &self,
         tx: &mut dyn Tx,
@@ -93,25 +116,7 @@ impl App {
         if confirm_name.trim() != account.name {
             return Err(Error::invalid("confirm_name", "type the account's name exactly to confirm"));
         }
-        let now = self.now();
-        let mut closed_subaccounts = Vec::new();
-        let mut page = PageRequest::first(200);
-        loop {
-            let children = tx.subaccounts(sid, &page).await?;
-            for child in children.items.iter().filter(|c| c.status != AccountStatus::Closed) {
-                tx.set_account_status(&child.sid, AccountStatus::Closed, now).await?;
-                self.status_event(&mut *tx, actor, child, "account.closed", json!({ "with_parent": sid })).await?;
-                closed_subaccounts.push(child.sid.clone());
-            }
-            match children.next_after {
-                Some(after) => page = PageRequest::new(Some(after), Some(200), None)?,
-                None => break,
-            }
-        }
-        tx.set_account_status(sid, AccountStatus::Closed, now).await?;
-        tx.delete_owner_nomination(&gatehouse_domain::membership::ScopeRef::Account(sid.clone())).await?;
-        self.status_event(&mut *tx, actor, &account, "account.closed", json!({ "subaccounts": closed_subaccounts }))
-            .await?;
+        self.close_with_subaccounts(&mut *tx, actor, &account).await?;
         tx.commit().await
     }
 }

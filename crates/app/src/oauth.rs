@@ -362,6 +362,8 @@ async fn account_app(tx: &mut dyn gatehouse_domain::store::Tx, sid: &OAuthAppSid
 pub(crate) enum Leaving<'a> {
     Organization(&'a OrganizationSid),
     Account(&'a AccountSid),
+    /// Every account (the person's login is deleted).
+    Everywhere,
 }
 
 /// Revokes the account OAuth apps `user` created where they are leaving (their secret left with
@@ -386,6 +388,7 @@ pub(crate) async fn revoke_departing_apps(
             Leaving::Organization(o) => {
                 tx.account(account).await?.is_some_and(|a| a.organization_sid.as_ref() == Some(o))
             }
+            Leaving::Everywhere => true,
         };
         if !there {
             continue;

@@ -204,16 +204,7 @@ impl App {
 
         // 5. Deleting: no roles anywhere, no factors, and the personal data goes.
         if kind == OffboardingKind::Deleted {
-            for (account, _) in tx.user_memberships(user).await? {
-                tx.delete_user_assignments(&ScopeRef::Account(account.sid.clone()), user).await?;
-            }
-            tx.delete_second_factors(user).await?;
-            tx.erase_user(user, &erased_email(user)?, ERASED_NAME, now).await?;
-            // Details hold the address and name as JSON strings; replace them as escaped there.
-            let in_json = |text: &str| serde_json::to_string(text).map(|q| q[1..q.len() - 1].to_owned());
-            let email = in_json(facts.user.email.as_str()).map_err(Error::internal)?;
-            let name = in_json(&facts.user.name).map_err(Error::internal)?;
-            tx.pseudonymize_audit(user, &email, &name, user.as_str()).await?;
+            erase_person(&mut *tx, &facts.user, now).await?;
         }
 
         let details = json!({
@@ -276,6 +267,23 @@ impl App {
 }
 
 /// Collects what the user holds in the organization, inside the caller's transaction.
+/// Erases a person inside the caller's transaction: no roles anywhere, no second factors, the
+/// personal data replaced, and the audit log's mentions of their address and name pseudonymized.
+/// For the Admin Center's delete and for deleting one's own login.
+pub(crate) async fn erase_person(tx: &mut dyn Tx, person: &User, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let user = &person.sid;
+    for (account, _) in tx.user_memberships(user).await? {
+        tx.delete_user_assignments(&ScopeRef::Account(account.sid.clone()), user).await?;
+    }
+    tx.delete_second_factors(user).await?;
+    tx.erase_user(user, &erased_email(user)?, ERASED_NAME, now).await?;
+    // Details hold the address and name as JSON strings; replace them as escaped there.
+    let in_json = |text: &str| serde_json::to_string(text).map(|q| q[1..q.len() - 1].to_owned());
+    let email = in_json(person.email.as_str()).map_err(Error::internal)?;
+    let name = in_json(&person.name).map_err(Error::internal)?;
+    tx.pseudonymize_audit(user, &email, &name, user.as_str()).await.map(|_| ())
+}
+
 async fn gather(tx: &mut dyn Tx, org: &OrganizationSid, user_sid: &UserSid) -> Result<OffboardingPreview> {
     let user = managed_user(tx, org, user_sid).await?;
     let org_role = org_role_of(tx, org, user_sid).await?;

@@ -29,7 +29,7 @@ pub struct NominationView {
 impl App {
     /// Checks that `new_owner` may own the account: a member other than the Owner, and for a
     /// managed account a managed user of its organization. Returns the current Owner.
-    async fn check_heir(&self, tx: &mut dyn Tx, account: &Account, new_owner: &UserSid) -> Result<UserSid> {
+    pub(crate) async fn check_heir(&self, tx: &mut dyn Tx, account: &Account, new_owner: &UserSid) -> Result<UserSid> {
         let old_owner = tx
             .account_owner(&account.sid)
             .await?

@@ -49,6 +49,8 @@ struct SecurityPage {
     /// Which form the errors belong to: `email`, `password`, `disable`.
     errors_for: &'static str,
     errors: FormErrors,
+    /// Whether an organization manages the login (then only it deletes the login).
+    managed: bool,
 }
 
 async fn security_page(
@@ -88,6 +90,7 @@ async fn security_page(
         sessions,
         errors_for,
         errors,
+        managed: user.user.organization_sid.is_some(),
     })
 }
 

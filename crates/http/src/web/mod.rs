@@ -16,6 +16,7 @@ mod organizations;
 mod outbox;
 mod recovery;
 mod scim_tokens;
+mod self_deletion;
 mod session;
 mod sign_in;
 
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/password/forgot", get(recovery::forgot_form).post(recovery::forgot_submit))
         .route("/password/reset", get(recovery::reset_form).post(recovery::reset_submit))
         .route("/me", get(me::show))
+        .route("/me/delete", get(self_deletion::form).post(self_deletion::submit))
         .route("/me/password", post(me::change_password))
         .route("/me/email", post(me::change_email))
         .route("/me/sessions/revoke", post(me::revoke_session))
@@ -283,6 +285,7 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
             "User deactivated. They cannot sign in; their sessions ended and their API keys were revoked unless your organization keeps them."
         }
         "user-reactivated" => "User reactivated. They can sign in again with their roles.",
+        "login-deleted" => "Your login was deleted and your personal data erased.",
         "organization-created" => {
             "Organization created: you are its Owner. Verify your company's domain to invite colleagues as managed users."
         }

@@ -456,7 +456,83 @@ async fn new_logins_in_a_verified_domain_auto_join_when_the_organization_chose_i
     server.running.stop().await.unwrap();
 }
 
+async fn an_independent_user_deletes_their_own_login(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    let olivia = Browser::new(&server);
+    set_up(&server, &olivia).await;
+    let carla = Browser::new(&server);
+    sign_up(&server, &carla, "carla@contractor.test", "Carla").await;
+    let personal = format!("AC{}", &sid_after(&carla.page("/accounts").await, "href=\"/accounts/AC")[..32]);
+    let r = carla.submit("/accounts/new", "/accounts", &[("name", "Side")]).await;
+    let side = sid_after(&location(&r), "/accounts/");
+    let bob = Browser::new(&server);
+    sign_up(&server, &bob, "bob@contractor.test", "Bob").await;
+    invite_and_accept(&server, &carla, &personal, &bob, "bob@contractor.test", &["viewer"]).await;
+    let (key, secret) = create_key(&carla, &personal, "ci").await;
+
+    // The page lists each owned account with its members as heirs; every choice is required.
+    assert!(carla.page("/me").await.contains("href=\"/me/delete\""));
+    let page = carla.page("/me/delete").await;
+    assert!(
+        page.contains(&personal)
+            && page.contains(&side)
+            && page.contains("Make Bob &#60;bob@contractor.test&#62; the Owner"),
+        "{page}"
+    );
+    let bob_sid = sid_after(&page[page.find("Make Bob").unwrap() - 60..], "value=\"");
+    let personal_field = format!("account_{personal}");
+    let side_field = format!("account_{side}");
+    let r = carla
+        .submit("/me/delete", "/me/delete", &[(&personal_field, &bob_sid), ("confirm_email", "carla@contractor.test")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("choose a new Owner for Side, or close it"));
+    let choices = [(personal_field.as_str(), bob_sid.as_str()), (side_field.as_str(), "close")];
+    let mut wrong = choices.to_vec();
+    wrong.push(("confirm_email", "someone@else.test"));
+    let r = carla.submit("/me/delete", "/me/delete", &wrong).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(key_status(&server, &key, &secret).await, StatusCode::OK, "nothing happened");
+
+    // Confirmed: Bob owns Personal, Side is closed, the key stops, Carla is gone.
+    let mut confirmed = choices.to_vec();
+    confirmed.push(("confirm_email", "Carla@Contractor.test"));
+    let r = carla.submit("/me/delete", "/me/delete", &confirmed).await;
+    assert_eq!(location(&r), "/signin?notice=login-deleted");
+    assert!(bob.page(&format!("/accounts/{personal}")).await.contains("Bob &#60;bob@contractor.test&#62;"));
+    let system = gatehouse_domain::policy::Actor::system();
+    let side_sid = gatehouse_domain::sid::AccountSid::parse(&side).unwrap();
+    let closed = server.running.app.account(&system, &side_sid).await.unwrap().account.status;
+    assert_eq!(closed, gatehouse_domain::account::AccountStatus::Closed);
+    assert_eq!(key_status(&server, &key, &secret).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sign_in(&Browser::new(&server), "carla@contractor.test", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let again = Browser::new(&server);
+    let r = again
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "Carla again"),
+                ("email", "carla@contractor.test"),
+                ("password", PASSWORD),
+                ("account_name", "New"),
+            ],
+        )
+        .await;
+    let status = r.status();
+    assert!(status.is_redirection(), "the address can sign up again: {status} {}", r.text().await.unwrap());
+
+    // A managed user's login is their organization's to delete.
+    assert!(olivia.page("/me").await.contains("Your organization manages your login"));
+    assert_eq!(olivia.get("/me/delete").await.status(), StatusCode::CONFLICT);
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
+    an_independent_user_deletes_their_own_login,
     new_logins_in_a_verified_domain_auto_join_when_the_organization_chose_it,
     sign_up_creates_an_organization_an_account_or_nothing_as_the_operator_chose,
     an_independent_user_creates_an_organization_and_brings_their_accounts,

@@ -22,6 +22,7 @@ mod members;
 mod notifications;
 mod oauth;
 mod offboarding;
+mod operator;
 mod org_accounts;
 mod org_invitations;
 mod org_ownership;
@@ -63,6 +64,7 @@ pub use mail::{MailError, Mailer};
 pub use members::{NewMember, RoleChange};
 pub use oauth::{AccessToken, NewOAuthApp, OAuthAppInput};
 pub use offboarding::OffboardingPreview;
+pub use operator::BANNER_REFRESH;
 pub use org_accounts::AccountRequestView;
 pub use org_invitations::OrgInvitationView;
 pub use org_users::AddedOrInvited;
@@ -107,6 +109,8 @@ pub struct AppParts {
     provisioning: Arc<batch::Batcher<scim::Provision, gatehouse_domain::scim::ScimUser>>,
     /// What public sign-up creates, if anything.
     sign_up_mode: SignUpMode,
+    /// The service banner this node read last.
+    banner: Arc<operator::BannerCache>,
 }
 
 /// Instance secrets given by the operator (a key file or the environment) instead of the
@@ -152,6 +156,7 @@ impl App {
             )),
             provisioning: Arc::default(),
             sign_up_mode: SignUpMode::default(),
+            banner: Arc::default(),
         }))
     }
 

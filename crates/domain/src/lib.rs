@@ -8,6 +8,7 @@ pub mod account;
 pub mod account_request;
 pub mod api_key;
 pub mod audit;
+pub mod banner;
 pub mod billing;
 pub mod clock;
 pub mod domains;

@@ -131,6 +131,25 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Shows a service banner at the top of every console page until withdrawn (replacing the
+    /// one shown); with --notify, also emails it as a service notice about every account to the
+    /// roles each account chose.
+    PostBanner {
+        #[arg(long)]
+        message: String,
+        #[arg(long)]
+        notify: bool,
+    },
+    /// Withdraws the service banner.
+    WithdrawBanner,
+    /// Lets the login with this address use the operator pages (/operator), or with --revoke
+    /// stops it.
+    GrantOperator {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Makes a managed Administrator the organization's Owner at once (the Owner becomes an
     /// Administrator): for an organization whose Owner cannot make the offer themselves.
     TransferOrganization {
@@ -289,6 +308,35 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
                 if let Some(e) = &domain.last_error {
                     println!("  {e}");
                 }
+            }
+            Ok(())
+        }
+        AdminCommand::PostBanner { message, notify } => {
+            let app = operator_app(config).await?;
+            let banner = app.post_service_banner(&Actor::system(), message).await.map_err(|e| cli_error(e, ""))?;
+            println!("Banner posted: {}", banner.message);
+            if *notify {
+                let sent = app.send_banner_as_notice(&Actor::system(), &banner).await?;
+                println!("{sent} service notice emails queued.");
+            }
+            Ok(())
+        }
+        AdminCommand::WithdrawBanner => {
+            let app = operator_app(config).await?;
+            let withdrawn = app.withdraw_service_banner(&Actor::system()).await?;
+            println!("{}", if withdrawn { "Banner withdrawn." } else { "No banner was shown." });
+            Ok(())
+        }
+        AdminCommand::GrantOperator { email, revoke } => {
+            let app = operator_app(config).await?;
+            let user = app
+                .set_operator(&Actor::system(), email, !revoke)
+                .await
+                .map_err(|e| cli_error(e, "--email: no login has this address"))?;
+            if *revoke {
+                println!("{} can no longer use the operator pages.", user.email);
+            } else {
+                println!("{} can use the operator pages: {}/operator", user.email, config.public_url);
             }
             Ok(())
         }

@@ -14,6 +14,7 @@ use crate::account::{Account, AccountSettings, AccountStatus};
 use crate::account_request::AccountRequest;
 use crate::api_key::ApiKey;
 use crate::audit::{AuditEvent, AuditScope};
+use crate::banner::ServiceBanner;
 use crate::billing::{Invoice, PaymentMethod};
 use crate::domains::Domain;
 use crate::error::Result;
@@ -119,6 +120,7 @@ pub trait Tx:
     + ApiKeysTx
     + AuthTokensTx
     + AccountRequestsTx
+    + InstanceTx
     + Send
 {
     /// Commits every change made through this transaction.
@@ -642,4 +644,21 @@ pub trait AccountRequestsTx: Send {
     /// The independent accounts the organization has standing access to, by SID; search matches
     /// name and SID.
     async fn independent_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>>;
+}
+
+/// The installation itself: its operators and the service banner.
+#[async_trait]
+pub trait InstanceTx: Send {
+    /// The banner being shown, if any.
+    async fn service_banner(&mut self) -> Result<Option<ServiceBanner>>;
+    /// Shows this banner, replacing the one shown.
+    async fn put_service_banner(&mut self, banner: &ServiceBanner) -> Result<()>;
+    /// Withdraws the banner; how many were shown (0 or 1).
+    async fn delete_service_banner(&mut self) -> Result<u64>;
+    /// Whether the user may use the operator pages.
+    async fn is_operator(&mut self, user: &UserSid) -> Result<bool>;
+    /// Grants or takes away the operator pages.
+    async fn set_operator(&mut self, user: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()>;
+    /// Every account that is not closed, by SID (for notices to the whole installation).
+    async fn open_accounts(&mut self, page: &PageRequest) -> Result<Page<Account>>;
 }

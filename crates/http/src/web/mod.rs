@@ -9,6 +9,7 @@ mod keys;
 mod me;
 mod members;
 mod notifications;
+mod operator;
 mod org_accounts;
 mod org_invitations;
 mod org_users;
@@ -44,6 +45,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/password/forgot", get(recovery::forgot_form).post(recovery::forgot_submit))
         .route("/password/reset", get(recovery::reset_form).post(recovery::reset_submit))
         .route("/me", get(me::show))
+        .route("/operator", get(operator::show))
+        .route("/operator/banner", post(operator::post_banner))
+        .route("/operator/banner/withdraw", post(operator::withdraw_banner))
         .route("/me/delete", get(self_deletion::form).post(self_deletion::submit))
         .route("/me/password", post(me::change_password))
         .route("/me/email", post(me::change_email))
@@ -154,6 +158,8 @@ pub(crate) struct Layout {
     pub csrf: String,
     pub nav: Vec<NavLink>,
     pub notice: Option<&'static str>,
+    /// The operator's service banner, shown on every signed-in page until withdrawn.
+    pub banner: Option<String>,
 }
 
 impl Layout {
@@ -166,6 +172,7 @@ impl Layout {
             csrf: String::new(),
             nav: Vec::new(),
             notice: None,
+            banner: None,
         }
     }
 
@@ -285,6 +292,9 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
             "User deactivated. They cannot sign in; their sessions ended and their API keys were revoked unless your organization keeps them."
         }
         "user-reactivated" => "User reactivated. They can sign in again with their roles.",
+        "banner-posted" => "Banner posted: every console page shows it until you withdraw it.",
+        "banner-posted-and-sent" => "Banner posted; service notices are being queued for every account.",
+        "banner-withdrawn" => "Banner withdrawn.",
         "login-deleted" => "Your login was deleted and your personal data erased.",
         "organization-created" => {
             "Organization created: you are its Owner. Verify your company's domain to invite colleagues as managed users."

@@ -85,6 +85,8 @@ pub(crate) struct CurrentUser {
     pub token: String,
     /// Organizations where the user holds a role, for navigation.
     pub orgs: Vec<(String, String, OrgRole)>,
+    /// The operator's service banner, if one is shown.
+    pub banner: Option<String>,
 }
 
 impl CurrentUser {
@@ -121,6 +123,7 @@ impl CurrentUser {
             csrf: self.session.csrf_token.clone(),
             nav,
             notice,
+            banner: self.banner.clone(),
         }
     }
 }
@@ -179,7 +182,8 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let actor = Actor::user(user.sid.clone(), client_ip(parts));
         let orgs = visitor.organizations.into_iter().map(|(o, r)| (o.sid.to_string(), o.name, r)).collect();
-        Ok(CurrentUser { user, session, actor, token, orgs })
+        let banner = state.app.service_banner().await.map_err(|e| WebError(e).into_response())?.map(|b| b.message);
+        Ok(CurrentUser { user, session, actor, token, orgs, banner })
     }
 }
 

@@ -531,7 +531,61 @@ async fn an_independent_user_deletes_their_own_login(engine: Engine) {
     server.running.stop().await.unwrap();
 }
 
+/// Runs the real CLI on the server's database; returns its standard output, or panics.
+fn cli(server: &Server, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("GATEHOUSE_DATABASE_URL", &server.database_url)
+        .env_remove("GATEHOUSE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn the_operator_posts_a_service_banner_every_page_shows(engine: Engine) {
+    let Some(server) = server(engine).await else { return };
+    let olivia = Browser::new(&server);
+    set_up(&server, &olivia).await;
+    let bob = Browser::new(&server);
+    sign_up(&server, &bob, "bob@contractor.test", "Bob").await;
+    assert_eq!(olivia.get("/operator").await.status(), StatusCode::NOT_FOUND, "not an operator yet");
+    assert!(cli(&server, &["admin", "grant-operator", "--email", "olivia@acme.test"]).contains("/operator"));
+
+    // From the operator page: shown on every signed-in page, to everyone, until withdrawn.
+    let r = olivia.submit("/operator", "/operator/banner", &[("message", "two\nlines")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = olivia.submit("/operator", "/operator/banner", &[("message", "Campaign vetting is delayed")]).await;
+    assert_eq!(location(&r), "/operator?notice=banner-posted");
+    for page in ["/accounts", "/me"] {
+        assert!(bob.page(page).await.contains("Service notice:</strong> Campaign vetting is delayed"), "{page}");
+    }
+    assert_eq!(bob.get("/operator").await.status(), StatusCode::NOT_FOUND, "only operators");
+    let r = olivia.submit("/operator", "/operator/banner/withdraw", &[]).await;
+    assert_eq!(location(&r), "/operator?notice=banner-withdrawn");
+    assert!(!bob.page("/accounts").await.contains("service-banner"));
+
+    // From the CLI, also as a service notice to the roles each account chose (Owners by default).
+    let out = cli(&server, &["admin", "post-banner", "--message", "Maintenance at 22:00 UTC", "--notify"]);
+    assert!(out.contains("service notice emails queued"), "{out}");
+    server.mail().wait_for("bob@contractor.test", "Service notice").await;
+    let shown = async {
+        for _ in 0..80 {
+            if bob.page("/accounts").await.contains("Maintenance at 22:00 UTC") {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    };
+    assert!(shown.await, "another process's banner shows within the refresh interval");
+    cli(&server, &["admin", "grant-operator", "--email", "olivia@acme.test", "--revoke"]);
+    assert_eq!(olivia.get("/operator").await.status(), StatusCode::NOT_FOUND);
+    server.running.stop().await.unwrap();
+}
+
 on_both_engines!(
+    the_operator_posts_a_service_banner_every_page_shows,
     an_independent_user_deletes_their_own_login,
     new_logins_in_a_verified_domain_auto_join_when_the_organization_chose_it,
     sign_up_creates_an_organization_an_account_or_nothing_as_the_operator_chose,

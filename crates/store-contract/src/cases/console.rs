@@ -352,3 +352,30 @@ pub async fn a_page_before_is_read_back_from_a_cursor(store: Arc<dyn Store>) {
         }
     }
 }
+
+pub async fn the_banner_is_one_and_operators_are_granted_and_taken_away(store: Arc<dyn Store>) {
+    use gatehouse_domain::banner::ServiceBanner;
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.service_banner().await.unwrap(), None);
+    let first = ServiceBanner { message: "Vetting delays".into(), posted_by: "system".into(), posted_at: t0() };
+    tx.put_service_banner(&first).await.unwrap();
+    let second = ServiceBanner { message: "Maintenance tonight".into(), ..first.clone() };
+    tx.put_service_banner(&second).await.unwrap();
+    assert_eq!(tx.service_banner().await.unwrap(), Some(second), "one banner: the new one replaces it");
+    assert_eq!(tx.delete_service_banner().await.unwrap(), 1);
+    assert_eq!(tx.service_banner().await.unwrap(), None);
+
+    let ops = add_user(&mut *tx, "ops@example.com", "Ops").await;
+    assert!(!tx.is_operator(&ops.sid).await.unwrap());
+    tx.set_operator(&ops.sid, true, t0()).await.unwrap();
+    tx.set_operator(&ops.sid, true, t0()).await.unwrap();
+    assert!(tx.is_operator(&ops.sid).await.unwrap(), "granting twice is one grant");
+    tx.set_operator(&ops.sid, false, t0()).await.unwrap();
+    assert!(!tx.is_operator(&ops.sid).await.unwrap());
+
+    let open = add_account(&mut *tx, "Open", None).await;
+    let closed = add_account(&mut *tx, "Closed", None).await;
+    tx.set_account_status(&closed.sid, gatehouse_domain::account::AccountStatus::Closed, t0()).await.unwrap();
+    let listed = tx.open_accounts(&PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items.iter().map(|a| a.sid.clone()).collect::<Vec<_>>(), vec![open.sid]);
+}

@@ -12,6 +12,7 @@ mod auth_tokens;
 mod billing;
 mod domains;
 mod groups;
+mod instance;
 mod invitations;
 mod nominations;
 mod notifications;

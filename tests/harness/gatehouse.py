@@ -2,12 +2,15 @@
 SCIM suites): a fresh database (SQLite, or the PostgreSQL URL in GATEHOUSE_SDK_DATABASE_URL), the
 CLI to set it up, and a DNS server run here so that domains can be verified."""
 
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 from dns_server import TxtServer
@@ -64,6 +67,21 @@ class Gatehouse:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+    def sign_in(self, email):
+        """Signs in through the form; returns the session cookie and the session's CSRF token."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(f"{self.base}/signin").read().decode()
+        form = {"email": email, "password": PASSWORD}
+        token = re.search(r'name="csrf" value="([^"]+)"', page)
+        if token:
+            form["csrf"] = token.group(1)
+        opener.open(f"{self.base}/signin", data=urllib.parse.urlencode(form).encode())
+        session = next(c.value for c in jar if c.name == "gh_session")
+        page = opener.open(f"{self.base}/accounts").read().decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        return session, csrf
 
     def organization(self, domain="acme.test"):
         """Creates the first owner and their organization, and verifies `domain` for it."""

@@ -7,36 +7,17 @@ answering 404. Any failure fails the run. The database is SQLite, or the Postgre
 GATEHOUSE_SDK_DATABASE_URL."""
 
 import base64
-import http.cookiejar
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
-import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 from gatehouse import PASSWORD, Gatehouse  # noqa: E402
 
 ST = os.path.join(os.path.dirname(sys.executable), "st")
-
-
-def sign_in(base, email):
-    """Signs in through the form; returns the session cookie and the session's CSRF token."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/signin").read().decode()
-    form = {"email": email, "password": PASSWORD}
-    token = re.search(r'name="csrf" value="([^"]+)"', page)
-    if token:
-        form["csrf"] = token.group(1)
-    opener.open(f"{base}/signin", data=urllib.parse.urlencode(form).encode())
-    session = next(c.value for c in jar if c.name == "gh_session")
-    page = opener.open(f"{base}/accounts").read().decode()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return session, csrf
 
 
 def managed_user(g, email):
@@ -89,7 +70,7 @@ def main():
         basic = f"{key['sid']}:{key['secret']}"
         auth = {"Authorization": "Basic " + base64.b64encode(basic.encode()).decode()}
         failed |= run(g.base, "an API key", auth, parameters, sys.argv[1:]) != 0
-        session, csrf = sign_in(g.base, "owner@acme.test")
+        session, csrf = g.sign_in("owner@acme.test")
         cookie = {"Cookie": f"gh_session={session}", "X-CSRF-Token": csrf}
         # The organization's settings come last: requiring two-factor authentication there sends
         # the Owner's session to set it up (409) for everything after.

@@ -314,16 +314,24 @@ impl App {
         Ok(Actor { kind: ActorKind::ApiKey { key: sid, account: key.account_sid }, source_ip })
     }
 
-    /// The account an API key acts for, as read with the key: from memory on a warm path
-    /// (every change to an account moves the credential epoch, so it is never staler than the
-    /// key itself). Any other actor has no such account.
+    /// The account an account credential acts for (an API key, an auth token, an account's
+    /// OAuth app). An API key's is read with the key: from memory on a warm path (every change to
+    /// an account moves the credential epoch, so it is never staler than the key itself). Any
+    /// other actor has no such account.
     pub async fn credential_account(&self, actor: &Actor) -> Result<Account> {
-        let ActorKind::ApiKey { key, account } = &actor.kind else { return Err(Error::Unauthenticated) };
-        if let Some(Cached::ApiKey { account, .. }) = self.credentials.get(key.as_str(), self.store.credential_epoch())
-        {
-            return Ok(*account);
-        }
-        let mut tx = self.store.read().await?;
+        let account = match &actor.kind {
+            ActorKind::ApiKey { key, account } => {
+                let epoch = self.store.credential_epoch();
+                if let Some(Cached::ApiKey { account, .. }) = self.credentials.get(key.as_str(), epoch) {
+                    return Ok(*account);
+                }
+                account
+            }
+            ActorKind::AuthToken { account }
+            | ActorKind::OAuthApp { owner: gatehouse_domain::oauth::OAuthAppOwner::Account(account), .. } => account,
+            _ => return Err(Error::Unauthenticated),
+        };
+        let mut tx = self.store.read_autocommit().await?;
         tx.account(account).await?.ok_or(Error::Unauthenticated)
     }
 }

@@ -24,6 +24,7 @@ pub mod organization;
 pub mod page;
 pub mod permission;
 pub mod policy;
+pub mod public_key;
 pub mod role;
 pub mod scim;
 pub mod scim_filter;

@@ -103,6 +103,8 @@ sid_type!(/// An organization's SCIM bearer token.
     ScimTokenSid, "ST", "scim_token_sid");
 sid_type!(/// An organization's OAuth app (its client id).
     OAuthAppSid, "OQ", "client_id");
+sid_type!(/// A public key an account registered for Public Key Client Validation (Twilio's Credentials).
+    CredentialSid, "CR", "credential_sid");
 
 impl RoleSid {
     /// A built-in role's fixed SID: `IX` + 28 zeros + the four-digit code.

@@ -26,12 +26,13 @@ use crate::oauth::OAuthApp;
 use crate::offboarding::OffboardingReport;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
+use crate::public_key::AccountPublicKey;
 use crate::role::{AccountRole, OrgRole};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{
-    AccountRequestSid, AccountSid, ApiKeySid, DomainSid, EmailSid, InvitationSid, OAuthAppSid, OffboardingSid,
-    OrganizationSid, PaymentMethodSid, RoleAssignmentSid, UserSid,
+    AccountRequestSid, AccountSid, ApiKeySid, CredentialSid, DomainSid, EmailSid, InvitationSid, OAuthAppSid,
+    OffboardingSid, OrganizationSid, PaymentMethodSid, RoleAssignmentSid, UserSid,
 };
 use crate::user::{Email, User};
 pub use scim::{GroupsTx, ScimTx};
@@ -121,6 +122,7 @@ pub trait Tx:
     + AuthTokensTx
     + AccountRequestsTx
     + InstanceTx
+    + PublicKeysTx
     + Send
 {
     /// Commits every change made through this transaction.
@@ -661,4 +663,25 @@ pub trait InstanceTx: Send {
     async fn set_operator(&mut self, user: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()>;
     /// Every account that is not closed, by SID (for notices to the whole installation).
     async fn open_accounts(&mut self, page: &PageRequest) -> Result<Page<Account>>;
+}
+
+/// Public keys accounts registered for Public Key Client Validation.
+#[async_trait]
+pub trait PublicKeysTx: Send {
+    async fn insert_public_key(&mut self, key: &AccountPublicKey) -> Result<()>;
+    /// One key by SID.
+    async fn public_key(&mut self, sid: &CredentialSid) -> Result<Option<AccountPublicKey>>;
+    /// The account's keys, by SID.
+    async fn account_public_keys(&mut self, account: &AccountSid, page: &PageRequest)
+    -> Result<Page<AccountPublicKey>>;
+    /// Renames one of the account's keys.
+    async fn rename_public_key(
+        &mut self,
+        account: &AccountSid,
+        sid: &CredentialSid,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Deletes one of the account's keys; how many (0 or 1).
+    async fn delete_public_key(&mut self, account: &AccountSid, sid: &CredentialSid) -> Result<u64>;
 }

@@ -1,17 +1,19 @@
 //! The credentials of the 2010 API and iam/v1, each speaking for one account: HTTP Basic with
 //! `AC…:auth token` (the account's token) or `SK…:secret` (an API key), or a bearer access token
-//! of one of the account's OAuth apps (iam/v1 `Account/OAuthApps`).
+//! of one of the account's OAuth apps (iam/v1 `Account/OAuthApps`). Every one passes the
+//! account's Public Key Client Validation (`credentials::check`).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use base64::Engine as _;
+use gatehouse_app::SignedRequest;
 use gatehouse_domain::Error;
 use gatehouse_domain::oauth::OAuthAppOwner;
 use gatehouse_domain::policy::{Actor, ActorKind};
 use gatehouse_domain::sid::AccountSid;
 
-use super::{TwilioError, bearer_token, credential_refused};
+use super::{TwilioError, bearer_token, credential_refused, credentials};
 use crate::AppState;
 use crate::web::client_ip;
 
@@ -32,6 +34,7 @@ impl FromRequestParts<AppState> for AccountClient {
             return match &actor.kind {
                 ActorKind::OAuthApp { owner: OAuthAppOwner::Account(account), .. } => {
                     let account = account.clone();
+                    credentials::check(state, &actor, parts.extensions.get::<SignedRequest>()).await?;
                     Ok(AccountClient { actor, account })
                 }
                 // An organization's app calls the Organizations API, not an account's.
@@ -60,6 +63,7 @@ impl FromRequestParts<AppState> for AccountClient {
             ActorKind::AuthToken { account } | ActorKind::ApiKey { account, .. } => account.clone(),
             _ => return Err(unauthenticated()),
         };
+        credentials::check(state, &actor, parts.extensions.get::<SignedRequest>()).await?;
         Ok(AccountClient { actor, account })
     }
 }

@@ -5,6 +5,7 @@
 
 mod account_client;
 mod api2010;
+mod credentials;
 mod iam;
 mod oauth_apps;
 mod organizations;
@@ -54,6 +55,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/Keys", get(iam::list).post(iam::create))
         .route("/v1/Keys/{sid}", get(iam::fetch).post(iam::update).delete(iam::delete))
         .route("/v1/Roles/{role}/Permissions", get(roles::permissions))
+        .route("/v1/Credentials/PublicKeys", get(credentials::list).post(credentials::create))
+        .route(
+            "/v1/Credentials/PublicKeys/{sid}",
+            get(credentials::fetch).post(credentials::update).delete(credentials::delete),
+        )
         .route("/v1/Account/OAuthApps", post(oauth_apps::create))
         .route("/v1/Account/OAuthApps/{sid}", get(oauth_apps::fetch).put(oauth_apps::update).delete(oauth_apps::delete))
         .route("/2010-04-01/Accounts.json", get(api2010::list_accounts).post(api2010::create_account))
@@ -63,6 +69,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/2010-04-01/Accounts/{account}/Keys/{file}",
             get(api2010::fetch_key).post(api2010::update_key).delete(api2010::delete_key),
         )
+        .layer(axum::middleware::from_fn(credentials::capture))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(twilio_error_shape))
 }

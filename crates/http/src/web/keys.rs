@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::Error;
+use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid};
 
@@ -38,6 +39,10 @@ struct KeysPage {
     created: Option<(String, String, String)>,
     new_name: String,
     errors: FormErrors,
+    /// Public keys for Client Validation: (SID, name, registered).
+    public_keys: Vec<(String, String, String)>,
+    /// Whether the account requires Client Validation.
+    requires_validation: bool,
 }
 
 struct Extra {
@@ -69,6 +74,14 @@ async fn render(
         })
         .collect();
     let list = ListNav::new(&format!("/accounts/{sid}/keys"), &q.q, Some(&q.after), &page);
+    let public_keys = state
+        .app
+        .public_keys(&user.actor, sid, &PageRequest::first(200))
+        .await?
+        .items
+        .into_iter()
+        .map(|k| (k.sid.to_string(), k.name, fmt(k.created_at)))
+        .collect();
     let page = KeysPage {
         layout: user.layout(&format!("API keys · {}", view.account.name), "/accounts", notice(q.notice.as_deref())),
         tab: "keys",
@@ -81,6 +94,8 @@ async fn render(
         created: extra.created,
         new_name: extra.new_name,
         errors: extra.errors,
+        public_keys,
+        requires_validation: view.account.settings.require_public_key_validation,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

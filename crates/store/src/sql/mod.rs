@@ -19,6 +19,7 @@ mod notifications;
 mod oauth;
 mod offboarding;
 mod org_invitations;
+mod public_keys;
 mod rows;
 mod scim;
 mod scim_filter;

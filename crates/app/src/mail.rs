@@ -63,7 +63,8 @@ impl App {
     }
 
     /// An email to a person about an organization, ending with a link to one of its Admin Center
-    /// pages (`path` after `/orgs/{OR}`), queued in the caller's transaction.
+    /// pages (`path` after `/orgs/{OR}`), queued in the caller's transaction; `letter` is the
+    /// subject and the text.
     pub(crate) async fn organization_email(
         &self,
         kind: &'static str,
@@ -71,8 +72,7 @@ impl App {
         org: &Organization,
         to: &User,
         path: &str,
-        subject: String,
-        text: String,
+        (subject, text): (String, String),
     ) -> Result<OutboxEmail> {
         let link = format!("{}/orgs/{}{path}", self.public_url, org.sid);
         let body = format!("Hello {},\n\n{text}\n\n{link}\n", to.name);

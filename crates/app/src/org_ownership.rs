@@ -108,7 +108,7 @@ impl App {
             nomination.expires_at.format("%Y-%m-%d %H:%M UTC")
         );
         let subject = format!("Become the Owner of the organization {}?", org.name);
-        let mail = self.organization_email("ownership", &mut *tx, &org, &heir, OFFER_PAGE, subject, text).await?;
+        let mail = self.organization_email("ownership", &mut *tx, &org, &heir, OFFER_PAGE, (subject, text)).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "organization.owner_nominated", org_sid.as_str(), now)
                 .in_organization(org_sid)
@@ -168,10 +168,12 @@ impl App {
                 &org,
                 &previous,
                 "/users",
-                format!("{} now owns the organization {}", me.name, org.name),
-                format!(
-                    "{} ({}) accepted ownership of the organization \"{}\". You are now an Administrator of it.",
-                    me.name, me.email, org.name
+                (
+                    format!("{} now owns the organization {}", me.name, org.name),
+                    format!(
+                        "{} ({}) accepted ownership of the organization \"{}\". You are now an Administrator of it.",
+                        me.name, me.email, org.name
+                    ),
                 ),
             )
             .await?,
@@ -181,8 +183,10 @@ impl App {
                 &org,
                 &me,
                 "/users",
-                format!("You now own the organization {}", org.name),
-                format!("You are now the Owner of \"{}\"; {} is an Administrator.", org.name, previous.name),
+                (
+                    format!("You now own the organization {}", org.name),
+                    format!("You are now the Owner of \"{}\"; {} is an Administrator.", org.name, previous.name),
+                ),
             )
             .await?,
         ];
@@ -205,10 +209,12 @@ impl App {
                 &org,
                 &owner,
                 OFFER_PAGE,
-                format!("{} declined to own the organization {}", me.name, org.name),
-                format!(
-                    "{} ({}) declined your offer to own the organization \"{}\". You remain its Owner.",
-                    me.name, me.email, org.name
+                (
+                    format!("{} declined to own the organization {}", me.name, org.name),
+                    format!(
+                        "{} ({}) declined your offer to own the organization \"{}\". You remain its Owner.",
+                        me.name, me.email, org.name
+                    ),
                 ),
             )
             .await?;

@@ -5,6 +5,8 @@
 //! Tenant-owned lists take the owning `OrganizationSid` / `AccountSid` first.
 //! Finders return `Result<Option<T>>`; errors are never swallowed into `None`.
 
+mod credentials;
+mod instance;
 mod scim;
 
 use async_trait::async_trait;
@@ -12,9 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::account::{Account, AccountSettings, AccountStatus};
 use crate::account_request::AccountRequest;
-use crate::api_key::ApiKey;
 use crate::audit::{AuditEvent, AuditScope};
-use crate::banner::ServiceBanner;
 use crate::billing::{Invoice, PaymentMethod};
 use crate::domains::Domain;
 use crate::error::Result;
@@ -26,15 +26,16 @@ use crate::oauth::OAuthApp;
 use crate::offboarding::OffboardingReport;
 use crate::organization::Organization;
 use crate::page::{Page, PageRequest};
-use crate::public_key::AccountPublicKey;
 use crate::role::{AccountRole, OrgRole};
 use crate::security::{EmailOutcome, OneTimeToken, OutboxEmail, SecondFactor, Throttle, TokenPurpose};
 use crate::session::{Session, SessionStage};
 use crate::sid::{
-    AccountRequestSid, AccountSid, ApiKeySid, CredentialSid, DomainSid, EmailSid, InvitationSid, OAuthAppSid,
-    OffboardingSid, OrganizationSid, PaymentMethodSid, RoleAssignmentSid, UserSid,
+    AccountRequestSid, AccountSid, DomainSid, EmailSid, InvitationSid, OAuthAppSid, OffboardingSid, OrganizationSid,
+    PaymentMethodSid, RoleAssignmentSid, UserSid,
 };
 use crate::user::{Email, User};
+pub use credentials::{ApiKeysTx, AuthTokensTx, PublicKeysTx};
+pub use instance::InstanceTx;
 pub use scim::{GroupsTx, ScimTx};
 
 /// What a store reports about itself.
@@ -565,49 +566,6 @@ pub trait NotificationsTx: Send {
     ) -> Result<()>;
 }
 
-/// API keys and installation-wide secrets.
-#[async_trait]
-pub trait ApiKeysTx: Send {
-    /// Stores a new API key.
-    async fn insert_api_key(&mut self, key: &ApiKey) -> Result<()>;
-    /// An API key by SID, whatever its account (authentication looks keys up this way).
-    async fn api_key(&mut self, sid: &ApiKeySid) -> Result<Option<ApiKey>>;
-    /// The account's keys that are not revoked, by SID; search matches name and SID.
-    async fn account_api_keys(&mut self, account: &AccountSid, page: &PageRequest) -> Result<Page<ApiKey>>;
-    /// As [`AccountsTx::organization_accounts_cursor_before`], in [`Self::account_api_keys`].
-    async fn account_api_keys_cursor_before(
-        &mut self,
-        account: &AccountSid,
-        cursor: &str,
-        size: u32,
-    ) -> Result<Option<String>>;
-    /// Renames one of the account's keys.
-    async fn rename_api_key(
-        &mut self,
-        account: &AccountSid,
-        sid: &ApiKeySid,
-        name: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()>;
-    /// Revokes one of the account's keys.
-    async fn revoke_api_key(&mut self, account: &AccountSid, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
-    /// Records a key's use.
-    async fn touch_api_key(&mut self, sid: &ApiKeySid, at: DateTime<Utc>) -> Result<()>;
-    /// An installation-wide secret, created with `value` if missing; every node gets the same.
-    async fn instance_secret(&mut self, name: &str, value: &str) -> Result<String>;
-    /// The keys the user created that are not revoked, by SID.
-    async fn api_keys_created_by(&mut self, user: &UserSid) -> Result<Vec<ApiKey>>;
-}
-
-/// Accounts' auth tokens (stored as hashes).
-#[async_trait]
-pub trait AuthTokensTx: Send {
-    /// Sets (or replaces) an account's auth-token hash.
-    async fn put_auth_token(&mut self, account: &AccountSid, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
-    /// An account's auth-token hash and when it was made.
-    async fn auth_token(&mut self, account: &AccountSid) -> Result<Option<(String, DateTime<Utc>)>>;
-}
-
 /// Requests to import an account into an organization or to access it.
 #[async_trait]
 pub trait AccountRequestsTx: Send {
@@ -646,42 +604,4 @@ pub trait AccountRequestsTx: Send {
     /// The independent accounts the organization has standing access to, by SID; search matches
     /// name and SID.
     async fn independent_accounts(&mut self, org: &OrganizationSid, page: &PageRequest) -> Result<Page<Account>>;
-}
-
-/// The installation itself: its operators and the service banner.
-#[async_trait]
-pub trait InstanceTx: Send {
-    /// The banner being shown, if any.
-    async fn service_banner(&mut self) -> Result<Option<ServiceBanner>>;
-    /// Shows this banner, replacing the one shown.
-    async fn put_service_banner(&mut self, banner: &ServiceBanner) -> Result<()>;
-    /// Withdraws the banner; how many were shown (0 or 1).
-    async fn delete_service_banner(&mut self) -> Result<u64>;
-    /// Whether the user may use the operator pages.
-    async fn is_operator(&mut self, user: &UserSid) -> Result<bool>;
-    /// Grants or takes away the operator pages.
-    async fn set_operator(&mut self, user: &UserSid, on: bool, at: DateTime<Utc>) -> Result<()>;
-    /// Every account that is not closed, by SID (for notices to the whole installation).
-    async fn open_accounts(&mut self, page: &PageRequest) -> Result<Page<Account>>;
-}
-
-/// Public keys accounts registered for Public Key Client Validation.
-#[async_trait]
-pub trait PublicKeysTx: Send {
-    async fn insert_public_key(&mut self, key: &AccountPublicKey) -> Result<()>;
-    /// One key by SID.
-    async fn public_key(&mut self, sid: &CredentialSid) -> Result<Option<AccountPublicKey>>;
-    /// The account's keys, by SID.
-    async fn account_public_keys(&mut self, account: &AccountSid, page: &PageRequest)
-    -> Result<Page<AccountPublicKey>>;
-    /// Renames one of the account's keys.
-    async fn rename_public_key(
-        &mut self,
-        account: &AccountSid,
-        sid: &CredentialSid,
-        name: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()>;
-    /// Deletes one of the account's keys; how many (0 or 1).
-    async fn delete_public_key(&mut self, account: &AccountSid, sid: &CredentialSid) -> Result<u64>;
 }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod banner;
 pub mod billing;
 pub mod clock;
+pub mod custom_role;
 pub mod domains;
 pub mod error;
 pub mod group;

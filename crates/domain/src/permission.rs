@@ -67,6 +67,7 @@ permissions! {
     OrgOwnerTransfer = "org.owner.transfer", Organization;
     OrgAuditRead = "org.audit.read", Organization;
     OrgDomainsManage = "org.domains.manage", Organization;
+    OrgRolesManage = "org.roles.manage", Organization;
 }
 
 impl Permission {
@@ -104,6 +105,7 @@ impl Permission {
             Permission::OrgOwnerTransfer => "Offer the organization's ownership to an Administrator",
             Permission::OrgAuditRead => "Read the organization's audit log",
             Permission::OrgDomainsManage => "Add, verify and remove the organization's domains",
+            Permission::OrgRolesManage => "Define, change and delete the organization's custom roles",
         }
     }
 }

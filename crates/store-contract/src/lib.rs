@@ -59,6 +59,7 @@ macro_rules! contract_tests {
             security_settings_and_credentials_are_updated_in_place,
             invitations_are_found_by_token_updated_and_one_is_pending_per_address,
             the_banner_is_one_and_operators_are_granted_and_taken_away,
+            custom_roles_are_defined_per_organization_and_assigned,
             an_account_has_at_most_one_owner_nomination,
             accounts_are_renamed_and_change_status,
             api_keys_are_listed_renamed_revoked_and_touched,

@@ -7,6 +7,7 @@
 
 mod credentials;
 mod instance;
+mod roles;
 mod scim;
 
 use async_trait::async_trait;
@@ -36,6 +37,7 @@ use crate::sid::{
 use crate::user::{Email, User};
 pub use credentials::{ApiKeysTx, AuthTokensTx, PublicKeysTx};
 pub use instance::InstanceTx;
+pub use roles::RolesTx;
 pub use scim::{GroupsTx, ScimTx};
 
 /// What a store reports about itself.
@@ -124,6 +126,7 @@ pub trait Tx:
     + AccountRequestsTx
     + InstanceTx
     + PublicKeysTx
+    + RolesTx
     + Send
 {
     /// Commits every change made through this transaction.

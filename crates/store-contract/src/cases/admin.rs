@@ -457,3 +457,67 @@ pub async fn oauth_apps_and_role_assignments_by_sid(store: Arc<dyn Store>) {
     assert_eq!(tx.all_user_assignments(&dana.sid).await.unwrap(), vec![held[1].clone()]);
     tx.commit().await.unwrap();
 }
+
+pub async fn custom_roles_are_defined_per_organization_and_assigned(store: Arc<dyn Store>) {
+    use gatehouse_domain::custom_role::CustomRole;
+    use gatehouse_domain::permission::{Permission, PermissionSet, ScopeKind};
+    use gatehouse_domain::sid::RoleSid;
+    let mut tx = store.write().await.unwrap();
+    let acme = fixtures::organization("Acme");
+    let rival = fixtures::organization("Rival");
+    tx.insert_organization(&acme).await.unwrap();
+    tx.insert_organization(&rival).await.unwrap();
+    let role = CustomRole {
+        sid: RoleSid::generate(),
+        organization_sid: acme.sid.clone(),
+        name: "Support lead".into(),
+        description: "Reads logs and users".into(),
+        kind: ScopeKind::Account,
+        permissions: PermissionSet::of(&[Permission::LogsRead, Permission::UsersRead]),
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    tx.insert_custom_role(&role).await.unwrap();
+    assert_eq!(tx.custom_role(&role.sid).await.unwrap().as_ref(), Some(&role));
+    assert_eq!(
+        tx.custom_role(&gatehouse_domain::role::AccountRole::Viewer.sid()).await.unwrap(),
+        None,
+        "built-ins are not custom"
+    );
+    assert_eq!(tx.organization_custom_roles(&acme.sid).await.unwrap(), vec![role.clone()]);
+    assert!(tx.organization_custom_roles(&rival.sid).await.unwrap().is_empty());
+    let theirs = CustomRole { sid: RoleSid::generate(), organization_sid: rival.sid.clone(), ..role.clone() };
+    tx.insert_custom_role(&theirs).await.unwrap();
+    let both = tx.custom_roles_by_sids(&[role.sid.clone(), theirs.sid.clone(), RoleSid::generate()]).await.unwrap();
+    assert_eq!(both.len(), 2);
+    let edited = CustomRole {
+        name: "Support".into(),
+        permissions: PermissionSet::of(&[Permission::LogsRead]),
+        updated_at: t0() + Duration::hours(1),
+        ..role.clone()
+    };
+    tx.update_custom_role(&edited).await.unwrap();
+    assert_eq!(tx.custom_role(&role.sid).await.unwrap(), Some(edited.clone()));
+    let account = fixtures::add_account(&mut *tx, "Main", Some(&acme.sid)).await;
+    let dana = fixtures::add_user(&mut *tx, "dana@acme.com", "Dana").await;
+    let scope = gatehouse_domain::membership::ScopeRef::Account(account.sid.clone());
+    tx.insert_assignment(&gatehouse_domain::membership::RoleAssignment::new(
+        role.sid.clone(),
+        dana.sid.clone(),
+        scope,
+        t0(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(tx.role_assignment_count(&role.sid).await.unwrap(), 1);
+    assert_eq!(tx.delete_assignments_of_role(&role.sid).await.unwrap(), 1);
+    assert_eq!(tx.delete_custom_role(&rival.sid, &role.sid).await.unwrap(), 0, "scoped to its organization");
+    assert_eq!(tx.delete_custom_role(&acme.sid, &role.sid).await.unwrap(), 1);
+    assert_eq!(tx.custom_role(&role.sid).await.unwrap(), None);
+    tx.commit().await.unwrap();
+
+    // Last: on PostgreSQL a refused statement ends the transaction.
+    let mut tx = store.write().await.unwrap();
+    let twin = CustomRole { sid: RoleSid::generate(), ..theirs.clone() };
+    assert!(matches!(tx.insert_custom_role(&twin).await, Err(Error::Conflict(_))), "one name per organization");
+}

@@ -20,6 +20,7 @@ mod oauth;
 mod offboarding;
 mod org_invitations;
 mod public_keys;
+mod roles;
 mod rows;
 mod scim;
 mod scim_filter;

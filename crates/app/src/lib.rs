@@ -14,6 +14,7 @@ mod batch;
 mod billing;
 mod credential_cache;
 mod credentials;
+mod custom_roles;
 mod domains;
 mod groups;
 mod invitations;
@@ -58,6 +59,7 @@ pub use auth::{SessionTimeouts, SignedIn, Visitor};
 pub use billing::{NewInvoice, PaymentError, PaymentProvider, TestPayments};
 pub use credential_cache::{DEFAULT_CAPACITY as CREDENTIAL_CACHE_CAPACITY, DEFAULT_TTL as CREDENTIAL_CACHE_TTL};
 pub use credentials::RESET_REQUESTED;
+pub use custom_roles::AssignedRoleDeletion;
 pub use domains::{DnsError, DnsResolver, RECHECK_EVERY_HOURS};
 pub use groups::{GroupChange, GroupInput, GroupView, MembersChange};
 pub use invitations::{InvitationView, NewInvitation, NewInvitee};
@@ -350,11 +352,23 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
             if user.status != UserStatus::Active {
                 return Err(Error::Unauthenticated);
             }
-            let grants = tx
-                .user_assignments(sid, scopes)
-                .await?
+            let assignments = tx.user_assignments(sid, scopes).await?;
+            // Custom roles are read in one query, only when the user holds one here.
+            let custom: Vec<_> = assignments
+                .iter()
+                .filter(|a| BuiltinRole::from_sid(&a.role_sid).is_none())
+                .map(|a| a.role_sid.clone())
+                .collect();
+            let custom = tx.custom_roles_by_sids(&custom).await?;
+            let grants = assignments
                 .into_iter()
-                .filter_map(|a| BuiltinRole::from_sid(&a.role_sid).map(|r| Grant::at(a.scope, r.permissions())))
+                .filter_map(|a| {
+                    let permissions = match BuiltinRole::from_sid(&a.role_sid) {
+                        Some(r) => r.permissions(),
+                        None => custom.iter().find(|c| c.sid == a.role_sid)?.permissions,
+                    };
+                    Some(Grant::at(a.scope, permissions))
+                })
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })
         }

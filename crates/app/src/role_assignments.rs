@@ -8,8 +8,8 @@ use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef, normalize_member_roles};
 use gatehouse_domain::page::PageRequest;
-use gatehouse_domain::permission::Permission;
-use gatehouse_domain::policy::Actor;
+use gatehouse_domain::permission::{Permission, ScopeKind};
+use gatehouse_domain::policy::{Actor, Target};
 use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
 use gatehouse_domain::sid::{OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use gatehouse_domain::store::Tx;
@@ -17,6 +17,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::App;
+use crate::custom_roles::ensure_may_grant;
 use crate::members::{grant_roles, roles_of};
 use crate::org_users::{authorize_org, managed_user};
 
@@ -91,7 +92,39 @@ impl App {
         let account = org_scope(&mut *tx, org, scope).await.map_err(|_| {
             Error::invalid("scope", "the scope must be this organization or one of its managed accounts")
         })?;
-        let builtin = BuiltinRole::from_sid(role).ok_or_else(|| Error::invalid("role_sid", "unknown role"))?;
+        // The escalation rule: the role's permissions must all be the actor's at that scope.
+        let p = match &account {
+            Some(a) => crate::account_principal(&mut *tx, actor, a).await?,
+            None => crate::principal(&mut *tx, actor, std::slice::from_ref(scope)).await?,
+        };
+        let target = match &account {
+            Some(a) => Target::Account(a),
+            None => Target::Organization(org),
+        };
+        let Some(builtin) = BuiltinRole::from_sid(role) else {
+            let custom = tx
+                .custom_role(role)
+                .await?
+                .filter(|r| &r.organization_sid == org)
+                .ok_or_else(|| Error::invalid("role_sid", "unknown role"))?;
+            let fits =
+                matches!((custom.kind, &account), (ScopeKind::Account, Some(_)) | (ScopeKind::Organization, None));
+            if !fits {
+                return Err(Error::invalid("role_sid", "this role does not apply to this scope"));
+            }
+            ensure_may_grant(&p, custom.permissions, target)?;
+            if let Some(a) = &account {
+                tx.lock_account(&a.sid).await?.ok_or(Error::NotFound)?.ensure_active()?;
+            }
+            tx.insert_assignment(&RoleAssignment::new(role.clone(), identity.clone(), scope.clone(), now))
+                .await
+                .map_err(|e| match e {
+                    Error::Conflict(_) => Error::Conflict("this role is already assigned".into()),
+                    other => other,
+                })?;
+            return self.finish_assignment(tx, actor, org, role, scope, identity, now).await;
+        };
+        ensure_may_grant(&p, builtin.permissions(), target)?;
         match (builtin, &account) {
             (BuiltinRole::Account(AccountRole::Owner), _) | (BuiltinRole::Org(OrgRole::Owner), _) => {
                 return Err(Error::invalid("role_sid", "the Owner role changes only by transferring ownership"));
@@ -130,6 +163,21 @@ impl App {
             }
             _ => return Err(Error::invalid("role_sid", "this role does not apply to this scope")),
         }
+        self.finish_assignment(tx, actor, org, role, scope, identity, now).await
+    }
+
+    /// Reads back the assignment just made, audits it and commits.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_assignment(
+        &self,
+        mut tx: Box<dyn gatehouse_domain::store::Tx>,
+        actor: &Actor,
+        org: &OrganizationSid,
+        role: &RoleSid,
+        scope: &ScopeRef,
+        identity: &UserSid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<RoleAssignment> {
         let created = tx
             .user_assignments(identity, std::slice::from_ref(scope))
             .await?

@@ -169,6 +169,30 @@ pub fn effective_permissions(principal: &Principal, target: Target<'_>) -> Permi
     }
 }
 
+/// The escalation rule: the first permission of `wanted` the principal does not hold on the
+/// target, if any. No person grants (or defines) a role holding a permission they do not hold
+/// there themselves. `System` holds everything; an organization's machine credentials (its OAuth
+/// apps and SCIM tokens, made by its admins, who hold every permission a role can carry) grant
+/// what `org.roles.assign` lets them, as Twilio's RoleAssignments API expects.
+pub fn missing_permission(principal: &Principal, wanted: PermissionSet, target: Target<'_>) -> Option<Permission> {
+    if matches!(principal, Principal::System | Principal::Credential { .. }) {
+        return None;
+    }
+    let held = match target {
+        // On the organization, a grant there holds its account permissions too (they reach the
+        // managed accounts).
+        Target::Organization(_) => match principal {
+            Principal::User { grants, .. } | Principal::Credential { grants } => grants
+                .iter()
+                .filter(|g| target.covered_by(g))
+                .fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions)),
+            _ => PermissionSet::EMPTY,
+        },
+        Target::Account(_) => effective_permissions(principal, target),
+    };
+    wanted.iter().find(|p| !held.contains(*p))
+}
+
 /// Decides one permission question.
 ///
 /// `Ok(())` if allowed. `Forbidden` if the principal can see the target but lacks the
@@ -283,6 +307,27 @@ mod tests {
         let managed = account(Some(&org), None);
         let owner = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::Owner.permissions())]);
         assert_eq!(authorize(&owner, Permission::OrgUsersManage, Target::Account(&managed)), Err(Error::Forbidden));
+    }
+
+    #[test]
+    fn nobody_grants_what_they_do_not_hold() {
+        let org = OrganizationSid::generate();
+        let managed = account(Some(&org), None);
+        let admin = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::Administrator.permissions())]);
+        let all_accounts = PermissionSet::all_of(crate::permission::ScopeKind::Account);
+        assert_eq!(missing_permission(&admin, all_accounts, Target::Organization(&org)), None);
+        let transfer = PermissionSet::of(&[Permission::OrgUsersRead, Permission::OrgOwnerTransfer]);
+        assert_eq!(
+            missing_permission(&admin, transfer, Target::Organization(&org)),
+            Some(Permission::OrgOwnerTransfer)
+        );
+        let account_admin = user(vec![on_account(&managed, AccountRole::Administrator)]);
+        let wanted = PermissionSet::of(&[Permission::LogsRead, Permission::AccountClose]);
+        assert_eq!(
+            missing_permission(&account_admin, wanted, Target::Account(&managed)),
+            Some(Permission::AccountClose)
+        );
+        assert_eq!(missing_permission(&Principal::System, wanted, Target::Account(&managed)), None);
     }
 
     #[test]

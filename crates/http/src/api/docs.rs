@@ -123,6 +123,13 @@ fn operation(e: &Endpoint, responses_gen: &mut SchemaGenerator, requests_gen: &m
             json!({ "type": "string", "enum": ["owner", "administrator", "developer", "billing_manager", "support", "viewer"] }),
         ));
     }
+    if e.method == "delete" && e.path == "/orgs/{org}/roles/{role}" {
+        parameters.push(query(
+            "end_assignments",
+            "true: end the role's assignments with it (an assigned role is otherwise not deleted)",
+            json!({ "type": "string", "enum": ["true", "false"] }),
+        ));
+    }
     if e.method == "delete" && e.path == "/accounts/{sid}/users/{user}" {
         parameters.push(query(
             "keep_keys",

@@ -14,6 +14,7 @@ mod org_bodies;
 mod org_ownership;
 mod orgs;
 mod people;
+mod roles;
 
 use axum::Json;
 use axum::Router;
@@ -126,6 +127,11 @@ api! {
     delete "/orgs/{org}/ownership" => org_ownership::cancel, "Organizations", "Withdraw the offer", None, Answer::Nothing, 204, "the organization's Owner";
     post "/orgs/{org}/ownership/accept" => org_ownership::accept, "Organizations", "Accept the offer (the nominee; the Owner becomes an Administrator)", None, Answer::Nothing, 204, "the nominee";
     post "/orgs/{org}/ownership/decline" => org_ownership::decline, "Organizations", "Decline the offer (the nominee)", None, Answer::Nothing, 204, "the nominee";
+    get "/orgs/{org}/roles" => roles::list, "Roles", "List the built-in roles and the organization's custom roles", None, Answer::One(schema::<List<roles::RoleBody>>), 200, ORG_ADMINS;
+    post "/orgs/{org}/roles" => roles::create, "Roles", "Define a custom role (never holding a permission you do not hold, nor an Owner's)", Some(schema::<roles::NewRole>), Answer::One(schema::<roles::RoleBody>), 201, ORG_ADMINS;
+    get "/orgs/{org}/roles/{role}" => roles::show, "Roles", "Fetch a custom role", None, Answer::One(schema::<roles::RoleBody>), 200, ORG_ADMINS;
+    post "/orgs/{org}/roles/{role}" => roles::update, "Roles", "Change a custom role's name, description and permissions (everyone holding it, at their next request)", Some(schema::<roles::RoleChange>), Answer::One(schema::<roles::RoleBody>), 200, ORG_ADMINS;
+    delete "/orgs/{org}/roles/{role}" => roles::delete, "Roles", "Delete a custom role (end_assignments=true when it is assigned)", None, Answer::Nothing, 204, ORG_ADMINS;
     get "/orgs/{org}/events" => orgs::events, "Organizations", "List the organization's audit events, newest first", None, Answer::Page(schema::<PageBody<EventBody>>), 200, ORG_ADMINS;
     get "/orgs/{org}/domains" => orgs::domains, "Domains", "List domains", None, Answer::One(schema::<PageBody<DomainBody>>), 200, ORG_ADMINS;
     post "/orgs/{org}/domains" => orgs::add_domain, "Domains", "Add a domain (answers the TXT record to publish)", Some(schema::<orgs::NewDomain>), Answer::One(schema::<DomainBody>), 201, ORG_ADMINS;

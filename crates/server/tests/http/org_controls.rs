@@ -596,3 +596,82 @@ on_both_engines!(
     the_owner_hands_the_organization_to_an_administrator,
     an_admin_deactivates_and_reactivates_a_managed_user,
 );
+
+mod custom_roles {
+    //! Custom roles over the JSON API: defined, assigned through Twilio's RoleAssignments path,
+    //! honoured at the next request, changed, and deleted with their assignments; the escalation
+    //! rule and the Owner-only permissions refused.
+
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    use super::org_user_sid;
+    use crate::support::*;
+
+    async fn an_organization_defines_assigns_and_deletes_a_custom_role(engine: Engine) {
+        let dns = DnsServer::start().await;
+        let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+        let Some(server) = server_with(engine, options).await else { return };
+        let olivia = Browser::new(&server);
+        let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+        let sam = join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+        let sam_sid = org_user_sid(&olivia, &org, "sam@acme.test").await;
+        let csrf = csrf_of(&olivia.page(&format!("/orgs/{org}/users")).await);
+        let roles = format!("/orgs/{org}/roles");
+
+        // Owner-only permissions and unknown names are refused; a role of account permissions is made.
+        for permissions in [json!(["logs.read", "account.close"]), json!(["logs.write"])] {
+            let body = json!({ "friendly_name": "Bad", "kind": "account", "permissions": permissions });
+            let (status, answer) = api_call(&server, &olivia, &csrf, "post", &roles, Some(&body)).await;
+            assert_eq!((status, answer["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("permissions")));
+        }
+        let body = json!({ "friendly_name": "Billing reader", "kind": "account", "permissions": ["account.read", "billing.read"] });
+        let (status, role) = api_call(&server, &olivia, &csrf, "post", &roles, Some(&body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{role}");
+        let role_sid = role["sid"].as_str().unwrap().to_owned();
+        let (_, listed) = api_call(&server, &olivia, &csrf, "get", &roles, None).await;
+        let items = listed["items"].as_array().unwrap();
+        assert!(items.iter().any(|r| r["builtin"] == true && r["friendly_name"] == "Administrator"));
+        assert!(items.iter().any(|r| r["sid"] == role_sid.as_str() && r["builtin"] == false));
+
+        // Assigned to Sam on the account: billing is his at his next request, nothing else.
+        let billing = format!("/api/v1/accounts/{acct}/invoices");
+        assert_eq!(sam.get(&billing).await.status(), StatusCode::NOT_FOUND, "no role yet");
+        let app = &server.running.app;
+        let system = gatehouse_domain::policy::Actor::system();
+        let org_sid = gatehouse_domain::sid::OrganizationSid::parse(&org).unwrap();
+        let scope =
+            gatehouse_domain::membership::ScopeRef::Account(gatehouse_domain::sid::AccountSid::parse(&acct).unwrap());
+        let sam_user = gatehouse_domain::sid::UserSid::parse(&sam_sid).unwrap();
+        let rsid = gatehouse_domain::sid::RoleSid::parse(&role_sid).unwrap();
+        app.create_org_role_assignment(&system, &org_sid, &rsid, &scope, &sam_user).await.unwrap();
+        assert_eq!(sam.get(&billing).await.status(), StatusCode::OK);
+        assert_eq!(sam.get(&format!("/api/v1/accounts/{acct}/keys")).await.status(), StatusCode::FORBIDDEN);
+
+        // Changed: the new permissions hold at once. Deleted: refused while assigned, unless its
+        // assignments end with it.
+        let change = json!({ "friendly_name": "Key reader", "permissions": ["account.read", "api_keys.read"] });
+        let (status, _) =
+            api_call(&server, &olivia, &csrf, "post", &format!("{roles}/{role_sid}"), Some(&change)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(sam.get(&format!("/api/v1/accounts/{acct}/keys")).await.status(), StatusCode::OK);
+        assert_eq!(sam.get(&billing).await.status(), StatusCode::FORBIDDEN);
+        let (status, answer) = api_call(&server, &olivia, &csrf, "delete", &format!("{roles}/{role_sid}"), None).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(answer["message"].as_str().unwrap().contains("assigned 1 time"), "{answer}");
+        let path = format!("{roles}/{role_sid}?end_assignments=true");
+        let (status, _) = api_call(&server, &olivia, &csrf, "delete", &path, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(sam.get(&format!("/api/v1/accounts/{acct}/keys")).await.status(), StatusCode::NOT_FOUND);
+
+        // The escalation rule: an Administrator cannot define a role holding what they lack.
+        let ada = join_organization(&server, &olivia, &org, "ada@acme.test", "administrator").await;
+        let ada_csrf = csrf_of(&ada.page(&format!("/orgs/{org}/users")).await);
+        let body = json!({ "friendly_name": "Owner-ish", "kind": "organization", "permissions": ["org.users.read"] });
+        let (status, _) = api_call(&server, &ada, &ada_csrf, "post", &roles, Some(&body)).await;
+        assert_eq!(status, StatusCode::CREATED, "an Administrator holds org.users.read");
+        server.running.stop().await.unwrap();
+    }
+
+    on_both_engines!(an_organization_defines_assigns_and_deletes_a_custom_role);
+}

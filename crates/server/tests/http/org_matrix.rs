@@ -207,6 +207,17 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
         };
         path = path.replace("{account}", account.as_str());
     }
+    if path.contains("{role}") {
+        let definition = gatehouse_domain::custom_role::check_definition(
+            &format!("Role {n}"),
+            "",
+            gatehouse_domain::permission::ScopeKind::Account,
+            &["logs.read"],
+        )
+        .unwrap();
+        let role = w.app.create_custom_role(&system, &w.org, definition).await.unwrap();
+        path = path.replace("{role}", role.sid.as_str());
+    }
     if path.contains("{request}") {
         let (account, _) = w.outside_account().await;
         let r = w.app.request_account_access(&w.owner, &w.org, &account).await.unwrap();
@@ -219,6 +230,12 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
     }
     let body = match op {
         "post /orgs/{org}/ownership" => Some(json!({ "user_sid": w.managed_user_as(OrgRole::Administrator).await })),
+        "post /orgs/{org}/roles" => {
+            Some(json!({ "friendly_name": format!("New role {n}"), "kind": "account", "permissions": ["logs.read"] }))
+        }
+        "post /orgs/{org}/roles/{role}" => {
+            Some(json!({ "friendly_name": format!("Renamed {n}"), "permissions": ["usage.read"] }))
+        }
         "put /orgs/{org}/settings" => {
             Some(json!({ "friendly_name": "Beta", "invitation_lifetime_days": 9, "require_two_factor": false }))
         }

@@ -16,6 +16,7 @@ mod org_users;
 mod organizations;
 mod outbox;
 mod recovery;
+mod roles;
 mod scim_tokens;
 mod self_deletion;
 mod session;
@@ -94,6 +95,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/request/answer", post(org_accounts::answer))
         .route("/orgs/{sid}/settings", get(organizations::settings).post(organizations::save_settings))
         .route("/orgs/{sid}/settings/general", post(organizations::save_general))
+        .route("/orgs/{sid}/roles", get(roles::list).post(roles::create))
+        .route("/orgs/{sid}/roles/{role}", get(roles::edit).post(roles::update))
+        .route("/orgs/{sid}/roles/{role}/delete", post(roles::delete))
         .route("/orgs/{sid}/owner", post(organizations::nominate_owner))
         .route("/orgs/{sid}/owner/cancel", post(organizations::cancel_owner_nomination))
         .route("/orgs/{sid}/owner/answer", post(organizations::answer_owner_nomination))
@@ -295,6 +299,8 @@ pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
         "banner-posted" => "Banner posted: every console page shows it until you withdraw it.",
         "banner-posted-and-sent" => "Banner posted; service notices are being queued for every account.",
         "banner-withdrawn" => "Banner withdrawn.",
+        "role-saved" => "Role saved. Everyone holding it has its permissions at their next request.",
+        "role-deleted" => "Role deleted.",
         "login-deleted" => "Your login was deleted and your personal data erased.",
         "organization-created" => {
             "Organization created: you are its Owner. Verify your company's domain to invite colleagues as managed users."

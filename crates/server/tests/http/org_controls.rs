@@ -673,5 +673,43 @@ mod custom_roles {
         server.running.stop().await.unwrap();
     }
 
-    on_both_engines!(an_organization_defines_assigns_and_deletes_a_custom_role);
+    async fn the_roles_tab_defines_edits_and_deletes_custom_roles(engine: Engine) {
+        let Some(server) = server(engine).await else { return };
+        let olivia = Browser::new(&server);
+        set_up(&server, &olivia).await;
+        let org = sid_after(&olivia.page("/accounts").await, "href=\"/orgs/");
+        let roles = format!("/orgs/{org}/roles");
+        let page = olivia.page(&roles).await;
+        assert!(
+            page.contains("Billing Manager") && page.contains("<code>logs.read</code> — Read the account&#39;s logs")
+        );
+        assert!(!page.contains("value=\"account.close\""), "Owner-only permissions are not offered");
+        let r = olivia.submit(&roles, &roles, &[("name", "Log reader"), ("kind", "account")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "at least one permission");
+        let r = olivia
+            .submit(&roles, &roles, &[("name", "Log reader"), ("kind", "account"), ("permissions", "logs.read")])
+            .await;
+        assert_eq!(location(&r), format!("{roles}?notice=role-saved"));
+        let page = olivia.page(&roles).await;
+        let role = sid_after(&page[page.find("Log reader").unwrap()..], "<code>");
+        let edit = format!("{roles}/{role}");
+        let r = olivia
+            .submit(
+                &edit,
+                &edit,
+                &[("name", "Log and usage reader"), ("permissions", "logs.read"), ("permissions", "usage.read")],
+            )
+            .await;
+        assert_eq!(location(&r), format!("{roles}?notice=role-saved"));
+        assert!(olivia.page(&roles).await.contains("Log and usage reader"));
+        let r = olivia.submit(&edit, &format!("{edit}/delete"), &[]).await;
+        assert_eq!(location(&r), format!("{roles}?notice=role-deleted"));
+        assert!(!olivia.page(&roles).await.contains("Log and usage reader"));
+        server.running.stop().await.unwrap();
+    }
+
+    on_both_engines!(
+        an_organization_defines_assigns_and_deletes_a_custom_role,
+        the_roles_tab_defines_edits_and_deletes_custom_roles,
+    );
 }

@@ -49,6 +49,7 @@ use gatehouse_domain::membership::ScopeRef;
 use gatehouse_domain::oauth::OAuthAppOwner;
 use gatehouse_domain::policy::{Actor, ActorKind, Grant, Principal};
 use gatehouse_domain::role::{AccountRole, BuiltinRole};
+use gatehouse_domain::sid::RoleSid;
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
@@ -352,22 +353,26 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
             if user.status != UserStatus::Active {
                 return Err(Error::Unauthenticated);
             }
-            let assignments = tx.user_assignments(sid, scopes).await?;
-            // Custom roles are read in one query, only when the user holds one here.
-            let custom: Vec<_> = assignments
-                .iter()
-                .filter(|a| BuiltinRole::from_sid(&a.role_sid).is_none())
-                .map(|a| a.role_sid.clone())
-                .collect();
-            let custom = tx.custom_roles_by_sids(&custom).await?;
-            let grants = assignments
+            // The user's own assignments at these scopes, then those of the groups they are in.
+            let held: Vec<(RoleSid, ScopeRef)> = tx
+                .user_assignments(sid, scopes)
+                .await?
                 .into_iter()
-                .filter_map(|a| {
-                    let permissions = match BuiltinRole::from_sid(&a.role_sid) {
+                .map(|a| (a.role_sid, a.scope))
+                .chain(tx.user_group_grants(sid, scopes).await?.into_iter().map(|g| (g.role_sid, g.scope)))
+                .collect();
+            // Custom roles are read in one query, only when the user holds one here.
+            let custom: Vec<RoleSid> =
+                held.iter().filter(|(r, _)| BuiltinRole::from_sid(r).is_none()).map(|(r, _)| r.clone()).collect();
+            let custom = tx.custom_roles_by_sids(&custom).await?;
+            let grants = held
+                .into_iter()
+                .filter_map(|(role, scope)| {
+                    let permissions = match BuiltinRole::from_sid(&role) {
                         Some(r) => r.permissions(),
-                        None => custom.iter().find(|c| c.sid == a.role_sid)?.permissions,
+                        None => custom.iter().find(|c| c.sid == role)?.permissions,
                     };
-                    Some(Grant::at(a.scope, permissions))
+                    Some(Grant::at(scope, permissions))
                 })
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })

@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 
 use gatehouse_domain::account::Account;
 use gatehouse_domain::audit::AuditEvent;
-use gatehouse_domain::membership::{RoleAssignment, ScopeRef, normalize_member_roles};
+use gatehouse_domain::membership::{GroupAssignment, RoleAssignment, ScopeRef, normalize_member_roles};
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::{Permission, ScopeKind};
 use gatehouse_domain::policy::{Actor, Target};
 use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
-use gatehouse_domain::sid::{OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
+use gatehouse_domain::sid::{GroupSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use gatehouse_domain::store::Tx;
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
@@ -33,7 +33,99 @@ async fn org_scope(tx: &mut dyn Tx, org: &OrganizationSid, scope: &ScopeRef) -> 
     }
 }
 
+fn already_assigned(e: Error) -> Error {
+    match e {
+        Error::Conflict(_) => Error::Conflict("this role is already assigned".into()),
+        other => other,
+    }
+}
+
+/// Checks that `role` may be granted at `scope` of the organization by the actor: the scope is
+/// the organization or one of its active managed accounts; the role is built-in (not an Owner
+/// role) or one of the organization's custom roles, and fits the scope (an account role on an
+/// account, an organization role on the organization); and it holds nothing the actor does not
+/// hold there (the escalation rule). Returns the scope's account (`None`: the organization) and
+/// the built-in role, if it is one.
+async fn check_grant(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    org: &OrganizationSid,
+    role: &RoleSid,
+    scope: &ScopeRef,
+) -> Result<(Option<Account>, Option<BuiltinRole>)> {
+    let account = org_scope(tx, org, scope)
+        .await
+        .map_err(|_| Error::invalid("scope", "the scope must be this organization or one of its managed accounts"))?;
+    let (kind, permissions, builtin) = match BuiltinRole::from_sid(role) {
+        Some(BuiltinRole::Account(AccountRole::Owner) | BuiltinRole::Org(OrgRole::Owner)) => {
+            return Err(Error::invalid("role_sid", "the Owner role changes only by transferring ownership"));
+        }
+        Some(b) => (b.scope_kind(), b.permissions(), Some(b)),
+        None => {
+            let custom = tx
+                .custom_role(role)
+                .await?
+                .filter(|r| &r.organization_sid == org)
+                .ok_or_else(|| Error::invalid("role_sid", "unknown role"))?;
+            (custom.kind, custom.permissions, None)
+        }
+    };
+    if !matches!((kind, &account), (ScopeKind::Account, Some(_)) | (ScopeKind::Organization, None)) {
+        return Err(Error::invalid("role_sid", "this role does not apply to this scope"));
+    }
+    let (p, target) = match &account {
+        Some(a) => {
+            tx.lock_account(&a.sid).await?.ok_or(Error::NotFound)?.ensure_active()?;
+            (crate::account_principal(tx, actor, a).await?, Target::Account(a))
+        }
+        None => (crate::principal(tx, actor, std::slice::from_ref(scope)).await?, Target::Organization(org)),
+    };
+    ensure_may_grant(&p, permissions, target)?;
+    Ok((account, builtin))
+}
+
 impl App {
+    /// Grants a role (built-in but not Owner, or one of the organization's custom roles) to one
+    /// of its groups at a scope: every member holds it there, and joining or leaving the group
+    /// (also through SCIM) changes their access at their next request.
+    pub async fn create_group_role_assignment(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        role: &RoleSid,
+        scope: &ScopeRef,
+        group: &GroupSid,
+    ) -> Result<GroupAssignment> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgRolesAssign).await?;
+        tx.group(org, group).await?.ok_or_else(|| Error::invalid("identity", "not a group of this organization"))?;
+        check_grant(&mut *tx, actor, org, role, scope).await?;
+        let assignment = GroupAssignment::new(role.clone(), group.clone(), scope.clone(), now);
+        tx.insert_group_assignment(&assignment).await.map_err(already_assigned)?;
+        tx.append_audit(
+            &AuditEvent::new(actor, "role_assignment.created", assignment.sid.as_str(), now)
+                .in_organization(org)
+                .with_details(json!({ "role": role, "scope": scope.sid_str(), "group": group })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(assignment)
+    }
+
+    /// The roles granted to one of the organization's groups.
+    pub async fn group_role_assignments(
+        &self,
+        actor: &Actor,
+        org: &OrganizationSid,
+        group: &GroupSid,
+    ) -> Result<Vec<GroupAssignment>> {
+        let mut tx = self.store.read().await?;
+        authorize_org(&mut *tx, actor, org, Permission::OrgUsersRead).await?;
+        tx.group(org, group).await?.ok_or(Error::NotFound)?;
+        tx.group_assignments(group).await
+    }
+
     /// The organization's role assignments of an identity and/or at a scope (at least one).
     pub async fn org_role_assignments(
         &self,
@@ -89,46 +181,14 @@ impl App {
         managed_user(&mut *tx, org, identity)
             .await
             .map_err(|_| Error::invalid("identity", "not a user of this organization"))?;
-        let account = org_scope(&mut *tx, org, scope).await.map_err(|_| {
-            Error::invalid("scope", "the scope must be this organization or one of its managed accounts")
-        })?;
-        // The escalation rule: the role's permissions must all be the actor's at that scope.
-        let p = match &account {
-            Some(a) => crate::account_principal(&mut *tx, actor, a).await?,
-            None => crate::principal(&mut *tx, actor, std::slice::from_ref(scope)).await?,
-        };
-        let target = match &account {
-            Some(a) => Target::Account(a),
-            None => Target::Organization(org),
-        };
-        let Some(builtin) = BuiltinRole::from_sid(role) else {
-            let custom = tx
-                .custom_role(role)
-                .await?
-                .filter(|r| &r.organization_sid == org)
-                .ok_or_else(|| Error::invalid("role_sid", "unknown role"))?;
-            let fits =
-                matches!((custom.kind, &account), (ScopeKind::Account, Some(_)) | (ScopeKind::Organization, None));
-            if !fits {
-                return Err(Error::invalid("role_sid", "this role does not apply to this scope"));
-            }
-            ensure_may_grant(&p, custom.permissions, target)?;
-            if let Some(a) = &account {
-                tx.lock_account(&a.sid).await?.ok_or(Error::NotFound)?.ensure_active()?;
-            }
+        let (account, builtin) = check_grant(&mut *tx, actor, org, role, scope).await?;
+        let Some(builtin) = builtin else {
             tx.insert_assignment(&RoleAssignment::new(role.clone(), identity.clone(), scope.clone(), now))
                 .await
-                .map_err(|e| match e {
-                    Error::Conflict(_) => Error::Conflict("this role is already assigned".into()),
-                    other => other,
-                })?;
+                .map_err(already_assigned)?;
             return self.finish_assignment(tx, actor, org, role, scope, identity, now).await;
         };
-        ensure_may_grant(&p, builtin.permissions(), target)?;
         match (builtin, &account) {
-            (BuiltinRole::Account(AccountRole::Owner), _) | (BuiltinRole::Org(OrgRole::Owner), _) => {
-                return Err(Error::invalid("role_sid", "the Owner role changes only by transferring ownership"));
-            }
             (BuiltinRole::Account(r), Some(account)) => {
                 let locked = tx.lock_account(&account.sid).await?.ok_or(Error::NotFound)?;
                 locked.ensure_active()?;
@@ -205,6 +265,20 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgRolesAssign).await?;
+        if let Some(granted) = tx.group_assignment(sid).await? {
+            // A group's grant: its group must be this organization's.
+            let group = tx.group(org, &granted.group_sid).await?.ok_or(Error::NotFound)?;
+            tx.delete_group_assignment(sid).await?;
+            tx.append_audit(
+                &AuditEvent::new(actor, "role_assignment.deleted", sid.as_str(), now)
+                    .in_organization(org)
+                    .with_details(
+                        json!({ "role": granted.role_sid, "scope": granted.scope.sid_str(), "group": group.sid }),
+                    ),
+            )
+            .await?;
+            return tx.commit().await;
+        }
         let assignment = tx.role_assignment(sid).await?.ok_or(Error::NotFound)?;
         org_scope(&mut *tx, org, &assignment.scope).await?;
         if assignment.role_sid == AccountRole::Owner.sid() || assignment.role_sid == OrgRole::Owner.sid() {

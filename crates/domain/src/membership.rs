@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::role::{AccountRole, OrgRole};
-use crate::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
+use crate::sid::{AccountSid, GroupSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use crate::user::User;
 
 /// Where a role assignment applies.
@@ -42,6 +42,23 @@ impl RoleAssignment {
     /// A new assignment, created now.
     pub fn new(role_sid: RoleSid, user_sid: UserSid, scope: ScopeRef, now: DateTime<Utc>) -> Self {
         RoleAssignment { sid: RoleAssignmentSid::generate(), role_sid, user_sid, scope, created_at: now }
+    }
+}
+
+/// A role granted to a group at a scope: each member of the group holds it there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupAssignment {
+    pub sid: RoleAssignmentSid,
+    pub role_sid: RoleSid,
+    pub group_sid: GroupSid,
+    pub scope: ScopeRef,
+    pub created_at: DateTime<Utc>,
+}
+
+impl GroupAssignment {
+    /// A new assignment, created now.
+    pub fn new(role_sid: RoleSid, group_sid: GroupSid, scope: ScopeRef, now: DateTime<Utc>) -> Self {
+        GroupAssignment { sid: RoleAssignmentSid::generate(), role_sid, group_sid, scope, created_at: now }
     }
 }
 

@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use crate::custom_role::CustomRole;
 use crate::error::Result;
-use crate::sid::{OrganizationSid, RoleSid};
+use crate::membership::{GroupAssignment, ScopeRef};
+use crate::sid::{GroupSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 
 /// An organization's custom roles.
 #[async_trait]
@@ -22,8 +23,18 @@ pub trait RolesTx: Send {
     async fn update_custom_role(&mut self, role: &CustomRole) -> Result<()>;
     /// Deletes a custom role (its assignments must be gone).
     async fn delete_custom_role(&mut self, org: &OrganizationSid, sid: &RoleSid) -> Result<u64>;
-    /// How many assignments grant the role.
+    /// How many assignments grant the role (to users and to groups).
     async fn role_assignment_count(&mut self, role: &RoleSid) -> Result<u64>;
-    /// Ends every assignment of the role; how many.
+    /// Ends every assignment of the role (to users and to groups); how many.
     async fn delete_assignments_of_role(&mut self, role: &RoleSid) -> Result<u64>;
+    /// Grants a role to a group at a scope (the same grant twice is a Conflict).
+    async fn insert_group_assignment(&mut self, assignment: &GroupAssignment) -> Result<()>;
+    /// The group's assignments, by SID.
+    async fn group_assignments(&mut self, group: &GroupSid) -> Result<Vec<GroupAssignment>>;
+    /// One group assignment by SID.
+    async fn group_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<GroupAssignment>>;
+    /// Ends one group assignment; how many (0 or 1).
+    async fn delete_group_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64>;
+    /// The assignments the user holds through the groups they belong to, at these scopes.
+    async fn user_group_grants(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<GroupAssignment>>;
 }

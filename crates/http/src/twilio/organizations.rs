@@ -11,7 +11,7 @@ use gatehouse_domain::Error;
 use gatehouse_domain::account::Account;
 use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
 use gatehouse_domain::page::{Page, PageRequest};
-use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
+use gatehouse_domain::sid::{AccountSid, GroupSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -210,15 +210,26 @@ async fn create_assignment(state: &AppState, c: &OrgClient, body: &Bytes) -> Twi
     let invalid_role = || TwilioError::new(StatusCode::BAD_REQUEST, 25202, "Invalid role");
     let role = RoleSid::parse(&role).map_err(|_| invalid_role())?;
     let scope = scope_ref(&scope, &c.org)?;
-    let identity = UserSid::parse(&identity)
-        .map_err(|_| TwilioError::new(StatusCode::BAD_REQUEST, 20001, "identity must be a user SID"))?;
-    let created = state.app.create_org_role_assignment(&c.actor, &c.org, &role, &scope, &identity).await.map_err(
-        |e| match e {
-            Error::Invalid { field: "role_sid", .. } => invalid_role(),
-            Error::Invalid { field: "scope", reason } => TwilioError::new(StatusCode::BAD_REQUEST, 25200, reason),
-            other => other.into(),
-        },
-    )?;
+    let refused = |e| match e {
+        Error::Invalid { field: "role_sid", .. } => invalid_role(),
+        Error::Invalid { field: "scope", reason } => TwilioError::new(StatusCode::BAD_REQUEST, 25200, reason),
+        other => other.into(),
+    };
+    // A group (GR…) is an identity too: its members hold what it is granted.
+    if let Ok(group) = GroupSid::parse(&identity) {
+        let created =
+            state.app.create_group_role_assignment(&c.actor, &c.org, &role, &scope, &group).await.map_err(refused)?;
+        let body = json!({
+            "sid": created.sid, "role_sid": created.role_sid, "scope": created.scope.sid_str(),
+            "identity": created.group_sid, "resource_type": null, "resource_id": null,
+        });
+        return Ok((StatusCode::CREATED, Json(body)).into_response());
+    }
+    let identity = UserSid::parse(&identity).map_err(|_| {
+        TwilioError::new(StatusCode::BAD_REQUEST, 20001, "identity must be a user (US…) or group (GR…) SID")
+    })?;
+    let created =
+        state.app.create_org_role_assignment(&c.actor, &c.org, &role, &scope, &identity).await.map_err(refused)?;
     Ok((StatusCode::CREATED, Json(assignment_json(&created))).into_response())
 }
 

@@ -708,7 +708,67 @@ mod custom_roles {
         server.running.stop().await.unwrap();
     }
 
+    async fn a_group_grants_its_members_what_it_is_granted(engine: Engine) {
+        let dns = DnsServer::start().await;
+        let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+        let Some(server) = server_with(engine, options).await else { return };
+        let olivia = Browser::new(&server);
+        let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+        let sam = join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+        let sam_sid = org_user_sid(&olivia, &org, "sam@acme.test").await;
+        let page = format!("/orgs/{org}/scim");
+        olivia.submit(&page, &page, &[("name", "Okta")]).await;
+        let token = text_of_id(&olivia.page(&format!("{page}?notice=scim-token-created")).await, "new-token-secret");
+        let scim = |method: reqwest::Method, path: String, body: serde_json::Value| {
+            reqwest::Client::new()
+                .request(method, format!("{}{path}", server.base))
+                .bearer_auth(&token)
+                .header("content-type", "application/scim+json")
+                .body(body.to_string())
+                .send()
+        };
+        // The identity provider pushes the group "Support" with Sam in it.
+        let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Support", "members": [{ "value": sam_sid }] });
+        let r = scim(reqwest::Method::POST, "/scim/v2/Groups".into(), body).await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let group = r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+        // The group is made Developer on the account: Sam reads its keys, at once.
+        let keys = format!("/api/v1/accounts/{acct}/keys");
+        assert_eq!(sam.get(&keys).await.status(), StatusCode::NOT_FOUND);
+        let system = gatehouse_domain::policy::Actor::system();
+        let org_sid = gatehouse_domain::sid::OrganizationSid::parse(&org).unwrap();
+        let scope =
+            gatehouse_domain::membership::ScopeRef::Account(gatehouse_domain::sid::AccountSid::parse(&acct).unwrap());
+        let group_sid = gatehouse_domain::sid::GroupSid::parse(&group).unwrap();
+        let developer = gatehouse_domain::role::AccountRole::Developer.sid();
+        let app = &server.running.app;
+        let granted =
+            app.create_group_role_assignment(&system, &org_sid, &developer, &scope, &group_sid).await.unwrap();
+        assert_eq!(sam.get(&keys).await.status(), StatusCode::OK, "a member holds the group's role");
+        let again = app.create_group_role_assignment(&system, &org_sid, &developer, &scope, &group_sid).await;
+        assert!(matches!(again, Err(gatehouse_domain::Error::Conflict(_))), "{again:?}");
+        let owner = gatehouse_domain::role::AccountRole::Owner.sid();
+        let refused = app.create_group_role_assignment(&system, &org_sid, &owner, &scope, &group_sid).await;
+        assert!(matches!(refused, Err(gatehouse_domain::Error::Invalid { field: "role_sid", .. })), "{refused:?}");
+
+        // Leaving the group (a SCIM PATCH) ends it; so does ending the grant.
+        let remove = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{ "op": "remove", "path": format!("members[value eq \"{sam_sid}\"]") }] });
+        let r = scim(reqwest::Method::PATCH, format!("/scim/v2/Groups/{group}"), remove).await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        assert_eq!(sam.get(&keys).await.status(), StatusCode::NOT_FOUND, "no longer a member");
+        let add = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{ "op": "add", "path": "members", "value": [{ "value": sam_sid }] }] });
+        scim(reqwest::Method::PATCH, format!("/scim/v2/Groups/{group}"), add).await.unwrap();
+        assert_eq!(sam.get(&keys).await.status(), StatusCode::OK);
+        app.delete_org_role_assignment(&system, &org_sid, &granted.sid).await.unwrap();
+        assert_eq!(sam.get(&keys).await.status(), StatusCode::NOT_FOUND);
+        server.running.stop().await.unwrap();
+    }
+
     on_both_engines!(
+        a_group_grants_its_members_what_it_is_granted,
         an_organization_defines_assigns_and_deletes_a_custom_role,
         the_roles_tab_defines_edits_and_deletes_custom_roles,
     );

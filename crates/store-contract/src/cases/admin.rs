@@ -510,7 +510,38 @@ pub async fn custom_roles_are_defined_per_organization_and_assigned(store: Arc<d
     .await
     .unwrap();
     assert_eq!(tx.role_assignment_count(&role.sid).await.unwrap(), 1);
-    assert_eq!(tx.delete_assignments_of_role(&role.sid).await.unwrap(), 1);
+    // A group's grant reaches its members at that scope only.
+    let group = gatehouse_domain::group::Group {
+        sid: gatehouse_domain::sid::GroupSid::generate(),
+        organization_sid: acme.sid.clone(),
+        display_name: "Support".into(),
+        external_id: None,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    tx.insert_group(&group).await.unwrap();
+    let sam = fixtures::add_user(&mut *tx, "sam@acme.com", "Sam").await;
+    tx.add_group_members(&group.sid, std::slice::from_ref(&sam.sid)).await.unwrap();
+    let at_account = gatehouse_domain::membership::ScopeRef::Account(account.sid.clone());
+    let granted = gatehouse_domain::membership::GroupAssignment::new(
+        role.sid.clone(),
+        group.sid.clone(),
+        at_account.clone(),
+        t0(),
+    );
+    tx.insert_group_assignment(&granted).await.unwrap();
+    assert_eq!(tx.user_group_grants(&sam.sid, std::slice::from_ref(&at_account)).await.unwrap(), vec![granted.clone()]);
+    let elsewhere = gatehouse_domain::membership::ScopeRef::Organization(acme.sid.clone());
+    assert!(tx.user_group_grants(&sam.sid, &[elsewhere]).await.unwrap().is_empty(), "at that scope only");
+    assert!(
+        tx.user_group_grants(&dana.sid, std::slice::from_ref(&at_account)).await.unwrap().is_empty(),
+        "members only"
+    );
+    assert_eq!(tx.group_assignments(&group.sid).await.unwrap(), vec![granted.clone()]);
+    assert_eq!(tx.group_assignment(&granted.sid).await.unwrap(), Some(granted.clone()));
+    assert_eq!(tx.role_assignment_count(&role.sid).await.unwrap(), 2, "users' and groups' assignments");
+    assert_eq!(tx.delete_assignments_of_role(&role.sid).await.unwrap(), 2);
+    assert_eq!(tx.group_assignment(&granted.sid).await.unwrap(), None);
     assert_eq!(tx.delete_custom_role(&rival.sid, &role.sid).await.unwrap(), 0, "scoped to its organization");
     assert_eq!(tx.delete_custom_role(&acme.sid, &role.sid).await.unwrap(), 1);
     assert_eq!(tx.custom_role(&role.sid).await.unwrap(), None);

@@ -5,7 +5,8 @@ use gatehouse_domain::Result;
 use gatehouse_domain::custom_role::{
     CustomRole, parse_role_kind, permission_names, permissions_from_names, role_kind_key,
 };
-use gatehouse_domain::sid::{OrganizationSid, RoleSid};
+use gatehouse_domain::membership::{GroupAssignment, ScopeRef};
+use gatehouse_domain::sid::{AccountSid, GroupSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use gatehouse_domain::store::RolesTx;
 use sqlx::AssertSqlSafe;
 
@@ -16,6 +17,28 @@ macro_rules! columns {
     () => {
         "sid, organization_sid, name, description, scope_kind, permissions, created_at, updated_at"
     };
+}
+
+macro_rules! group_columns {
+    () => {
+        "sid, role_sid, group_sid, scope_sid, created_at"
+    };
+}
+
+fn group_assignment(r: &Row) -> Result<GroupAssignment> {
+    let scope: String = get(r, "scope_sid")?;
+    let scope = if scope.starts_with(OrganizationSid::PREFIX) {
+        ScopeRef::Organization(OrganizationSid::parse(&scope).map_err(corrupt)?)
+    } else {
+        ScopeRef::Account(AccountSid::parse(&scope).map_err(corrupt)?)
+    };
+    Ok(GroupAssignment {
+        sid: RoleAssignmentSid::parse(&get::<String>(r, "sid")?).map_err(corrupt)?,
+        role_sid: RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?,
+        group_sid: GroupSid::parse(&get::<String>(r, "group_sid")?).map_err(corrupt)?,
+        scope,
+        created_at: get(r, "created_at")?,
+    })
 }
 
 fn custom_role(r: &Row) -> Result<CustomRole> {
@@ -103,14 +126,79 @@ impl RolesTx for EngineTx {
     }
 
     async fn role_assignment_count(&mut self, role: &RoleSid) -> Result<u64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM role_assignments WHERE role_sid = $1")
-            .bind(role.as_str())
-            .row(&mut self.tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM role_assignments WHERE role_sid = $1) \
+                  + (SELECT COUNT(*) FROM group_role_assignments WHERE role_sid = $1) AS n",
+        )
+        .bind(role.as_str())
+        .row(&mut self.tx)
+        .await?;
         Ok(row.map(|r| get::<i64>(&r, "n")).transpose()?.unwrap_or(0).try_into().unwrap_or(0))
     }
 
     async fn delete_assignments_of_role(&mut self, role: &RoleSid) -> Result<u64> {
-        sqlx::query("DELETE FROM role_assignments WHERE role_sid = $1").bind(role.as_str()).affected(&mut self.tx).await
+        let users = sqlx::query("DELETE FROM role_assignments WHERE role_sid = $1")
+            .bind(role.as_str())
+            .affected(&mut self.tx)
+            .await?;
+        let groups = sqlx::query("DELETE FROM group_role_assignments WHERE role_sid = $1")
+            .bind(role.as_str())
+            .affected(&mut self.tx)
+            .await?;
+        Ok(users + groups)
+    }
+
+    async fn insert_group_assignment(&mut self, a: &GroupAssignment) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO group_role_assignments (sid, role_sid, group_sid, scope_sid, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(a.sid.as_str())
+        .bind(a.role_sid.as_str())
+        .bind(a.group_sid.as_str())
+        .bind(a.scope.sid_str())
+        .bind(a.created_at)
+        .run(&mut self.tx)
+        .await
+    }
+
+    async fn group_assignments(&mut self, group: &GroupSid) -> Result<Vec<GroupAssignment>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            group_columns!(),
+            " FROM group_role_assignments WHERE group_sid = $1 ORDER BY sid"
+        ))
+        .bind(group.as_str())
+        .all(&mut self.tx, group_assignment)
+        .await
+    }
+
+    async fn group_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<GroupAssignment>> {
+        sqlx::query(concat!("SELECT ", group_columns!(), " FROM group_role_assignments WHERE sid = $1"))
+            .bind(sid.as_str())
+            .optional(&mut self.tx, group_assignment)
+            .await
+    }
+
+    async fn delete_group_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<u64> {
+        sqlx::query("DELETE FROM group_role_assignments WHERE sid = $1").bind(sid.as_str()).affected(&mut self.tx).await
+    }
+
+    async fn user_group_grants(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<GroupAssignment>> {
+        if scopes.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One query for the handful of scopes: the user's groups (group_members_user), then each
+        // group's grants there (the unique index leads with the group).
+        let list = (2..scopes.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT gra.sid, gra.role_sid, gra.group_sid, gra.scope_sid, gra.created_at \
+             FROM group_members gm JOIN group_role_assignments gra ON gra.group_sid = gm.group_sid \
+             WHERE gm.user_sid = $1 AND gra.scope_sid IN ({list}) ORDER BY gra.sid"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(user.as_str());
+        for scope in scopes {
+            query = query.bind(scope.sid_str());
+        }
+        query.all(&mut self.tx, group_assignment).await
     }
 }

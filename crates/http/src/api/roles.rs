@@ -1,7 +1,7 @@
 //! API: an organization's roles — the built-in ones (fixed) beside its custom roles, which
 //! whoever holds `org.roles.manage` defines, changes and deletes.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use gatehouse_app::AssignedRoleDeletion;
 use gatehouse_domain::custom_role::{CustomRole, check_definition, parse_role_kind, role_kind_key};
 use gatehouse_domain::permission::PermissionSet;
@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::bodies::List;
-use super::{ApiActor, ApiResult, Body, created, ok, sid};
+use super::{ApiActor, ApiResult, Body, Params, created, ok, sid};
 use crate::AppState;
 
 /// A role: built-in (fixed) or the organization's own.
@@ -84,8 +84,18 @@ pub(crate) struct NewRole {
     description: String,
     #[schemars(extend("enum" = ["account", "organization"]))]
     kind: String,
-    #[schemars(length(min = 1))]
+    #[schemars(schema_with = "grantable_permissions")]
     permissions: Vec<String>,
+}
+
+/// The permissions a custom role may hold: the catalogue's names, minus the Owner's.
+fn grantable_permissions(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = gatehouse_domain::permission::Permission::ALL
+        .iter()
+        .filter(|p| !gatehouse_domain::custom_role::OWNER_ONLY.contains(p))
+        .map(|p| p.name())
+        .collect();
+    schemars::json_schema!({ "type": "array", "minItems": 1, "items": { "type": "string", "enum": names } })
 }
 
 pub(crate) async fn create(
@@ -125,7 +135,7 @@ pub(crate) struct RoleChange {
     #[serde(default)]
     #[schemars(length(max = 500), pattern(r"^[^\u0000-\u0009\u000B-\u001F\u007F-\u009F]*$"))]
     description: String,
-    #[schemars(length(min = 1))]
+    #[schemars(schema_with = "grantable_permissions")]
     permissions: Vec<String>,
 }
 
@@ -154,7 +164,7 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path((o, r)): Path<(String, String)>,
-    Query(q): Query<DeleteQuery>,
+    Params(q): Params<DeleteQuery>,
 ) -> ApiResult {
     let assigned = match q.end_assignments.as_deref() {
         Some("true") => AssignedRoleDeletion::EndAssignments,

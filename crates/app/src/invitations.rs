@@ -324,7 +324,7 @@ impl App {
             return Err(Error::Precondition("You own this account already.".into()));
         }
         if !current.is_empty() {
-            tx.delete_user_assignments(&ScopeRef::Account(account.sid.clone()), &user.sid).await?;
+            tx.delete_user_builtin_assignments(&ScopeRef::Account(account.sid.clone()), &user.sid).await?;
         }
         grant_roles(tx, &account.sid, &user.sid, invitation.roles.iter().copied(), now).await?;
         let org = account.organization_sid.as_ref();

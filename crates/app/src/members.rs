@@ -155,7 +155,7 @@ impl App {
         if new == current {
             return Ok(RoleChange { before: current, after: new });
         }
-        tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), user).await?;
+        tx.delete_user_builtin_assignments(&ScopeRef::Account(account_sid.clone()), user).await?;
         grant_roles(&mut *tx, account_sid, user, new.iter().copied(), now).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "member.roles_changed", user.as_str(), now)

@@ -365,7 +365,7 @@ impl App {
                     }
                     // The Owner asking themselves keeps ownership; anyone else becomes Administrator.
                     if requester != me {
-                        tx.delete_user_assignments(&ScopeRef::Account(account_sid.clone()), &requester).await?;
+                        tx.delete_user_builtin_assignments(&ScopeRef::Account(account_sid.clone()), &requester).await?;
                         grant_roles(&mut *tx, account_sid, &requester, [AccountRole::Administrator], now).await?;
                     }
                 }

@@ -279,7 +279,7 @@ impl App {
         if current.iter().any(|a| BuiltinRole::from_sid(&a.role_sid) == Some(BuiltinRole::Org(OrgRole::Owner))) {
             return Err(Error::Precondition("You own this organization already.".into()));
         }
-        tx.delete_user_assignments(&scope, &user.sid).await?;
+        tx.delete_user_builtin_assignments(&scope, &user.sid).await?;
         tx.insert_assignment(&RoleAssignment::new(invitation.role.sid(), user.sid.clone(), scope, now)).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "org_invitation.accepted", invitation.sid.as_str(), now)

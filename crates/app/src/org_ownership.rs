@@ -55,8 +55,8 @@ impl App {
     ) -> Result<()> {
         let now = self.now();
         let scope = ScopeRef::Organization(org.clone());
-        tx.delete_user_assignments(&scope, old_owner).await?;
-        tx.delete_user_assignments(&scope, new_owner).await?;
+        tx.delete_user_builtin_assignments(&scope, old_owner).await?;
+        tx.delete_user_builtin_assignments(&scope, new_owner).await?;
         tx.insert_assignment(&RoleAssignment::new(OrgRole::Owner.sid(), new_owner.clone(), scope.clone(), now)).await?;
         tx.insert_assignment(&RoleAssignment::new(OrgRole::Administrator.sid(), old_owner.clone(), scope.clone(), now))
             .await?;

@@ -301,7 +301,7 @@ impl App {
             return Ok(());
         }
         let scope = ScopeRef::Organization(org.clone());
-        tx.delete_user_assignments(&scope, user).await?;
+        tx.delete_user_builtin_assignments(&scope, user).await?;
         tx.insert_assignment(&RoleAssignment::new(role.sid(), user.clone(), scope, now)).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "user.org_role_changed", user.as_str(), now)

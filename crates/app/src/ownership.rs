@@ -64,8 +64,8 @@ impl App {
         let now = self.now();
         let new_roles = roles_of(tx, &account.sid, new_owner).await?;
         let scope = ScopeRef::Account(account.sid.clone());
-        tx.delete_user_assignments(&scope, old_owner).await?;
-        tx.delete_user_assignments(&scope, new_owner).await?;
+        tx.delete_user_builtin_assignments(&scope, old_owner).await?;
+        tx.delete_user_builtin_assignments(&scope, new_owner).await?;
         grant_roles(tx, &account.sid, new_owner, [AccountRole::Owner], now).await?;
         grant_roles(tx, &account.sid, old_owner, [AccountRole::Administrator], now).await?;
         tx.delete_owner_nomination(&scope).await?;

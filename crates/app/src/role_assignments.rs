@@ -70,7 +70,9 @@ async fn check_grant(
             (custom.kind, custom.permissions, None)
         }
     };
-    if !matches!((kind, &account), (ScopeKind::Account, Some(_)) | (ScopeKind::Organization, None)) {
+    // An account role on the organization reaches every account it manages (and their
+    // subaccounts, later ones included); an organization role applies to the organization only.
+    if kind == ScopeKind::Organization && account.is_some() {
         return Err(Error::invalid("role_sid", "this role does not apply to this scope"));
     }
     let (p, target) = match &account {
@@ -165,8 +167,9 @@ impl App {
         Ok(out)
     }
 
-    /// Assigns a role: an account role (not Owner) on a managed account, or Administrator /
-    /// Standard User on the organization, to a managed user. Returns the new assignment.
+    /// Assigns a role to a managed user: an account role (not Owner) on a managed account, or on
+    /// the organization (then on every account it manages, later ones included); Administrator,
+    /// Standard User or a custom organization role on the organization. Returns the assignment.
     pub async fn create_org_role_assignment(
         &self,
         actor: &Actor,
@@ -206,7 +209,7 @@ impl App {
                         "The user is an Administrator, which includes this role; remove Administrator first.".into(),
                     ));
                 }
-                tx.delete_user_assignments(scope, identity).await?;
+                tx.delete_user_builtin_assignments(scope, identity).await?;
                 grant_roles(&mut *tx, &locked.sid, identity, next, now).await?;
             }
             (BuiltinRole::Org(r), None) => {
@@ -218,8 +221,12 @@ impl App {
                 {
                     return Err(Error::Conflict("this user is the organization's Owner".into()));
                 }
-                tx.delete_user_assignments(scope, identity).await?;
+                tx.delete_user_builtin_assignments(scope, identity).await?;
                 tx.insert_assignment(&RoleAssignment::new(r.sid(), identity.clone(), scope.clone(), now)).await?;
+            }
+            (BuiltinRole::Account(r), None) => {
+                let assignment = RoleAssignment::new(r.sid(), identity.clone(), scope.clone(), now);
+                tx.insert_assignment(&assignment).await.map_err(already_assigned)?;
             }
             _ => return Err(Error::invalid("role_sid", "this role does not apply to this scope")),
         }

@@ -60,6 +60,7 @@ macro_rules! contract_tests {
             invitations_are_found_by_token_updated_and_one_is_pending_per_address,
             the_banner_is_one_and_operators_are_granted_and_taken_away,
             custom_roles_are_defined_per_organization_and_assigned,
+            replacing_built_in_roles_keeps_custom_and_cross_kind_ones,
             an_account_has_at_most_one_owner_nomination,
             accounts_are_renamed_and_change_status,
             api_keys_are_listed_renamed_revoked_and_touched,

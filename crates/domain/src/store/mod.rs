@@ -260,6 +260,10 @@ pub trait AccessTx: Send {
     async fn insert_assignment(&mut self, assignment: &RoleAssignment) -> Result<()>;
     /// Removes all of a user's assignments at one scope; returns how many were removed.
     async fn delete_user_assignments(&mut self, scope: &ScopeRef, user: &UserSid) -> Result<u64>;
+    /// Removes the user's built-in roles of the scope's own kind at one scope (account roles on
+    /// an account, organization roles on the organization), leaving custom roles and account
+    /// roles granted on the organization: replacing someone's built-in roles keeps those.
+    async fn delete_user_builtin_assignments(&mut self, scope: &ScopeRef, user: &UserSid) -> Result<u64>;
     /// A user's assignments at any of the given scopes.
     async fn user_assignments(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<RoleAssignment>>;
     /// All assignments at one scope, ordered by SID.

@@ -767,7 +767,41 @@ mod custom_roles {
         server.running.stop().await.unwrap();
     }
 
+    async fn an_account_role_on_the_organization_reaches_every_managed_account(engine: Engine) {
+        let dns = DnsServer::start().await;
+        let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+        let Some(server) = server_with(engine, options).await else { return };
+        let olivia = Browser::new(&server);
+        let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+        let sam = join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+        let sam_sid = org_user_sid(&olivia, &org, "sam@acme.test").await;
+        let app = &server.running.app;
+        let system = gatehouse_domain::policy::Actor::system();
+        let org_sid = gatehouse_domain::sid::OrganizationSid::parse(&org).unwrap();
+        let at_org = gatehouse_domain::membership::ScopeRef::Organization(org_sid.clone());
+        let sam_user = gatehouse_domain::sid::UserSid::parse(&sam_sid).unwrap();
+        let developer = gatehouse_domain::role::AccountRole::Developer.sid();
+        app.create_org_role_assignment(&system, &org_sid, &developer, &at_org, &sam_user).await.unwrap();
+        // Every managed account, those made later included; his organization role is untouched.
+        let later = create_org_account(&olivia, &org, "Later").await;
+        for account in [&acct, &later] {
+            assert_eq!(sam.get(&format!("/api/v1/accounts/{account}/keys")).await.status(), StatusCode::OK);
+        }
+        assert!(!sam.page("/accounts").await.contains("Admin Center"), "still a Standard User");
+        // Making him an Administrator of the organization keeps the account role he holds there.
+        let page = format!("/orgs/{org}/users/{sam_sid}");
+        olivia.submit(&page, &format!("{page}/role"), &[("role", "administrator")]).await;
+        let held = app.org_role_assignments(&system, &org_sid, Some(&sam_user), None).await.unwrap();
+        let roles: Vec<_> = held.iter().map(|a| a.role_sid.clone()).collect();
+        assert!(
+            roles.contains(&developer) && roles.contains(&gatehouse_domain::role::OrgRole::Administrator.sid()),
+            "{roles:?}"
+        );
+        server.running.stop().await.unwrap();
+    }
+
     on_both_engines!(
+        an_account_role_on_the_organization_reaches_every_managed_account,
         a_group_grants_its_members_what_it_is_granted,
         an_organization_defines_assigns_and_deletes_a_custom_role,
         the_roles_tab_defines_edits_and_deletes_custom_roles,

@@ -441,3 +441,44 @@ pub use dialect::*;
 pub use people_search::*;
 pub use scim_filters::*;
 pub use security::*;
+
+pub async fn replacing_built_in_roles_keeps_custom_and_cross_kind_ones(store: Arc<dyn Store>) {
+    use gatehouse_domain::custom_role::CustomRole;
+    use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
+    use gatehouse_domain::permission::{Permission, PermissionSet, ScopeKind};
+    let mut tx = store.write().await.unwrap();
+    let org = fixtures::organization("Acme");
+    tx.insert_organization(&org).await.unwrap();
+    let account = add_account(&mut *tx, "Main", Some(&org.sid)).await;
+    let dana = add_user(&mut *tx, "dana@acme.com", "Dana").await;
+    let custom = CustomRole {
+        sid: gatehouse_domain::sid::RoleSid::generate(),
+        organization_sid: org.sid.clone(),
+        name: "Logs".into(),
+        description: String::new(),
+        kind: ScopeKind::Account,
+        permissions: PermissionSet::of(&[Permission::LogsRead]),
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    tx.insert_custom_role(&custom).await.unwrap();
+    let at_account = ScopeRef::Account(account.sid.clone());
+    let at_org = ScopeRef::Organization(org.sid.clone());
+    for (role, scope) in [
+        (AccountRole::Developer.sid(), &at_account),
+        (custom.sid.clone(), &at_account),
+        (OrgRole::StandardUser.sid(), &at_org),
+        (AccountRole::Viewer.sid(), &at_org),
+    ] {
+        tx.insert_assignment(&RoleAssignment::new(role, dana.sid.clone(), scope.clone(), t0())).await.unwrap();
+    }
+    assert_eq!(tx.delete_user_builtin_assignments(&at_account, &dana.sid).await.unwrap(), 1, "Developer only");
+    assert_eq!(tx.delete_user_builtin_assignments(&at_org, &dana.sid).await.unwrap(), 1, "Standard User only");
+    let left: Vec<_> =
+        tx.user_assignments(&dana.sid, &[at_account, at_org]).await.unwrap().into_iter().map(|a| a.role_sid).collect();
+    assert_eq!(
+        left,
+        vec![custom.sid.clone(), AccountRole::Viewer.sid()],
+        "the custom role and the account role on the organization stay"
+    );
+}

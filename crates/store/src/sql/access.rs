@@ -87,6 +87,22 @@ impl AccessTx for EngineTx {
             .await
     }
 
+    async fn delete_user_builtin_assignments(&mut self, scope: &ScopeRef, user: &UserSid) -> Result<u64> {
+        let kind = match scope {
+            ScopeRef::Account(_) => "account",
+            ScopeRef::Organization(_) => "organization",
+        };
+        sqlx::query(
+            "DELETE FROM role_assignments WHERE scope_sid = $1 AND user_sid = $2 \
+               AND role_sid IN (SELECT sid FROM roles WHERE builtin AND scope_kind = $3)",
+        )
+        .bind(scope.sid_str())
+        .bind(user.as_str())
+        .bind(kind)
+        .affected(&mut self.tx)
+        .await
+    }
+
     async fn user_assignments(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<RoleAssignment>> {
         let c = &mut *self.tx;
         let mut out = Vec::new();

@@ -81,9 +81,7 @@ impl AccountView {
     /// How long an invitation to this account works, in days: its organization's setting, or
     /// the default for standalone accounts.
     pub fn invitation_lifetime_days(&self) -> i64 {
-        self.organization.as_ref().map_or(gatehouse_domain::invitation::DEFAULT_INVITATION_LIFETIME_DAYS, |o| {
-            i64::from(o.invitation_lifetime_days)
-        })
+        gatehouse_domain::organization::invitation_lifetime_days(self.organization.as_ref())
     }
 }
 

@@ -80,6 +80,18 @@ pub(crate) async fn record_auto_join(
     .await
 }
 
+impl App {
+    /// Records, in a transaction of its own (the refused one rolls back), that an acceptance was
+    /// refused because `email` left the organization's verified domains: `event` names the
+    /// action, target and scope, so the organization's administrators see why.
+    pub(crate) async fn audit_refused_acceptance(&self, event: AuditEvent, email: &Email) -> Result<()> {
+        let reason = format!("{} is no longer a verified domain", email.domain());
+        let mut tx = self.store.write().await?;
+        tx.append_audit(&event.with_details(json!({ "email": email, "reason": reason }))).await?;
+        tx.commit().await
+    }
+}
+
 async fn authorized(tx: &mut dyn Tx, actor: &Actor, org: &OrganizationSid) -> Result<()> {
     let p = principal(tx, actor, &[ScopeRef::Organization(org.clone())]).await?;
     authorize(&p, Permission::OrgDomainsManage, Target::Organization(org))

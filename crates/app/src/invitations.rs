@@ -4,8 +4,9 @@
 
 use chrono::Duration;
 use gatehouse_domain::audit::AuditEvent;
-use gatehouse_domain::invitation::{DEFAULT_INVITATION_LIFETIME_DAYS, Invitation, InvitationStatus};
+use gatehouse_domain::invitation::{Invitation, InvitationStatus};
 use gatehouse_domain::membership::{ScopeRef, normalize_member_roles};
+use gatehouse_domain::organization::invitation_lifetime_days;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
@@ -49,11 +50,11 @@ pub struct NewInvitee {
 
 /// How long an invitation to `account` works: its organization's setting, or the default.
 async fn lifetime(tx: &mut dyn Tx, account: &gatehouse_domain::account::Account) -> Result<Duration> {
-    let days = match &account.organization_sid {
-        Some(org) => tx.organization(org).await?.map(|o| i64::from(o.invitation_lifetime_days)),
+    let org = match &account.organization_sid {
+        Some(org) => tx.organization(org).await?,
         None => None,
     };
-    Ok(Duration::days(days.unwrap_or(DEFAULT_INVITATION_LIFETIME_DAYS)))
+    Ok(Duration::days(invitation_lifetime_days(org.as_ref())))
 }
 
 impl App {

@@ -32,7 +32,7 @@ use crate::oauth::{Leaving, revoke_departing_apps};
 use crate::org_users::{authorize_org, managed_user, org_role_of};
 
 /// How many managed users the preview offers as heirs.
-const HEIR_CHOICES: u32 = 200;
+pub(crate) const HEIR_CHOICES: u32 = 200;
 
 /// Everything an offboarding would touch, for the admin to review and decide on.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use gatehouse_domain::policy::{Actor, Target, authorize};
 use gatehouse_domain::role::AccountRole;
 use gatehouse_domain::sid::{AccountRequestSid, AccountSid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
-use gatehouse_domain::user::{Email, User};
+use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
@@ -288,22 +288,6 @@ impl App {
         pending_request_view(&mut *tx, account_sid).await
     }
 
-    /// Records, in its own transaction, that the account's Owner could not accept an import because
-    /// their address left the organization's verified domains, so its administrators see why.
-    async fn record_refused_import(&self, actor: &Actor, request: &AccountRequest, email: &Email) -> Result<()> {
-        let mut tx = self.store.write().await?;
-        tx.append_audit(
-            &AuditEvent::new(actor, "account_request.acceptance_refused", request.sid.as_str(), self.now())
-                .in_account(&request.account_sid, Some(&request.organization_sid))
-                .with_details(json!({
-                    "email": email,
-                    "reason": format!("{} is no longer a verified domain", email.domain()),
-                })),
-        )
-        .await?;
-        tx.commit().await
-    }
-
     /// The account's Owner accepts or declines the pending request about it. Accepting an
     /// import makes the account (and its subaccounts) managed and the Owner a managed user;
     /// accepting access makes the requesting admin an Administrator of the account.
@@ -335,7 +319,14 @@ impl App {
                         None if !in_verified_domain(&mut *tx, &org, &owner.email).await? => {
                             let org_name = tx.organization(&org).await?.ok_or(Error::NotFound)?.name;
                             drop(tx);
-                            self.record_refused_import(actor, &request, &owner.email).await?;
+                            let event = AuditEvent::new(
+                                actor,
+                                "account_request.acceptance_refused",
+                                request.sid.as_str(),
+                                self.now(),
+                            )
+                            .in_account(&request.account_sid, Some(&request.organization_sid));
+                            self.audit_refused_acceptance(event, &owner.email).await?;
                             return Err(domain_no_longer_verified(&owner.email, &org_name, "this import"));
                         }
                         None => {

@@ -241,19 +241,9 @@ impl App {
         }
         let org = tx.organization(org_sid).await?.ok_or(Error::NotFound)?;
         drop(tx);
-        let now = self.now();
-        let mut audit = self.store.write().await?;
-        audit
-            .append_audit(
-                &AuditEvent::new(actor, "org_invitation.acceptance_refused", invitation.sid.as_str(), now)
-                    .in_organization(org_sid)
-                    .with_details(json!({
-                        "email": invitation.email,
-                        "reason": format!("{} is no longer a verified domain", invitation.email.domain()),
-                    })),
-            )
-            .await?;
-        audit.commit().await?;
+        let event = AuditEvent::new(actor, "org_invitation.acceptance_refused", invitation.sid.as_str(), self.now())
+            .in_organization(org_sid);
+        self.audit_refused_acceptance(event, &invitation.email).await?;
         Err(domain_no_longer_verified(&invitation.email, &org.name, "this invitation"))
     }
 

@@ -44,8 +44,8 @@ fn already_assigned(e: Error) -> Error {
 /// the organization or one of its active managed accounts; the role is built-in (not an Owner
 /// role) or one of the organization's custom roles, and fits the scope (an account role on an
 /// account, an organization role on the organization); and it holds nothing the actor does not
-/// hold there (the escalation rule). Returns the scope's account (`None`: the organization) and
-/// the built-in role, if it is one.
+/// hold there (the escalation rule). Returns the scope's account, locked (`None`: the
+/// organization), and the built-in role, if it is one.
 async fn check_grant(
     tx: &mut dyn Tx,
     actor: &Actor,
@@ -75,11 +75,17 @@ async fn check_grant(
     if kind == ScopeKind::Organization && account.is_some() {
         return Err(Error::invalid("role_sid", "this role does not apply to this scope"));
     }
-    let (p, target) = match &account {
+    // The account, locked for the change and active.
+    let account = match account {
         Some(a) => {
-            tx.lock_account(&a.sid).await?.ok_or(Error::NotFound)?.ensure_active()?;
-            (crate::account_principal(tx, actor, a).await?, Target::Account(a))
+            let locked = tx.lock_account(&a.sid).await?.ok_or(Error::NotFound)?;
+            locked.ensure_active()?;
+            Some(locked)
         }
+        None => None,
+    };
+    let (p, target) = match &account {
+        Some(a) => (crate::account_principal(tx, actor, a).await?, Target::Account(a)),
         None => (crate::principal(tx, actor, std::slice::from_ref(scope)).await?, Target::Organization(org)),
     };
     ensure_may_grant(&p, permissions, target)?;
@@ -192,9 +198,7 @@ impl App {
             return self.finish_assignment(tx, actor, org, role, scope, identity, now).await;
         };
         match (builtin, &account) {
-            (BuiltinRole::Account(r), Some(account)) => {
-                let locked = tx.lock_account(&account.sid).await?.ok_or(Error::NotFound)?;
-                locked.ensure_active()?;
+            (BuiltinRole::Account(r), Some(locked)) => {
                 let existing = roles_of(&mut *tx, &locked.sid, identity).await?;
                 if existing.contains(&AccountRole::Owner) {
                     return Err(Error::Conflict("this user is the account's Owner, which holds every role".into()));

@@ -19,11 +19,8 @@ use serde_json::json;
 
 use crate::api_keys::revoke_departing_keys;
 use crate::oauth::{Leaving, revoke_departing_apps};
-use crate::offboarding::erase_person;
+use crate::offboarding::{HEIR_CHOICES, erase_person};
 use crate::{App, acting_user};
-
-/// How many of an account's members are offered as its next Owner.
-const HEIR_CHOICES: u32 = 200;
 
 /// What becomes of an account the departing user owns.
 #[derive(Debug, Clone, PartialEq, Eq)]

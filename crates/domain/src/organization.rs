@@ -44,6 +44,12 @@ impl Organization {
 
 const DEFAULT_INVITATION_LIFETIME_DAYS_I32: i32 = 7;
 
+/// How long invitations (and offers) about an account work, in days: its organization's
+/// setting, or the default for a standalone account.
+pub fn invitation_lifetime_days(org: Option<&Organization>) -> i64 {
+    org.map_or(crate::invitation::DEFAULT_INVITATION_LIFETIME_DAYS, |o| i64::from(o.invitation_lifetime_days))
+}
+
 /// Checks an invitation lifetime: 1 to 90 days.
 pub fn parse_invitation_lifetime(raw: &str) -> Result<i32, Error> {
     raw.trim()

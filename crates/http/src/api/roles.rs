@@ -46,13 +46,9 @@ impl From<&CustomRole> for RoleBody {
 }
 
 fn builtin(r: BuiltinRole) -> RoleBody {
-    let name = match r {
-        BuiltinRole::Account(a) => a.name(),
-        BuiltinRole::Org(o) => o.name(),
-    };
     RoleBody {
         sid: r.sid().to_string(),
-        friendly_name: name.to_owned(),
+        friendly_name: r.name().to_owned(),
         description: String::new(),
         kind: role_kind_key(r.scope_kind()).to_owned(),
         permissions: names(r.permissions()),

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::account_client::AccountClient;
+use super::organizations::twilio_date;
 use super::{MAX_BODY_BYTES, TwilioError, TwilioResult, paging};
 use crate::AppState;
 use crate::web::FormData;
@@ -74,13 +75,12 @@ pub(crate) async fn check(state: &AppState, actor: &Actor, signed: Option<&Signe
 }
 
 fn key_json(state: &AppState, k: &AccountPublicKey) -> Value {
-    let iso = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     json!({
         "sid": k.sid,
         "account_sid": k.account_sid,
         "friendly_name": k.name,
-        "date_created": iso(k.created_at),
-        "date_updated": iso(k.updated_at),
+        "date_created": twilio_date(k.created_at),
+        "date_updated": twilio_date(k.updated_at),
         "url": format!("{}/v1/Credentials/PublicKeys/{}", state.app.public_url(), k.sid),
     })
 }

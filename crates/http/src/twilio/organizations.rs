@@ -32,7 +32,7 @@ pub(crate) struct PageQuery {
     resource_id: Option<String>,
 }
 
-fn twilio_date(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn twilio_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 

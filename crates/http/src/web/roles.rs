@@ -83,8 +83,8 @@ async fn render(
         .map(|r| RoleRow {
             sid: r.sid().to_string(),
             name: match r {
-                BuiltinRole::Account(a) => a.name().to_owned(),
-                BuiltinRole::Org(o) => format!("Organization {}", o.name()),
+                BuiltinRole::Account(_) => r.name().to_owned(),
+                BuiltinRole::Org(_) => format!("Organization {}", r.name()),
             },
             description: String::new(),
             kind: role_kind_key(r.scope_kind()),

@@ -430,14 +430,43 @@ pub async fn create_org_account(browser: &Browser, org: &str, name: &str) -> Str
     sid_after(&location(&r), "/accounts/")
 }
 
-/// Runs the real CLI on the server's database and parses its `--json` answer.
-pub fn cli_json(server: &Server, args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+/// Runs the real CLI on the server's database; returns what it printed and how it ended.
+pub fn cli_output(server: &Server, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(args)
         .env("GATEHOUSE_DATABASE_URL", &server.database_url)
         .env_remove("GATEHOUSE_CONFIG")
         .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+        .unwrap()
+}
+
+/// Runs the real CLI on the server's database; returns its standard output, or panics.
+pub fn cli(server: &Server, args: &[&str]) -> String {
+    let out = cli_output(server, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs the real CLI on the server's database and parses its `--json` answer.
+pub fn cli_json(server: &Server, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&cli(server, args)).unwrap()
+}
+
+/// A fresh server whose first organization (Acme Corp; its Owner olivia@acme.test, signed in in
+/// the browser returned) has verified acme.test against the DNS server returned, which must stay
+/// alive: (server, DNS server, the Owner's browser, first account, organization).
+pub async fn acme(engine: Engine) -> Option<(Server, DnsServer, Browser, String, String)> {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let server = server_with(engine, options).await?;
+    let owner = Browser::new(&server);
+    let (account, org) = verified_organization(&server, &owner, &dns).await;
+    Some((server, dns, owner, account, org))
+}
+
+/// The SID of the user listed with `email` on the organization's Users page.
+pub async fn org_user_sid(admin: &Browser, org: &str, email: &str) -> String {
+    let users = admin.page(&format!("/orgs/{org}/users?q={email}")).await;
+    let at = users.find(email).unwrap_or_else(|| panic!("{email} is not listed"));
+    sid_after(&users[at.saturating_sub(400)..], &format!("/orgs/{org}/users/"))
 }

@@ -7,6 +7,7 @@ use gatehouse_domain::account::Account;
 use gatehouse_domain::membership::{Member, RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::page::{Page, PageRequest};
+use gatehouse_domain::permission::ScopeKind;
 use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use gatehouse_domain::store::AccessTx;
@@ -88,19 +89,22 @@ impl AccessTx for EngineTx {
     }
 
     async fn delete_user_builtin_assignments(&mut self, scope: &ScopeRef, user: &UserSid) -> Result<u64> {
+        // The built-in roles of the scope's kind, bound as values: one (scope, user, role) index
+        // probe each, without reading the roles table.
         let kind = match scope {
-            ScopeRef::Account(_) => "account",
-            ScopeRef::Organization(_) => "organization",
+            ScopeRef::Account(_) => ScopeKind::Account,
+            ScopeRef::Organization(_) => ScopeKind::Organization,
         };
-        sqlx::query(
-            "DELETE FROM role_assignments WHERE scope_sid = $1 AND user_sid = $2 \
-               AND role_sid IN (SELECT sid FROM roles WHERE builtin AND scope_kind = $3)",
-        )
-        .bind(scope.sid_str())
-        .bind(user.as_str())
-        .bind(kind)
-        .affected(&mut self.tx)
-        .await
+        let roles: Vec<RoleSid> =
+            BuiltinRole::ALL.into_iter().filter(|r| r.scope_kind() == kind).map(|r| r.sid()).collect();
+        let list = (3..roles.len() + 3).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql =
+            format!("DELETE FROM role_assignments WHERE scope_sid = $1 AND user_sid = $2 AND role_sid IN ({list})");
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(scope.sid_str()).bind(user.as_str());
+        for role in &roles {
+            query = query.bind(role.as_str());
+        }
+        query.affected(&mut self.tx).await
     }
 
     async fn user_assignments(&mut self, user: &UserSid, scopes: &[ScopeRef]) -> Result<Vec<RoleAssignment>> {

@@ -97,11 +97,13 @@ impl AccountRequestsTx for EngineTx {
         account: &AccountSid,
         parent: &AccountSid,
     ) -> Result<Vec<AccountSid>> {
+        // From the account's standing grants (account_requests_shared), then one probe of the
+        // (scope, user, role) index per grant: never the user's assignments, which can be many.
         let rows = sqlx::query(
             "SELECT DISTINCT ar.account_sid FROM account_requests ar \
-             JOIN role_assignments ra ON ra.scope_sid = ar.organization_sid \
              WHERE (ar.account_sid = $1 OR ar.account_sid = $2) AND ar.kind = 'access' AND ar.status = 'accepted' \
-               AND ra.user_sid = $3 AND (ra.role_sid = $4 OR ra.role_sid = $5)",
+               AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.scope_sid = ar.organization_sid \
+                             AND ra.user_sid = $3 AND (ra.role_sid = $4 OR ra.role_sid = $5))",
         )
         .bind(account.as_str())
         .bind(parent.as_str())

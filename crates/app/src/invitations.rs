@@ -5,7 +5,7 @@
 use chrono::Duration;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::invitation::{Invitation, InvitationStatus};
-use gatehouse_domain::membership::{ScopeRef, normalize_member_roles};
+use gatehouse_domain::membership::normalize_member_roles;
 use gatehouse_domain::organization::invitation_lifetime_days;
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::permission::Permission;
@@ -19,7 +19,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::domains::{auto_join_organization, record_auto_join};
-use crate::members::{grant_roles, locked_for, role_keys, roles_of};
+use crate::members::{locked_for, role_keys, roles_of, set_account_roles};
 use crate::password::check_policy;
 use crate::secret::{new_token, token_hash};
 use crate::{App, SignedIn, account_principal, acting_user};
@@ -324,10 +324,7 @@ impl App {
         if current.contains(&AccountRole::Owner) {
             return Err(Error::Precondition("You own this account already.".into()));
         }
-        if !current.is_empty() {
-            tx.delete_user_builtin_assignments(&ScopeRef::Account(account.sid.clone()), &user.sid).await?;
-        }
-        grant_roles(tx, &account.sid, &user.sid, invitation.roles.iter().copied(), now).await?;
+        set_account_roles(tx, &account.sid, &user.sid, invitation.roles.iter().copied(), now).await?;
         let org = account.organization_sid.as_ref();
         tx.append_audit(
             &AuditEvent::new(actor, "invitation.accepted", invitation.sid.as_str(), now)

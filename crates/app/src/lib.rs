@@ -5,6 +5,7 @@
 //! commits. Must not import axum, sqlx or a concrete store; surfaces turn requests into an
 //! `Actor` and call these methods.
 
+mod access_check;
 mod account_status;
 mod accounts;
 mod api_keys;
@@ -47,13 +48,14 @@ use gatehouse_domain::account::Account;
 use gatehouse_domain::clock::{Clock, SystemClock};
 use gatehouse_domain::membership::ScopeRef;
 use gatehouse_domain::oauth::OAuthAppOwner;
-use gatehouse_domain::policy::{Actor, ActorKind, Grant, Principal};
+use gatehouse_domain::policy::{Actor, ActorKind, Grant, Principal, Reach};
 use gatehouse_domain::role::{AccountRole, BuiltinRole};
 use gatehouse_domain::sid::RoleSid;
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
 
+pub use access_check::{CheckAnswer, CheckQuestion, MAX_BATCH as MAX_CHECKS};
 pub use accounts::{AccountOverview, AccountView, NewAccount, NewSignUp, SignUpMode};
 pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn, Visitor};
@@ -116,6 +118,8 @@ pub struct AppParts {
     sign_up_mode: SignUpMode,
     /// The service banner this node read last.
     banner: Arc<operator::BannerCache>,
+    /// The permission-check index (ADR 0025).
+    access: Arc<access_check::AccessState>,
 }
 
 /// Instance secrets given by the operator (a key file or the environment) instead of the
@@ -162,6 +166,7 @@ impl App {
             provisioning: Arc::default(),
             sign_up_mode: SignUpMode::default(),
             banner: Arc::default(),
+            access: Arc::default(),
         }))
     }
 
@@ -354,25 +359,30 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 return Err(Error::Unauthenticated);
             }
             // The user's own assignments at these scopes, then those of the groups they are in.
-            let held: Vec<(RoleSid, ScopeRef)> = tx
+            let held: Vec<(RoleSid, ScopeRef, Reach)> = tx
                 .user_assignments(sid, scopes)
                 .await?
                 .into_iter()
-                .map(|a| (a.role_sid, a.scope))
-                .chain(tx.user_group_grants(sid, scopes).await?.into_iter().map(|g| (g.role_sid, g.scope)))
+                .map(|a| (a.role_sid.clone(), a.scope.clone(), a.reach()))
+                .chain(
+                    tx.user_group_grants(sid, scopes)
+                        .await?
+                        .into_iter()
+                        .map(|g| (g.role_sid.clone(), g.scope.clone(), g.reach())),
+                )
                 .collect();
             // Custom roles are read in one query, only when the user holds one here.
             let custom: Vec<RoleSid> =
-                held.iter().filter(|(r, _)| BuiltinRole::from_sid(r).is_none()).map(|(r, _)| r.clone()).collect();
+                held.iter().filter(|(r, ..)| BuiltinRole::from_sid(r).is_none()).map(|(r, ..)| r.clone()).collect();
             let custom = tx.custom_roles_by_sids(&custom).await?;
             let grants = held
                 .into_iter()
-                .filter_map(|(role, scope)| {
+                .filter_map(|(role, scope, reach)| {
                     let permissions = match BuiltinRole::from_sid(&role) {
                         Some(r) => r.permissions(),
                         None => custom.iter().find(|c| c.sid == role)?.permissions,
                     };
-                    Some(Grant::at(scope, permissions))
+                    Some(Grant::at(scope, permissions).reaching(reach))
                 })
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })

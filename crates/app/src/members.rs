@@ -77,6 +77,31 @@ pub(crate) async fn roles_of(tx: &mut dyn Tx, account: &AccountSid, user: &UserS
     Ok(roles)
 }
 
+/// Makes the user's built-in roles on the account exactly `roles`: removes those no longer
+/// wanted first (so an Owner role can move to another member), then adds the missing ones.
+/// Roles kept keep their assignment (its SID, and whether it reaches the subaccounts); custom
+/// roles and roles held elsewhere are untouched.
+pub(crate) async fn set_account_roles(
+    tx: &mut dyn Tx,
+    account: &AccountSid,
+    user: &UserSid,
+    roles: impl IntoIterator<Item = AccountRole>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let wanted: std::collections::BTreeSet<AccountRole> = roles.into_iter().collect();
+    let mut kept = std::collections::BTreeSet::new();
+    for a in tx.user_assignments(user, &[ScopeRef::Account(account.clone())]).await? {
+        if let Some(BuiltinRole::Account(r)) = BuiltinRole::from_sid(&a.role_sid) {
+            if wanted.contains(&r) {
+                kept.insert(r);
+            } else {
+                tx.delete_role_assignment(&a.sid).await?;
+            }
+        }
+    }
+    grant_roles(tx, account, user, wanted.difference(&kept).copied(), now).await
+}
+
 pub(crate) async fn grant_roles(
     tx: &mut dyn Tx,
     account: &AccountSid,
@@ -155,8 +180,7 @@ impl App {
         if new == current {
             return Ok(RoleChange { before: current, after: new });
         }
-        tx.delete_user_builtin_assignments(&ScopeRef::Account(account_sid.clone()), user).await?;
-        grant_roles(&mut *tx, account_sid, user, new.iter().copied(), now).await?;
+        set_account_roles(&mut *tx, account_sid, user, new.iter().copied(), now).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "member.roles_changed", user.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())

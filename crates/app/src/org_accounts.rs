@@ -19,7 +19,7 @@ use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
 use crate::domains::{domain_no_longer_verified, in_verified_domain};
-use crate::members::grant_roles;
+use crate::members::set_account_roles;
 use crate::org_users::authorize_org;
 use crate::{App, account_principal, acting_user};
 
@@ -356,8 +356,7 @@ impl App {
                     }
                     // The Owner asking themselves keeps ownership; anyone else becomes Administrator.
                     if requester != me {
-                        tx.delete_user_builtin_assignments(&ScopeRef::Account(account_sid.clone()), &requester).await?;
-                        grant_roles(&mut *tx, account_sid, &requester, [AccountRole::Administrator], now).await?;
+                        set_account_roles(&mut *tx, account_sid, &requester, [AccountRole::Administrator], now).await?;
                     }
                 }
             }

@@ -15,7 +15,7 @@ use gatehouse_domain::user::User;
 use gatehouse_domain::{Error, Result};
 use serde_json::json;
 
-use crate::members::{grant_roles, locked_for, role_keys, roles_of};
+use crate::members::{locked_for, role_keys, roles_of, set_account_roles};
 use crate::{App, account_principal, acting_user};
 
 /// A pending offer as shown on the account's pages.
@@ -64,10 +64,8 @@ impl App {
         let now = self.now();
         let new_roles = roles_of(tx, &account.sid, new_owner).await?;
         let scope = ScopeRef::Account(account.sid.clone());
-        tx.delete_user_builtin_assignments(&scope, old_owner).await?;
-        tx.delete_user_builtin_assignments(&scope, new_owner).await?;
-        grant_roles(tx, &account.sid, new_owner, [AccountRole::Owner], now).await?;
-        grant_roles(tx, &account.sid, old_owner, [AccountRole::Administrator], now).await?;
+        set_account_roles(tx, &account.sid, old_owner, [AccountRole::Administrator], now).await?;
+        set_account_roles(tx, &account.sid, new_owner, [AccountRole::Owner], now).await?;
         tx.delete_owner_nomination(&scope).await?;
         tx.append_audit(
             &AuditEvent::new(actor, "account.owner_transferred", account.sid.as_str(), now)

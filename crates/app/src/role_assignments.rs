@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::App;
 use crate::custom_roles::ensure_may_grant;
-use crate::members::{grant_roles, roles_of};
+use crate::members::{roles_of, set_account_roles};
 use crate::org_users::{authorize_org, managed_user};
 
 /// A scope of the organization: itself, or an account it manages (else NotFound).
@@ -52,7 +52,14 @@ async fn check_grant(
     org: &OrganizationSid,
     role: &RoleSid,
     scope: &ScopeRef,
+    with_subaccounts: bool,
 ) -> Result<(Option<Account>, Option<BuiltinRole>)> {
+    if with_subaccounts && matches!(scope, ScopeRef::Organization(_)) {
+        return Err(Error::invalid(
+            "with_subaccounts",
+            "an assignment on the organization reaches every managed account and their subaccounts already",
+        ));
+    }
     let account = org_scope(tx, org, scope)
         .await
         .map_err(|_| Error::invalid("scope", "the scope must be this organization or one of its managed accounts"))?;
@@ -102,19 +109,23 @@ impl App {
         org: &OrganizationSid,
         role: &RoleSid,
         scope: &ScopeRef,
+        with_subaccounts: bool,
         group: &GroupSid,
     ) -> Result<GroupAssignment> {
         let now = self.now();
         let mut tx = self.store.write().await?;
         authorize_org(&mut *tx, actor, org, Permission::OrgRolesAssign).await?;
         tx.group(org, group).await?.ok_or_else(|| Error::invalid("identity", "not a group of this organization"))?;
-        check_grant(&mut *tx, actor, org, role, scope).await?;
-        let assignment = GroupAssignment::new(role.clone(), group.clone(), scope.clone(), now);
+        check_grant(&mut *tx, actor, org, role, scope, with_subaccounts).await?;
+        let assignment =
+            GroupAssignment { with_subaccounts, ..GroupAssignment::new(role.clone(), group.clone(), scope.clone(), now) };
         tx.insert_group_assignment(&assignment).await.map_err(already_assigned)?;
         tx.append_audit(
             &AuditEvent::new(actor, "role_assignment.created", assignment.sid.as_str(), now)
                 .in_organization(org)
-                .with_details(json!({ "role": role, "scope": scope.sid_str(), "group": group })),
+                .with_details(
+                    json!({ "role": role, "scope": scope.sid_str(), "with_subaccounts": with_subaccounts, "group": group }),
+                ),
         )
         .await?;
         tx.commit().await?;
@@ -182,6 +193,7 @@ impl App {
         org: &OrganizationSid,
         role: &RoleSid,
         scope: &ScopeRef,
+        with_subaccounts: bool,
         identity: &UserSid,
     ) -> Result<RoleAssignment> {
         let now = self.now();
@@ -190,11 +202,13 @@ impl App {
         managed_user(&mut *tx, org, identity)
             .await
             .map_err(|_| Error::invalid("identity", "not a user of this organization"))?;
-        let (account, builtin) = check_grant(&mut *tx, actor, org, role, scope).await?;
+        let (account, builtin) = check_grant(&mut *tx, actor, org, role, scope, with_subaccounts).await?;
+        let new = |role: RoleSid| RoleAssignment {
+            with_subaccounts,
+            ..RoleAssignment::new(role, identity.clone(), scope.clone(), now)
+        };
         let Some(builtin) = builtin else {
-            tx.insert_assignment(&RoleAssignment::new(role.clone(), identity.clone(), scope.clone(), now))
-                .await
-                .map_err(already_assigned)?;
+            tx.insert_assignment(&new(role.clone())).await.map_err(already_assigned)?;
             return self.finish_assignment(tx, actor, org, role, scope, identity, now).await;
         };
         match (builtin, &account) {
@@ -213,8 +227,9 @@ impl App {
                         "The user is an Administrator, which includes this role; remove Administrator first.".into(),
                     ));
                 }
-                tx.delete_user_builtin_assignments(scope, identity).await?;
-                grant_roles(&mut *tx, &locked.sid, identity, next, now).await?;
+                // The other roles keep their assignments; the new one reaches as asked.
+                set_account_roles(&mut *tx, &locked.sid, identity, next.into_iter().filter(|n| *n != r), now).await?;
+                tx.insert_assignment(&new(r.sid())).await?;
             }
             (BuiltinRole::Org(r), None) => {
                 if tx
@@ -229,8 +244,7 @@ impl App {
                 tx.insert_assignment(&RoleAssignment::new(r.sid(), identity.clone(), scope.clone(), now)).await?;
             }
             (BuiltinRole::Account(r), None) => {
-                let assignment = RoleAssignment::new(r.sid(), identity.clone(), scope.clone(), now);
-                tx.insert_assignment(&assignment).await.map_err(already_assigned)?;
+                tx.insert_assignment(&new(r.sid())).await.map_err(already_assigned)?;
             }
             _ => return Err(Error::invalid("role_sid", "this role does not apply to this scope")),
         }
@@ -258,7 +272,12 @@ impl App {
         tx.append_audit(
             &AuditEvent::new(actor, "role_assignment.created", created.sid.as_str(), now)
                 .in_organization(org)
-                .with_details(json!({ "role": role, "scope": scope.sid_str(), "identity": identity })),
+                .with_details(json!({
+                    "role": role,
+                    "scope": scope.sid_str(),
+                    "with_subaccounts": created.with_subaccounts,
+                    "identity": identity,
+                })),
         )
         .await?;
         tx.commit().await?;

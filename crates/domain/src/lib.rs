@@ -4,6 +4,7 @@
 //! the account-role rules, error kinds and the store traits the adapters implement.
 //! Must not import tokio, sqlx, axum or any other I/O crate (CI checks `cargo tree`).
 
+pub mod access_index;
 pub mod account;
 pub mod account_request;
 pub mod api_key;

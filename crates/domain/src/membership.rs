@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::policy::Reach;
 use crate::role::{AccountRole, OrgRole};
 use crate::sid::{AccountSid, GroupSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
 use crate::user::User;
@@ -35,14 +36,33 @@ pub struct RoleAssignment {
     pub role_sid: RoleSid,
     pub user_sid: UserSid,
     pub scope: ScopeRef,
+    /// On an account: whether it also reaches the account's subaccounts.
+    pub with_subaccounts: bool,
     pub created_at: DateTime<Utc>,
 }
 
 impl RoleAssignment {
     /// A new assignment, created now.
     pub fn new(role_sid: RoleSid, user_sid: UserSid, scope: ScopeRef, now: DateTime<Utc>) -> Self {
-        RoleAssignment { sid: RoleAssignmentSid::generate(), role_sid, user_sid, scope, created_at: now }
+        RoleAssignment {
+            sid: RoleAssignmentSid::generate(),
+            role_sid,
+            user_sid,
+            scope,
+            with_subaccounts: false,
+            created_at: now,
+        }
     }
+
+    /// How far it reaches.
+    pub fn reach(&self) -> Reach {
+        reach(self.with_subaccounts)
+    }
+}
+
+/// The reach of an assignment made with or without the scope's subaccounts.
+pub fn reach(with_subaccounts: bool) -> Reach {
+    if with_subaccounts { Reach::WithSubaccounts } else { Reach::Scope }
 }
 
 /// A role granted to a group at a scope: each member of the group holds it there.
@@ -52,13 +72,27 @@ pub struct GroupAssignment {
     pub role_sid: RoleSid,
     pub group_sid: GroupSid,
     pub scope: ScopeRef,
+    /// On an account: whether it also reaches the account's subaccounts.
+    pub with_subaccounts: bool,
     pub created_at: DateTime<Utc>,
 }
 
 impl GroupAssignment {
     /// A new assignment, created now.
     pub fn new(role_sid: RoleSid, group_sid: GroupSid, scope: ScopeRef, now: DateTime<Utc>) -> Self {
-        GroupAssignment { sid: RoleAssignmentSid::generate(), role_sid, group_sid, scope, created_at: now }
+        GroupAssignment {
+            sid: RoleAssignmentSid::generate(),
+            role_sid,
+            group_sid,
+            scope,
+            with_subaccounts: false,
+            created_at: now,
+        }
+    }
+
+    /// How far it reaches.
+    pub fn reach(&self) -> Reach {
+        reach(self.with_subaccounts)
     }
 }
 

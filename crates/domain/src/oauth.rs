@@ -13,9 +13,17 @@ use crate::sid::{AccountSid, OAuthAppSid, OrganizationSid, UserSid};
 pub const ACCESS_TOKEN_SECONDS: i64 = 3600;
 
 /// What an OAuth app's token may do in its organization: read it and its accounts, manage its
-/// users and their role assignments. Never settings, domains or account lifecycles.
+/// users and their role assignments, and ask the permission-check API about it. Never settings,
+/// domains or account lifecycles.
 pub fn oauth_app_permissions() -> PermissionSet {
-    PermissionSet::of(&[P::OrgRead, P::OrgUsersRead, P::OrgUsersManage, P::OrgRolesAssign, P::OrgAccountsRead])
+    PermissionSet::of(&[
+        P::OrgRead,
+        P::OrgUsersRead,
+        P::OrgUsersManage,
+        P::OrgRolesAssign,
+        P::OrgAccountsRead,
+        P::AccessCheck,
+    ])
 }
 
 /// Whom an app's tokens act for.

@@ -25,7 +25,7 @@ macro_rules! permissions {
             }
 
             /// Whether it is asked on an account or an organization.
-            pub fn scope_kind(self) -> ScopeKind {
+            pub const fn scope_kind(self) -> ScopeKind {
                 match self { $(Permission::$variant => ScopeKind::$kind),* }
             }
 
@@ -68,6 +68,7 @@ permissions! {
     OrgAuditRead = "org.audit.read", Organization;
     OrgDomainsManage = "org.domains.manage", Organization;
     OrgRolesManage = "org.roles.manage", Organization;
+    AccessCheck = "access.check", Account;
 }
 
 impl Permission {
@@ -106,9 +107,28 @@ impl Permission {
             Permission::OrgAuditRead => "Read the organization's audit log",
             Permission::OrgDomainsManage => "Add, verify and remove the organization's domains",
             Permission::OrgRolesManage => "Define, change and delete the organization's custom roles",
+            Permission::AccessCheck => {
+                "Ask the permission-check API what the organization's users and credentials may do"
+            }
         }
     }
 }
+
+const fn kind_mask(kind: ScopeKind) -> PermissionSet {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < Permission::ALL.len() {
+        let p = Permission::ALL[i];
+        if matches!((p.scope_kind(), kind), (ScopeKind::Account, ScopeKind::Account) | (ScopeKind::Organization, ScopeKind::Organization)) {
+            bits |= 1u64 << (p as u8);
+        }
+        i += 1;
+    }
+    PermissionSet(bits)
+}
+
+const ACCOUNT_PERMISSIONS: PermissionSet = kind_mask(ScopeKind::Account);
+const ORGANIZATION_PERMISSIONS: PermissionSet = kind_mask(ScopeKind::Organization);
 
 /// A set of permissions as a bitmask: cheap to copy, union and test on the hot path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
@@ -125,7 +145,30 @@ impl PermissionSet {
 
     /// Every permission of one scope kind.
     pub fn all_of(kind: ScopeKind) -> Self {
-        Self::of(&Permission::ALL.iter().copied().filter(|p| p.scope_kind() == kind).collect::<Vec<_>>())
+        match kind {
+            ScopeKind::Account => ACCOUNT_PERMISSIONS,
+            ScopeKind::Organization => ORGANIZATION_PERMISSIONS,
+        }
+    }
+
+    /// The set of one permission.
+    pub const fn of_one(p: Permission) -> Self {
+        PermissionSet(1u64 << (p as u8))
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The set as its bits (bit `n` is the `n`th permission of the catalogue).
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// The intersection of two sets.
+    pub fn intersection(self, other: Self) -> Self {
+        PermissionSet(self.0 & other.0)
     }
 
     /// This set plus `p`.

@@ -71,25 +71,141 @@ impl Actor {
     }
 }
 
+/// How far a grant at an account reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// The scope itself (Twilio's default: no cascade). On an account, its subaccounts too only
+    /// if the grant lets its holder manage subaccounts (the parent's Owner and Administrators).
+    Scope,
+    /// The account's subaccounts only, never the account itself (an auth token closes its
+    /// subaccounts, never its own account, as in Twilio).
+    SubaccountsOnly,
+    /// The account and every subaccount of it (an assignment made "with its subaccounts").
+    WithSubaccounts,
+}
+
+/// Where a grant is held, generic over how organizations and accounts are named: by SID in the
+/// use cases, by compact integer ids in the permission-check index. Both answer through the same
+/// [`Place::reached`] and [`decide`], so they cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<O, A> {
+    Organization(O),
+    Account(A),
+}
+
+/// What a permission is asked about, generic like [`Scope`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<O, A> {
+    Organization(O),
+    Account { sid: A, parent: Option<A>, organization: Option<O> },
+}
+
+impl<O: PartialEq + Copy, A: PartialEq + Copy> Place<O, A> {
+    /// Whether permissions are asked here on an account or on an organization.
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Place::Organization(_) => ScopeKind::Organization,
+            Place::Account { .. } => ScopeKind::Account,
+        }
+    }
+
+    /// What a grant of `permissions` at `scope`, reaching `reach`, gives here (nothing when it
+    /// does not apply). A grant applies on its own scope; on the organization's managed accounts
+    /// when held on the organization; and on a subaccount when held on its parent with its
+    /// subaccounts, or when it lets its holder manage subaccounts (the parent's Owner and
+    /// Administrators) — other access does not cascade from the parent, as in Twilio. Managing
+    /// subaccounts includes closing them (ADR 0004, as Twilio's parent credentials do), even for
+    /// the parent's Administrators, who cannot close the parent itself.
+    #[inline]
+    pub fn reached(&self, scope: Scope<O, A>, permissions: PermissionSet, reach: Reach) -> PermissionSet {
+        match (*self, scope) {
+            (Place::Organization(o), Scope::Organization(s)) if o == s => permissions,
+            (Place::Account { sid, parent, .. }, Scope::Account(s)) => {
+                if sid == s {
+                    if reach == Reach::SubaccountsOnly { PermissionSet::EMPTY } else { permissions }
+                } else if parent == Some(s) {
+                    let manages = permissions.contains(Permission::SubaccountsManage);
+                    let close = if manages { PermissionSet::of_one(Permission::AccountClose) } else { PermissionSet::EMPTY };
+                    match reach {
+                        Reach::SubaccountsOnly | Reach::WithSubaccounts => permissions.union(close),
+                        Reach::Scope if manages => permissions.union(close),
+                        Reach::Scope => PermissionSet::EMPTY,
+                    }
+                } else {
+                    PermissionSet::EMPTY
+                }
+            }
+            (Place::Account { organization: Some(o), .. }, Scope::Organization(s))
+                if o == s && reach != Reach::SubaccountsOnly =>
+            {
+                permissions
+            }
+            _ => PermissionSet::EMPTY,
+        }
+    }
+
+    /// How a grant at `scope` reaches this place, if it does: the [`Via`] of the check API.
+    pub fn via(&self, scope: Scope<O, A>) -> Via<O, A> {
+        match (*self, scope) {
+            (Place::Account { sid, .. }, Scope::Account(s)) if sid != s => Via::Parent(s),
+            (Place::Account { .. }, Scope::Organization(o)) => Via::Organization(o),
+            _ => Via::Direct,
+        }
+    }
+}
+
+/// How a grant reaches what is asked about (before groups: a group's grant says its group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via<O, A> {
+    Direct,
+    Organization(O),
+    Parent(A),
+}
+
+/// The one decision: `Ok(())` if `held` (the principal's permissions on a place of `kind`)
+/// contains `permission`; `Forbidden` if the principal holds something there but not this;
+/// `NotFound` if nothing, so that a resource of another tenant answers exactly like a missing one.
+#[inline]
+pub fn decide(held: PermissionSet, permission: Permission, kind: ScopeKind) -> Result<(), Error> {
+    if permission.scope_kind() == kind && held.contains(permission) {
+        Ok(())
+    } else if held.any_of(kind) {
+        Err(Error::Forbidden)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
 /// One held grant: the permissions of a role, at a scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub scope: ScopeRef,
     pub permissions: PermissionSet,
-    /// Whether the grant skips its own account and reaches only its subaccounts (an account's
-    /// auth token closes its subaccounts, never its own account, as in Twilio).
-    pub subaccounts_only: bool,
+    pub reach: Reach,
 }
 
 impl Grant {
     /// A grant at `scope`, reaching what grants at that scope reach.
     pub fn at(scope: ScopeRef, permissions: PermissionSet) -> Grant {
-        Grant { scope, permissions, subaccounts_only: false }
+        Grant { scope, permissions, reach: Reach::Scope }
     }
 
     /// A grant on an account's subaccounts only.
     pub fn on_subaccounts_of(account: AccountSid, permissions: PermissionSet) -> Grant {
-        Grant { scope: ScopeRef::Account(account), permissions, subaccounts_only: true }
+        Grant { scope: ScopeRef::Account(account), permissions, reach: Reach::SubaccountsOnly }
+    }
+
+    /// This grant with the given reach.
+    pub fn reaching(self, reach: Reach) -> Grant {
+        Grant { reach, ..self }
+    }
+
+    fn scope(&self) -> Scope<&OrganizationSid, &AccountSid> {
+        match &self.scope {
+            ScopeRef::Organization(o) => Scope::Organization(o),
+            ScopeRef::Account(a) => Scope::Account(a),
+        }
     }
 }
 
@@ -113,47 +229,20 @@ pub enum Target<'a> {
     Account(&'a Account),
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
+    fn place(&self) -> Place<&'a OrganizationSid, &'a AccountSid> {
+        match *self {
+            Target::Organization(o) => Place::Organization(o),
+            Target::Account(a) => Place::Account {
+                sid: &a.sid,
+                parent: a.parent_sid.as_ref(),
+                organization: a.organization_sid.as_ref(),
+            },
+        }
+    }
+
     fn kind(&self) -> ScopeKind {
-        match self {
-            Target::Organization(_) => ScopeKind::Organization,
-            Target::Account(_) => ScopeKind::Account,
-        }
-    }
-
-    /// Whether a grant applies to this target: one on the target itself; one on the
-    /// organization that manages the account; and one on a subaccount's parent only if it lets
-    /// its holder manage subaccounts (the parent's Owner and Administrators) — other access
-    /// does not cascade from the parent, as in Twilio.
-    fn covered_by(&self, grant: &Grant) -> bool {
-        match (self, &grant.scope) {
-            (Target::Organization(o), ScopeRef::Organization(s)) => *o == s,
-            (Target::Organization(_), ScopeRef::Account(_)) => false,
-            (Target::Account(a), ScopeRef::Account(s)) => {
-                (a.sid == *s && !grant.subaccounts_only)
-                    || (a.parent_sid.as_ref() == Some(s)
-                        && (grant.subaccounts_only || grant.permissions.contains(Permission::SubaccountsManage)))
-            }
-            (Target::Account(a), ScopeRef::Organization(s)) => {
-                !grant.subaccounts_only && a.organization_sid.as_ref() == Some(s)
-            }
-        }
-    }
-}
-
-impl Target<'_> {
-    /// What a grant on a subaccount's parent adds there: managing subaccounts includes closing
-    /// them (ADR 0004, as Twilio's parent credentials do), even for the parent's Administrators,
-    /// who cannot close the parent itself.
-    fn through_parent(&self, grant: &Grant) -> PermissionSet {
-        match (self, &grant.scope) {
-            (Target::Account(a), ScopeRef::Account(s))
-                if a.parent_sid.as_ref() == Some(s) && grant.permissions.contains(Permission::SubaccountsManage) =>
-            {
-                PermissionSet::of(&[Permission::AccountClose])
-            }
-            _ => PermissionSet::EMPTY,
-        }
+        self.place().kind()
     }
 }
 
@@ -162,10 +251,12 @@ pub fn effective_permissions(principal: &Principal, target: Target<'_>) -> Permi
     match principal {
         Principal::System => PermissionSet::all_of(target.kind()),
         Principal::Nobody => PermissionSet::EMPTY,
-        Principal::User { grants, .. } | Principal::Credential { grants } => grants
-            .iter()
-            .filter(|g| target.covered_by(g))
-            .fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions).union(target.through_parent(g))),
+        Principal::User { grants, .. } | Principal::Credential { grants } => {
+            let place = target.place();
+            grants
+                .iter()
+                .fold(PermissionSet::EMPTY, |acc, g| acc.union(place.reached(g.scope(), g.permissions, g.reach)))
+        }
     }
 }
 
@@ -184,7 +275,7 @@ pub fn missing_permission(principal: &Principal, wanted: PermissionSet, target: 
         Target::Organization(_) => match principal {
             Principal::User { grants, .. } | Principal::Credential { grants } => grants
                 .iter()
-                .filter(|g| target.covered_by(g))
+                .filter(|g| !target.place().reached(g.scope(), g.permissions, g.reach).is_empty())
                 .fold(PermissionSet::EMPTY, |acc, g| acc.union(g.permissions)),
             _ => PermissionSet::EMPTY,
         },
@@ -199,14 +290,7 @@ pub fn missing_permission(principal: &Principal, wanted: PermissionSet, target: 
 /// permission. `NotFound` if the principal holds nothing on the target, so that a resource of
 /// another tenant answers exactly like a missing one.
 pub fn authorize(principal: &Principal, permission: Permission, target: Target<'_>) -> Result<(), Error> {
-    let held = effective_permissions(principal, target);
-    if permission.scope_kind() == target.kind() && held.contains(permission) {
-        Ok(())
-    } else if held.any_of(target.kind()) {
-        Err(Error::Forbidden)
-    } else {
-        Err(Error::NotFound)
-    }
+    decide(effective_permissions(principal, target), permission, target.kind())
 }
 
 #[cfg(test)]

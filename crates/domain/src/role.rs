@@ -248,6 +248,7 @@ mod tests {
             (P::OrgDomainsManage, [0, 0, 0, 0, 0, 0, 1, 1, 0]),
             (P::OrgAuditRead, [0, 0, 0, 0, 0, 0, 1, 1, 0]),
             (P::OrgRolesManage, [0, 0, 0, 0, 0, 0, 1, 1, 0]),
+            (P::AccessCheck, [1, 1, 0, 0, 0, 0, 1, 1, 0]),
         ];
         assert_eq!(table.len(), Permission::ALL.len(), "every permission has a row");
         for (perm, row) in table {

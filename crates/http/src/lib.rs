@@ -11,6 +11,7 @@ mod health;
 mod metrics;
 mod scim;
 mod twilio;
+mod access_revision;
 mod web;
 
 use std::time::Duration;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(limited)
         .merge(scim::routes())
         .merge(twilio::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access_revision::note))
         .with_state(state)
         .layer(axum::middleware::from_fn(error::add_request_id_to_error_pages))
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::record));

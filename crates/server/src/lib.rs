@@ -157,6 +157,7 @@ pub struct Running {
     rechecker: JoinHandle<()>,
     poller: JoinHandle<()>,
     upkeep: JoinHandle<()>,
+    access: JoinHandle<()>,
 }
 
 impl Running {
@@ -178,6 +179,7 @@ impl Running {
         self.rechecker.abort();
         self.poller.abort();
         self.upkeep.abort();
+        self.access.abort();
         if let Err(e) = self.app.record_credential_uses().await {
             tracing::warn!(error = ?e, "recording credential uses at shutdown");
         }
@@ -205,6 +207,17 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
     // epoch only for changes made after this.
     store.poll_credential_changes().await.map_err(|e| anyhow::anyhow!("reading credential changes: {e:?}"))?;
     let app = build_app(store, config)?;
+    // The permission-check index, loaded before the first request (ADR 0025).
+    let started = std::time::Instant::now();
+    let index = app.load_access_index().await.map_err(|e| anyhow::anyhow!("loading the permission index: {e:?}"))?;
+    tracing::info!(
+        users = index.users,
+        accounts = index.accounts,
+        assignments = index.assignments,
+        bytes = index.bytes,
+        millis = started.elapsed().as_millis() as u64,
+        "permission index loaded"
+    );
     let worker = match &config.smtp {
         Some(smtp) => Some(spawn_email_worker(app.clone(), Arc::new(smtp::SmtpMailer::new(smtp)?))),
         None => {
@@ -248,6 +261,8 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
     let rechecker = spawn_domain_rechecker(app_handle.clone());
     let poller = spawn_credential_poller(app_handle.clone());
     let upkeep = spawn_store_upkeep(app_handle.clone());
+    let follower = app_handle.clone();
+    let access = tokio::spawn(async move { follower.follow_access_changes().await });
     Ok(Running {
         addr,
         metrics_addr,
@@ -259,6 +274,7 @@ pub async fn start(config: &Config, until_signal: bool) -> anyhow::Result<Runnin
         rechecker,
         poller,
         upkeep,
+        access,
     })
 }
 

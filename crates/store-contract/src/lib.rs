@@ -84,7 +84,8 @@ macro_rules! contract_tests {
             scim_group_filters_in_sql_select_what_the_evaluator_selects,
             revocations_move_the_credential_epoch_when_they_commit,
             people_search_matches_the_start_of_an_address_or_a_name,
-            a_page_before_is_read_back_from_a_cursor
+            a_page_before_is_read_back_from_a_cursor,
+            access_changes_are_noted_with_a_revision_and_rows_read_per_subject
         );
     };
     (@cases $factory:path; $($case:ident),* $(,)?) => {

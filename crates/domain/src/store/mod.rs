@@ -5,6 +5,7 @@
 //! Tenant-owned lists take the owning `OrganizationSid` / `AccountSid` first.
 //! Finders return `Result<Option<T>>`; errors are never swallowed into `None`.
 
+mod access_index;
 mod credentials;
 mod instance;
 mod roles;
@@ -35,6 +36,7 @@ use crate::sid::{
     PaymentMethodSid, RoleAssignmentSid, UserSid,
 };
 use crate::user::{Email, User};
+pub use access_index::AccessIndexTx;
 pub use credentials::{ApiKeysTx, AuthTokensTx, PublicKeysTx};
 pub use instance::InstanceTx;
 pub use roles::RolesTx;
@@ -81,6 +83,11 @@ pub trait Store: Send + Sync + 'static {
     /// Reads the version every node shares and moves [`Store::credential_epoch`] if it changed.
     /// The server calls it twice a second.
     async fn poll_credential_changes(&self) -> Result<()>;
+    /// Returns when an access change may have been committed by another node (PostgreSQL's
+    /// `NOTIFY gatehouse_access`), or after `at_most`, whichever is first; on SQLite, whose one
+    /// node commits every change, after `at_most`. An error means the listener failed (the
+    /// caller waits and polls; the next call listens again).
+    async fn wait_for_access_change(&self, at_most: std::time::Duration) -> Result<()>;
     /// Upkeep the engine needs now and then, kept off the request path: on SQLite, copies the
     /// write-ahead log back into the database file without holding up writers (see ADR 0018);
     /// nothing on PostgreSQL. The server calls it ten times a second.
@@ -127,6 +134,7 @@ pub trait Tx:
     + InstanceTx
     + PublicKeysTx
     + RolesTx
+    + AccessIndexTx
     + Send
 {
     /// Commits every change made through this transaction.

@@ -8,6 +8,7 @@
 mod accounts;
 mod billing;
 mod bodies;
+mod check;
 mod docs;
 mod keys;
 mod org_bodies;
@@ -83,6 +84,8 @@ macro_rules! api {
 }
 
 api! {
+    post "/check" => check::check, "Permission checks", "May a user, API key or OAuth app use a permission on an account or the organization? Answered from memory, with every grant that allows it", Some(schema::<check::Question>), Answer::One(schema::<check::AnswerBody>), 200, "an OAuth app or an API key holding access.check, about its own organization";
+    post "/check/batch" => check::batch, "Permission checks", "Up to 100 questions at once, answered in order", Some(schema::<check::Batch>), Answer::One(schema::<check::BatchAnswerBody>), 200, "an OAuth app or an API key holding access.check, about its own organization";
     get "/me" => accounts::me, "Accounts", "Who the credentials are", None, Answer::One(schema::<MeBody>), 200, "anyone authenticated";
     get "/accounts/{sid}" => accounts::show, "Accounts", "Fetch an account", None, Answer::One(schema::<AccountBody>), 200, MEMBERS;
     post "/accounts/{sid}" => accounts::rename, "Accounts", "Rename an account", Some(schema::<accounts::Rename>), Answer::One(schema::<AccountBody>), 200, OWNER_ADMIN;

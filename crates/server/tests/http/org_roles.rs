@@ -40,7 +40,7 @@ async fn an_organization_defines_assigns_and_deletes_a_custom_role(engine: Engin
         gatehouse_domain::membership::ScopeRef::Account(gatehouse_domain::sid::AccountSid::parse(&acct).unwrap());
     let sam_user = gatehouse_domain::sid::UserSid::parse(&sam_sid).unwrap();
     let rsid = gatehouse_domain::sid::RoleSid::parse(&role_sid).unwrap();
-    app.create_org_role_assignment(&system, &org_sid, &rsid, &scope, &sam_user).await.unwrap();
+    app.create_org_role_assignment(&system, &org_sid, &rsid, &scope, false, &sam_user).await.unwrap();
     assert_eq!(sam.get(&billing).await.status(), StatusCode::OK);
     assert_eq!(sam.get(&format!("/api/v1/accounts/{acct}/keys")).await.status(), StatusCode::FORBIDDEN);
 
@@ -132,12 +132,12 @@ async fn a_group_grants_its_members_what_it_is_granted(engine: Engine) {
     let group_sid = gatehouse_domain::sid::GroupSid::parse(&group).unwrap();
     let developer = gatehouse_domain::role::AccountRole::Developer.sid();
     let app = &server.running.app;
-    let granted = app.create_group_role_assignment(&system, &org_sid, &developer, &scope, &group_sid).await.unwrap();
+    let granted = app.create_group_role_assignment(&system, &org_sid, &developer, &scope, false, &group_sid).await.unwrap();
     assert_eq!(sam.get(&keys).await.status(), StatusCode::OK, "a member holds the group's role");
-    let again = app.create_group_role_assignment(&system, &org_sid, &developer, &scope, &group_sid).await;
+    let again = app.create_group_role_assignment(&system, &org_sid, &developer, &scope, false, &group_sid).await;
     assert!(matches!(again, Err(gatehouse_domain::Error::Conflict(_))), "{again:?}");
     let owner = gatehouse_domain::role::AccountRole::Owner.sid();
-    let refused = app.create_group_role_assignment(&system, &org_sid, &owner, &scope, &group_sid).await;
+    let refused = app.create_group_role_assignment(&system, &org_sid, &owner, &scope, false, &group_sid).await;
     assert!(matches!(refused, Err(gatehouse_domain::Error::Invalid { field: "role_sid", .. })), "{refused:?}");
 
     // Leaving the group (a SCIM PATCH) ends it; so does ending the grant.
@@ -165,7 +165,7 @@ async fn an_account_role_on_the_organization_reaches_every_managed_account(engin
     let at_org = gatehouse_domain::membership::ScopeRef::Organization(org_sid.clone());
     let sam_user = gatehouse_domain::sid::UserSid::parse(&sam_sid).unwrap();
     let developer = gatehouse_domain::role::AccountRole::Developer.sid();
-    app.create_org_role_assignment(&system, &org_sid, &developer, &at_org, &sam_user).await.unwrap();
+    app.create_org_role_assignment(&system, &org_sid, &developer, &at_org, false, &sam_user).await.unwrap();
     // Every managed account, those made later included; his organization role is untouched.
     let later = create_org_account(&olivia, &org, "Later").await;
     for account in [&acct, &later] {

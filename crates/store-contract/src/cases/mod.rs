@@ -428,6 +428,7 @@ pub async fn deleting_assignments_removes_only_that_users_roles_at_that_scope(st
     assert_eq!(at_a.items[0].user_sid, bob.sid);
 }
 
+mod access_index;
 mod admin;
 mod console;
 mod dialect;
@@ -435,6 +436,7 @@ mod people_search;
 mod scim_filters;
 mod security;
 
+pub use access_index::*;
 pub use admin::*;
 pub use console::*;
 pub use dialect::*;

@@ -81,3 +81,36 @@ pub(super) const BYTE_ORDER: &str = " COLLATE \"C\"";
 pub(super) fn fold_ascii(expr: &str) -> String {
     format!("lower({expr} COLLATE \"C\")")
 }
+
+/// The node's `LISTEN gatehouse_access` connection, opened at the first wait and again after a
+/// failure (notifications lost meanwhile are caught up by revision, ADR 0025).
+#[derive(Clone, Default)]
+pub(super) struct AccessListener(std::sync::Arc<tokio::sync::Mutex<Option<sqlx::postgres::PgListener>>>);
+
+impl std::fmt::Debug for AccessListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessListener")
+    }
+}
+
+/// Waits for a `NOTIFY gatehouse_access` (sent at the commit of an access change), or `at_most`.
+/// A failed listener is dropped and the error returned; the next wait connects again.
+pub(super) async fn wait_for_access_change(
+    pool: &Pool<Db>,
+    listener: &AccessListener,
+    at_most: std::time::Duration,
+) -> Result<()> {
+    let mut held = listener.0.lock().await;
+    if held.is_none() {
+        let mut fresh = sqlx::postgres::PgListener::connect_with(pool).await.map_err(db_err)?;
+        fresh.listen("gatehouse_access").await.map_err(db_err)?;
+        *held = Some(fresh);
+    }
+    if let Some(l) = held.as_mut()
+        && let Ok(Err(e)) = tokio::time::timeout(at_most, l.recv()).await
+    {
+        *held = None;
+        return Err(db_err(e));
+    }
+    Ok(())
+}

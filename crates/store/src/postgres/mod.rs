@@ -23,6 +23,7 @@ pub struct PgStore {
     pool: sqlx::Pool<Db>,
     writers: dialect::WriteLock,
     credentials: std::sync::Arc<sql::CredentialEpoch>,
+    access_listener: dialect::AccessListener,
 }
 
 type EngineStore = PgStore;
@@ -31,7 +32,7 @@ impl PgStore {
     /// Connects to the database at a `postgres:` URL.
     pub async fn connect(url: &str) -> Result<Self> {
         let (pool, writers) = dialect::open_pool(url).await?;
-        Ok(PgStore { pool, writers, credentials: Default::default() })
+        Ok(PgStore { pool, writers, credentials: Default::default(), access_listener: Default::default() })
     }
 
     /// For tests: creates a new, empty database on the server `base_url` points at and returns

@@ -65,8 +65,8 @@ impl AccessTx for EngineTx {
     async fn insert_assignment(&mut self, a: &RoleAssignment) -> Result<()> {
         let (account, org) = scope_columns(&a.scope);
         sqlx::query(
-            "INSERT INTO role_assignments (sid, role_sid, user_sid, account_sid, organization_sid, scope_sid, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO role_assignments (sid, role_sid, user_sid, account_sid, organization_sid, scope_sid, with_subaccounts, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(a.sid.as_str())
         .bind(a.role_sid.as_str())
@@ -74,6 +74,7 @@ impl AccessTx for EngineTx {
         .bind(account)
         .bind(org)
         .bind(a.scope.sid_str())
+        .bind(a.with_subaccounts)
         .bind(a.created_at)
         .run(&mut self.tx)
         .await?;
@@ -113,7 +114,7 @@ impl AccessTx for EngineTx {
         // A handful of scopes (an account, its parent, its organization): one indexed query each.
         for scope in scopes {
             let rows = sqlx::query(
-                "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at \
+                "SELECT sid, role_sid, user_sid, account_sid, organization_sid, with_subaccounts, created_at \
                  FROM role_assignments WHERE user_sid = $1 AND scope_sid = $2 ORDER BY sid",
             )
             .bind(user.as_str())
@@ -129,7 +130,7 @@ impl AccessTx for EngineTx {
 
     async fn scope_assignments(&mut self, scope: &ScopeRef, page: &PageRequest) -> Result<Page<RoleAssignment>> {
         let items = sqlx::query(
-            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at \
+            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, with_subaccounts, created_at \
              FROM role_assignments WHERE scope_sid = $1 AND sid > $2 ORDER BY sid LIMIT $3",
         )
         .bind(scope.sid_str())
@@ -266,7 +267,7 @@ impl AccessTx for EngineTx {
 
     async fn role_assignment(&mut self, sid: &RoleAssignmentSid) -> Result<Option<RoleAssignment>> {
         sqlx::query(
-            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments WHERE sid = $1",
+            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, with_subaccounts, created_at FROM role_assignments WHERE sid = $1",
         )
         .bind(sid.as_str())
         .optional(&mut self.tx, assignment)
@@ -275,7 +276,7 @@ impl AccessTx for EngineTx {
 
     async fn all_user_assignments(&mut self, user: &UserSid) -> Result<Vec<RoleAssignment>> {
         sqlx::query(
-            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, created_at FROM role_assignments \
+            "SELECT sid, role_sid, user_sid, account_sid, organization_sid, with_subaccounts, created_at FROM role_assignments \
              WHERE user_sid = $1 ORDER BY sid",
         )
         .bind(user.as_str())
@@ -301,6 +302,7 @@ fn assignment(row: &Row) -> Result<RoleAssignment> {
         role_sid: RoleSid::parse(&get::<String>(row, "role_sid")?).map_err(corrupt)?,
         user_sid: UserSid::parse(&get::<String>(row, "user_sid")?).map_err(corrupt)?,
         scope,
+        with_subaccounts: get(row, "with_subaccounts")?,
         created_at: get(row, "created_at")?,
     })
 }

@@ -4,6 +4,7 @@
 //! One file per noun, each implementing that noun's trait of `gatehouse_domain::store`.
 
 mod access;
+mod access_index;
 mod account_requests;
 mod accounts;
 mod api_keys;
@@ -177,6 +178,10 @@ impl Store for EngineStore {
             self.credentials.local.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
+    }
+
+    async fn wait_for_access_change(&self, at_most: std::time::Duration) -> Result<()> {
+        dialect::wait_for_access_change(&self.pool, &self.access_listener, at_most).await
     }
 
     async fn maintain(&self) -> Result<()> {

@@ -21,7 +21,7 @@ macro_rules! columns {
 
 macro_rules! group_columns {
     () => {
-        "sid, role_sid, group_sid, scope_sid, created_at"
+        "sid, role_sid, group_sid, scope_sid, with_subaccounts, created_at"
     };
 }
 
@@ -37,6 +37,7 @@ fn group_assignment(r: &Row) -> Result<GroupAssignment> {
         role_sid: RoleSid::parse(&get::<String>(r, "role_sid")?).map_err(corrupt)?,
         group_sid: GroupSid::parse(&get::<String>(r, "group_sid")?).map_err(corrupt)?,
         scope,
+        with_subaccounts: get(r, "with_subaccounts")?,
         created_at: get(r, "created_at")?,
     })
 }
@@ -150,12 +151,14 @@ impl RolesTx for EngineTx {
 
     async fn insert_group_assignment(&mut self, a: &GroupAssignment) -> Result<()> {
         sqlx::query(
-            "INSERT INTO group_role_assignments (sid, role_sid, group_sid, scope_sid, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO group_role_assignments (sid, role_sid, group_sid, scope_sid, with_subaccounts, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(a.sid.as_str())
         .bind(a.role_sid.as_str())
         .bind(a.group_sid.as_str())
         .bind(a.scope.sid_str())
+        .bind(a.with_subaccounts)
         .bind(a.created_at)
         .run(&mut self.tx)
         .await
@@ -191,7 +194,7 @@ impl RolesTx for EngineTx {
         // group's grants there (the unique index leads with the group).
         let list = (2..scopes.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT gra.sid, gra.role_sid, gra.group_sid, gra.scope_sid, gra.created_at \
+            "SELECT gra.sid, gra.role_sid, gra.group_sid, gra.scope_sid, gra.with_subaccounts, gra.created_at \
              FROM group_members gm JOIN group_role_assignments gra ON gra.group_sid = gm.group_sid \
              WHERE gm.user_sid = $1 AND gra.scope_sid IN ({list}) ORDER BY gra.sid"
         );

@@ -14,6 +14,7 @@ pub struct SqliteStore {
     pool: sqlx::Pool<Db>,
     writers: dialect::WriteLock,
     credentials: std::sync::Arc<sql::CredentialEpoch>,
+    access_listener: dialect::AccessListener,
 }
 
 type EngineStore = SqliteStore;
@@ -23,6 +24,6 @@ impl SqliteStore {
     /// `synchronous=NORMAL`, foreign keys on and a busy timeout.
     pub async fn connect(url: &str) -> gatehouse_domain::Result<Self> {
         let (pool, writers) = dialect::open_pool(url).await?;
-        Ok(SqliteStore { pool, writers, credentials: Default::default() })
+        Ok(SqliteStore { pool, writers, credentials: Default::default(), access_listener: Default::default() })
     }
 }

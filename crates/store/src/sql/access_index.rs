@@ -1,0 +1,162 @@
+//! SQL for the permission-check index: the access revision, the changes the triggers of
+//! migration 0034 note, and the rows the index is built from (ADR 0025).
+
+use async_trait::async_trait;
+use gatehouse_domain::Result;
+use gatehouse_domain::access_index::{AccessRows, AccessSubject, AssignmentIn, AccountIn, CredentialIn, RoleIn};
+use gatehouse_domain::custom_role::permissions_from_names;
+use gatehouse_domain::store::AccessIndexTx;
+use sqlx::AssertSqlSafe;
+
+use super::EngineTx;
+use super::rows::{Conn, Row, Run, get};
+
+/// Runs `select`, with `filter` (which binds `$1` to `sid`) when a subject narrows it.
+async fn select<T>(
+    c: &mut Conn,
+    select: &str,
+    filter: &str,
+    sid: Option<&str>,
+    decode: impl Fn(&Row) -> Result<T> + Send,
+) -> Result<Vec<T>> {
+    match sid {
+        None => sqlx::query(AssertSqlSafe(select.to_owned())).all(c, decode).await,
+        Some(sid) => sqlx::query(AssertSqlSafe(format!("{select} {filter}"))).bind(sid).all(c, decode).await,
+    }
+}
+
+fn assignment(r: &Row) -> Result<AssignmentIn> {
+    Ok(AssignmentIn {
+        sid: get(r, "sid")?,
+        role: get(r, "role_sid")?,
+        holder: get(r, "holder")?,
+        scope: get(r, "scope_sid")?,
+        with_subaccounts: get(r, "with_subaccounts")?,
+    })
+}
+
+#[async_trait]
+impl AccessIndexTx for EngineTx {
+    async fn access_revision(&mut self) -> Result<u64> {
+        let row = sqlx::query("SELECT revision FROM access_revision WHERE id = 1").one(&mut self.tx).await?;
+        Ok(u64::try_from(get::<i64>(&row, "revision")?).unwrap_or_default())
+    }
+
+    async fn access_changes(&mut self, after: u64, limit: u32) -> Result<Vec<(u64, AccessSubject)>> {
+        let rows = sqlx::query("SELECT revision, kind, sid FROM access_changes WHERE revision > $1 ORDER BY revision LIMIT $2")
+            .bind(i64::try_from(after).unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .rows(&mut self.tx)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let revision = u64::try_from(get::<i64>(r, "revision")?).unwrap_or_default();
+            // A kind this version does not know changes nothing it indexes.
+            if let Some(subject) = AccessSubject::from_note(&get::<String>(r, "kind")?, get(r, "sid")?) {
+                out.push((revision, subject));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn access_rows(&mut self, subject: Option<&AccessSubject>) -> Result<AccessRows> {
+        let c = &mut *self.tx;
+        let mut rows = AccessRows::default();
+        // Which tables a subject's change touches, and its SID.
+        let (user, group, role, account, credential) = match subject {
+            None => (Some(None), Some(None), Some(None), Some(None), Some(None)),
+            Some(AccessSubject::User(s)) => (Some(Some(s.as_str())), None, None, None, None),
+            Some(AccessSubject::Group(s)) => (None, Some(Some(s.as_str())), None, None, None),
+            Some(AccessSubject::Role(s)) => (None, None, Some(Some(s.as_str())), None, None),
+            Some(AccessSubject::Account(s)) => (None, None, None, Some(Some(s.as_str())), None),
+            Some(AccessSubject::Credential(s)) => (None, None, None, None, Some(Some(s.as_str()))),
+        };
+        if let Some(sid) = account {
+            rows.accounts = select(c, "SELECT sid, parent_sid, organization_sid FROM accounts", "WHERE sid = $1", sid, |r| {
+                Ok(AccountIn { sid: get(r, "sid")?, parent: get(r, "parent_sid")?, organization: get(r, "organization_sid")? })
+            })
+            .await?;
+            rows.shares = select(
+                c,
+                "SELECT account_sid, organization_sid FROM account_requests WHERE kind = 'access' AND status = 'accepted'",
+                "AND account_sid = $1",
+                sid,
+                |r| Ok((get(r, "account_sid")?, get(r, "organization_sid")?)),
+            )
+            .await?;
+        }
+        if let Some(sid) = role {
+            rows.roles =
+                select(c, "SELECT sid, name, permissions FROM roles WHERE NOT builtin", "AND sid = $1", sid, |r| {
+                    Ok(RoleIn {
+                        sid: get(r, "sid")?,
+                        name: get(r, "name")?,
+                        permissions: permissions_from_names(&get::<String>(r, "permissions")?),
+                    })
+                })
+                .await?;
+        }
+        if let Some(sid) = group {
+            rows.groups = select(c, "SELECT sid FROM groups", "WHERE sid = $1", sid, |r| get(r, "sid")).await?;
+            rows.group_assignments = select(
+                c,
+                "SELECT sid, role_sid, group_sid AS holder, scope_sid, with_subaccounts FROM group_role_assignments",
+                "WHERE group_sid = $1",
+                sid,
+                assignment,
+            )
+            .await?;
+        }
+        if let Some(sid) = user {
+            // Only active users hold anything.
+            rows.user_assignments = select(
+                c,
+                "SELECT ra.sid, ra.role_sid, ra.user_sid AS holder, ra.scope_sid, ra.with_subaccounts \
+                 FROM role_assignments ra JOIN users u ON u.sid = ra.user_sid WHERE u.status = 'active'",
+                "AND ra.user_sid = $1",
+                sid,
+                assignment,
+            )
+            .await?;
+            rows.memberships = select(
+                c,
+                "SELECT gm.group_sid, gm.user_sid FROM group_members gm JOIN users u ON u.sid = gm.user_sid \
+                 WHERE u.status = 'active'",
+                "AND gm.user_sid = $1",
+                sid,
+                |r| Ok((get(r, "group_sid")?, get(r, "user_sid")?)),
+            )
+            .await?;
+        }
+        if let Some(sid) = credential {
+            rows.credentials = select(
+                c,
+                "SELECT sid, account_sid, permissions FROM api_keys WHERE revoked_at IS NULL",
+                "AND sid = $1",
+                sid,
+                |r| {
+                    let restricted: Option<String> = get(r, "permissions")?;
+                    Ok(CredentialIn::api_key(get(r, "sid")?, get(r, "account_sid")?, restricted.as_deref().map(permissions_from_names)))
+                },
+            )
+            .await?;
+            let apps = select(
+                c,
+                "SELECT sid, COALESCE(organization_sid, account_sid) AS owner FROM oauth_apps WHERE revoked_at IS NULL",
+                "AND sid = $1",
+                sid,
+                |r| Ok(CredentialIn::oauth_app(get(r, "sid")?, get(r, "owner")?)),
+            )
+            .await?;
+            rows.credentials.extend(apps);
+        }
+        Ok(rows)
+    }
+
+    async fn prune_access_changes(&mut self, upto: u64) -> Result<u64> {
+        sqlx::query("DELETE FROM access_changes WHERE revision <= $1")
+            .bind(i64::try_from(upto).unwrap_or(i64::MAX))
+            .affected(&mut self.tx)
+            .await
+    }
+}

@@ -211,6 +211,25 @@ impl App {
         Ok((answers, index.revision()))
     }
 
+    /// The index's answer to one question, about anything it knows (no caller, no realm): for
+    /// the console's pages and for comparing the index with [`App::check_access_from_store`].
+    pub fn check_access_in_index(&self, question: &CheckQuestion) -> Result<CheckAnswer> {
+        let (who, permission, resource) = parse_question(None, question)?;
+        let index = self.access.index.read().unwrap_or_else(|e| e.into_inner());
+        let place = index.place(resource).ok_or(Error::NotFound)?;
+        let allowed = index.authorize(who, permission, place).is_ok();
+        let because = if allowed { index.reasons(who, permission, place) } else { Vec::new() };
+        Ok(CheckAnswer { allowed, because })
+    }
+
+    /// Only whether the index allows it: the in-process decision the benchmark times.
+    pub fn allowed_in_index(&self, question: &CheckQuestion) -> Result<bool> {
+        let (who, permission, resource) = parse_question(None, question)?;
+        let index = self.access.index.read().unwrap_or_else(|e| e.into_inner());
+        let place = index.place(resource).ok_or(Error::NotFound)?;
+        Ok(index.authorize(who, permission, place).is_ok())
+    }
+
     /// What the use cases decide for the same question: the principal loaded from the store in
     /// a transaction, exactly as every use case loads it, and `policy::authorize`. The index must
     /// always agree with it (a test compares them over generated populations).

@@ -5,7 +5,13 @@
 //! organization — the one `--big-organization` names, made first with `gatehouse admin
 //! create-owner` — holds `--big-users` managed users with SCIM profiles, and its verified domain
 //! `--big-domain`; the other organizations share the rest of the users and the accounts evenly.
-//! Every account has an Owner and a Developer. Prints what it made as JSON.
+//! Every account has an Owner and a Developer. Access is also held the other ways: the big
+//! organization has groups (each granted Support on a few of its accounts with their
+//! subaccounts, which every tenth big account has), and in every other organization one user
+//! holds Viewer on the organization (every account it manages). Prints what it made as JSON.
+//!
+//! `gatehouse-bench authorize --database-url URL`: loads the permission-check index as a server
+//! does at start-up and times the in-process decision, one question at a time; prints JSON.
 //!
 //! `gatehouse-bench bare --listen ADDR`: a bare axum server answering `GET /healthz`, on the
 //! same runtime and HTTP stack as `gatehouse serve` but with no middleware, so the benchmark can
@@ -19,11 +25,12 @@ use chrono::Utc;
 use clap::Parser;
 use gatehouse_domain::account::Account;
 use gatehouse_domain::domains::{Domain, DomainStatus};
-use gatehouse_domain::membership::{RoleAssignment, ScopeRef};
+use gatehouse_domain::group::Group;
+use gatehouse_domain::membership::{GroupAssignment, RoleAssignment, ScopeRef};
 use gatehouse_domain::organization::Organization;
 use gatehouse_domain::role::{AccountRole, OrgRole};
 use gatehouse_domain::scim::ScimProfile;
-use gatehouse_domain::sid::{DomainSid, OrganizationSid};
+use gatehouse_domain::sid::{DomainSid, GroupSid, OrganizationSid};
 use gatehouse_domain::store::{Store, Tx};
 use gatehouse_domain::user::{Email, User};
 use gatehouse_store::{PgStore, SqliteStore};
@@ -36,6 +43,15 @@ const BATCH: usize = 5_000;
 enum Cli {
     /// Adds the data set to a migrated database.
     Seed(Seed),
+    /// Loads the permission-check index and times in-process decisions.
+    Authorize {
+        /// `sqlite://path` or `postgres://…`, seeded.
+        #[arg(long)]
+        database_url: String,
+        /// How many questions to time.
+        #[arg(long, default_value_t = 1_000_000)]
+        questions: usize,
+    },
     /// Serves `GET /healthz` with bare axum (the floor the pipeline is measured against).
     Bare {
         /// Where to listen, e.g. `127.0.0.1:8081`.
@@ -78,12 +94,9 @@ async fn main() -> anyhow::Result<()> {
     let seed = match Cli::parse() {
         Cli::Seed(seed) => seed,
         Cli::Bare { listen } => return bare(listen).await,
+        Cli::Authorize { database_url, questions } => return authorize(&database_url, questions).await,
     };
-    let store: Arc<dyn Store> = if seed.database_url.starts_with("postgres") {
-        Arc::new(PgStore::connect(&seed.database_url).await?)
-    } else {
-        Arc::new(SqliteStore::connect(&seed.database_url).await?)
-    };
+    let store = open(&seed.database_url).await?;
     let started = Instant::now();
     let report = run(&*store, &seed).await?;
     // The planner's statistics, as a server gathers them after start-up (SQLite) or autovacuum
@@ -98,6 +111,66 @@ async fn main() -> anyhow::Result<()> {
     }
     eprintln!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     println!("{report}");
+    Ok(())
+}
+
+async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(if url.starts_with("postgres") {
+        Arc::new(PgStore::connect(url).await?)
+    } else {
+        Arc::new(SqliteStore::connect(url).await?)
+    })
+}
+
+/// Loads the index (timed, as start-up does) and asks it `count` questions about users who hold
+/// something, on accounts they hold it on and on others, each timed alone.
+async fn authorize(url: &str, count: usize) -> anyhow::Result<()> {
+    let store = open(url).await?;
+    let app = gatehouse_app::App::new(store.clone());
+    let started = Instant::now();
+    let stats = app.load_access_index().await?;
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let rows = store.read().await?.access_rows(None).await?;
+    let accounts: Vec<&str> = rows.accounts.iter().map(|a| a.sid.as_str()).collect();
+    let permissions = gatehouse_domain::permission::Permission::ALL;
+    let mut questions = Vec::with_capacity(4096);
+    for (i, a) in rows.user_assignments.iter().take(2048).enumerate() {
+        let resource = if a.scope.starts_with("AC") { a.scope.clone() } else { accounts[i * 7919 % accounts.len()].to_owned() };
+        for resource in [resource, accounts[i * 104_729 % accounts.len()].to_owned()] {
+            questions.push(gatehouse_app::CheckQuestion {
+                principal: a.holder.clone(),
+                permission: permissions[i % permissions.len()].name().to_owned(),
+                resource,
+            });
+        }
+    }
+    anyhow::ensure!(!questions.is_empty(), "nobody holds anything: seed the data set first");
+    let mut nanos = Vec::with_capacity(count);
+    let mut allowed = 0usize;
+    for i in 0..count {
+        let q = &questions[i % questions.len()];
+        let t = Instant::now();
+        let yes = app.allowed_in_index(q)?;
+        nanos.push(t.elapsed().as_nanos() as u64);
+        allowed += usize::from(yes);
+    }
+    nanos.sort_unstable();
+    let at = |p: f64| nanos[((nanos.len() as f64 * p) as usize).min(nanos.len() - 1)];
+    println!(
+        "{}",
+        serde_json::json!({
+            "load_ms": load_ms,
+            "users": stats.users,
+            "accounts": stats.accounts,
+            "assignments": stats.assignments,
+            "bytes": stats.bytes,
+            "bytes_per_assignment": stats.bytes as f64 / stats.assignments.max(1) as f64,
+            "questions": count,
+            "allowed": allowed,
+            "p50_ns": at(0.50),
+            "p99_ns": at(0.99),
+        })
+    );
     Ok(())
 }
 
@@ -161,9 +234,11 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
     let per_org_accounts = (seed.accounts - seed.big_accounts) / others;
     let mut sample_account = None;
     let mut guests = Vec::with_capacity(others);
+    let (mut other_orgs, mut org_viewers) = (Vec::with_capacity(others), Vec::with_capacity(others));
     for o in 0..others {
         let org = Organization::new(format!("Bench Org {o}"), now);
         tx.insert_organization(&org).await?;
+        other_orgs.push(org.sid.clone());
         let mut members = Vec::with_capacity(per_org_users);
         for u in 0..per_org_users {
             let email = Email::parse(&format!("u{u}@org{o}.bench.test"))?;
@@ -174,6 +249,7 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
         }
         let owner = &members[0];
         guests.push(members[1].clone());
+        org_viewers.push(members[members.len() - 1].clone());
         let org_owner =
             RoleAssignment::new(OrgRole::Owner.sid(), owner.clone(), ScopeRef::Organization(org.sid.clone()), now);
         tx.insert_assignment(&org_owner).await?;
@@ -191,9 +267,11 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
             tx = flush(store, tx, &mut written).await?;
         }
     }
+    let mut big_account_sids = Vec::with_capacity(seed.big_accounts);
     for a in 0..seed.big_accounts {
         let account = Account::new(format!("Big Account {a}"), Some(big.clone()), None, now);
         tx.insert_account(&account).await?;
+        big_account_sids.push(account.sid.clone());
         let scope = ScopeRef::Account(account.sid.clone());
         for k in 0..4 {
             let member = &big_members[(a * 4 + k) * 7919 % big_members.len()];
@@ -202,6 +280,48 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
         }
         let guest = &guests[a % guests.len()];
         tx.insert_assignment(&RoleAssignment::new(AccountRole::Viewer.sid(), guest.clone(), scope, now)).await?;
+        tx = flush(store, tx, &mut written).await?;
+    }
+    // Access held the other ways. Every tenth big account has a subaccount; the big
+    // organization's groups hold Support on a few accounts with their subaccounts; one user of
+    // every other organization holds Viewer on it (every account it manages).
+    let big_account_sids = big_account_sids;
+    let mut subaccounts = 0;
+    for parent in big_account_sids.iter().step_by(10) {
+        let sub = Account::new("Big Subaccount".to_owned(), Some(big.clone()), Some(parent.clone()), now);
+        tx.insert_account(&sub).await?;
+        subaccounts += 1;
+        tx = flush(store, tx, &mut written).await?;
+    }
+    let groups = (seed.big_users / 500).clamp(1, 200);
+    let (mut memberships, mut group_grants) = (0, 0);
+    for g in 0..groups {
+        let group = Group {
+            sid: GroupSid::generate(),
+            organization_sid: big.clone(),
+            display_name: format!("Bench Group {g}"),
+            external_id: Some(format!("00g{g:08}")),
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_group(&group).await?;
+        let members: Vec<_> = (0..250).map(|k| big_members[(g * 250 + k) * 31 % big_members.len()].clone()).collect();
+        memberships += tx.add_group_members(&group.sid, &members).await?.len();
+        for k in 0..5 {
+            let account = &big_account_sids[(g * 5 + k) * 13 % big_account_sids.len()];
+            let grant = GroupAssignment {
+                with_subaccounts: true,
+                ..GroupAssignment::new(AccountRole::Support.sid(), group.sid.clone(), ScopeRef::Account(account.clone()), now)
+            };
+            if tx.insert_group_assignment(&grant).await.is_ok() {
+                group_grants += 1;
+            }
+        }
+        tx = flush(store, tx, &mut written).await?;
+    }
+    for (o, viewer) in org_viewers.iter().enumerate() {
+        let scope = ScopeRef::Organization(other_orgs[o].clone());
+        tx.insert_assignment(&RoleAssignment::new(AccountRole::Viewer.sid(), viewer.clone(), scope, now)).await?;
         tx = flush(store, tx, &mut written).await?;
     }
     tx.commit().await?;
@@ -219,6 +339,11 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
         "big_users": seed.big_users,
         "big_domain": seed.big_domain,
         "sample_account": sample_account,
+        "big_subaccounts": subaccounts,
+        "groups": groups,
+        "memberships": memberships,
+        "group_grants": group_grants,
+        "organization_grants": org_viewers.len(),
     }))
 }
 

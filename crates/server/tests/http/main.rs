@@ -2,6 +2,7 @@
 //! over HTTP like a browser (cookies, CSRF tokens, redirects), on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_check;
 mod account_console;
 mod admin_center;
 mod browser;

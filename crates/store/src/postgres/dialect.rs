@@ -87,6 +87,13 @@ pub(super) fn fold_ascii(expr: &str) -> String {
 #[derive(Clone, Default)]
 pub(super) struct AccessListener(std::sync::Arc<tokio::sync::Mutex<Option<sqlx::postgres::PgListener>>>);
 
+impl AccessListener {
+    /// Gives its connection back to the pool (which waits for every connection when it closes).
+    pub(super) async fn close(&self) {
+        self.0.lock().await.take();
+    }
+}
+
 impl std::fmt::Debug for AccessListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AccessListener")

@@ -194,6 +194,7 @@ impl Store for EngineStore {
 
     async fn close(&self) {
         dialect::close_writers(&self.writers).await;
+        self.access_listener.close().await;
         self.pool.close().await;
     }
 

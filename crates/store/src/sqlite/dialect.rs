@@ -141,6 +141,11 @@ pub(super) fn fold_ascii(expr: &str) -> String {
 #[derive(Clone, Debug, Default)]
 pub(super) struct AccessListener;
 
+impl AccessListener {
+    /// Nothing to give back.
+    pub(super) async fn close(&self) {}
+}
+
 /// Waits `at_most` (a CLI command writing to the same file is seen at the next wait's end).
 pub(super) async fn wait_for_access_change(_pool: &Pool<Db>, _listener: &AccessListener, at_most: Duration) -> Result<()> {
     tokio::time::sleep(at_most).await;

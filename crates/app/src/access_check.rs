@@ -242,7 +242,13 @@ impl App {
         let mut tx = self.store.read().await?;
         let decision = if question.resource.starts_with(OrganizationSid::PREFIX) {
             let org = OrganizationSid::parse(&question.resource)?;
-            let p = match crate::principal(&mut *tx, &actor, &[gatehouse_domain::membership::ScopeRef::Organization(org.clone())]).await {
+            let p = match crate::principal(
+                &mut *tx,
+                &actor,
+                &[gatehouse_domain::membership::ScopeRef::Organization(org.clone())],
+            )
+            .await
+            {
                 Err(Error::Unauthenticated) => return Ok(false),
                 p => p?,
             };

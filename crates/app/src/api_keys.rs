@@ -8,10 +8,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use gatehouse_domain::account::{Account, parse_account_name};
-use gatehouse_domain::api_key::ApiKey;
+use gatehouse_domain::api_key::{ApiKey, key_permission_catalogue};
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::page::{Page, PageRequest};
-use gatehouse_domain::permission::Permission;
+use gatehouse_domain::permission::{Permission, PermissionSet};
 use gatehouse_domain::policy::{Actor, ActorKind, Target, authorize};
 use gatehouse_domain::sid::{AccountSid, ApiKeySid, OrganizationSid, UserSid};
 use gatehouse_domain::store::Tx;
@@ -144,6 +144,24 @@ impl App {
 
     /// Creates a key (Owner, Administrator, Developer). The secret is in the answer only.
     pub async fn create_api_key(&self, actor: &Actor, account_sid: &AccountSid, name: &str) -> Result<NewApiKey> {
+        self.create_restricted_api_key(actor, account_sid, name, None).await
+    }
+
+    /// Creates a key restricted to `permissions` (some of [`key_permission_catalogue`]; `None`:
+    /// an ordinary key). Nobody makes a key holding a permission they do not hold on the account
+    /// (the escalation rule); the refusal names it.
+    pub async fn create_restricted_api_key(
+        &self,
+        actor: &Actor,
+        account_sid: &AccountSid,
+        name: &str,
+        permissions: Option<PermissionSet>,
+    ) -> Result<NewApiKey> {
+        if let Some(p) = permissions {
+            if p.is_empty() || !p.is_subset_of(key_permission_catalogue()) {
+                return Err(Error::invalid("permissions", "a restricted key holds some of the key permissions"));
+            }
+        }
         let name = parse_account_name(name).map_err(|e| match e {
             Error::Invalid { reason, .. } => Error::Invalid { field: "name", reason },
             other => other,
@@ -154,6 +172,10 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let account = locked_for(&mut *tx, actor, account_sid, Permission::ApiKeysManage).await?;
+        if let Some(wanted) = permissions {
+            let p = crate::account_principal(&mut *tx, actor, &account).await?;
+            crate::custom_roles::ensure_may_grant(&p, wanted, Target::Account(&account))?;
+        }
         let key = ApiKey {
             sid,
             account_sid: account_sid.clone(),
@@ -164,12 +186,14 @@ impl App {
             last_used_at: None,
             revoked_at: None,
             updated_at: now,
+            restricted_to: permissions,
         };
         tx.insert_api_key(&key).await?;
+        let restricted: Option<Vec<&str>> = permissions.map(|p| p.iter().map(Permission::name).collect());
         tx.append_audit(
             &AuditEvent::new(actor, "api_key.created", key.sid.as_str(), now)
                 .in_account(account_sid, account.organization_sid.as_ref())
-                .with_details(json!({ "name": key.name })),
+                .with_details(json!({ "name": key.name, "permissions": restricted })),
         )
         .await?;
         tx.commit().await?;
@@ -311,7 +335,8 @@ impl App {
         }
         account.ensure_active()?;
         self.credentials.note_use(Some(sid.as_str()), Use::ApiKey(sid.clone()), key.last_used_at, self.now());
-        Ok(Actor { kind: ActorKind::ApiKey { key: sid, account: key.account_sid }, source_ip })
+        let permissions = key.permissions();
+        Ok(Actor { kind: ActorKind::ApiKey { key: sid, account: key.account_sid, permissions }, source_ip })
     }
 
     /// The account an account credential acts for (an API key, an auth token, an account's
@@ -320,7 +345,7 @@ impl App {
     /// other actor has no such account.
     pub async fn credential_account(&self, actor: &Actor) -> Result<Account> {
         let account = match &actor.kind {
-            ActorKind::ApiKey { key, account } => {
+            ActorKind::ApiKey { key, account, .. } => {
                 let epoch = self.store.credential_epoch();
                 if let Some(Cached::ApiKey { account, .. }) = self.credentials.get(key.as_str(), epoch) {
                     return Ok(*account);

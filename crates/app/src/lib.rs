@@ -387,8 +387,8 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
                 .collect();
             Ok(Principal::User { sid: sid.clone(), grants })
         }
-        ActorKind::ApiKey { account, .. } => {
-            Ok(Principal::Credential { grants: gatehouse_domain::api_key::api_key_grants(account) })
+        ActorKind::ApiKey { account, permissions, .. } => {
+            Ok(Principal::Credential { grants: gatehouse_domain::api_key::api_key_grants(account, *permissions) })
         }
         ActorKind::ScimToken { organization, .. } => Ok(Principal::Credential {
             grants: vec![Grant::at(
@@ -406,9 +406,12 @@ async fn principal(tx: &mut dyn Tx, actor: &Actor, scopes: &[ScopeRef]) -> Resul
             )],
         }),
         // An account's app may do what the account's API keys may.
-        ActorKind::OAuthApp { owner: OAuthAppOwner::Account(account), .. } => {
-            Ok(Principal::Credential { grants: gatehouse_domain::api_key::api_key_grants(account) })
-        }
+        ActorKind::OAuthApp { owner: OAuthAppOwner::Account(account), .. } => Ok(Principal::Credential {
+            grants: gatehouse_domain::api_key::api_key_grants(
+                account,
+                gatehouse_domain::api_key::api_key_permissions(),
+            ),
+        }),
     }
 }
 

@@ -117,8 +117,10 @@ impl App {
         authorize_org(&mut *tx, actor, org, Permission::OrgRolesAssign).await?;
         tx.group(org, group).await?.ok_or_else(|| Error::invalid("identity", "not a group of this organization"))?;
         check_grant(&mut *tx, actor, org, role, scope, with_subaccounts).await?;
-        let assignment =
-            GroupAssignment { with_subaccounts, ..GroupAssignment::new(role.clone(), group.clone(), scope.clone(), now) };
+        let assignment = GroupAssignment {
+            with_subaccounts,
+            ..GroupAssignment::new(role.clone(), group.clone(), scope.clone(), now)
+        };
         tx.insert_group_assignment(&assignment).await.map_err(already_assigned)?;
         tx.append_audit(
             &AuditEvent::new(actor, "role_assignment.created", assignment.sid.as_str(), now)

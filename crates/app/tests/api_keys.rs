@@ -24,7 +24,11 @@ async fn a_key_authenticates_until_it_is_revoked() {
     assert_ne!(created.key.secret_hash, created.secret, "only a hash is kept");
 
     let actor = app.authenticate_api_key(created.key.sid.as_str(), &created.secret, None).await.unwrap();
-    assert_eq!(actor.kind, ActorKind::ApiKey { key: created.key.sid.clone(), account: account.sid.clone() });
+    let permissions = gatehouse_domain::api_key::api_key_permissions();
+    assert_eq!(
+        actor.kind,
+        ActorKind::ApiKey { key: created.key.sid.clone(), account: account.sid.clone(), permissions }
+    );
     // The key reads its account, but manages nothing.
     assert_eq!(app.account(&actor, &account.sid).await.unwrap().account.sid, account.sid);
     assert_eq!(app.create_api_key(&actor, &account.sid, "Escalate").await.unwrap_err(), Error::Forbidden);
@@ -90,4 +94,39 @@ async fn developers_manage_keys_viewers_and_billing_managers_do_not() {
         assert_eq!(app.api_keys(outsider, &account.sid, &PageRequest::first(5)).await.unwrap_err(), Error::Forbidden);
     }
     assert!(matches!(app.create_api_key(&o, &account.sid, " ").await, Err(Error::Invalid { field: "name", .. })));
+}
+
+/// A restricted key holds only what it was made with, some of the key permissions; nobody makes
+/// one holding what they lack themselves, and the refusal names it.
+#[tokio::test]
+async fn a_restricted_key_holds_only_its_permissions() {
+    use gatehouse_domain::api_key::parse_key_permissions;
+    let (app, _) = app(sqlite_store().await);
+    let (olivia, account) = sign_up(&app, "olivia@example.com").await;
+    let o = as_user(&olivia);
+    let only = parse_key_permissions(["logs.read", "access.check"]).unwrap();
+    let created = app.create_restricted_api_key(&o, &account.sid, "Checker", Some(only)).await.unwrap();
+    assert_eq!(created.key.restricted_to, Some(only));
+    let actor = app.authenticate_api_key(created.key.sid.as_str(), &created.secret, None).await.unwrap();
+    assert_eq!(app.account(&actor, &account.sid).await.unwrap_err(), Error::Forbidden, "no account.read");
+    for bad in [vec!["logs.read", "users.manage"], vec!["nonsense"], vec![]] {
+        let refused = parse_key_permissions(bad.iter().copied());
+        assert!(matches!(refused, Err(Error::Invalid { field: "permissions", .. })), "{bad:?}: {refused:?}");
+    }
+    // A Developer holds no access.check: their key may not either.
+    let (dan, _) = sign_up(&app, "dan@example.com").await;
+    let mut tx = app.store().write().await.unwrap();
+    let scope = gatehouse_domain::membership::ScopeRef::Account(account.sid.clone());
+    let assignment = gatehouse_domain::membership::RoleAssignment::new(
+        gatehouse_domain::role::AccountRole::Developer.sid(),
+        dan.sid.clone(),
+        scope,
+        support::t0(),
+    );
+    tx.insert_assignment(&assignment).await.unwrap();
+    tx.commit().await.unwrap();
+    let refused = app.create_restricted_api_key(&as_user(&dan), &account.sid, "Mine", Some(only)).await.unwrap_err();
+    assert!(refused.to_string().contains("access.check"), "{refused}");
+    let logs = parse_key_permissions(["logs.read"]).unwrap();
+    app.create_restricted_api_key(&as_user(&dan), &account.sid, "Logs", Some(logs)).await.unwrap();
 }

@@ -135,7 +135,8 @@ async fn authorize(url: &str, count: usize) -> anyhow::Result<()> {
     let permissions = gatehouse_domain::permission::Permission::ALL;
     let mut questions = Vec::with_capacity(4096);
     for (i, a) in rows.user_assignments.iter().take(2048).enumerate() {
-        let resource = if a.scope.starts_with("AC") { a.scope.clone() } else { accounts[i * 7919 % accounts.len()].to_owned() };
+        let resource =
+            if a.scope.starts_with("AC") { a.scope.clone() } else { accounts[i * 7919 % accounts.len()].to_owned() };
         for resource in [resource, accounts[i * 104_729 % accounts.len()].to_owned()] {
             questions.push(gatehouse_app::CheckQuestion {
                 principal: a.holder.clone(),
@@ -311,7 +312,12 @@ async fn run(store: &dyn Store, seed: &Seed) -> anyhow::Result<serde_json::Value
             let account = &big_account_sids[(g * 5 + k) * 13 % big_account_sids.len()];
             let grant = GroupAssignment {
                 with_subaccounts: true,
-                ..GroupAssignment::new(AccountRole::Support.sid(), group.sid.clone(), ScopeRef::Account(account.clone()), now)
+                ..GroupAssignment::new(
+                    AccountRole::Support.sid(),
+                    group.sid.clone(),
+                    ScopeRef::Account(account.clone()),
+                    now,
+                )
             };
             if tx.insert_group_assignment(&grant).await.is_ok() {
                 group_grants += 1;

@@ -307,7 +307,8 @@ impl AccessIndex {
                 }
                 AccessSubject::Role(r) => {
                     // The built-in roles are fixed in code.
-                    if let Some(id) = sid_bits(r).and_then(|b| self.role_ids.get(&b)).filter(|id| **id >= BUILTIN_ROLES) {
+                    if let Some(id) = sid_bits(r).and_then(|b| self.role_ids.get(&b)).filter(|id| **id >= BUILTIN_ROLES)
+                    {
                         self.roles[*id as usize].permissions = PermissionSet::EMPTY;
                     }
                 }
@@ -490,7 +491,12 @@ impl AccessIndex {
     /// Calls `f` with each grant `who` holds that may reach `place`: its scope, role
     /// permissions, reach, the group it is held through and the assignment.
     #[inline]
-    fn each_grant(&self, who: Who, place: Place<u32, u32>, mut f: impl FnMut(Scope<u32, u32>, u32, Reach, Option<u32>, Option<[u8; 16]>)) {
+    fn each_grant(
+        &self,
+        who: Who,
+        place: Place<u32, u32>,
+        mut f: impl FnMut(Scope<u32, u32>, u32, Reach, Option<u32>, Option<[u8; 16]>),
+    ) {
         match who {
             Who::Credential(bits) => {
                 if let Some(c) = self.credentials.get(&bits) {
@@ -512,9 +518,10 @@ impl AccessIndex {
                 if let Place::Account { sid, parent, organization: None } = place {
                     for reached in std::iter::once(sid).chain(parent) {
                         for org in self.shares.get(&reached).map(|s| &s[..]).unwrap_or_default() {
-                            let by = user.grants.iter().find(|h| {
-                                h.scope == (org | ORG_BIT) && (h.role == ORG_OWNER || h.role == ORG_ADMIN)
-                            });
+                            let by = user
+                                .grants
+                                .iter()
+                                .find(|h| h.scope == (org | ORG_BIT) && (h.role == ORG_OWNER || h.role == ORG_ADMIN));
                             if let Some(h) = by {
                                 f(Scope::Account(reached), ACCOUNT_ADMIN, Reach::Scope, None, Some(h.assignment));
                             }
@@ -527,7 +534,9 @@ impl AccessIndex {
 
     fn permissions_of(&self, who: Who, role: u32) -> PermissionSet {
         match who {
-            Who::Credential(bits) if role == NONE => self.credentials.get(&bits).map_or(PermissionSet::EMPTY, |c| c.permissions),
+            Who::Credential(bits) if role == NONE => {
+                self.credentials.get(&bits).map_or(PermissionSet::EMPTY, |c| c.permissions)
+            }
             _ => self.roles.get(role as usize).map_or(PermissionSet::EMPTY, |r| r.permissions),
         }
     }
@@ -598,7 +607,13 @@ impl AccessIndex {
             + map(&self.credentials)
             + map(&self.shares)
             + shares_heap;
-        IndexStats { users: self.users.len(), groups: self.groups.len(), accounts: self.accounts.len(), assignments, bytes }
+        IndexStats {
+            users: self.users.len(),
+            groups: self.groups.len(),
+            accounts: self.accounts.len(),
+            assignments,
+            bytes,
+        }
     }
 }
 
@@ -654,8 +669,11 @@ mod tests {
         let mut custom = Vec::new();
         for _ in 0..4 {
             let bits = (rng.below(1 << 30) as u64) | ((rng.below(1 << 30) as u64) << 30);
-            let permissions =
-                Permission::ALL.iter().copied().filter(|p| bits & (1 << (*p as u8)) != 0).fold(PermissionSet::EMPTY, PermissionSet::with);
+            let permissions = Permission::ALL
+                .iter()
+                .copied()
+                .filter(|p| bits & (1 << (*p as u8)) != 0)
+                .fold(PermissionSet::EMPTY, PermissionSet::with);
             let sid = RoleSid::generate();
             custom.push(RoleIn { sid: sid.to_string(), name: "Custom".into(), permissions });
             roles.push((sid, permissions));
@@ -739,7 +757,10 @@ mod tests {
                 }
                 for o in &orgs {
                     let place = index.place(o.as_str()).unwrap();
-                    assert_eq!(index.authorize(who, *permission, place), authorize(principal, *permission, Target::Organization(o)));
+                    assert_eq!(
+                        index.authorize(who, *permission, place),
+                        authorize(principal, *permission, Target::Organization(o))
+                    );
                     compared += 1;
                 }
             }
@@ -762,7 +783,11 @@ mod tests {
         };
         let rows = AccessRows {
             accounts: vec![AccountIn { sid: a.to_string(), parent: None, organization: Some(org.to_string()) }],
-            roles: vec![RoleIn { sid: role.to_string(), name: "Logs".into(), permissions: PermissionSet::of(&[Permission::LogsRead]) }],
+            roles: vec![RoleIn {
+                sid: role.to_string(),
+                name: "Logs".into(),
+                permissions: PermissionSet::of(&[Permission::LogsRead]),
+            }],
             user_assignments: vec![assignment(&role)],
             ..AccessRows::default()
         };
@@ -772,7 +797,11 @@ mod tests {
         assert_eq!(index.authorize(who, Permission::LogsRead, place), Ok(()));
         // The role is edited: its holders' access changes with it.
         let edited = AccessRows {
-            roles: vec![RoleIn { sid: role.to_string(), name: "Logs".into(), permissions: PermissionSet::of(&[Permission::UsageRead]) }],
+            roles: vec![RoleIn {
+                sid: role.to_string(),
+                name: "Logs".into(),
+                permissions: PermissionSet::of(&[Permission::UsageRead]),
+            }],
             ..AccessRows::default()
         };
         index.apply(&[AccessSubject::Role(role.to_string())], edited, 4);
@@ -785,7 +814,11 @@ mod tests {
         // A built-in role is never emptied by a change noted against it.
         let dev = AccountRole::Developer.sid();
         index.apply(&[AccessSubject::Role(dev.to_string())], AccessRows::default(), 6);
-        index.apply(&[AccessSubject::User(user.to_string())], AccessRows { user_assignments: vec![assignment(&dev)], ..AccessRows::default() }, 7);
+        index.apply(
+            &[AccessSubject::User(user.to_string())],
+            AccessRows { user_assignments: vec![assignment(&dev)], ..AccessRows::default() },
+            7,
+        );
         assert_eq!(index.authorize(who, Permission::ApiKeysManage, place), Ok(()));
     }
 }

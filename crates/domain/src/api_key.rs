@@ -21,6 +21,34 @@ pub fn api_key_permissions() -> PermissionSet {
     ])
 }
 
+/// What a key may be restricted to: the default key permissions and asking the permission-check
+/// API (`access.check`, which only a key made for it holds).
+pub fn key_permission_catalogue() -> PermissionSet {
+    api_key_permissions().with(Permission::AccessCheck)
+}
+
+/// Reads a restricted key's permissions by their catalogue names: each must be one a key may
+/// hold (unknown or unfit names are refused, naming them, never dropped), and at least one.
+pub fn parse_key_permissions<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<PermissionSet, crate::Error> {
+    let mut set = PermissionSet::EMPTY;
+    for name in names {
+        match Permission::parse(name.trim()) {
+            Some(p) if key_permission_catalogue().contains(p) => set = set.with(p),
+            _ => {
+                let allowed: Vec<&str> = key_permission_catalogue().iter().map(Permission::name).collect();
+                return Err(crate::Error::invalid(
+                    "permissions",
+                    format!("{name:?} is not a permission an API key may hold (one of: {})", allowed.join(", ")),
+                ));
+            }
+        }
+    }
+    if set.is_empty() {
+        return Err(crate::Error::invalid("permissions", "a restricted key holds at least one permission"));
+    }
+    Ok(set)
+}
+
 /// What an account's auth token (the 2010 API's `AC…:token`) may do on its own account: act as
 /// the account's machine master — read and configure it, manage its API keys and subaccounts,
 /// use its resources. It never manages people, roles, billing or ownership, and never closes
@@ -44,9 +72,10 @@ pub fn auth_token_grants(account: &AccountSid) -> Vec<Grant> {
     ]
 }
 
-/// What an API key holds: [`api_key_permissions`] on its own account, not its subaccounts.
-pub fn api_key_grants(account: &AccountSid) -> Vec<Grant> {
-    vec![Grant::at(ScopeRef::Account(account.clone()), api_key_permissions())]
+/// What an API key holds: its permissions ([`api_key_permissions`] unless it is restricted) on
+/// its own account, not its subaccounts.
+pub fn api_key_grants(account: &AccountSid, permissions: PermissionSet) -> Vec<Grant> {
+    vec![Grant::at(ScopeRef::Account(account.clone()), permissions)]
 }
 
 /// An account's API key. The secret itself is never stored.
@@ -63,6 +92,15 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
     /// When it was made or last renamed.
     pub updated_at: DateTime<Utc>,
+    /// A restricted key's permissions; `None`: [`api_key_permissions`].
+    pub restricted_to: Option<PermissionSet>,
+}
+
+impl ApiKey {
+    /// What the key may do on its account.
+    pub fn permissions(&self) -> PermissionSet {
+        self.restricted_to.unwrap_or_else(api_key_permissions)
+    }
 }
 
 #[cfg(test)]
@@ -115,7 +153,7 @@ mod tests {
         let parent = account(None);
         let child = account(Some(&parent.sid));
         let token = Principal::Credential { grants: auth_token_grants(&parent.sid) };
-        let key = Principal::Credential { grants: api_key_grants(&parent.sid) };
+        let key = Principal::Credential { grants: api_key_grants(&parent.sid, api_key_permissions()) };
         assert_eq!(effective_permissions(&token, Target::Account(&parent)), auth_token_permissions());
         assert_eq!(
             effective_permissions(&token, Target::Account(&child)),

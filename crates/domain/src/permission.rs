@@ -119,7 +119,10 @@ const fn kind_mask(kind: ScopeKind) -> PermissionSet {
     let mut i = 0;
     while i < Permission::ALL.len() {
         let p = Permission::ALL[i];
-        if matches!((p.scope_kind(), kind), (ScopeKind::Account, ScopeKind::Account) | (ScopeKind::Organization, ScopeKind::Organization)) {
+        if matches!(
+            (p.scope_kind(), kind),
+            (ScopeKind::Account, ScopeKind::Account) | (ScopeKind::Organization, ScopeKind::Organization)
+        ) {
             bits |= 1u64 << (p as u8);
         }
         i += 1;

@@ -20,8 +20,8 @@ pub enum ActorKind {
     Anonymous,
     /// A signed-in user.
     User(UserSid),
-    /// An API key, acting for its account.
-    ApiKey { key: ApiKeySid, account: AccountSid },
+    /// An API key, acting for its account with its permissions.
+    ApiKey { key: ApiKeySid, account: AccountSid, permissions: PermissionSet },
     /// An organization's SCIM token (an identity provider).
     ScimToken { token: ScimTokenSid, organization: OrganizationSid },
     /// An OAuth app, by a bearer token it obtained: for its organization or its account.
@@ -126,7 +126,8 @@ impl<O: PartialEq + Copy, A: PartialEq + Copy> Place<O, A> {
                     if reach == Reach::SubaccountsOnly { PermissionSet::EMPTY } else { permissions }
                 } else if parent == Some(s) {
                     let manages = permissions.contains(Permission::SubaccountsManage);
-                    let close = if manages { PermissionSet::of_one(Permission::AccountClose) } else { PermissionSet::EMPTY };
+                    let close =
+                        if manages { PermissionSet::of_one(Permission::AccountClose) } else { PermissionSet::EMPTY };
                     match reach {
                         Reach::SubaccountsOnly | Reach::WithSubaccounts => permissions.union(close),
                         Reach::Scope if manages => permissions.union(close),
@@ -233,11 +234,9 @@ impl<'a> Target<'a> {
     fn place(&self) -> Place<&'a OrganizationSid, &'a AccountSid> {
         match *self {
             Target::Organization(o) => Place::Organization(o),
-            Target::Account(a) => Place::Account {
-                sid: &a.sid,
-                parent: a.parent_sid.as_ref(),
-                organization: a.organization_sid.as_ref(),
-            },
+            Target::Account(a) => {
+                Place::Account { sid: &a.sid, parent: a.parent_sid.as_ref(), organization: a.organization_sid.as_ref() }
+            }
         }
     }
 

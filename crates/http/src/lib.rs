@@ -4,6 +4,7 @@
 //! Handlers only authenticate (session cookie → `Actor`), call one `App` method and render.
 //! Must not import sqlx or a concrete store.
 
+mod access_revision;
 mod api;
 mod client_addr;
 mod error;
@@ -11,7 +12,6 @@ mod health;
 mod metrics;
 mod scim;
 mod twilio;
-mod access_revision;
 mod web;
 
 use std::time::Duration;

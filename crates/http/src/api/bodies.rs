@@ -234,6 +234,9 @@ pub(crate) struct KeyBody {
     pub created_by: Option<PersonBody>,
     pub date_created: String,
     pub date_last_used: Option<String>,
+    /// What the key may do (a restricted key's own permissions, or a standard key's).
+    pub permissions: Vec<String>,
+    pub restricted: bool,
 }
 
 impl From<&ApiKeyView> for KeyBody {
@@ -244,6 +247,8 @@ impl From<&ApiKeyView> for KeyBody {
             created_by: k.created_by.as_ref().map(PersonBody::from),
             date_created: time(k.key.created_at),
             date_last_used: k.key.last_used_at.map(time),
+            permissions: k.key.permissions().iter().map(|p| p.name().to_owned()).collect(),
+            restricted: k.key.restricted_to.is_some(),
         }
     }
 }
@@ -255,6 +260,7 @@ pub(crate) struct NewKeyBody {
     pub friendly_name: String,
     pub secret: String,
     pub date_created: String,
+    pub permissions: Vec<String>,
 }
 
 /// A renamed API key.

@@ -120,17 +120,28 @@ fn answer(a: CheckAnswer, revision: u64) -> AnswerBody {
 }
 
 /// `POST /api/v1/check`.
-pub(crate) async fn check(State(state): State<AppState>, CheckCaller(caller): CheckCaller, Body(q): Body<Question>) -> ApiResult {
+pub(crate) async fn check(
+    State(state): State<AppState>,
+    CheckCaller(caller): CheckCaller,
+    Body(q): Body<Question>,
+) -> ApiResult {
     let question = CheckQuestion { principal: q.principal, permission: q.permission, resource: q.resource };
-    let (mut answers, revision) = state.app.check_access(&caller, std::slice::from_ref(&question), q.min_revision).await?;
+    let (mut answers, revision) =
+        state.app.check_access(&caller, std::slice::from_ref(&question), q.min_revision).await?;
     let first = answers.pop().ok_or_else(|| ApiError(gatehouse_domain::Error::internal("no answer")))?;
     Ok(ok(answer(first, revision)))
 }
 
 /// `POST /api/v1/check/batch`.
-pub(crate) async fn batch(State(state): State<AppState>, CheckCaller(caller): CheckCaller, Body(b): Body<Batch>) -> ApiResult {
+pub(crate) async fn batch(
+    State(state): State<AppState>,
+    CheckCaller(caller): CheckCaller,
+    Body(b): Body<Batch>,
+) -> ApiResult {
     if b.checks.len() > MAX_CHECKS {
-        return Err(gatehouse_domain::Error::invalid("checks", format!("ask at most {MAX_CHECKS} questions at once")).into());
+        return Err(
+            gatehouse_domain::Error::invalid("checks", format!("ask at most {MAX_CHECKS} questions at once")).into()
+        );
     }
     let questions: Vec<CheckQuestion> = b
         .checks

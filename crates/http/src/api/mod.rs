@@ -109,7 +109,7 @@ api! {
     post "/accounts/{sid}/ownership/accept" => people::accept_ownership, "Ownership", "Accept the offer (the nominee)", None, Answer::Nothing, 204, "the nominee";
     post "/accounts/{sid}/ownership/decline" => people::decline_ownership, "Ownership", "Decline the offer (the nominee)", None, Answer::Nothing, 204, "the nominee";
     get "/accounts/{sid}/keys" => keys::list, "API keys", "List API keys", None, Answer::Page(schema::<PageBody<KeyBody>>), 200, KEYS;
-    post "/accounts/{sid}/keys" => keys::create, "API keys", "Create an API key (the secret is in this answer only)", Some(schema::<keys::Name>), Answer::One(schema::<NewKeyBody>), 201, KEYS;
+    post "/accounts/{sid}/keys" => keys::create, "API keys", "Create an API key (the secret is in this answer only), standard or restricted to some permissions", Some(schema::<keys::NewKey>), Answer::One(schema::<NewKeyBody>), 201, KEYS;
     post "/accounts/{sid}/keys/{key}" => keys::rename, "API keys", "Rename an API key", Some(schema::<keys::Name>), Answer::One(schema::<RenamedKeyBody>), 200, KEYS;
     delete "/accounts/{sid}/keys/{key}" => keys::revoke, "API keys", "Revoke an API key", None, Answer::Nothing, 204, KEYS;
     get "/accounts/{sid}/notifications" => billing::notifications, "Notifications", "Which roles receive which notices", None, Answer::One(schema::<List<NoticeBody>>), 200, MEMBERS;

@@ -262,10 +262,10 @@ pub(crate) async fn create_key(
     Path(account): Path<String>,
     form: FormData,
 ) -> TwilioResult {
-    super::iam::refuse_policy(&form)?;
+    let restricted = super::iam::key_policy(&form)?;
     let sid = AccountSid::parse(&account).map_err(|_| TwilioError::from(Error::NotFound))?;
     let name = form.get("FriendlyName").unwrap_or("API key").to_owned();
-    let created = state.app.create_api_key(&c.actor, &sid, &name).await?;
+    let created = state.app.create_restricted_api_key(&c.actor, &sid, &name, restricted).await?;
     let mut body = key_json(&created.key);
     body["secret"] = Value::from(created.secret);
     Ok((StatusCode::CREATED, Json(body)).into_response())

@@ -6,8 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gatehouse_domain::Error;
-use gatehouse_domain::api_key::ApiKey;
+use gatehouse_domain::api_key::{ApiKey, parse_key_permissions};
 use gatehouse_domain::page::PageRequest;
+use gatehouse_domain::permission::PermissionSet;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,12 +20,13 @@ use crate::AppState;
 use crate::web::FormData;
 
 fn key_json(k: &ApiKey) -> Value {
+    let policy = k.restricted_to.map(|p| json!({ "allow": p.iter().map(|p| p.name()).collect::<Vec<_>>() }));
     json!({
         "sid": k.sid,
         "friendly_name": k.name,
         "date_created": rfc2822(k.created_at),
         "date_updated": rfc2822(k.updated_at),
-        "policy": null,
+        "policy": policy,
     })
 }
 
@@ -37,41 +39,53 @@ fn key_sid(raw: &str) -> Result<ApiKeySid, TwilioError> {
     ApiKeySid::parse(raw).map_err(|_| Error::NotFound.into())
 }
 
-/// Restricted keys (a `KeyType` of `restricted` with a `Policy`) are not built yet: a key made
-/// without its policy would be full-power while its creator believes it limited, so the request
-/// is refused, never half-honoured.
-pub(crate) fn refuse_policy(form: &FormData) -> Result<(), TwilioError> {
-    let unsupported = |what: &str| {
-        TwilioError::new(
+/// What a key creation asks for: a standard key (no `KeyType`, no `Policy`), or
+/// `KeyType=restricted` with a `Policy` of `{"allow": [...]}` naming Gatehouse permissions a key
+/// may hold (`resources.read`, `logs.read`, `access.check`, …). Anything else is refused with
+/// Twilio's error, naming what is wrong — never half-honoured.
+pub(crate) fn key_policy(form: &FormData) -> Result<Option<PermissionSet>, TwilioError> {
+    let bad = |message: String| TwilioError::new(StatusCode::BAD_REQUEST, 20001, message);
+    let policy = form.get("Policy").map(str::trim).filter(|p| !p.is_empty());
+    match form.get("KeyType").map(str::trim) {
+        None | Some("") => match policy {
+            None => Ok(None),
+            Some(_) => Err(bad("Policy is only accepted with KeyType=restricted".into())),
+        },
+        Some(t) if t.eq_ignore_ascii_case("restricted") => {
+            let policy =
+                policy.ok_or_else(|| bad("KeyType=restricted needs a Policy: {\"allow\": [permissions]}".into()))?;
+            let allow: Vec<String> = serde_json::from_str::<Value>(policy)
+                .ok()
+                .and_then(|v| serde_json::from_value(v.get("allow")?.clone()).ok())
+                .ok_or_else(|| bad("Policy must be JSON of the form {\"allow\": [\"logs.read\", …]}".into()))?;
+            parse_key_permissions(allow.iter().map(String::as_str)).map(Some).map_err(|e| match e {
+                Error::Invalid { reason, .. } => bad(format!("Policy: {reason}")),
+                other => other.into(),
+            })
+        }
+        Some(other) => Err(bad(format!("KeyType {other:?} is not a key type (restricted is the only one)"))),
+    }
+}
+
+/// A key's permissions are fixed when it is made: an update naming a policy is refused.
+fn refuse_policy_change(form: &FormData) -> Result<(), TwilioError> {
+    if form.get("Policy").is_some_and(|p| !p.trim().is_empty())
+        || form.get("KeyType").is_some_and(|t| !t.trim().is_empty())
+    {
+        return Err(TwilioError::new(
             StatusCode::BAD_REQUEST,
             20001,
-            format!(
-                "{what}: restricted API keys are not supported by this server; create a standard key (no KeyType, no Policy)"
-            ),
-        )
-    };
-    match form.get("KeyType").map(str::trim) {
-        None | Some("") => {}
-        Some(t) if t.eq_ignore_ascii_case("restricted") => return Err(unsupported("KeyType=restricted")),
-        Some(other) => {
-            return Err(TwilioError::new(
-                StatusCode::BAD_REQUEST,
-                20001,
-                format!("KeyType {other:?} is not a key type (restricted is the only one, and is not supported)"),
-            ));
-        }
-    }
-    if form.get("Policy").is_some_and(|p| !p.trim().is_empty()) {
-        return Err(unsupported("Policy"));
+            "a key's KeyType and Policy are fixed when it is created; create a new key instead",
+        ));
     }
     Ok(())
 }
 
 pub(crate) async fn create(State(state): State<AppState>, c: AccountClient, form: FormData) -> TwilioResult {
-    refuse_policy(&form)?;
+    let restricted = key_policy(&form)?;
     let account = account(form.get("AccountSid"))?;
     let name = form.get("FriendlyName").unwrap_or("API key").to_owned();
-    let created = state.app.create_api_key(&c.actor, &account, &name).await?;
+    let created = state.app.create_restricted_api_key(&c.actor, &account, &name, restricted).await?;
     let mut body = key_json(&created.key);
     body["secret"] = Value::from(created.secret);
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -119,7 +133,7 @@ pub(crate) async fn update(
     Path(sid): Path<String>,
     form: FormData,
 ) -> TwilioResult {
-    refuse_policy(&form)?;
+    refuse_policy_change(&form)?;
     let key = state.app.api_key(&c.actor, &key_sid(&sid)?).await?;
     if let Some(name) = form.get("FriendlyName") {
         state.app.rename_api_key(&c.actor, &key.account_sid, &key.sid, name).await?;

@@ -217,8 +217,11 @@ async fn create_assignment(state: &AppState, c: &OrgClient, body: &Bytes) -> Twi
     };
     // A group (GR…) is an identity too: its members hold what it is granted.
     if let Ok(group) = GroupSid::parse(&identity) {
-        let created =
-            state.app.create_group_role_assignment(&c.actor, &c.org, &role, &scope, false, &group).await.map_err(refused)?;
+        let created = state
+            .app
+            .create_group_role_assignment(&c.actor, &c.org, &role, &scope, false, &group)
+            .await
+            .map_err(refused)?;
         let body = json!({
             "sid": created.sid, "role_sid": created.role_sid, "scope": created.scope.sid_str(),
             "identity": created.group_sid, "resource_type": null, "resource_id": null,
@@ -228,8 +231,11 @@ async fn create_assignment(state: &AppState, c: &OrgClient, body: &Bytes) -> Twi
     let identity = UserSid::parse(&identity).map_err(|_| {
         TwilioError::new(StatusCode::BAD_REQUEST, 20001, "identity must be a user (US…) or group (GR…) SID")
     })?;
-    let created =
-        state.app.create_org_role_assignment(&c.actor, &c.org, &role, &scope, false, &identity).await.map_err(refused)?;
+    let created = state
+        .app
+        .create_org_role_assignment(&c.actor, &c.org, &role, &scope, false, &identity)
+        .await
+        .map_err(refused)?;
     Ok((StatusCode::CREATED, Json(assignment_json(&created))).into_response())
 }
 

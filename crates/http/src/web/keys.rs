@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use gatehouse_domain::Error;
+use gatehouse_domain::api_key::{key_permission_catalogue, parse_key_permissions};
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::sid::{AccountSid, ApiKeySid};
@@ -22,6 +23,8 @@ struct KeyRow {
     created_by: String,
     created: String,
     last_used: String,
+    /// "Standard", or the restricted key's permissions.
+    holds: String,
 }
 
 #[derive(Template)]
@@ -43,11 +46,15 @@ struct KeysPage {
     public_keys: Vec<(String, String, String)>,
     /// Whether the account requires Client Validation.
     requires_validation: bool,
+    /// The permissions a key may be restricted to: (name, what it allows, ticked).
+    key_permissions: Vec<(&'static str, &'static str, bool)>,
 }
 
 struct Extra {
     created: Option<(String, String, String)>,
     new_name: String,
+    /// The permissions ticked on the form (kept when it is shown again with an error).
+    ticked: Vec<String>,
     errors: FormErrors,
 }
 
@@ -71,6 +78,10 @@ async fn render(
             created_by: k.created_by.as_ref().map_or_else(|| "system".into(), |u| format!("{} ({})", u.name, u.email)),
             created: fmt(k.key.created_at),
             last_used: k.key.last_used_at.map_or_else(|| "never".into(), fmt),
+            holds: match k.key.restricted_to {
+                None => "Standard".into(),
+                Some(p) => p.iter().map(Permission::name).collect::<Vec<_>>().join(", "),
+            },
         })
         .collect();
     let list = ListNav::new(&format!("/accounts/{sid}/keys"), &q.q, Some(&q.after), &page);
@@ -96,6 +107,10 @@ async fn render(
         errors: extra.errors,
         public_keys,
         requires_validation: view.account.settings.require_public_key_validation,
+        key_permissions: key_permission_catalogue()
+            .iter()
+            .map(|p| (p.name(), p.description(), extra.ticked.iter().any(|t| t == p.name())))
+            .collect(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -119,7 +134,7 @@ pub(crate) async fn list(
     } else {
         None
     };
-    let extra = Extra { created, new_name: String::new(), errors: FormErrors::default() };
+    let extra = Extra { created, new_name: String::new(), ticked: Vec::new(), errors: FormErrors::default() };
     render(&state, &user, &sid, &q, extra, StatusCode::OK).await
 }
 
@@ -141,7 +156,15 @@ pub(crate) async fn create(
     user.check_csrf(&form)?;
     let sid = path_sid(&sid, AccountSid::parse)?;
     let name = form.text("name");
-    match state.app.create_api_key(&user.actor, &sid, &name).await {
+    // Ticking permissions makes a restricted key; ticking none, a standard one.
+    let ticked: Vec<String> = form.all("permissions").into_iter().map(str::to_owned).collect();
+    let restricted =
+        if ticked.is_empty() { Ok(None) } else { parse_key_permissions(ticked.iter().map(String::as_str)).map(Some) };
+    let created = match restricted {
+        Ok(restricted) => state.app.create_restricted_api_key(&user.actor, &sid, &name, restricted).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(new) => {
             let flash = CreatedKey {
                 account: sid.to_string(),
@@ -154,7 +177,7 @@ pub(crate) async fn create(
             Ok(Redirect::to(&format!("/accounts/{sid}/keys?notice=key-created")).into_response())
         }
         Err(e) => {
-            let extra = Extra { created: None, new_name: name, errors: FormErrors::from_errors(vec![e])? };
+            let extra = Extra { created: None, new_name: name, ticked, errors: FormErrors::from_errors(vec![e])? };
             render(&state, &user, &sid, &ListQuery::default(), extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

@@ -23,7 +23,13 @@ async fn app_token(server: &Server, org: &str) -> String {
 
 /// `POST /api/v1/{path}` with a bearer token: the status, the answer and its access revision.
 async fn ask(server: &Server, token: &str, path: &str, body: Value) -> (StatusCode, Value, u64) {
-    let r = Client::new().post(format!("{}/api/v1/{path}", server.base)).bearer_auth(token).json(&body).send().await.unwrap();
+    let r = Client::new()
+        .post(format!("{}/api/v1/{path}", server.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let revision = r.headers()["gatehouse-access-revision"].to_str().unwrap().parse().unwrap();
     (r.status(), r.json().await.unwrap_or(Value::Null), revision)
 }
@@ -35,10 +41,12 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     let sam = org_user_sid(&olivia, &org, "sam@acme.test").await;
     let csrf = csrf_of(&olivia.page(&format!("/orgs/{org}/users")).await);
     let body = json!({ "friendly_name": "Sub" });
-    let (status, sub) = api_call(&server, &olivia, &csrf, "post", &format!("/accounts/{acct}/subaccounts"), Some(&body)).await;
+    let (status, sub) =
+        api_call(&server, &olivia, &csrf, "post", &format!("/accounts/{acct}/subaccounts"), Some(&body)).await;
     assert_eq!(status, StatusCode::CREATED);
     let sub = sub["sid"].as_str().unwrap().to_owned();
-    let question = |permission: &str, resource: &str| json!({ "principal": sam, "permission": permission, "resource": resource });
+    let question =
+        |permission: &str, resource: &str| json!({ "principal": sam, "permission": permission, "resource": resource });
 
     // Nothing yet.
     let (status, answer, _) = ask(&server, &token, "check", question("resources.write", &acct)).await;
@@ -90,7 +98,8 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
         )
         .await
         .unwrap();
-    let at_acct = gatehouse_domain::membership::ScopeRef::Account(gatehouse_domain::sid::AccountSid::parse(&acct).unwrap());
+    let at_acct =
+        gatehouse_domain::membership::ScopeRef::Account(gatehouse_domain::sid::AccountSid::parse(&acct).unwrap());
     let support = gatehouse_domain::role::AccountRole::Support.sid();
     app.create_group_role_assignment(&system, &org_sid, &support, &at_acct, true, &group.group.sid).await.unwrap();
     app.catch_up_access().await.unwrap();
@@ -110,7 +119,8 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     let batch = json!({ "checks": [question("account.read", &later), question("account.read", &sub), question("org.users.read", &org)] });
     let (status, answers, _) = ask(&server, &token, "check/batch", batch).await;
     assert_eq!(status, StatusCode::OK, "{answers}");
-    let allowed: Vec<bool> = answers["results"].as_array().unwrap().iter().map(|a| a["allowed"].as_bool().unwrap()).collect();
+    let allowed: Vec<bool> =
+        answers["results"].as_array().unwrap().iter().map(|a| a["allowed"].as_bool().unwrap()).collect();
     assert_eq!(allowed, [true, true, false]);
     assert_eq!(answers["results"][0]["because"][0]["via"], json!({ "organization": org }));
 
@@ -118,7 +128,8 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     // caller's (404), a key without access.check and a signed-in person (403).
     let (status, answer, _) = ask(&server, &token, "check", question("logs.write", &acct)).await;
     assert_eq!((status, answer["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("permission")));
-    let (status, _, _) = ask(&server, &token, "check", question("logs.read", "ACffffffffffffffffffffffffffffffff")).await;
+    let (status, _, _) =
+        ask(&server, &token, "check", question("logs.read", "ACffffffffffffffffffffffffffffffff")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (key, secret) = create_key(&olivia, &acct, "plain").await;
     let r = Client::new()
@@ -131,6 +142,20 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let (status, _) = api_call(&server, &olivia, &csrf, "post", "/check", Some(&question("logs.read", &acct))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // A key restricted to access.check (made over the JSON API) asks about its organization.
+    let body = json!({ "friendly_name": "checker", "permissions": ["access.check"] });
+    let (status, checker) =
+        api_call(&server, &olivia, &csrf, "post", &format!("/accounts/{acct}/keys"), Some(&body)).await;
+    assert_eq!((status, &checker["permissions"]), (StatusCode::CREATED, &json!(["access.check"])));
+    let r = Client::new()
+        .post(format!("{}/api/v1/check", server.base))
+        .basic_auth(checker["sid"].as_str().unwrap(), checker["secret"].as_str())
+        .json(&question("account.read", &later))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["allowed"], true);
     let mut q = question("logs.read", &acct);
     q["min_revision"] = json!(u64::MAX / 2);
     let (status, answer, _) = ask(&server, &token, "check", q).await;

@@ -135,7 +135,7 @@ async fn scim_cannot_lock_out_the_organizations_owner(engine: Engine) {
 }
 
 #[tokio::test]
-async fn restricted_keys_are_refused_in_twilios_shape_and_nothing_is_created() {
+async fn restricted_keys_hold_their_policy_and_bad_policies_are_refused_in_twilios_shape() {
     let Some(server) = server(Engine::Sqlite).await else { return };
     let owner = Browser::new(&server);
     let mine = set_up(&server, &owner).await;
@@ -149,16 +149,49 @@ async fn restricted_keys_are_refused_in_twilios_shape_and_nothing_is_created() {
             ("Policy", r#"{"allow":["/twilio/messaging/messages/read"]}"#),
         ],
         vec![("AccountSid", mine.as_str()), ("KeyType", "restricted")],
-        vec![("AccountSid", mine.as_str()), ("Policy", r#"{"allow":[]}"#)],
+        vec![
+            ("AccountSid", mine.as_str()),
+            ("KeyType", "restricted"),
+            ("Policy", r#"{"allow":["logs.read","users.manage"]}"#),
+        ],
+        vec![("AccountSid", mine.as_str()), ("KeyType", "restricted"), ("Policy", "not json")],
+        vec![("AccountSid", mine.as_str()), ("Policy", r#"{"allow":["logs.read"]}"#)],
+        vec![("AccountSid", mine.as_str()), ("KeyType", "secret")],
     ] {
         let r = http.post(&keys).basic_auth(&mine, Some(&token)).form(&form).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{form:?}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["code"], 20001);
-        assert!(body["message"].as_str().unwrap().contains("not supported"), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("Policy")
+                || body["message"].as_str().unwrap().contains("KeyType"),
+            "{body}"
+        );
     }
     let r = http.get(format!("{keys}?AccountSid={mine}")).basic_auth(&mine, Some(&token)).send().await.unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["keys"], json!([]), "no key was made");
+    // A policy of Gatehouse permissions makes a key that holds exactly them.
+    let form = [
+        ("AccountSid", mine.as_str()),
+        ("KeyType", "restricted"),
+        ("Policy", r#"{"allow":["logs.read","resources.read"]}"#),
+    ];
+    let r = http.post(&keys).basic_auth(&mine, Some(&token)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let key: Value = r.json().await.unwrap();
+    assert_eq!(key["policy"], json!({ "allow": ["logs.read", "resources.read"] }));
+    let (sid, secret) = (key["sid"].as_str().unwrap(), key["secret"].as_str().unwrap());
+    let me =
+        http.get(format!("{}/api/v1/accounts/{mine}", server.base)).basic_auth(sid, Some(secret)).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::FORBIDDEN, "it does not hold account.read");
+    let r = http
+        .post(format!("{keys}/{sid}"))
+        .basic_auth(&mine, Some(&token))
+        .form(&[("Policy", "{}")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a key's policy is fixed");
     server.running.stop().await.unwrap();
 }
 

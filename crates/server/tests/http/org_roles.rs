@@ -132,7 +132,8 @@ async fn a_group_grants_its_members_what_it_is_granted(engine: Engine) {
     let group_sid = gatehouse_domain::sid::GroupSid::parse(&group).unwrap();
     let developer = gatehouse_domain::role::AccountRole::Developer.sid();
     let app = &server.running.app;
-    let granted = app.create_group_role_assignment(&system, &org_sid, &developer, &scope, false, &group_sid).await.unwrap();
+    let granted =
+        app.create_group_role_assignment(&system, &org_sid, &developer, &scope, false, &group_sid).await.unwrap();
     assert_eq!(sam.get(&keys).await.status(), StatusCode::OK, "a member holds the group's role");
     let again = app.create_group_role_assignment(&system, &org_sid, &developer, &scope, false, &group_sid).await;
     assert!(matches!(again, Err(gatehouse_domain::Error::Conflict(_))), "{again:?}");

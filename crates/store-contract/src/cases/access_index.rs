@@ -60,7 +60,9 @@ pub async fn access_changes_are_noted_with_a_revision_and_rows_read_per_subject(
     assert_eq!(tx.access_changes(start, 2).await.unwrap().len(), 2, "bounded");
 
     let all = tx.access_rows(None).await.unwrap();
-    assert!(all.accounts.iter().any(|a| a.sid == child.sid.as_str() && a.parent.as_deref() == Some(parent.sid.as_str())));
+    assert!(
+        all.accounts.iter().any(|a| a.sid == child.sid.as_str() && a.parent.as_deref() == Some(parent.sid.as_str()))
+    );
     let expected = AssignmentIn {
         sid: viewer.sid.to_string(),
         role: AccountRole::Viewer.sid().to_string(),

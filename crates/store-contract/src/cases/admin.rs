@@ -129,6 +129,7 @@ pub async fn offboarding_finds_what_a_user_holds_and_erasure_forgets_them(store:
         last_used_at: None,
         revoked_at: revoked.then(t0),
         updated_at: t0(),
+        restricted_to: None,
     };
     let live = key("live", false);
     tx.insert_api_key(&live).await.unwrap();

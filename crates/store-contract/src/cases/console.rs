@@ -122,6 +122,7 @@ pub async fn api_keys_are_listed_renamed_revoked_and_touched(store: Arc<dyn Stor
         last_used_at: None,
         revoked_at: None,
         updated_at: t0(),
+        restricted_to: None,
     };
     let ci = key(&a, "CI");
     let deploy = key(&a, "Deploy");
@@ -293,6 +294,7 @@ pub async fn a_page_before_is_read_back_from_a_cursor(store: Arc<dyn Store>) {
             last_used_at: None,
             revoked_at: (i == 2).then(t0),
             updated_at: t0(),
+            restricted_to: None,
         };
         tx.insert_api_key(&key).await.unwrap();
     }

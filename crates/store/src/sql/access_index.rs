@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::Result;
-use gatehouse_domain::access_index::{AccessRows, AccessSubject, AssignmentIn, AccountIn, CredentialIn, RoleIn};
+use gatehouse_domain::access_index::{AccessRows, AccessSubject, AccountIn, AssignmentIn, CredentialIn, RoleIn};
 use gatehouse_domain::custom_role::permissions_from_names;
 use gatehouse_domain::store::AccessIndexTx;
 use sqlx::AssertSqlSafe;
@@ -43,11 +43,13 @@ impl AccessIndexTx for EngineTx {
     }
 
     async fn access_changes(&mut self, after: u64, limit: u32) -> Result<Vec<(u64, AccessSubject)>> {
-        let rows = sqlx::query("SELECT revision, kind, sid FROM access_changes WHERE revision > $1 ORDER BY revision LIMIT $2")
-            .bind(i64::try_from(after).unwrap_or(i64::MAX))
-            .bind(i64::from(limit))
-            .rows(&mut self.tx)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT revision, kind, sid FROM access_changes WHERE revision > $1 ORDER BY revision LIMIT $2",
+        )
+        .bind(i64::try_from(after).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .rows(&mut self.tx)
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let revision = u64::try_from(get::<i64>(r, "revision")?).unwrap_or_default();
@@ -72,10 +74,15 @@ impl AccessIndexTx for EngineTx {
             Some(AccessSubject::Credential(s)) => (None, None, None, None, Some(Some(s.as_str()))),
         };
         if let Some(sid) = account {
-            rows.accounts = select(c, "SELECT sid, parent_sid, organization_sid FROM accounts", "WHERE sid = $1", sid, |r| {
-                Ok(AccountIn { sid: get(r, "sid")?, parent: get(r, "parent_sid")?, organization: get(r, "organization_sid")? })
-            })
-            .await?;
+            rows.accounts =
+                select(c, "SELECT sid, parent_sid, organization_sid FROM accounts", "WHERE sid = $1", sid, |r| {
+                    Ok(AccountIn {
+                        sid: get(r, "sid")?,
+                        parent: get(r, "parent_sid")?,
+                        organization: get(r, "organization_sid")?,
+                    })
+                })
+                .await?;
             rows.shares = select(
                 c,
                 "SELECT account_sid, organization_sid FROM account_requests WHERE kind = 'access' AND status = 'accepted'",
@@ -136,7 +143,11 @@ impl AccessIndexTx for EngineTx {
                 sid,
                 |r| {
                     let restricted: Option<String> = get(r, "permissions")?;
-                    Ok(CredentialIn::api_key(get(r, "sid")?, get(r, "account_sid")?, restricted.as_deref().map(permissions_from_names)))
+                    Ok(CredentialIn::api_key(
+                        get(r, "sid")?,
+                        get(r, "account_sid")?,
+                        restricted.as_deref().map(permissions_from_names),
+                    ))
                 },
             )
             .await?;

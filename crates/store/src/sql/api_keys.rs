@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gatehouse_domain::Result;
 use gatehouse_domain::api_key::ApiKey;
+use gatehouse_domain::custom_role::{permission_names, permissions_from_names};
 use gatehouse_domain::page::{Page, PageRequest};
 use gatehouse_domain::sid::{AccountSid, ApiKeySid, UserSid};
 use gatehouse_domain::store::ApiKeysTx;
@@ -13,7 +14,7 @@ use super::rows::{Keyset, Row, Run, corrupt, get};
 
 macro_rules! columns {
     () => {
-        "sid, account_sid, name, secret_hash, created_by, created_at, last_used_at, revoked_at, updated_at"
+        "sid, account_sid, name, secret_hash, created_by, created_at, last_used_at, revoked_at, updated_at, permissions"
     };
 }
 
@@ -29,13 +30,14 @@ fn api_key(r: &Row) -> Result<ApiKey> {
         revoked_at: get(r, "revoked_at")?,
         // Keys made before migration 0028 have it from the backfill; never null after.
         updated_at: get::<Option<DateTime<Utc>>>(r, "updated_at")?.unwrap_or(get(r, "created_at")?),
+        restricted_to: get::<Option<String>>(r, "permissions")?.as_deref().map(permissions_from_names),
     })
 }
 
 #[async_trait]
 impl ApiKeysTx for EngineTx {
     async fn insert_api_key(&mut self, k: &ApiKey) -> Result<()> {
-        sqlx::query(concat!("INSERT INTO api_keys (", columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+        sqlx::query(concat!("INSERT INTO api_keys (", columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
             .bind(k.sid.as_str())
             .bind(k.account_sid.as_str())
             .bind(&k.name)
@@ -45,6 +47,7 @@ impl ApiKeysTx for EngineTx {
             .bind(k.last_used_at)
             .bind(k.revoked_at)
             .bind(k.updated_at)
+            .bind(k.restricted_to.map(permission_names))
             .run(&mut self.tx)
             .await
     }

@@ -147,7 +147,11 @@ impl AccessListener {
 }
 
 /// Waits `at_most` (a CLI command writing to the same file is seen at the next wait's end).
-pub(super) async fn wait_for_access_change(_pool: &Pool<Db>, _listener: &AccessListener, at_most: Duration) -> Result<()> {
+pub(super) async fn wait_for_access_change(
+    _pool: &Pool<Db>,
+    _listener: &AccessListener,
+    at_most: Duration,
+) -> Result<()> {
     tokio::time::sleep(at_most).await;
     Ok(())
 }

@@ -23,8 +23,9 @@ const CHANGES_AT_ONCE: u32 = 10_000;
 const CHANGES_KEPT: u64 = 100_000;
 /// The most questions one batch may ask.
 pub const MAX_BATCH: usize = 100;
-/// How often a node looks for changes when nothing wakes it.
-const POLL: Duration = Duration::from_secs(1);
+/// How often a node looks for changes when nothing wakes it (on PostgreSQL a change's `NOTIFY`
+/// wakes it at once; on SQLite another process — the CLI — may have written).
+const POLL: Duration = Duration::from_millis(250);
 
 /// The node's index and what keeps it current.
 pub(crate) struct AccessState {
@@ -134,7 +135,7 @@ impl App {
     }
 
     /// Keeps the index current for as long as the server runs: wakes at another node's change
-    /// (or each second), catches up, and now and then prunes the change log.
+    /// (or every [`POLL`]), catches up, and now and then prunes the change log.
     pub async fn follow_access_changes(&self) {
         let mut rounds: u64 = 0;
         loop {
@@ -145,7 +146,7 @@ impl App {
             match self.catch_up_access().await {
                 Ok(revision) => {
                     rounds += 1;
-                    if rounds % 60 == 0 && revision > CHANGES_KEPT {
+                    if rounds % 240 == 0 && revision > CHANGES_KEPT {
                         let pruned = async {
                             let mut tx = self.store.write().await?;
                             tx.prune_access_changes(revision - CHANGES_KEPT).await?;

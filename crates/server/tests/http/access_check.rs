@@ -183,4 +183,61 @@ async fn the_check_api_stays_inside_the_callers_organization(engine: Engine) {
     server.running.stop().await.unwrap();
 }
 
-on_both_engines!(the_check_api_answers_with_reasons_and_revisions, the_check_api_stays_inside_the_callers_organization);
+/// Two nodes on one database: a role change on node 1 is answered by node 2's check API at once
+/// with `min_revision`, and within a second without it.
+async fn another_node_answers_with_the_change(engine: Engine) {
+    let Some((server, _dns, olivia, acct, org)) = acme(engine).await else { return };
+    let token = app_token(&server, &org).await;
+    join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    let sam = org_user_sid(&olivia, &org, "sam@acme.test").await;
+    let other = second_node(&server).await;
+    let node2 = format!("http://{}", other.addr);
+    let ask2 = |min_revision: Option<u64>| {
+        let mut body = json!({ "principal": sam, "permission": "logs.read", "resource": acct });
+        if let Some(m) = min_revision {
+            body["min_revision"] = json!(m);
+        }
+        let (node2, token) = (node2.clone(), token.clone());
+        async move {
+            let r = Client::new()
+                .post(format!("{node2}/api/v1/check"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()["allowed"].as_bool().unwrap()
+        }
+    };
+    assert!(!ask2(None).await);
+    let assignments = format!("{}/Organizations/{org}/RoleAssignments", server.base);
+    let r = Client::new()
+        .post(&assignments)
+        .bearer_auth(&token)
+        .json(&json!({ "role_sid": "IX00000000000000000000000000000105", "scope": acct, "identity": sam }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let revision: u64 = r.headers()["gatehouse-access-revision"].to_str().unwrap().parse().unwrap();
+    let assignment = r.json::<Value>().await.unwrap()["sid"].as_str().unwrap().to_owned();
+    assert!(ask2(Some(revision)).await, "at once with min_revision");
+
+    // Ended on node 1: node 2 follows within a second, told by NOTIFY (or its poll).
+    let r = Client::new().delete(format!("{assignments}/{assignment}")).bearer_auth(&token).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let ended = std::time::Instant::now();
+    while ask2(None).await {
+        assert!(ended.elapsed() < std::time::Duration::from_secs(1), "node 2 still answers with the old grant");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    other.stop().await.unwrap();
+    server.running.stop().await.unwrap();
+}
+
+on_both_engines!(
+    the_check_api_answers_with_reasons_and_revisions,
+    the_check_api_stays_inside_the_callers_organization,
+    another_node_answers_with_the_change,
+);

@@ -133,6 +133,8 @@ fn allowed(op: &str) -> &'static [&'static str] {
         // that an Administrator never closes their own account is the policy's unit test.
         "post /accounts/{sid}/ownership" | "delete /accounts/{sid}/ownership" => &["owner"],
         "post /accounts/{sid}/ownership/accept" | "post /accounts/{sid}/ownership/decline" => &[],
+        // Only an OAuth app or an API key holding access.check asks (access_check.rs): no person.
+        "post /check" | "post /check/batch" => &[],
         // Only the Owner answers an organization's request, and the matrix's account has none.
         "get /accounts/{sid}/organization-request" => ALL,
         op if op.contains("/organization-request/") => &[],
@@ -186,7 +188,12 @@ async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
         w.app.nominate_owner(&w.owner, &w.account, &nominee).await.unwrap();
     }
     let member = if op == "post /accounts/{sid}/ownership" { w.member().await.to_string() } else { String::new() };
-    let body = example_body(op, w.next(), &sub_name, &member);
+    let question = json!({ "principal": w.owner.audit_name(), "permission": "account.read", "resource": w.account });
+    let body = match op {
+        "post /check" => Some(question),
+        "post /check/batch" => Some(json!({ "checks": [question] })),
+        _ => example_body(op, w.next(), &sub_name, &member),
+    };
     (path, body)
 }
 
@@ -249,6 +256,8 @@ async fn every_role_on_every_endpoint(engine: Engine) {
             let (status, answer) = call(&w, caller, method, &path, body.as_ref()).await;
             let expected = if allowed(op).contains(&caller.role) {
                 StatusCode::from_u16(*success).unwrap()
+            } else if op.starts_with("post /check") {
+                StatusCode::FORBIDDEN
             } else if caller.role == "outsider"
                 || op.contains("/ownership/")
                 || op.contains("/organization-request/")

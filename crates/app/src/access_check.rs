@@ -81,6 +81,11 @@ impl App {
         Ok(revision)
     }
 
+    /// Reads the index (briefly: never across an await).
+    pub(crate) fn with_index<T>(&self, f: impl FnOnce(&AccessIndex) -> T) -> T {
+        f(&self.access.index.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// The access revision this node's index includes.
     pub fn access_revision(&self) -> u64 {
         self.access.index.read().unwrap_or_else(|e| e.into_inner()).revision()

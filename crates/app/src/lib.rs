@@ -6,6 +6,7 @@
 //! `Actor` and call these methods.
 
 mod access_check;
+mod access_views;
 mod account_status;
 mod accounts;
 mod api_keys;
@@ -56,6 +57,7 @@ use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
 
 pub use access_check::{CheckAnswer, CheckQuestion, MAX_BATCH as MAX_CHECKS};
+pub use access_views::{AccessLine, AccessMap};
 pub use accounts::{AccountOverview, AccountView, NewAccount, NewSignUp, SignUpMode};
 pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn, Visitor};

@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama): plain HTML forms, POST → redirect → GET, CSRF on every form.
 //! Shared pieces live here: the layout, form decoding, cookies, the signed-in user extractor.
 
+mod access;
 mod accounts;
 mod billing;
 mod domains;
@@ -75,6 +76,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/accounts/{sid}/billing/methods/{method}/{action}", post(billing::change))
         .route("/accounts/{sid}/keys/{key}/{action}", post(keys::change))
         .route("/accounts/{sid}/users", get(members::list))
+        .route("/accounts/{sid}/access", get(access::account))
         .route("/accounts/{sid}/invitations", get(invitations::list).post(members::invite))
         .route("/accounts/{sid}/invitations/{invitation}/resend", post(invitations::resend))
         .route("/accounts/{sid}/invitations/{invitation}/revoke", post(invitations::revoke))
@@ -96,6 +98,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orgs/{sid}/settings", get(organizations::settings).post(organizations::save_settings))
         .route("/orgs/{sid}/settings/general", post(organizations::save_general))
         .route("/orgs/{sid}/roles", get(roles::list).post(roles::create))
+        .route("/orgs/{sid}/access", get(access::map))
         .route("/orgs/{sid}/roles/{role}", get(roles::edit).post(roles::update))
         .route("/orgs/{sid}/roles/{role}/delete", post(roles::delete))
         .route("/orgs/{sid}/owner", post(organizations::nominate_owner))

@@ -69,6 +69,8 @@ struct OrgUserPage {
     addable: Vec<(String, String)>,
     add_roles: Vec<super::members::RoleCheck>,
     errors: FormErrors,
+    /// The *Access* tab's rows.
+    access: Vec<super::access::AccessRow>,
 }
 
 pub(crate) async fn show(
@@ -113,6 +115,12 @@ async fn render(
         .filter(|a| !in_accounts.contains(&&a.sid) && a.status.as_str() == "active")
         .map(|a| (a.sid.to_string(), a.name.clone()))
         .collect();
+    let access = if q.tab == "access" {
+        let lines = state.app.user_access(&user.actor, sid, target).await?;
+        super::access::rows(&lines, Some(sid.as_str()), None)
+    } else {
+        Vec::new()
+    };
     let u = &view.user;
     let layout =
         user.layout(&format!("{} · {}", u.name, org.name), &format!("/orgs/{sid}"), notice(q.notice.as_deref()));
@@ -121,7 +129,11 @@ async fn render(
         tab: "users",
         sid: sid.to_string(),
         name: org.name,
-        subtab: if q.tab == "accounts" { "accounts" } else { "general" },
+        subtab: match q.tab.as_str() {
+            "accounts" => "accounts",
+            "access" => "access",
+            _ => "general",
+        },
         user_sid: u.sid.to_string(),
         user_name: u.name.clone(),
         user_email: u.email.to_string(),
@@ -140,6 +152,7 @@ async fn render(
         addable,
         add_roles: super::members::role_checks(&[AccountRole::Developer]),
         errors,
+        access,
     };
     let status =
         if page.errors.form.is_some() || page.errors.get("name").is_some() || page.errors.get("roles").is_some() {

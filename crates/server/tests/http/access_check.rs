@@ -124,6 +124,25 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     assert_eq!(allowed, [true, true, false]);
     assert_eq!(answers["results"][0]["because"][0]["via"], json!({ "organization": org }));
 
+    // The pages show the same: Sam's Access tab, the account's, and the access map.
+    let tab = olivia.page(&format!("/orgs/{org}/users/{sam}?tab=access")).await;
+    for shown in
+        ["Developer", "Support", "group Support", "and its subaccounts", "Viewer", "and every account it manages"]
+    {
+        assert!(tab.contains(shown), "Sam's Access tab shows {shown}");
+    }
+    let here = olivia.page(&format!("/accounts/{sub}/access")).await;
+    assert!(here.contains("Group Support") && here.contains("parent account"), "the subaccount's Access tab");
+    assert!(here.contains("the organization") && here.contains("<code>logs.read</code>"));
+    let map = olivia.page(&format!("/orgs/{org}/access")).await;
+    assert!(map.contains("<svg class=\"access-map\"") && map.contains("Support (1 members)"), "the access map");
+    assert!(map.contains(">sam<") && map.contains(">Later<"), "people and accounts are named");
+    let one_group = olivia.page(&format!("/orgs/{org}/access?group={}", group.group.sid)).await;
+    assert!(one_group.contains("the members of Support"));
+    let sam_browser = Browser::new(&server);
+    sign_in(&sam_browser, "sam@acme.test", PASSWORD).await;
+    assert_eq!(sam_browser.get(&format!("/orgs/{org}/access")).await.status(), StatusCode::FORBIDDEN);
+
     // Refusals: an unknown permission (422, named), an account of nobody's or not the
     // caller's (404), a key without access.check and a signed-in person (403).
     let (status, answer, _) = ask(&server, &token, "check", question("logs.write", &acct)).await;
@@ -179,6 +198,14 @@ async fn the_check_api_stays_inside_the_callers_organization(engine: Engine) {
         let body = json!({ "principal": olivia_sid, "permission": "account.read", "resource": resource });
         let (status, answer, _) = ask(&server, &token, "check", body).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{resource}: {answer}");
+    }
+    // Nor do its people see this one's access pages.
+    for page in [
+        format!("/orgs/{org}/access"),
+        format!("/accounts/{acct}/access"),
+        format!("/orgs/{org}/users/{olivia_sid}?tab=access"),
+    ] {
+        assert_eq!(rita.get(&page).await.status(), StatusCode::NOT_FOUND, "{page}");
     }
     server.running.stop().await.unwrap();
 }

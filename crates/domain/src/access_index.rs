@@ -626,6 +626,14 @@ impl AccessIndex {
         }
     }
 
+    /// What a held grant gives at `place`, of the permissions asked there (an organization
+    /// role's organization permissions give nothing on an account).
+    fn gives(&self, place: Place<u32, u32>, h: &Held) -> PermissionSet {
+        place
+            .reached(h.scope(), self.roles[h.role as usize].permissions, h.reach)
+            .intersection(PermissionSet::all_of(place.kind()))
+    }
+
     /// Every grant a user holds, directly or through their groups (for their *Access* page).
     pub fn grants_of_user(&self, user: u128) -> Vec<GrantView> {
         let Some(row) = self.users.get(&user) else { return Vec::new() };
@@ -641,7 +649,7 @@ impl AccessIndex {
         let mut out = Vec::new();
         for (user, row) in &self.users {
             for h in row.grants.iter() {
-                let here = place.reached(h.scope(), self.roles[h.role as usize].permissions, h.reach);
+                let here = self.gives(place, h);
                 if !here.is_empty() {
                     out.push((Holder::User(sid_text("US", *user)), self.grant_view(h, None), here));
                 }
@@ -649,7 +657,7 @@ impl AccessIndex {
         }
         for (g, group) in self.groups.iter().enumerate() {
             for h in group.grants.iter() {
-                let here = place.reached(h.scope(), self.roles[h.role as usize].permissions, h.reach);
+                let here = self.gives(place, h);
                 if !here.is_empty() {
                     out.push((Holder::Group(sid_text("GR", group.sid)), self.grant_view(h, Some(g as u32)), here));
                 }
@@ -664,11 +672,10 @@ impl AccessIndex {
         let mut held = PermissionSet::EMPTY;
         let mut roles = Vec::new();
         for h in self.groups[*id as usize].grants.iter() {
-            let role = &self.roles[h.role as usize];
-            let here = place.reached(h.scope(), role.permissions, h.reach);
+            let here = self.gives(place, h);
             if !here.is_empty() {
                 held = held.union(here);
-                roles.push(role.name.to_string());
+                roles.push(self.roles[h.role as usize].name.to_string());
             }
         }
         (held, roles)
@@ -685,7 +692,7 @@ impl AccessIndex {
         let mut roles = Vec::new();
         self.each_grant(Who::User(user), place, |scope, role, reach, _, _| {
             if let Some(r) = self.roles.get(role as usize)
-                && !place.reached(scope, r.permissions, reach).is_empty()
+                && place.reached(scope, r.permissions, reach).any_of(place.kind())
                 && !roles.iter().any(|n| n == &*r.name)
             {
                 roles.push(r.name.to_string());

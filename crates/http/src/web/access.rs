@@ -4,15 +4,21 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::response::Redirect;
 use axum::response::{Html, IntoResponse, Response};
-use gatehouse_app::{AccessLine, AccessMap};
+use gatehouse_app::{AccessLine, AccessMap, Grantee};
+use gatehouse_domain::Error;
 use gatehouse_domain::access_index::{Holder, ScopeText};
+use gatehouse_domain::membership::ScopeRef;
 use gatehouse_domain::page::PageRequest;
 use gatehouse_domain::permission::Permission;
+use gatehouse_domain::permission::ScopeKind;
+use gatehouse_domain::role::{AccountRole, BuiltinRole, OrgRole};
 use gatehouse_domain::sid::{AccountSid, GroupSid, OrganizationSid};
+use gatehouse_domain::sid::{RoleAssignmentSid, RoleSid};
 use serde::Deserialize;
 
-use super::{AccountTabs, CurrentUser, Layout};
+use super::{AccountTabs, CurrentUser, FormData, FormErrors, Layout, notice};
 use crate::{AppState, WebError, path_sid};
 
 type PageResult = Result<Response, WebError>;
@@ -108,6 +114,7 @@ pub(crate) async fn account(State(state): State<AppState>, user: CurrentUser, Pa
 
 #[derive(Deserialize, Default)]
 pub(crate) struct MapQuery {
+    notice: Option<String>,
     #[serde(default)]
     group: String,
     #[serde(default)]
@@ -169,7 +176,10 @@ fn svg(map: &AccessMap, org: &str) -> MapSvg {
         let y = TOP + r * CELL;
         let (label, link, group) = match holder {
             Holder::Group(g) => (
-                format!("{name} ({} members)", members.unwrap_or_default()),
+                match members.unwrap_or_default() {
+                    1 => format!("{name} (1 member)"),
+                    n => format!("{name} ({n} members)"),
+                },
                 format!("/orgs/{org}/access?group={g}"),
                 true,
             ),
@@ -184,7 +194,8 @@ fn svg(map: &AccessMap, org: &str) -> MapSvg {
         }
     }
     MapSvg {
-        width: LEFT + map.accounts.len().max(1) * CELL + 20,
+        // Room on the right for the last column's slanted name.
+        width: LEFT + map.accounts.len().max(1) * CELL + 110,
         height: TOP + map.rows.len().max(1) * CELL + 10,
         columns,
         rows,
@@ -199,6 +210,14 @@ struct MapPage {
     tab: &'static str,
     sid: String,
     name: String,
+    /// The grant form's choices: groups, roles (SID, name) and scopes (SID, name).
+    groups: Vec<(String, String)>,
+    roles: Vec<(String, String)>,
+    scopes: Vec<(String, String)>,
+    /// The shown group's grants: (assignment, role, where, reach).
+    group_grants: Vec<(String, String, String, &'static str)>,
+    group: String,
+    errors: FormErrors,
     svg: MapSvg,
     legend: Vec<(&'static str, &'static str)>,
     filtered: String,
@@ -215,6 +234,17 @@ pub(crate) async fn map(
     Query(q): Query<MapQuery>,
 ) -> PageResult {
     let sid = path_sid(&sid, OrganizationSid::parse)?;
+    render_map(&state, &user, &sid, &q, FormErrors::default()).await
+}
+
+async fn render_map(
+    state: &AppState,
+    user: &CurrentUser,
+    sid: &OrganizationSid,
+    q: &MapQuery,
+    errors: FormErrors,
+) -> PageResult {
+    let sid = sid.clone();
     let org = state.app.organization(&user.actor, &sid).await?;
     let group = if q.group.is_empty() { None } else { Some(path_sid(&q.group, GroupSid::parse)?) };
     let account = if q.account.is_empty() { None } else { Some(path_sid(&q.account, AccountSid::parse)?) };
@@ -230,11 +260,69 @@ pub(crate) async fn map(
     };
     let mut legend: Vec<(&str, &str)> = PALETTE.to_vec();
     legend.push(("Custom role", CUSTOM));
+    let groups = map
+        .rows
+        .iter()
+        .filter_map(|(h, name, ..)| match h {
+            Holder::Group(g) => Some((g.clone(), name.clone())),
+            Holder::User(_) => None,
+        })
+        .collect();
+    let custom = state.app.custom_roles(&user.actor, &sid).await?;
+    let roles = BuiltinRole::ALL
+        .into_iter()
+        .filter(|r| !matches!(r, BuiltinRole::Account(AccountRole::Owner) | BuiltinRole::Org(OrgRole::Owner)))
+        .map(|r| {
+            let kind = if r.scope_kind() == ScopeKind::Organization { "organization role" } else { "account role" };
+            (r.sid().to_string(), format!("{} ({kind})", r.name()))
+        })
+        .chain(custom.iter().map(|c| (c.sid.to_string(), format!("{} (custom)", c.name))))
+        .collect();
+    let scopes = std::iter::once((sid.to_string(), format!("{} — the organization", org.name)))
+        .chain(map.accounts.iter().map(|a| (a.sid.to_string(), a.name.clone())))
+        .collect();
+    let group_grants = match &group {
+        Some(g) => {
+            let held = state.app.group_role_assignments(&user.actor, &sid, g).await?;
+            let mut out = Vec::with_capacity(held.len());
+            for a in held {
+                let role = BuiltinRole::from_sid(&a.role_sid).map_or_else(
+                    || {
+                        custom
+                            .iter()
+                            .find(|c| c.sid == a.role_sid)
+                            .map_or_else(|| a.role_sid.to_string(), |c| c.name.clone())
+                    },
+                    |b| b.name().to_owned(),
+                );
+                let place = map.accounts.iter().find(|x| x.sid.as_str() == a.scope.sid_str()).map_or_else(
+                    || if a.scope.sid_str() == sid.as_str() { org.name.clone() } else { a.scope.sid_str().to_owned() },
+                    |x| x.name.clone(),
+                );
+                let reach = if a.with_subaccounts { "and its subaccounts" } else { "" };
+                out.push((a.sid.to_string(), role, place, reach));
+            }
+            out
+        }
+        None => Vec::new(),
+    };
+    let status =
+        if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = MapPage {
-        layout: user.layout(&format!("Access map · {}", org.name), &format!("/orgs/{sid}"), None),
+        layout: user.layout(
+            &format!("Access map · {}", org.name),
+            &format!("/orgs/{sid}"),
+            notice(q.notice.as_deref()),
+        ),
         tab: "access",
         sid: sid.to_string(),
         name: org.name.clone(),
+        groups,
+        roles,
+        scopes,
+        group_grants,
+        group: q.group.clone(),
+        errors,
         empty: map.rows.is_empty() || map.accounts.is_empty(),
         svg: svg(&map, sid.as_str()),
         legend,
@@ -242,5 +330,74 @@ pub(crate) async fn map(
         next_people: map.next_people.clone(),
         next_accounts: map.next_accounts.clone(),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// `POST /orgs/{sid}/access/grant`: a role to a group or a managed user, on the organization or
+/// one of its accounts, with its subaccounts if ticked.
+pub(crate) async fn grant(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let group = form.text("group");
+    let result = async {
+        let grantee = if group.is_empty() {
+            Grantee::Email(form.text("email"))
+        } else {
+            Grantee::Group(GroupSid::parse(&group).map_err(|_| Error::invalid("group", "choose a group"))?)
+        };
+        let role = RoleSid::parse(&form.text("role")).map_err(|_| Error::invalid("role", "choose a role"))?;
+        let raw = form.text("scope");
+        let scope = match (OrganizationSid::parse(&raw), AccountSid::parse(&raw)) {
+            (Ok(o), _) => ScopeRef::Organization(o),
+            (_, Ok(a)) => ScopeRef::Account(a),
+            _ => return Err(Error::invalid("scope", "choose the organization or one of its accounts")),
+        };
+        let with_subaccounts = form.get("with_subaccounts").is_some();
+        state.app.grant_role(&user.actor, &sid, &grantee, &role, &scope, with_subaccounts).await
+    }
+    .await;
+    let back = MapQuery { group: group.clone(), ..MapQuery::default() };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{sid}/access?group={group}&notice=role-granted")).into_response()),
+        Err(e) => render_map(&state, &user, &sid, &back, FormErrors::from_errors(vec![e])?).await,
+    }
+}
+
+/// `POST /orgs/{sid}/access/groups`: a group made in the Admin Center, with members by address.
+pub(crate) async fn new_group(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(sid): Path<String>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let members = form.text("members");
+    let emails: Vec<&str> = members.split([',', '\n', ' ']).collect();
+    match state.app.create_group_with_emails(&user.actor, &sid, &form.text("name"), &emails).await {
+        Ok(group) => {
+            Ok(Redirect::to(&format!("/orgs/{sid}/access?group={group}&notice=group-created")).into_response())
+        }
+        Err(e) => render_map(&state, &user, &sid, &MapQuery::default(), FormErrors::from_errors(vec![e])?).await,
+    }
+}
+
+/// `POST /orgs/{sid}/access/assignments/{assignment}/end`: ends a grant (a group's or a user's).
+pub(crate) async fn end_grant(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((sid, assignment)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
+    user.check_csrf(&form)?;
+    let sid = path_sid(&sid, OrganizationSid::parse)?;
+    let assignment = path_sid(&assignment, RoleAssignmentSid::parse)?;
+    state.app.delete_org_role_assignment(&user.actor, &sid, &assignment).await?;
+    let group = form.text("group");
+    Ok(Redirect::to(&format!("/orgs/{sid}/access?group={group}&notice=grant-ended")).into_response())
 }

@@ -99,6 +99,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/orgs/{sid}/settings/general", post(organizations::save_general))
         .route("/orgs/{sid}/roles", get(roles::list).post(roles::create))
         .route("/orgs/{sid}/access", get(access::map))
+        .route("/orgs/{sid}/access/grant", post(access::grant))
+        .route("/orgs/{sid}/access/groups", post(access::new_group))
+        .route("/orgs/{sid}/access/assignments/{assignment}/end", post(access::end_grant))
         .route("/orgs/{sid}/roles/{role}", get(roles::edit).post(roles::update))
         .route("/orgs/{sid}/roles/{role}/delete", post(roles::delete))
         .route("/orgs/{sid}/owner", post(organizations::nominate_owner))
@@ -283,6 +286,9 @@ pub(crate) fn url_encode(s: &str) -> String {
 pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
         "account-created" => "Account created.",
+        "role-granted" => "Role granted. It applies from the holder's next request.",
+        "grant-ended" => "Grant ended. It no longer applies.",
+        "group-created" => "Group created.",
         "member-added" => "User added to the account.",
         "invitation-sent" => "Invitation sent. It appears here until it is accepted.",
         "invitation-resent" => "Invitation sent again with a new link; the earlier link no longer works.",

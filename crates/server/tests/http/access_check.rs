@@ -135,7 +135,7 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     assert!(here.contains("Group Support") && here.contains("parent account"), "the subaccount's Access tab");
     assert!(here.contains("the organization") && here.contains("<code>logs.read</code>"));
     let map = olivia.page(&format!("/orgs/{org}/access")).await;
-    assert!(map.contains("<svg class=\"access-map\"") && map.contains("Support (1 members)"), "the access map");
+    assert!(map.contains("<svg class=\"access-map\"") && map.contains("Support (1 member)"), "the access map");
     assert!(map.contains(">sam<") && map.contains(">Later<"), "people and accounts are named");
     let one_group = olivia.page(&format!("/orgs/{org}/access?group={}", group.group.sid)).await;
     assert!(one_group.contains("the members of Support"));

@@ -413,3 +413,86 @@ async fn an_admin_adds_a_managed_user_at_once_and_hands_over_the_organization_in
     driver.client.clone().close().await.unwrap();
     server.running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_custom_role_granted_to_a_scim_group_shows_on_the_access_tab_and_map_in_chromium() {
+    let dns = DnsServer::start().await;
+    let options = Options { dns_resolver: Some(dns.addr.to_string()), ..Options::default() };
+    let Some(server) = server_with(Engine::Sqlite, options).await else { return };
+    let Some(driver) = driver().await else { return };
+    let olivia = Browser::new(&server);
+    let (acct, org) = verified_organization(&server, &olivia, &dns).await;
+    join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    let sam = org_user_sid(&olivia, &org, "sam@acme.test").await;
+    // The identity provider pushes the group "Support" with Sam in it.
+    let token = cli_json(&server, &["admin", "create-scim-token", "--organization", &org, "--name", "idp", "--json"]);
+    let body = serde_json::json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Support",
+        "members": [{ "value": sam }] });
+    let r = reqwest::Client::new()
+        .post(format!("{}/scim/v2/Groups", server.base))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .header("content-type", "application/scim+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let (c, base) = (&driver.client, server.base.as_str());
+    c.set_window_size(1280, 1000).await.unwrap();
+    sign_in_with(c, base, "olivia@acme.test", "correct horse battery").await;
+
+    // A custom role, defined on the Roles tab.
+    c.goto(&format!("{base}/orgs/{org}/roles")).await.unwrap();
+    fill(c, "name", "Log reader").await;
+    for p in ["account.read", "logs.read"] {
+        c.find(Locator::Css(&format!("input[name='permissions'][value='{p}']"))).await.unwrap().click().await.unwrap();
+    }
+    click_and_load(c, Locator::XPath("//button[normalize-space()='Define role']")).await;
+
+    // Before: Sam holds nothing on the account; the map shows the group with no square.
+    c.goto(&format!("{base}/orgs/{org}/users/{sam}?tab=access")).await.unwrap();
+    let page = text(c).await;
+    assert!(page.contains("Standard User") && !page.contains("Log reader"), "{page}");
+    c.goto(&format!("{base}/orgs/{org}/access")).await.unwrap();
+    assert!(text(c).await.contains("Support (1 member)"));
+    assert!(!c.source().await.unwrap().contains("Support on Acme Production"), "the group holds nothing yet");
+
+    // Granted to the group on the account, with its subaccounts.
+    let select = |name: &'static str, label: &'static str| async move {
+        let xpath = format!("//select[@name='{name}']/option[contains(., '{label}')]");
+        c.find(Locator::XPath(&xpath)).await.unwrap().click().await.unwrap();
+    };
+    select("group", "Support").await;
+    select("role", "Log reader").await;
+    select("scope", "Acme Production").await;
+    c.find(Locator::Css("input[name='with_subaccounts']")).await.unwrap().click().await.unwrap();
+    click_and_load(c, Locator::XPath("//button[normalize-space()='Grant']")).await;
+    let page = text(c).await;
+    assert!(
+        page.contains("Role granted.") && page.contains("What this group holds") && page.contains("Log reader"),
+        "{page}"
+    );
+    snap(c, "access-map-group").await;
+    c.goto(&format!("{base}/orgs/{org}/access")).await.unwrap();
+    let source = c.source().await.unwrap();
+    for square in ["Support on Acme Production: Log reader", "sam on Acme Production: Log reader"] {
+        assert!(source.contains(square), "the map shows {square}: {source}");
+    }
+    snap(c, "access-map").await;
+
+    // Sam's Access tab says what he holds and why; the account's says who can do what there.
+    c.goto(&format!("{base}/orgs/{org}/users/{sam}?tab=access")).await.unwrap();
+    let page = text(c).await;
+    assert!(
+        page.contains("Log reader") && page.contains("group Support") && page.contains("and its subaccounts"),
+        "{page}"
+    );
+    assert!(page.contains("logs.read"));
+    c.set_window_size(390, 1400).await.unwrap();
+    snap(c, "user-access-tab-390").await;
+    c.goto(&format!("{base}/accounts/{acct}/access")).await.unwrap();
+    let page = text(c).await;
+    assert!(page.contains("Group Support") && page.contains("Log reader"), "{page}");
+    driver.client.clone().close().await.unwrap();
+    server.running.stop().await.unwrap();
+}

@@ -151,7 +151,7 @@ impl App {
             match self.catch_up_access().await {
                 Ok(revision) => {
                     rounds += 1;
-                    if rounds % 240 == 0 && revision > CHANGES_KEPT {
+                    if rounds.is_multiple_of(240) && revision > CHANGES_KEPT {
                         let pruned = async {
                             let mut tx = self.store.write().await?;
                             tx.prune_access_changes(revision - CHANGES_KEPT).await?;

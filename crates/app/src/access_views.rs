@@ -51,11 +51,20 @@ impl AccessLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessMap {
     pub accounts: Vec<Account>,
-    /// (holder, its name, a group's member count, per account the roles held there).
-    pub rows: Vec<(Holder, String, Option<usize>, Vec<Vec<String>>)>,
+    pub rows: Vec<MapRow>,
     /// The next page of people, when there are more.
     pub next_people: Option<String>,
     pub next_accounts: Option<String>,
+}
+
+/// One row of the access map: a group or a person, and per account the roles held there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapRow {
+    pub holder: Holder,
+    pub name: String,
+    /// A group's member count.
+    pub members: Option<usize>,
+    pub cells: Vec<Vec<String>>,
 }
 
 /// Names of SIDs, each read once per page.
@@ -240,7 +249,7 @@ impl App {
                 places.iter().map(|p| p.map(|p| i.user_roles_at(bits, p)).unwrap_or_default()).collect()
             });
             let name = tx.user(&sid).await?.map_or_else(|| sid.to_string(), |u| u.name);
-            rows.push((Holder::User(sid.to_string()), name, None, cells));
+            rows.push(MapRow { holder: Holder::User(sid.to_string()), name, members: None, cells });
         }
         Ok(AccessMap { accounts, rows, next_people, next_accounts })
     }
@@ -253,13 +262,13 @@ impl App {
         name: &str,
         members: Option<usize>,
         places: &[Option<Place<u32, u32>>],
-    ) -> (Holder, String, Option<usize>, Vec<Vec<String>>) {
+    ) -> MapRow {
         let bits = sid_bits(group.as_str()).unwrap_or_default();
         let (cells, counted) = self.with_index(|i| {
             let cells = places.iter().map(|p| p.map(|p| i.group_permissions(bits, p).1).unwrap_or_default()).collect();
             (cells, members.unwrap_or_else(|| i.group_size(bits)))
         });
-        (Holder::Group(group.to_string()), name.to_owned(), Some(counted), cells)
+        MapRow { holder: Holder::Group(group.to_string()), name: name.to_owned(), members: Some(counted), cells }
     }
 }
 

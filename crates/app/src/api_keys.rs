@@ -157,10 +157,10 @@ impl App {
         name: &str,
         permissions: Option<PermissionSet>,
     ) -> Result<NewApiKey> {
-        if let Some(p) = permissions {
-            if p.is_empty() || !p.is_subset_of(key_permission_catalogue()) {
-                return Err(Error::invalid("permissions", "a restricted key holds some of the key permissions"));
-            }
+        if let Some(p) = permissions
+            && (p.is_empty() || !p.is_subset_of(key_permission_catalogue()))
+        {
+            return Err(Error::invalid("permissions", "a restricted key holds some of the key permissions"));
         }
         let name = parse_account_name(name).map_err(|e| match e {
             Error::Invalid { reason, .. } => Error::Invalid { field: "name", reason },

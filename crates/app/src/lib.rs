@@ -57,7 +57,7 @@ use gatehouse_domain::user::UserStatus;
 use gatehouse_domain::{Error, Result};
 
 pub use access_check::{CheckAnswer, CheckQuestion, MAX_BATCH as MAX_CHECKS};
-pub use access_views::{AccessLine, AccessMap, Grantee};
+pub use access_views::{AccessLine, AccessMap, Grantee, MapRow};
 pub use accounts::{AccountOverview, AccountView, NewAccount, NewSignUp, SignUpMode};
 pub use api_keys::{ApiKeyView, NewApiKey};
 pub use auth::{SessionTimeouts, SignedIn, Visitor};

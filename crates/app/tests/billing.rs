@@ -75,9 +75,9 @@ async fn only_owners_administrators_and_billing_managers_see_billing() {
     let added = app.add_card(&actors[0], &account.sid, &card("5555555555554444")).await.unwrap();
     assert_eq!(app.payment_methods(&actors[0], &account.sid).await.unwrap().len(), 1);
     for other in &actors[1..] {
-        assert_eq!(app.payment_methods(other, &account.sid).await.unwrap_err(), Error::Forbidden);
-        assert_eq!(app.invoices(other, &account.sid, &PageRequest::first(5)).await.unwrap_err(), Error::Forbidden);
-        assert_eq!(app.add_card(other, &account.sid, &card("4242424242424242")).await.unwrap_err(), Error::Forbidden);
-        assert_eq!(app.remove_payment_method(other, &account.sid, &added.sid).await.unwrap_err(), Error::Forbidden);
+        assert!(app.payment_methods(other, &account.sid).await.unwrap_err().is_forbidden());
+        assert!(app.invoices(other, &account.sid, &PageRequest::first(5)).await.unwrap_err().is_forbidden());
+        assert!(app.add_card(other, &account.sid, &card("4242424242424242")).await.unwrap_err().is_forbidden());
+        assert!(app.remove_payment_method(other, &account.sid, &added.sid).await.unwrap_err().is_forbidden());
     }
 }

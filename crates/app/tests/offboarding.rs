@@ -92,9 +92,8 @@ async fn removing_a_user_hands_over_accounts_and_leaves_no_keys_behind(store: Ar
     assert!(matches!(refused, Err(Error::Invalid { field: "accounts", .. })), "{refused:?}");
     assert_eq!(owner_email(&app, &a1.sid).await, "dana@acme.com");
     // Only an admin of this organization, and not on themselves.
-    assert_eq!(
-        app.offboarding_preview(&as_user(&hank), &org, &dana.sid).await.unwrap_err(),
-        Error::Forbidden,
+    assert!(
+        app.offboarding_preview(&as_user(&hank), &org, &dana.sid).await.unwrap_err().is_forbidden(),
         "a Standard User has no Admin Center"
     );
     let other = new_org(&app, "boss@rival.com").await;

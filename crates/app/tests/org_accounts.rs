@@ -138,7 +138,7 @@ async fn the_user_page_renames_changes_roles_and_forces_a_reset(store: Arc<dyn S
         .await
         .unwrap();
     assert_eq!(made.organization_sid, Some(org.clone()));
-    assert_eq!(app.organization(&s, &org).await.unwrap_err(), Error::Forbidden, "no Admin Center");
+    assert!(app.organization(&s, &org).await.unwrap_err().is_forbidden(), "no Admin Center");
 
     app.rename_org_user(&olivia, &org, &sam.sid, "Samantha").await.unwrap();
     app.set_org_role(&olivia, &org, &sam.sid, OrgRole::Administrator).await.unwrap();

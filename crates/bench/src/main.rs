@@ -131,15 +131,18 @@ async fn authorize(url: &str, count: usize) -> anyhow::Result<()> {
     let stats = app.load_access_index().await?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let rows = store.read().await?.access_rows(None).await?;
-    let accounts: Vec<&str> = rows.accounts.iter().map(|a| a.sid.as_str()).collect();
+    use gatehouse_domain::access_index::{ScopeBits, sid_text};
+    let accounts: Vec<String> = rows.accounts.iter().map(|a| sid_text("AC", a.sid)).collect();
     let permissions = gatehouse_domain::permission::Permission::ALL;
     let mut questions = Vec::with_capacity(4096);
     for (i, a) in rows.user_assignments.iter().take(2048).enumerate() {
-        let resource =
-            if a.scope.starts_with("AC") { a.scope.clone() } else { accounts[i * 7919 % accounts.len()].to_owned() };
-        for resource in [resource, accounts[i * 104_729 % accounts.len()].to_owned()] {
+        let resource = match a.scope {
+            ScopeBits::Account(_) => a.scope.sid(),
+            ScopeBits::Organization(_) => accounts[i * 7919 % accounts.len()].clone(),
+        };
+        for resource in [resource, accounts[i * 104_729 % accounts.len()].clone()] {
             questions.push(gatehouse_app::CheckQuestion {
-                principal: a.holder.clone(),
+                principal: sid_text("US", a.holder),
                 permission: permissions[i % permissions.len()].name().to_owned(),
                 resource,
             });

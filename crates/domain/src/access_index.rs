@@ -70,6 +70,23 @@ impl Held {
     }
 }
 
+/// The grants of a by-scope sorted slice held at `scope`.
+#[inline]
+fn at_scope(grants: &[Held], scope: u32) -> &[Held] {
+    let start = grants.partition_point(|h| h.scope < scope);
+    let end = start + grants[start..].partition_point(|h| h.scope == scope);
+    &grants[start..end]
+}
+
+/// The scopes whose grants can reach a place: itself, its parent, its organization.
+#[inline]
+fn candidate_scopes(place: Place<u32, u32>) -> [Option<u32>; 3] {
+    match place {
+        Place::Organization(o) => [Some(o | ORG_BIT), None, None],
+        Place::Account { sid, parent, organization } => [Some(sid), parent, organization.map(|o| o | ORG_BIT)],
+    }
+}
+
 fn decode_scope(scope: u32) -> Scope<u32, u32> {
     if scope & ORG_BIT != 0 { Scope::Organization(scope & !ORG_BIT) } else { Scope::Account(scope) }
 }
@@ -106,50 +123,84 @@ struct CredentialRow {
     permissions: PermissionSet,
 }
 
-/// An account as the index reads it.
+/// A SID's scope as the index reads it: an organization's or an account's bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeBits {
+    Organization(u128),
+    Account(u128),
+}
+
+impl ScopeBits {
+    /// An `OR…` or `AC…` SID's scope.
+    pub fn parse(sid: &str) -> Option<ScopeBits> {
+        let bits = sid_bits(sid)?;
+        match sid.get(..2)? {
+            "OR" => Some(ScopeBits::Organization(bits)),
+            "AC" => Some(ScopeBits::Account(bits)),
+            _ => None,
+        }
+    }
+
+    /// Its SID.
+    pub fn sid(self) -> String {
+        match self {
+            ScopeBits::Organization(b) => sid_text("OR", b),
+            ScopeBits::Account(b) => sid_text("AC", b),
+        }
+    }
+}
+
+/// An account as the index reads it (SIDs as their bits, see [`sid_bits`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountIn {
-    pub sid: String,
-    pub parent: Option<String>,
-    pub organization: Option<String>,
+    pub sid: u128,
+    pub parent: Option<u128>,
+    pub organization: Option<u128>,
 }
 
 /// A custom role as the index reads it (the built-in roles are known).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleIn {
-    pub sid: String,
+    pub sid: u128,
     pub name: String,
     pub permissions: PermissionSet,
 }
 
-/// A role assignment of a user or a group (`holder`) at a scope (`AC…` or `OR…`).
+/// A role assignment of a user or a group (`holder`) at a scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignmentIn {
-    pub sid: String,
-    pub role: String,
-    pub holder: String,
-    pub scope: String,
+    pub sid: u128,
+    pub role: u128,
+    pub holder: u128,
+    pub scope: ScopeBits,
     pub with_subaccounts: bool,
 }
 
 /// An API key or an OAuth app, with what it holds at its one scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialIn {
-    pub sid: String,
-    pub scope: String,
+    pub sid: u128,
+    pub scope: ScopeBits,
     pub permissions: PermissionSet,
 }
 
 impl CredentialIn {
     /// An API key of an account: `restricted` names its permissions, or it holds every key
     /// permission a key holds by default.
-    pub fn api_key(sid: String, account: String, restricted: Option<PermissionSet>) -> CredentialIn {
-        CredentialIn { sid, scope: account, permissions: restricted.unwrap_or_else(api_key_permissions) }
+    pub fn api_key(sid: u128, account: u128, restricted: Option<PermissionSet>) -> CredentialIn {
+        CredentialIn {
+            sid,
+            scope: ScopeBits::Account(account),
+            permissions: restricted.unwrap_or_else(api_key_permissions),
+        }
     }
 
-    /// An OAuth app of an organization (`OR…`) or of an account (`AC…`).
-    pub fn oauth_app(sid: String, owner: String) -> CredentialIn {
-        let permissions = if owner.starts_with("OR") { oauth_app_permissions() } else { api_key_permissions() };
+    /// An OAuth app of an organization or of an account.
+    pub fn oauth_app(sid: u128, owner: ScopeBits) -> CredentialIn {
+        let permissions = match owner {
+            ScopeBits::Organization(_) => oauth_app_permissions(),
+            ScopeBits::Account(_) => api_key_permissions(),
+        };
         CredentialIn { sid, scope: owner, permissions }
     }
 }
@@ -160,15 +211,15 @@ impl CredentialIn {
 pub struct AccessRows {
     pub accounts: Vec<AccountIn>,
     pub roles: Vec<RoleIn>,
-    /// Groups (`GR…`) that exist.
-    pub groups: Vec<String>,
+    /// Groups that exist.
+    pub groups: Vec<u128>,
     pub user_assignments: Vec<AssignmentIn>,
     pub group_assignments: Vec<AssignmentIn>,
     /// (group, user).
-    pub memberships: Vec<(String, String)>,
+    pub memberships: Vec<(u128, u128)>,
     /// (account, organization): an independent account to which the organization holds
     /// standing access (ADR 0024).
-    pub shares: Vec<(String, String)>,
+    pub shares: Vec<(u128, u128)>,
     pub credentials: Vec<CredentialIn>,
 }
 
@@ -356,14 +407,13 @@ impl AccessIndex {
         self.revision = self.revision.max(revision);
     }
 
-    fn organization(&mut self, sid: &str) -> Option<u32> {
-        let bits = sid_bits(sid)?;
+    fn organization(&mut self, bits: u128) -> u32 {
         let next = self.organizations.len() as u32;
         let id = *self.organization_ids.entry(bits).or_insert(next);
         if id == next {
             self.organizations.push(bits);
         }
-        Some(id)
+        id
     }
 
     fn put_role(&mut self, sid: u128, name: Box<str>, permissions: PermissionSet) {
@@ -387,28 +437,25 @@ impl AccessIndex {
 
     fn put_accounts(&mut self, accounts: &[AccountIn]) {
         for a in accounts {
-            let Some(bits) = sid_bits(&a.sid) else { continue };
-            let id = self.account_id(bits);
-            let parent = a.parent.as_deref().and_then(sid_bits).map_or(NONE, |p| self.account_id(p));
-            let organization = a.organization.as_deref().and_then(|o| self.organization(o)).unwrap_or(NONE);
-            self.accounts[id as usize] = AccountRow { sid: bits, parent, organization };
+            let id = self.account_id(a.sid);
+            let parent = a.parent.map_or(NONE, |p| self.account_id(p));
+            let organization = a.organization.map_or(NONE, |o| self.organization(o));
+            self.accounts[id as usize] = AccountRow { sid: a.sid, parent, organization };
         }
     }
 
-    fn scope_id(&mut self, scope: &str) -> Option<u32> {
-        if scope.starts_with("OR") {
-            self.organization(scope).map(|o| o | ORG_BIT)
-        } else {
-            sid_bits(scope).map(|b| self.account_id(b))
+    fn scope_id(&mut self, scope: ScopeBits) -> u32 {
+        match scope {
+            ScopeBits::Organization(o) => self.organization(o) | ORG_BIT,
+            ScopeBits::Account(a) => self.account_id(a),
         }
     }
 
     fn held(&mut self, a: &AssignmentIn) -> Option<Held> {
-        let role = *self.role_ids.get(&sid_bits(&a.role)?)?;
-        let scope = self.scope_id(&a.scope)?;
-        let assignment = sid_bits(&a.sid)?.to_le_bytes();
+        let role = *self.role_ids.get(&a.role)?;
+        let scope = self.scope_id(a.scope);
         let reach = if a.with_subaccounts { Reach::WithSubaccounts } else { Reach::Scope };
-        Some(Held { assignment, role, scope, reach })
+        Some(Held { assignment: a.sid.to_le_bytes(), role, scope, reach })
     }
 
     fn group_id(&mut self, bits: u128) -> u32 {
@@ -422,56 +469,52 @@ impl AccessIndex {
 
     fn put_rest(&mut self, rows: AccessRows) {
         for r in rows.roles {
-            if let Some(bits) = sid_bits(&r.sid) {
-                self.put_role(bits, r.name.into(), r.permissions);
-            }
+            self.put_role(r.sid, r.name.into(), r.permissions);
         }
         for g in &rows.groups {
-            if let Some(bits) = sid_bits(g) {
-                self.group_id(bits);
-            }
+            self.group_id(*g);
         }
         let mut group_grants: Map<u32, Vec<Held>> = Map::default();
         for a in &rows.group_assignments {
-            if let (Some(held), Some(bits)) = (self.held(a), sid_bits(&a.holder)) {
-                group_grants.entry(self.group_id(bits)).or_default().push(held);
+            if let Some(held) = self.held(a) {
+                group_grants.entry(self.group_id(a.holder)).or_default().push(held);
             }
         }
-        for (id, grants) in group_grants {
+        for (id, mut grants) in group_grants {
+            grants.sort_unstable_by_key(|h| h.scope);
             self.groups[id as usize].grants = grants.into_boxed_slice();
         }
         let mut users: Map<u128, (Vec<Held>, Vec<u32>)> = Map::default();
         for a in &rows.user_assignments {
-            if let (Some(held), Some(bits)) = (self.held(a), sid_bits(&a.holder)) {
-                users.entry(bits).or_default().0.push(held);
+            if let Some(held) = self.held(a) {
+                users.entry(a.holder).or_default().0.push(held);
             }
         }
         for (group, user) in &rows.memberships {
-            if let (Some(g), Some(u)) = (sid_bits(group), sid_bits(user)) {
-                let id = self.group_id(g);
-                users.entry(u).or_default().1.push(id);
-            }
+            let id = self.group_id(*group);
+            users.entry(*user).or_default().1.push(id);
         }
         self.users.reserve(users.len());
         for (bits, (grants, groups)) in users {
             let row = self.users.entry(bits).or_default();
-            row.grants = row.grants.iter().copied().chain(grants).collect();
+            let mut all: Vec<Held> = row.grants.iter().copied().chain(grants).collect();
+            // By scope: a decision looks only at the few scopes that can reach its place.
+            all.sort_unstable_by_key(|h| h.scope);
+            row.grants = all.into_boxed_slice();
             row.groups = row.groups.iter().copied().chain(groups).collect();
         }
         let mut shares: Map<u32, Vec<u32>> = Map::default();
         for (account, org) in &rows.shares {
-            if let (Some(a), Some(o)) = (sid_bits(account), self.organization(org)) {
-                let id = self.account_id(a);
-                shares.entry(id).or_default().push(o);
-            }
+            let o = self.organization(*org);
+            let id = self.account_id(*account);
+            shares.entry(id).or_default().push(o);
         }
         for (id, orgs) in shares {
             self.shares.insert(id, orgs.into_boxed_slice());
         }
         for c in rows.credentials {
-            if let (Some(bits), Some(scope)) = (sid_bits(&c.sid), self.scope_id(&c.scope)) {
-                self.credentials.insert(bits, CredentialRow { scope, permissions: c.permissions });
-            }
+            let scope = self.scope_id(c.scope);
+            self.credentials.insert(c.sid, CredentialRow { scope, permissions: c.permissions });
         }
     }
 
@@ -532,12 +575,17 @@ impl AccessIndex {
             }
             Who::User(bits) => {
                 let Some(user) = self.users.get(&bits) else { return };
-                for h in user.grants.iter() {
-                    f(h.scope(), h.role, h.reach, None, Some(h.assignment));
-                }
-                for g in user.groups.iter() {
-                    for h in self.groups[*g as usize].grants.iter() {
-                        f(h.scope(), h.role, h.reach, Some(*g), Some(h.assignment));
+                // Only grants at the place, its parent or its organization can reach it: each a
+                // binary search of the grants, which are kept by scope.
+                let scopes = candidate_scopes(place);
+                for scope in scopes.iter().flatten() {
+                    for h in at_scope(&user.grants, *scope) {
+                        f(h.scope(), h.role, h.reach, None, Some(h.assignment));
+                    }
+                    for g in user.groups.iter() {
+                        for h in at_scope(&self.groups[*g as usize].grants, *scope) {
+                            f(h.scope(), h.role, h.reach, Some(*g), Some(h.assignment));
+                        }
                     }
                 }
                 // An independent account shared with an organization: its Owners and
@@ -747,6 +795,10 @@ mod tests {
     use crate::sid::{AccountSid, GroupSid, OrganizationSid, RoleAssignmentSid, RoleSid, UserSid};
     use chrono::Utc;
 
+    fn b(sid: &str) -> u128 {
+        sid_bits(sid).unwrap()
+    }
+
     /// A small deterministic generator (no dependency for a test).
     struct Lcg(u64);
     impl Lcg {
@@ -796,7 +848,7 @@ mod tests {
                 .filter(|p| bits & (1 << (*p as u8)) != 0)
                 .fold(PermissionSet::EMPTY, PermissionSet::with);
             let sid = RoleSid::generate();
-            custom.push(RoleIn { sid: sid.to_string(), name: "Custom".into(), permissions });
+            custom.push(RoleIn { sid: b(sid.as_str()), name: "Custom".into(), permissions });
             roles.push((sid, permissions));
         }
         let groups: Vec<GroupSid> = (0..4).map(|_| GroupSid::generate()).collect();
@@ -805,13 +857,13 @@ mod tests {
             accounts: accounts
                 .iter()
                 .map(|a| AccountIn {
-                    sid: a.sid.to_string(),
-                    parent: a.parent_sid.as_ref().map(ToString::to_string),
-                    organization: a.organization_sid.as_ref().map(ToString::to_string),
+                    sid: b(a.sid.as_str()),
+                    parent: a.parent_sid.as_ref().map(|p| b(p.as_str())),
+                    organization: a.organization_sid.as_ref().map(|o| b(o.as_str())),
                 })
                 .collect(),
             roles: custom,
-            groups: groups.iter().map(ToString::to_string).collect(),
+            groups: groups.iter().map(|g| b(g.as_str())).collect(),
             ..AccessRows::default()
         };
         let scope = |rng: &mut Lcg| -> ScopeRef {
@@ -821,15 +873,15 @@ mod tests {
                 ScopeRef::Account(accounts[rng.below(accounts.len())].sid.clone())
             }
         };
-        let grant = |rng: &mut Lcg, holder: String| -> (AssignmentIn, Grant) {
+        let grant = |rng: &mut Lcg, holder: u128| -> (AssignmentIn, Grant) {
             let (role, permissions) = roles[rng.below(roles.len())].clone();
             let scope = scope(rng);
             let with_subaccounts = rng.below(3) == 0;
             let a = AssignmentIn {
-                sid: RoleAssignmentSid::generate().to_string(),
-                role: role.to_string(),
+                sid: b(RoleAssignmentSid::generate().as_str()),
+                role: b(role.as_str()),
                 holder,
-                scope: scope.sid_str().to_owned(),
+                scope: ScopeBits::parse(scope.sid_str()).unwrap(),
                 with_subaccounts,
             };
             let reach = if with_subaccounts { Reach::WithSubaccounts } else { Reach::Scope };
@@ -838,7 +890,7 @@ mod tests {
         let mut group_grants: Vec<Vec<Grant>> = vec![Vec::new(); groups.len()];
         for (g, sid) in groups.iter().enumerate() {
             for _ in 0..3 {
-                let (a, gr) = grant(&mut rng, sid.to_string());
+                let (a, gr) = grant(&mut rng, b(sid.as_str()));
                 rows.group_assignments.push(a);
                 group_grants[g].push(gr);
             }
@@ -847,13 +899,13 @@ mod tests {
         for u in &users {
             let mut grants = Vec::new();
             for _ in 0..rng.below(5) {
-                let (a, gr) = grant(&mut rng, u.to_string());
+                let (a, gr) = grant(&mut rng, b(u.as_str()));
                 rows.user_assignments.push(a);
                 grants.push(gr);
             }
             for (g, sid) in groups.iter().enumerate() {
                 if rng.below(3) == 0 {
-                    rows.memberships.push((sid.to_string(), u.to_string()));
+                    rows.memberships.push((b(sid.as_str()), b(u.as_str())));
                     grants.extend(group_grants[g].iter().cloned());
                 }
             }
@@ -896,16 +948,16 @@ mod tests {
         let user = UserSid::generate();
         let role = RoleSid::generate();
         let assignment = |role: &RoleSid| AssignmentIn {
-            sid: RoleAssignmentSid::generate().to_string(),
-            role: role.to_string(),
-            holder: user.to_string(),
-            scope: a.to_string(),
+            sid: b(RoleAssignmentSid::generate().as_str()),
+            role: b(role.as_str()),
+            holder: b(user.as_str()),
+            scope: ScopeBits::Account(b(a.as_str())),
             with_subaccounts: false,
         };
         let rows = AccessRows {
-            accounts: vec![AccountIn { sid: a.to_string(), parent: None, organization: Some(org.to_string()) }],
+            accounts: vec![AccountIn { sid: b(a.as_str()), parent: None, organization: Some(b(org.as_str())) }],
             roles: vec![RoleIn {
-                sid: role.to_string(),
+                sid: b(role.as_str()),
                 name: "Logs".into(),
                 permissions: PermissionSet::of(&[Permission::LogsRead]),
             }],
@@ -919,14 +971,17 @@ mod tests {
         // The role is edited: its holders' access changes with it.
         let edited = AccessRows {
             roles: vec![RoleIn {
-                sid: role.to_string(),
+                sid: b(role.as_str()),
                 name: "Logs".into(),
                 permissions: PermissionSet::of(&[Permission::UsageRead]),
             }],
             ..AccessRows::default()
         };
         index.apply(&[AccessSubject::Role(role.to_string())], edited, 4);
-        assert_eq!(index.authorize(who, Permission::LogsRead, place), Err(Error::Forbidden));
+        assert_eq!(
+            index.authorize(who, Permission::LogsRead, place),
+            Err(Error::MissingPermission(Permission::LogsRead))
+        );
         assert_eq!(index.authorize(who, Permission::UsageRead, place), Ok(()));
         // The user loses every assignment: nothing remains.
         index.apply(&[AccessSubject::User(user.to_string())], AccessRows::default(), 5);

@@ -161,7 +161,10 @@ mod tests {
         );
         assert_eq!(effective_permissions(&key, Target::Account(&parent)), api_key_permissions());
         assert_eq!(effective_permissions(&key, Target::Account(&child)), PermissionSet::EMPTY);
-        assert_eq!(authorize(&token, Permission::AccountClose, Target::Account(&parent)), Err(Error::Forbidden));
+        assert_eq!(
+            authorize(&token, Permission::AccountClose, Target::Account(&parent)),
+            Err(Error::MissingPermission(Permission::AccountClose))
+        );
         assert_eq!(authorize(&token, Permission::AccountClose, Target::Account(&child)), Ok(()));
         let other = account(None);
         assert_eq!(authorize(&token, Permission::AccountRead, Target::Account(&other)), Err(Error::NotFound));

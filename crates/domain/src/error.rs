@@ -10,6 +10,9 @@ pub enum Error {
     NotFound,
     /// The caller can see the target but lacks the permission for this action.
     Forbidden,
+    /// The caller can see the target but lacks this permission (what `policy::decide` refuses
+    /// with, so that every surface can say why: its *Why?*).
+    MissingPermission(crate::permission::Permission),
     /// One input field is wrong; `reason` is a sentence for the person who typed it.
     Invalid { field: &'static str, reason: String },
     /// The change collides with existing state (duplicate email, already a member).
@@ -26,6 +29,12 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Whether it refuses a caller who can see the target: `Forbidden`, or `MissingPermission`
+    /// (the same refusal, saying which permission).
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, Error::Forbidden | Error::MissingPermission(_))
+    }
+
     /// Shorthand for an `Invalid` error.
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::Invalid { field, reason: reason.into() }
@@ -42,6 +51,9 @@ impl fmt::Display for Error {
         match self {
             Error::NotFound => f.write_str("not found"),
             Error::Forbidden => f.write_str("you do not have permission to do this"),
+            Error::MissingPermission(p) => {
+                write!(f, "you do not hold the permission {} ({})", p.name(), p.description())
+            }
             Error::Invalid { field, reason } => write!(f, "{field}: {reason}"),
             Error::Conflict(m) | Error::Precondition(m) => f.write_str(m),
             Error::Unauthenticated => f.write_str("authentication required"),

@@ -165,14 +165,14 @@ pub enum Via<O, A> {
 }
 
 /// The one decision: `Ok(())` if `held` (the principal's permissions on a place of `kind`)
-/// contains `permission`; `Forbidden` if the principal holds something there but not this;
+/// contains `permission`; `MissingPermission` if the principal holds something there but not this;
 /// `NotFound` if nothing, so that a resource of another tenant answers exactly like a missing one.
 #[inline]
 pub fn decide(held: PermissionSet, permission: Permission, kind: ScopeKind) -> Result<(), Error> {
     if permission.scope_kind() == kind && held.contains(permission) {
         Ok(())
     } else if held.any_of(kind) {
-        Err(Error::Forbidden)
+        Err(Error::MissingPermission(permission))
     } else {
         Err(Error::NotFound)
     }
@@ -326,7 +326,10 @@ mod tests {
         let a = account(None, None);
         let dev = user(vec![on_account(&a, AccountRole::Developer)]);
         assert_eq!(authorize(&dev, Permission::ApiKeysManage, Target::Account(&a)), Ok(()));
-        assert_eq!(authorize(&dev, Permission::BillingRead, Target::Account(&a)), Err(Error::Forbidden));
+        assert_eq!(
+            authorize(&dev, Permission::BillingRead, Target::Account(&a)),
+            Err(Error::MissingPermission(Permission::BillingRead))
+        );
     }
 
     #[test]
@@ -346,7 +349,7 @@ mod tests {
         assert_eq!(authorize(&admin_of_parent, Permission::AccountClose, Target::Account(&child)), Ok(()), "closes it");
         assert_eq!(
             authorize(&admin_of_parent, Permission::AccountClose, Target::Account(&parent)),
-            Err(Error::Forbidden)
+            Err(Error::MissingPermission(Permission::AccountClose))
         );
         let owner_of_parent = user(vec![on_account(&parent, AccountRole::Owner)]);
         assert_eq!(authorize(&owner_of_parent, Permission::AccountClose, Target::Account(&child)), Ok(()));
@@ -370,7 +373,10 @@ mod tests {
         let admin = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::Administrator.permissions())]);
         assert_eq!(authorize(&admin, Permission::RolesAssign, Target::Account(&managed)), Ok(()));
         assert_eq!(authorize(&admin, Permission::OrgUsersManage, Target::Organization(&org)), Ok(()));
-        assert_eq!(authorize(&admin, Permission::OrgOwnerTransfer, Target::Organization(&org)), Err(Error::Forbidden));
+        assert_eq!(
+            authorize(&admin, Permission::OrgOwnerTransfer, Target::Organization(&org)),
+            Err(Error::MissingPermission(Permission::OrgOwnerTransfer))
+        );
         assert_eq!(authorize(&admin, Permission::AccountRead, Target::Account(&independent)), Err(Error::NotFound));
     }
 
@@ -381,7 +387,10 @@ mod tests {
         let std_user = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::StandardUser.permissions())]);
         assert_eq!(authorize(&std_user, Permission::AccountRead, Target::Account(&managed)), Err(Error::NotFound));
         assert_eq!(authorize(&std_user, Permission::OrgAccountsCreate, Target::Organization(&org)), Ok(()));
-        assert_eq!(authorize(&std_user, Permission::OrgUsersRead, Target::Organization(&org)), Err(Error::Forbidden));
+        assert_eq!(
+            authorize(&std_user, Permission::OrgUsersRead, Target::Organization(&org)),
+            Err(Error::MissingPermission(Permission::OrgUsersRead))
+        );
     }
 
     #[test]
@@ -389,7 +398,10 @@ mod tests {
         let org = OrganizationSid::generate();
         let managed = account(Some(&org), None);
         let owner = user(vec![Grant::at(ScopeRef::Organization(org.clone()), OrgRole::Owner.permissions())]);
-        assert_eq!(authorize(&owner, Permission::OrgUsersManage, Target::Account(&managed)), Err(Error::Forbidden));
+        assert_eq!(
+            authorize(&owner, Permission::OrgUsersManage, Target::Account(&managed)),
+            Err(Error::MissingPermission(Permission::OrgUsersManage))
+        );
     }
 
     #[test]

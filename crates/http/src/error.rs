@@ -31,6 +31,8 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: String,
     request_id: &'a str,
+    /// The *Why?* of a refusal: the permission missing, and what it allows.
+    why: Option<(&'static str, &'static str)>,
 }
 
 /// Marks a response whose body must be re-rendered with the request id.
@@ -40,7 +42,7 @@ struct InternalErrorMarker;
 const INTERNAL_ID_SLOT: &str = "{{request-id}}";
 
 fn page(status: StatusCode, title: &str, message: String) -> Response {
-    let body = ErrorPage { status: status.as_u16(), title, message, request_id: "" }
+    let body = ErrorPage { status: status.as_u16(), title, message, request_id: "", why: None }
         .render()
         .unwrap_or_else(|_| title.to_owned());
     (status, Html(body)).into_response()
@@ -59,6 +61,18 @@ impl IntoResponse for WebError {
                 "Not allowed",
                 "Your role does not allow this. Ask an Owner or Administrator.".into(),
             ),
+            Error::MissingPermission(p) => {
+                let body = ErrorPage {
+                    status: 403,
+                    title: "Not allowed",
+                    message: "Your roles here do not allow this. Ask an Owner or Administrator.".into(),
+                    request_id: "",
+                    why: Some((p.name(), p.description())),
+                }
+                .render()
+                .unwrap_or_else(|_| "Not allowed".to_owned());
+                (StatusCode::FORBIDDEN, Html(body)).into_response()
+            }
             Error::Invalid { field, reason } => {
                 page(StatusCode::UNPROCESSABLE_ENTITY, "Check your input", format!("{field}: {reason}"))
             }
@@ -84,7 +98,7 @@ pub(crate) async fn add_request_id_to_error_pages(req: Request, next: Next) -> R
         return response;
     }
     let message = format!("The error was logged. Quote this reference when you report it: {id}");
-    let body = ErrorPage { status: 500, title: "Something went wrong", message, request_id: &id }
+    let body = ErrorPage { status: 500, title: "Something went wrong", message, request_id: &id, why: None }
         .render()
         .unwrap_or_else(|_| "Something went wrong".into());
     (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()

@@ -334,4 +334,7 @@ pub(crate) struct ErrorBody {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
+    /// On a 403: the permission the credentials lack (the *Why?*).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_permission: Option<&'static str>,
 }

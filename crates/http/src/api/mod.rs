@@ -176,6 +176,7 @@ impl ApiError {
             message: "There is no such API endpoint; see /api.".into(),
             status: 404,
             field: None,
+            missing_permission: None,
         };
         (StatusCode::NOT_FOUND, Json(body)).into_response()
     }
@@ -189,12 +190,18 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut missing = None;
         let (status, code, message, field) = match self.0 {
             Error::NotFound => {
                 (StatusCode::NOT_FOUND, "not_found", "No such resource, or no access to it.".into(), None)
             }
             Error::Forbidden => {
                 (StatusCode::FORBIDDEN, "forbidden", "These credentials do not allow this.".into(), None)
+            }
+            Error::MissingPermission(p) => {
+                missing = Some(p.name());
+                let why = format!("These credentials do not allow this: it needs {} ({}).", p.name(), p.description());
+                (StatusCode::FORBIDDEN, "forbidden", why, None)
             }
             Error::Invalid { field, reason } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason, Some(field)),
             Error::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
@@ -210,7 +217,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong; it was logged.".into(), None)
             }
         };
-        let body = bodies::ErrorBody { code, message, status: status.as_u16(), field };
+        let body = bodies::ErrorBody { code, message, status: status.as_u16(), field, missing_permission: missing };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response

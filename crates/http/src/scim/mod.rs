@@ -96,6 +96,9 @@ impl From<Error> for ScimError {
         match e {
             Error::NotFound => Self::new(StatusCode::NOT_FOUND, None, "Resource not found"),
             Error::Forbidden => Self::new(StatusCode::FORBIDDEN, None, "This token does not allow that"),
+            Error::MissingPermission(p) => {
+                Self::new(StatusCode::FORBIDDEN, None, format!("This token does not allow that: it needs {}", p.name()))
+            }
             Error::Unauthenticated => {
                 Self::new(StatusCode::UNAUTHORIZED, None, "Send the organization's SCIM token as Authorization: Bearer")
             }

@@ -141,6 +141,11 @@ impl From<Error> for TwilioError {
         match e {
             Error::NotFound => Self::new(StatusCode::NOT_FOUND, 20404, "The requested resource was not found"),
             Error::Forbidden => Self::new(StatusCode::FORBIDDEN, 20403, "These credentials do not allow this"),
+            Error::MissingPermission(p) => Self::new(
+                StatusCode::FORBIDDEN,
+                20403,
+                format!("These credentials do not allow this: they lack {}", p.name()),
+            ),
             Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, 20003, "Authenticate"),
             Error::Invalid { field, reason } => Self::new(StatusCode::BAD_REQUEST, 20001, format!("{field}: {reason}")),
             Error::Conflict(m) => Self::new(StatusCode::CONFLICT, 20409, m),

@@ -172,7 +172,8 @@ fn svg(map: &AccessMap, org: &str) -> MapSvg {
         .collect();
     let mut rows = Vec::new();
     let mut cells = Vec::new();
-    for (r, (holder, name, members, roles)) in map.rows.iter().enumerate() {
+    for (r, row) in map.rows.iter().enumerate() {
+        let (holder, name, members, roles) = (&row.holder, &row.name, row.members, &row.cells);
         let y = TOP + r * CELL;
         let (label, link, group) = match holder {
             Holder::Group(g) => (
@@ -252,7 +253,7 @@ async fn render_map(
     let accounts = PageRequest::new(Some(q.accounts_after.clone()).filter(|a| !a.is_empty()), Some(40), None)?;
     let map = state.app.access_map(&user.actor, &sid, group.as_ref(), account.as_ref(), &people, &accounts).await?;
     let filtered = match (&group, &account) {
-        (Some(_), _) => format!("the members of {}", map.rows.first().map(|r| r.1.as_str()).unwrap_or_default()),
+        (Some(_), _) => format!("the members of {}", map.rows.first().map(|r| r.name.as_str()).unwrap_or_default()),
         (_, Some(_)) => {
             format!("{} and its subaccounts", map.accounts.first().map(|a| a.name.as_str()).unwrap_or_default())
         }
@@ -263,8 +264,8 @@ async fn render_map(
     let groups = map
         .rows
         .iter()
-        .filter_map(|(h, name, ..)| match h {
-            Holder::Group(g) => Some((g.clone(), name.clone())),
+        .filter_map(|r| match &r.holder {
+            Holder::Group(g) => Some((g.clone(), r.name.clone())),
             Holder::User(_) => None,
         })
         .collect();

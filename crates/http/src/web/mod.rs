@@ -228,7 +228,9 @@ impl FormErrors {
                 Error::Invalid { field, reason } => out.fields.push((field, reason)),
                 Error::Conflict(m) | Error::Precondition(m) => out.form = Some(m),
                 Error::Unauthenticated => out.form = Some("The email address or password is not right.".into()),
-                other @ (Error::NotFound | Error::Forbidden | Error::Internal(_)) => return Err(other),
+                other @ (Error::NotFound | Error::Forbidden | Error::MissingPermission(_) | Error::Internal(_)) => {
+                    return Err(other);
+                }
             }
         }
         Ok(out)

@@ -37,7 +37,7 @@ async fn ask(server: &Server, token: &str, path: &str, body: Value) -> (StatusCo
 async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     let Some((server, _dns, olivia, acct, org)) = acme(engine).await else { return };
     let token = app_token(&server, &org).await;
-    join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
+    let sam_browser = join_organization(&server, &olivia, &org, "sam@acme.test", "standard_user").await;
     let sam = org_user_sid(&olivia, &org, "sam@acme.test").await;
     let csrf = csrf_of(&olivia.page(&format!("/orgs/{org}/users")).await);
     let body = json!({ "friendly_name": "Sub" });
@@ -74,6 +74,15 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
         answer["because"],
         json!([{ "role": "IX00000000000000000000000000000103", "role_name": "Developer", "via": "direct", "assignment": assignment }])
     );
+    // A refusal says why: the permission missing, on the API and on the page.
+    let r = sam_browser.get(&format!("/api/v1/accounts/{acct}/invoices")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let refused: Value = r.json().await.unwrap();
+    assert_eq!(refused["missing_permission"], "billing.read", "{refused}");
+    let r = sam_browser.get(&format!("/accounts/{acct}/billing")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Why?") && page.contains("<code>billing.read</code>"), "{page}");
     // Not on the subaccount (no cascade by default), and never billing.
     for (permission, resource) in [("resources.write", &sub), ("billing.read", &acct)] {
         let (_, answer, _) = ask(&server, &token, "check", question(permission, resource)).await;
@@ -139,8 +148,6 @@ async fn the_check_api_answers_with_reasons_and_revisions(engine: Engine) {
     assert!(map.contains(">sam<") && map.contains(">Later<"), "people and accounts are named");
     let one_group = olivia.page(&format!("/orgs/{org}/access?group={}", group.group.sid)).await;
     assert!(one_group.contains("the members of Support"));
-    let sam_browser = Browser::new(&server);
-    sign_in(&sam_browser, "sam@acme.test", PASSWORD).await;
     assert_eq!(sam_browser.get(&format!("/orgs/{org}/access")).await.status(), StatusCode::FORBIDDEN);
 
     // Refusals: an unknown permission (422, named), an account of nobody's or not the

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access_check;
+mod access_matrix;
 mod account_console;
 mod admin_center;
 mod browser;

@@ -18,19 +18,19 @@ use crate::support::*;
 
 const PASSWORD: &str = "matrix test passphrase";
 
-struct Caller {
-    role: &'static str,
-    browser: Browser,
-    csrf: String,
+pub(crate) struct Caller {
+    pub role: &'static str,
+    pub browser: Browser,
+    pub csrf: String,
 }
 
-struct World {
-    server: Server,
-    app: App,
-    account: AccountSid,
-    owner: Actor,
-    callers: Vec<Caller>,
-    counter: std::cell::Cell<u32>,
+pub(crate) struct World {
+    pub server: Server,
+    pub app: App,
+    pub account: AccountSid,
+    pub owner: Actor,
+    pub callers: Vec<Caller>,
+    pub counter: std::cell::Cell<u32>,
 }
 
 impl World {
@@ -64,7 +64,7 @@ impl World {
     }
 
     /// How many audit events the account and its subaccounts have.
-    async fn audit_len(&self) -> usize {
+    pub(crate) async fn audit_len(&self) -> usize {
         let system = Actor::system();
         let subs = self.app.subaccounts(&system, &self.account, &PageRequest::first(200)).await.unwrap();
         let mut n = 0;
@@ -146,7 +146,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
 
 /// Operations that change the account itself run on a fresh subaccount, which only the
 /// parent's Owner and Administrators reach: other members of the parent get 404 there.
-fn on_subaccount(op: &str) -> bool {
+pub(crate) fn on_subaccount(op: &str) -> bool {
     matches!(
         op,
         "post /accounts/{sid}"
@@ -158,7 +158,7 @@ fn on_subaccount(op: &str) -> bool {
 }
 
 /// Prepares what the call needs and returns its path (under /api/v1) and body.
-async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
+pub(crate) async fn prepare(w: &World, op: &str) -> (String, Option<Value>) {
     let (_, path) = op.split_once(' ').unwrap();
     let on_sub = on_subaccount(op);
     let (target, sub_name) = if on_sub { w.subaccount().await } else { (w.account.clone(), String::new()) };
@@ -222,7 +222,13 @@ pub(crate) fn example_body(op: &str, unique: u32, close_name: &str, member: &str
     }
 }
 
-async fn call(w: &World, caller: &Caller, method: &str, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
+pub(crate) async fn call(
+    w: &World,
+    caller: &Caller,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
     api_call(&w.server, &caller.browser, &caller.csrf, method, path, body).await
 }
 

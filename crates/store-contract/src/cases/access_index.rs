@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use gatehouse_domain::access_index::{AccessSubject, AssignmentIn};
+use gatehouse_domain::access_index::{AccessSubject, AssignmentIn, ScopeBits, sid_bits};
 use gatehouse_domain::group::Group;
 use gatehouse_domain::membership::{GroupAssignment, RoleAssignment, ScopeRef};
 use gatehouse_domain::role::AccountRole;
@@ -12,6 +12,10 @@ use gatehouse_domain::sid::GroupSid;
 use gatehouse_domain::store::Store;
 
 use crate::fixtures::{self, add_account, add_user, t0};
+
+fn b(sid: &str) -> u128 {
+    sid_bits(sid).unwrap()
+}
 
 pub async fn access_changes_are_noted_with_a_revision_and_rows_read_per_subject(store: Arc<dyn Store>) {
     let mut tx = store.write().await.unwrap();
@@ -60,19 +64,19 @@ pub async fn access_changes_are_noted_with_a_revision_and_rows_read_per_subject(
     assert_eq!(tx.access_changes(start, 2).await.unwrap().len(), 2, "bounded");
 
     let all = tx.access_rows(None).await.unwrap();
-    assert!(
-        all.accounts.iter().any(|a| a.sid == child.sid.as_str() && a.parent.as_deref() == Some(parent.sid.as_str()))
-    );
+    assert!(all.accounts.iter().any(|a| a.sid == b(child.sid.as_str()) && a.parent == Some(b(parent.sid.as_str()))));
     let expected = AssignmentIn {
-        sid: viewer.sid.to_string(),
-        role: AccountRole::Viewer.sid().to_string(),
-        holder: dana.sid.to_string(),
-        scope: parent.sid.to_string(),
+        sid: b(viewer.sid.as_str()),
+        role: b(AccountRole::Viewer.sid().as_str()),
+        holder: b(dana.sid.as_str()),
+        scope: ScopeBits::Account(b(parent.sid.as_str())),
         with_subaccounts: true,
     };
     assert!(all.user_assignments.contains(&expected));
-    assert!(all.group_assignments.iter().any(|a| a.sid == support.sid.as_str() && a.holder == group.sid.as_str()));
-    assert!(all.memberships.contains(&(group.sid.to_string(), dana.sid.to_string())));
+    assert!(
+        all.group_assignments.iter().any(|a| a.sid == b(support.sid.as_str()) && a.holder == b(group.sid.as_str()))
+    );
+    assert!(all.memberships.contains(&(b(group.sid.as_str()), b(dana.sid.as_str()))));
 
     let hers = tx.access_rows(Some(&AccessSubject::User(dana.sid.to_string()))).await.unwrap();
     assert_eq!(hers.user_assignments, vec![expected]);

@@ -2,10 +2,12 @@
 //! migration 0034 note, and the rows the index is built from (ADR 0025).
 
 use async_trait::async_trait;
-use gatehouse_domain::Result;
-use gatehouse_domain::access_index::{AccessRows, AccessSubject, AccountIn, AssignmentIn, CredentialIn, RoleIn};
+use gatehouse_domain::access_index::{
+    AccessRows, AccessSubject, AccountIn, AssignmentIn, CredentialIn, RoleIn, ScopeBits, sid_bits,
+};
 use gatehouse_domain::custom_role::permissions_from_names;
 use gatehouse_domain::store::AccessIndexTx;
+use gatehouse_domain::{Error, Result};
 use sqlx::AssertSqlSafe;
 
 use super::EngineTx;
@@ -25,12 +27,28 @@ async fn select<T>(
     }
 }
 
+/// A SID column as its bits (read without copying the text).
+fn bits(r: &Row, column: &str) -> Result<u128> {
+    let sid: &str = get(r, column)?;
+    sid_bits(sid).ok_or_else(|| Error::Internal(format!("{column} holds {sid:?}, not a SID")))
+}
+
+fn bits_or_none(r: &Row, column: &str) -> Result<Option<u128>> {
+    let sid: Option<&str> = get(r, column)?;
+    sid.map(|s| sid_bits(s).ok_or_else(|| Error::Internal(format!("{column} holds {s:?}, not a SID")))).transpose()
+}
+
+fn scope(r: &Row, column: &str) -> Result<ScopeBits> {
+    let sid: &str = get(r, column)?;
+    ScopeBits::parse(sid).ok_or_else(|| Error::Internal(format!("{column} holds {sid:?}, not a scope")))
+}
+
 fn assignment(r: &Row) -> Result<AssignmentIn> {
     Ok(AssignmentIn {
-        sid: get(r, "sid")?,
-        role: get(r, "role_sid")?,
-        holder: get(r, "holder")?,
-        scope: get(r, "scope_sid")?,
+        sid: bits(r, "sid")?,
+        role: bits(r, "role_sid")?,
+        holder: bits(r, "holder")?,
+        scope: scope(r, "scope_sid")?,
         with_subaccounts: get(r, "with_subaccounts")?,
     })
 }
@@ -77,9 +95,9 @@ impl AccessIndexTx for EngineTx {
             rows.accounts =
                 select(c, "SELECT sid, parent_sid, organization_sid FROM accounts", "WHERE sid = $1", sid, |r| {
                     Ok(AccountIn {
-                        sid: get(r, "sid")?,
-                        parent: get(r, "parent_sid")?,
-                        organization: get(r, "organization_sid")?,
+                        sid: bits(r, "sid")?,
+                        parent: bits_or_none(r, "parent_sid")?,
+                        organization: bits_or_none(r, "organization_sid")?,
                     })
                 })
                 .await?;
@@ -88,7 +106,7 @@ impl AccessIndexTx for EngineTx {
                 "SELECT account_sid, organization_sid FROM account_requests WHERE kind = 'access' AND status = 'accepted'",
                 "AND account_sid = $1",
                 sid,
-                |r| Ok((get(r, "account_sid")?, get(r, "organization_sid")?)),
+                |r| Ok((bits(r, "account_sid")?, bits(r, "organization_sid")?)),
             )
             .await?;
         }
@@ -96,7 +114,7 @@ impl AccessIndexTx for EngineTx {
             rows.roles =
                 select(c, "SELECT sid, name, permissions FROM roles WHERE NOT builtin", "AND sid = $1", sid, |r| {
                     Ok(RoleIn {
-                        sid: get(r, "sid")?,
+                        sid: bits(r, "sid")?,
                         name: get(r, "name")?,
                         permissions: permissions_from_names(&get::<String>(r, "permissions")?),
                     })
@@ -104,7 +122,7 @@ impl AccessIndexTx for EngineTx {
                 .await?;
         }
         if let Some(sid) = group {
-            rows.groups = select(c, "SELECT sid FROM groups", "WHERE sid = $1", sid, |r| get(r, "sid")).await?;
+            rows.groups = select(c, "SELECT sid FROM groups", "WHERE sid = $1", sid, |r| bits(r, "sid")).await?;
             rows.group_assignments = select(
                 c,
                 "SELECT sid, role_sid, group_sid AS holder, scope_sid, with_subaccounts FROM group_role_assignments",
@@ -131,7 +149,7 @@ impl AccessIndexTx for EngineTx {
                  WHERE u.status = 'active'",
                 "AND gm.user_sid = $1",
                 sid,
-                |r| Ok((get(r, "group_sid")?, get(r, "user_sid")?)),
+                |r| Ok((bits(r, "group_sid")?, bits(r, "user_sid")?)),
             )
             .await?;
         }
@@ -144,8 +162,8 @@ impl AccessIndexTx for EngineTx {
                 |r| {
                     let restricted: Option<String> = get(r, "permissions")?;
                     Ok(CredentialIn::api_key(
-                        get(r, "sid")?,
-                        get(r, "account_sid")?,
+                        bits(r, "sid")?,
+                        bits(r, "account_sid")?,
                         restricted.as_deref().map(permissions_from_names),
                     ))
                 },
@@ -156,7 +174,7 @@ impl AccessIndexTx for EngineTx {
                 "SELECT sid, COALESCE(organization_sid, account_sid) AS owner FROM oauth_apps WHERE revoked_at IS NULL",
                 "AND sid = $1",
                 sid,
-                |r| Ok(CredentialIn::oauth_app(get(r, "sid")?, get(r, "owner")?)),
+                |r| Ok(CredentialIn::oauth_app(bits(r, "sid")?, scope(r, "owner")?)),
             )
             .await?;
             rows.credentials.extend(apps);

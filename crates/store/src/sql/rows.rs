@@ -254,7 +254,15 @@ impl Run for sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments> {
     }
 
     async fn all<T>(self, c: &mut Conn, decode: impl Fn(&Row) -> Result<T> + Send) -> Result<Vec<T>> {
-        self.rows(c).await?.iter().map(decode).collect()
+        // Decoded as they arrive: a long list never holds its raw rows and its items at once.
+        use futures_util::TryStreamExt;
+        let mut rows = self.fetch(c);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await.map_err(db_err)? {
+            out.push(decode(&row)?);
+        }
+        let n = out.len();
+        Ok(counted(out, n))
     }
 
     async fn page<T: Send>(

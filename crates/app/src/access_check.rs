@@ -10,7 +10,9 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use gatehouse_domain::access_index::{AccessIndex, AccessRows, AccessSubject, IndexStats, Reason, Who, sid_bits};
+use gatehouse_domain::access_index::{
+    AccessIndex, AccessPart, AccessRows, AccessSubject, IndexStats, Reason, Who, sid_bits,
+};
 use gatehouse_domain::permission::Permission;
 use gatehouse_domain::policy::{Actor, ActorKind, Place, Scope};
 use gatehouse_domain::{Error, Result};
@@ -70,12 +72,13 @@ impl App {
 
     /// Replaces the index with everything read now; returns its revision.
     async fn reload_access_index(&self) -> Result<u64> {
-        let mut tx = self.store.read().await?;
-        // The revision first: rows read after it hold at least its changes.
-        let revision = tx.access_revision().await?;
-        let rows = tx.access_rows(None).await?;
-        drop(tx);
-        let index = AccessIndex::build(rows, revision);
+        // The revision first: rows read after it hold at least its changes. The parts are read
+        // at once, each on its own connection.
+        let revision = self.store.read_autocommit().await?.access_revision().await?;
+        let part = |part: AccessPart| async move { self.store.read().await?.access_part(part).await };
+        let (accounts, people, rest) =
+            tokio::try_join!(part(AccessPart::Accounts), part(AccessPart::People), part(AccessPart::Rest))?;
+        let index = AccessIndex::build(accounts.merge(people).merge(rest), revision);
         *self.access.index.write().unwrap_or_else(|e| e.into_inner()) = index;
         self.access.loaded.store(true, Ordering::SeqCst);
         Ok(revision)
@@ -124,15 +127,7 @@ impl App {
         }
         let mut rows = AccessRows::default();
         for s in &subjects {
-            let r = tx.access_rows(Some(s)).await?;
-            rows.accounts.extend(r.accounts);
-            rows.roles.extend(r.roles);
-            rows.groups.extend(r.groups);
-            rows.user_assignments.extend(r.user_assignments);
-            rows.group_assignments.extend(r.group_assignments);
-            rows.memberships.extend(r.memberships);
-            rows.shares.extend(r.shares);
-            rows.credentials.extend(r.credentials);
+            rows = rows.merge(tx.access_rows(Some(s)).await?);
         }
         drop(tx);
         self.access.index.write().unwrap_or_else(|e| e.into_inner()).apply(&subjects, rows, last);

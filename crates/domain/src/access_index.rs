@@ -18,9 +18,22 @@ use crate::policy::{Place, Reach, Scope, Via, decide};
 use crate::role::{AccountRole, BuiltinRole, OrgRole};
 
 /// A SID's 128 bits (its 32 hex digits); the two-letter prefix is known from where it is used.
+#[inline]
 pub fn sid_bits(sid: &str) -> Option<u128> {
-    let hex = sid.get(2..).filter(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))?;
-    u128::from_str_radix(hex, 16).ok()
+    let bytes = sid.as_bytes();
+    if bytes.len() != 34 {
+        return None;
+    }
+    let mut bits: u128 = 0;
+    for &c in &bytes[2..] {
+        let digit = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        bits = (bits << 4) | u128::from(digit);
+    }
+    Some(bits)
 }
 
 /// A SID from its prefix and bits.
@@ -221,6 +234,36 @@ pub struct AccessRows {
     /// standing access (ADR 0024).
     pub shares: Vec<(u128, u128)>,
     pub credentials: Vec<CredentialIn>,
+    /// Users who are not active, whose assignments and memberships a whole load skips (a
+    /// subject's rows leave them out in the query).
+    pub inactive_users: Vec<u128>,
+}
+
+impl AccessRows {
+    /// These rows and `other`'s.
+    pub fn merge(mut self, other: AccessRows) -> AccessRows {
+        self.accounts.extend(other.accounts);
+        self.roles.extend(other.roles);
+        self.groups.extend(other.groups);
+        self.user_assignments.extend(other.user_assignments);
+        self.group_assignments.extend(other.group_assignments);
+        self.memberships.extend(other.memberships);
+        self.shares.extend(other.shares);
+        self.credentials.extend(other.credentials);
+        self.inactive_users.extend(other.inactive_users);
+        self
+    }
+}
+
+/// A part of a whole load, read on its own connection so the parts load at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessPart {
+    /// Accounts and their standing shares.
+    Accounts,
+    /// Users' assignments and memberships, and who is inactive.
+    People,
+    /// Custom roles, groups and their grants, live credentials.
+    Rest,
 }
 
 /// What changed, as the store notes it (`access_changes.kind`, `sid`).
@@ -484,13 +527,15 @@ impl AccessIndex {
             grants.sort_unstable_by_key(|h| h.scope);
             self.groups[id as usize].grants = grants.into_boxed_slice();
         }
+        let inactive: std::collections::HashSet<u128, BuildHasherDefault<IdHasher>> =
+            rows.inactive_users.iter().copied().collect();
         let mut users: Map<u128, (Vec<Held>, Vec<u32>)> = Map::default();
-        for a in &rows.user_assignments {
+        for a in rows.user_assignments.iter().filter(|a| !inactive.contains(&a.holder)) {
             if let Some(held) = self.held(a) {
                 users.entry(a.holder).or_default().0.push(held);
             }
         }
-        for (group, user) in &rows.memberships {
+        for (group, user) in rows.memberships.iter().filter(|(_, u)| !inactive.contains(u)) {
             let id = self.group_id(*group);
             users.entry(*user).or_default().1.push(id);
         }

@@ -366,6 +366,36 @@ mod tests {
     }
 
     #[test]
+    fn a_grant_with_its_subaccounts_reaches_them_and_nothing_else_does() {
+        let org = OrganizationSid::generate();
+        let parent = account(Some(&org), None);
+        let child = account(Some(&org), Some(&parent.sid));
+        let sibling = account(Some(&org), None);
+        let viewer = |reach| user(vec![on_account(&parent, AccountRole::Viewer).reaching(reach)]);
+        let plain = viewer(Reach::Scope);
+        let cascading = viewer(Reach::WithSubaccounts);
+        assert_eq!(authorize(&plain, Permission::LogsRead, Target::Account(&child)), Err(Error::NotFound));
+        assert_eq!(authorize(&cascading, Permission::LogsRead, Target::Account(&child)), Ok(()));
+        assert_eq!(authorize(&cascading, Permission::LogsRead, Target::Account(&parent)), Ok(()));
+        assert_eq!(
+            authorize(&cascading, Permission::ResourcesWrite, Target::Account(&child)),
+            Err(Error::MissingPermission(Permission::ResourcesWrite)),
+            "only the role's permissions"
+        );
+        assert_eq!(authorize(&cascading, Permission::LogsRead, Target::Account(&sibling)), Err(Error::NotFound));
+        // An account role on the organization reaches every managed account and subaccount.
+        let org_wide = user(vec![Grant::at(ScopeRef::Organization(org.clone()), AccountRole::Viewer.permissions())]);
+        for a in [&parent, &child, &sibling] {
+            assert_eq!(authorize(&org_wide, Permission::LogsRead, Target::Account(a)), Ok(()));
+        }
+        assert_eq!(
+            authorize(&org_wide, Permission::OrgUsersRead, Target::Organization(&org)),
+            Err(Error::NotFound),
+            "account permissions, none of the organization's"
+        );
+    }
+
+    #[test]
     fn organization_admins_control_managed_accounts_only() {
         let org = OrganizationSid::generate();
         let managed = account(Some(&org), None);

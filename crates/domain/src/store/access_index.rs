@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::access_index::{AccessRows, AccessSubject};
+use crate::access_index::{AccessPart, AccessRows, AccessSubject};
 use crate::error::Result;
 
 /// Reads for the in-memory permission-check index. Changes are noted by the database itself
@@ -18,6 +18,8 @@ pub trait AccessIndexTx: Send {
     /// assignments and memberships; a group and its assignments; a custom role; an account and
     /// its standing shares; a live API key or OAuth app).
     async fn access_rows(&mut self, subject: Option<&AccessSubject>) -> Result<AccessRows>;
+    /// One part of everything (a whole load reads its parts at once, on separate connections).
+    async fn access_part(&mut self, part: AccessPart) -> Result<AccessRows>;
     /// Forgets the changes up to and including `upto`; a node behind them reloads everything.
     async fn prune_access_changes(&mut self, upto: u64) -> Result<u64>;
 }

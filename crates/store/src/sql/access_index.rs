@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::access_index::{
-    AccessRows, AccessSubject, AccountIn, AssignmentIn, CredentialIn, RoleIn, ScopeBits, sid_bits,
+    AccessPart, AccessRows, AccessSubject, AccountIn, AssignmentIn, CredentialIn, RoleIn, ScopeBits, sid_bits,
 };
 use gatehouse_domain::custom_role::permissions_from_names;
 use gatehouse_domain::store::AccessIndexTx;
@@ -53,6 +53,121 @@ fn assignment(r: &Row) -> Result<AssignmentIn> {
     })
 }
 
+/// Which of the index's tables a read covers.
+#[derive(Clone, Copy)]
+struct Tables {
+    accounts: bool,
+    roles: bool,
+    groups: bool,
+    people: bool,
+    credentials: bool,
+}
+
+impl Tables {
+    const ALL: Tables = Tables { accounts: true, roles: true, groups: true, people: true, credentials: true };
+    const NONE: Tables = Tables { accounts: false, roles: false, groups: false, people: false, credentials: false };
+}
+
+/// Reads `tables`, whole (`sid` none) or for one subject.
+async fn load(c: &mut Conn, tables: Tables, sid: Option<&str>) -> Result<AccessRows> {
+    let mut rows = AccessRows::default();
+    {
+        if tables.accounts {
+            rows.accounts =
+                select(c, "SELECT sid, parent_sid, organization_sid FROM accounts", "WHERE sid = $1", sid, |r| {
+                    Ok(AccountIn {
+                        sid: bits(r, "sid")?,
+                        parent: bits_or_none(r, "parent_sid")?,
+                        organization: bits_or_none(r, "organization_sid")?,
+                    })
+                })
+                .await?;
+            rows.shares = select(
+                c,
+                "SELECT account_sid, organization_sid FROM account_requests WHERE kind = 'access' AND status = 'accepted'",
+                "AND account_sid = $1",
+                sid,
+                |r| Ok((bits(r, "account_sid")?, bits(r, "organization_sid")?)),
+            )
+            .await?;
+        }
+        if tables.roles {
+            rows.roles =
+                select(c, "SELECT sid, name, permissions FROM roles WHERE NOT builtin", "AND sid = $1", sid, |r| {
+                    Ok(RoleIn {
+                        sid: bits(r, "sid")?,
+                        name: get(r, "name")?,
+                        permissions: permissions_from_names(&get::<String>(r, "permissions")?),
+                    })
+                })
+                .await?;
+        }
+        if tables.groups {
+            rows.groups = select(c, "SELECT sid FROM groups", "WHERE sid = $1", sid, |r| bits(r, "sid")).await?;
+            rows.group_assignments = select(
+                c,
+                "SELECT sid, role_sid, group_sid AS holder, scope_sid, with_subaccounts FROM group_role_assignments",
+                "WHERE group_sid = $1",
+                sid,
+                assignment,
+            )
+            .await?;
+        }
+        if tables.people {
+            // Only active users hold anything. One user's rows are read with their status; a
+            // whole load reads the (few) inactive users from their own index instead of looking
+            // every assignment's user up.
+            let (assignments, memberships) = match sid {
+                Some(_) => (
+                    "SELECT ra.sid, ra.role_sid, ra.user_sid AS holder, ra.scope_sid, ra.with_subaccounts \
+                     FROM role_assignments ra JOIN users u ON u.sid = ra.user_sid \
+                     WHERE u.status = 'active' AND ra.user_sid = $1",
+                    "SELECT gm.group_sid, gm.user_sid FROM group_members gm JOIN users u ON u.sid = gm.user_sid \
+                     WHERE u.status = 'active' AND gm.user_sid = $1",
+                ),
+                None => (
+                    "SELECT sid, role_sid, user_sid AS holder, scope_sid, with_subaccounts FROM role_assignments",
+                    "SELECT group_sid, user_sid FROM group_members",
+                ),
+            };
+            rows.user_assignments = select(c, assignments, "", sid, assignment).await?;
+            rows.memberships =
+                select(c, memberships, "", sid, |r| Ok((bits(r, "group_sid")?, bits(r, "user_sid")?))).await?;
+            if sid.is_none() {
+                rows.inactive_users =
+                    select(c, "SELECT sid FROM users WHERE status <> 'active'", "", None, |r| bits(r, "sid")).await?;
+            }
+        }
+        if tables.credentials {
+            rows.credentials = select(
+                c,
+                "SELECT sid, account_sid, permissions FROM api_keys WHERE revoked_at IS NULL",
+                "AND sid = $1",
+                sid,
+                |r| {
+                    let restricted: Option<String> = get(r, "permissions")?;
+                    Ok(CredentialIn::api_key(
+                        bits(r, "sid")?,
+                        bits(r, "account_sid")?,
+                        restricted.as_deref().map(permissions_from_names),
+                    ))
+                },
+            )
+            .await?;
+            let apps = select(
+                c,
+                "SELECT sid, COALESCE(organization_sid, account_sid) AS owner FROM oauth_apps WHERE revoked_at IS NULL",
+                "AND sid = $1",
+                sid,
+                |r| Ok(CredentialIn::oauth_app(bits(r, "sid")?, scope(r, "owner")?)),
+            )
+            .await?;
+            rows.credentials.extend(apps);
+        }
+    }
+    Ok(rows)
+}
+
 #[async_trait]
 impl AccessIndexTx for EngineTx {
     async fn access_revision(&mut self) -> Result<u64> {
@@ -81,105 +196,25 @@ impl AccessIndexTx for EngineTx {
 
     async fn access_rows(&mut self, subject: Option<&AccessSubject>) -> Result<AccessRows> {
         let c = &mut *self.tx;
-        let mut rows = AccessRows::default();
         // Which tables a subject's change touches, and its SID.
-        let (user, group, role, account, credential) = match subject {
-            None => (Some(None), Some(None), Some(None), Some(None), Some(None)),
-            Some(AccessSubject::User(s)) => (Some(Some(s.as_str())), None, None, None, None),
-            Some(AccessSubject::Group(s)) => (None, Some(Some(s.as_str())), None, None, None),
-            Some(AccessSubject::Role(s)) => (None, None, Some(Some(s.as_str())), None, None),
-            Some(AccessSubject::Account(s)) => (None, None, None, Some(Some(s.as_str())), None),
-            Some(AccessSubject::Credential(s)) => (None, None, None, None, Some(Some(s.as_str()))),
+        let (tables, sid) = match subject {
+            None => (Tables::ALL, None),
+            Some(AccessSubject::User(s)) => (Tables { people: true, ..Tables::NONE }, Some(s.as_str())),
+            Some(AccessSubject::Group(s)) => (Tables { groups: true, ..Tables::NONE }, Some(s.as_str())),
+            Some(AccessSubject::Role(s)) => (Tables { roles: true, ..Tables::NONE }, Some(s.as_str())),
+            Some(AccessSubject::Account(s)) => (Tables { accounts: true, ..Tables::NONE }, Some(s.as_str())),
+            Some(AccessSubject::Credential(s)) => (Tables { credentials: true, ..Tables::NONE }, Some(s.as_str())),
         };
-        if let Some(sid) = account {
-            rows.accounts =
-                select(c, "SELECT sid, parent_sid, organization_sid FROM accounts", "WHERE sid = $1", sid, |r| {
-                    Ok(AccountIn {
-                        sid: bits(r, "sid")?,
-                        parent: bits_or_none(r, "parent_sid")?,
-                        organization: bits_or_none(r, "organization_sid")?,
-                    })
-                })
-                .await?;
-            rows.shares = select(
-                c,
-                "SELECT account_sid, organization_sid FROM account_requests WHERE kind = 'access' AND status = 'accepted'",
-                "AND account_sid = $1",
-                sid,
-                |r| Ok((bits(r, "account_sid")?, bits(r, "organization_sid")?)),
-            )
-            .await?;
-        }
-        if let Some(sid) = role {
-            rows.roles =
-                select(c, "SELECT sid, name, permissions FROM roles WHERE NOT builtin", "AND sid = $1", sid, |r| {
-                    Ok(RoleIn {
-                        sid: bits(r, "sid")?,
-                        name: get(r, "name")?,
-                        permissions: permissions_from_names(&get::<String>(r, "permissions")?),
-                    })
-                })
-                .await?;
-        }
-        if let Some(sid) = group {
-            rows.groups = select(c, "SELECT sid FROM groups", "WHERE sid = $1", sid, |r| bits(r, "sid")).await?;
-            rows.group_assignments = select(
-                c,
-                "SELECT sid, role_sid, group_sid AS holder, scope_sid, with_subaccounts FROM group_role_assignments",
-                "WHERE group_sid = $1",
-                sid,
-                assignment,
-            )
-            .await?;
-        }
-        if let Some(sid) = user {
-            // Only active users hold anything.
-            rows.user_assignments = select(
-                c,
-                "SELECT ra.sid, ra.role_sid, ra.user_sid AS holder, ra.scope_sid, ra.with_subaccounts \
-                 FROM role_assignments ra JOIN users u ON u.sid = ra.user_sid WHERE u.status = 'active'",
-                "AND ra.user_sid = $1",
-                sid,
-                assignment,
-            )
-            .await?;
-            rows.memberships = select(
-                c,
-                "SELECT gm.group_sid, gm.user_sid FROM group_members gm JOIN users u ON u.sid = gm.user_sid \
-                 WHERE u.status = 'active'",
-                "AND gm.user_sid = $1",
-                sid,
-                |r| Ok((bits(r, "group_sid")?, bits(r, "user_sid")?)),
-            )
-            .await?;
-        }
-        if let Some(sid) = credential {
-            rows.credentials = select(
-                c,
-                "SELECT sid, account_sid, permissions FROM api_keys WHERE revoked_at IS NULL",
-                "AND sid = $1",
-                sid,
-                |r| {
-                    let restricted: Option<String> = get(r, "permissions")?;
-                    Ok(CredentialIn::api_key(
-                        bits(r, "sid")?,
-                        bits(r, "account_sid")?,
-                        restricted.as_deref().map(permissions_from_names),
-                    ))
-                },
-            )
-            .await?;
-            let apps = select(
-                c,
-                "SELECT sid, COALESCE(organization_sid, account_sid) AS owner FROM oauth_apps WHERE revoked_at IS NULL",
-                "AND sid = $1",
-                sid,
-                |r| Ok(CredentialIn::oauth_app(bits(r, "sid")?, scope(r, "owner")?)),
-            )
-            .await?;
-            rows.credentials.extend(apps);
-        }
-        Ok(rows)
+        load(c, tables, sid).await
+    }
+
+    async fn access_part(&mut self, part: AccessPart) -> Result<AccessRows> {
+        let tables = match part {
+            AccessPart::Accounts => Tables { accounts: true, ..Tables::NONE },
+            AccessPart::People => Tables { people: true, ..Tables::NONE },
+            AccessPart::Rest => Tables { roles: true, groups: true, credentials: true, ..Tables::NONE },
+        };
+        load(&mut self.tx, tables, None).await
     }
 
     async fn prune_access_changes(&mut self, upto: u64) -> Result<u64> {

@@ -175,6 +175,9 @@ pub enum AdminCommand {
         account: String,
         #[arg(long)]
         name: String,
+        /// Restricts the key to these permissions, comma-separated (e.g. `access.check`).
+        #[arg(long)]
+        permissions: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -367,11 +370,16 @@ pub async fn run_admin(config: &Config, cmd: &AdminCommand) -> anyhow::Result<()
             }
             Ok(())
         }
-        AdminCommand::CreateApiKey { account, name, json } => {
+        AdminCommand::CreateApiKey { account, name, permissions, json } => {
             let account = AccountSid::parse(account).map_err(|_| anyhow::anyhow!("--account: not an account SID"))?;
+            let restricted = permissions
+                .as_deref()
+                .map(|p| gatehouse_domain::api_key::parse_key_permissions(p.split(',')))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--permissions: {e}"))?;
             let app = operator_app(config).await?;
             let created = app
-                .create_api_key(&Actor::system(), &account, name)
+                .create_restricted_api_key(&Actor::system(), &account, name, restricted)
                 .await
                 .map_err(|e| cli_error(e, "--account: no such account"))?;
             if *json {

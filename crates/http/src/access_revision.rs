@@ -15,7 +15,9 @@ pub(crate) const ACCESS_REVISION: HeaderName = HeaderName::from_static("gatehous
 
 /// Catches the index up after a successful write and names its revision.
 pub(crate) async fn note(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // The check API's POSTs only read: they never wait for the database.
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && !req.uri().path().starts_with("/api/v1/check");
     let mut response = next.run(req).await;
     let revision = if writes && (response.status().is_success() || response.status().is_redirection()) {
         match state.app.catch_up_access().await {

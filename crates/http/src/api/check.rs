@@ -8,7 +8,6 @@ use gatehouse_domain::access_index::{Reason, ReasonVia};
 use gatehouse_domain::policy::Actor;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::{ApiActor, ApiError, ApiResult, Body, ok};
 use crate::AppState;
@@ -82,10 +81,27 @@ pub(crate) struct ReasonBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     role_name: Option<String>,
     /// `"direct"`, or `{"group": "GR…"}`, `{"organization": "OR…"}`, `{"parent": "AC…"}`.
-    via: Value,
+    via: ViaBody,
     /// The role assignment (`IY…`) that holds it.
     #[serde(skip_serializing_if = "Option::is_none")]
     assignment: Option<String>,
+}
+
+/// How a reason's grant reaches the resource.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum ViaBody {
+    /// `"direct"`.
+    Direct(&'static str),
+    Group {
+        group: String,
+    },
+    Organization {
+        organization: String,
+    },
+    Parent {
+        parent: String,
+    },
 }
 
 /// An answer.
@@ -106,10 +122,10 @@ pub(crate) struct BatchAnswerBody {
 
 fn reason(r: Reason) -> ReasonBody {
     let via = match r.via {
-        ReasonVia::Direct => json!("direct"),
-        ReasonVia::Group(g) => json!({ "group": g }),
-        ReasonVia::Organization(o) => json!({ "organization": o }),
-        ReasonVia::Parent(a) => json!({ "parent": a }),
+        ReasonVia::Direct => ViaBody::Direct("direct"),
+        ReasonVia::Group(group) => ViaBody::Group { group },
+        ReasonVia::Organization(organization) => ViaBody::Organization { organization },
+        ReasonVia::Parent(parent) => ViaBody::Parent { parent },
     };
     let (role, role_name) = r.role.map_or((None, None), |(sid, name)| (Some(sid), Some(name)));
     ReasonBody { role, role_name, via, assignment: r.assignment }

@@ -121,3 +121,8 @@ pub(super) async fn wait_for_access_change(
     }
     Ok(())
 }
+
+/// After a read of whole tables: nothing to free (the server keeps its own buffers).
+pub(super) async fn after_bulk_read(_c: &mut super::sql::Conn) -> Result<()> {
+    Ok(())
+}

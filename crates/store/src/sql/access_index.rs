@@ -10,8 +10,8 @@ use gatehouse_domain::store::AccessIndexTx;
 use gatehouse_domain::{Error, Result};
 use sqlx::AssertSqlSafe;
 
-use super::EngineTx;
 use super::rows::{Conn, Row, Run, get};
+use super::{EngineTx, dialect};
 
 /// Runs `select`, with `filter` (which binds `$1` to `sid`) when a subject narrows it.
 async fn select<T>(
@@ -214,7 +214,11 @@ impl AccessIndexTx for EngineTx {
             AccessPart::People => Tables { people: true, ..Tables::NONE },
             AccessPart::Rest => Tables { roles: true, groups: true, credentials: true, ..Tables::NONE },
         };
-        load(&mut self.tx, tables, None).await
+        let rows = load(&mut self.tx, tables, None).await?;
+        // A whole part reads far more pages than the connection will need again: they leave
+        // its cache rather than stay in the node's memory.
+        dialect::after_bulk_read(&mut self.tx).await?;
+        Ok(rows)
     }
 
     async fn prune_access_changes(&mut self, upto: u64) -> Result<u64> {

@@ -39,7 +39,7 @@ use std::time::Instant;
 use gatehouse_domain::store::{Store, StoreStats, Tx};
 
 use rows::Run;
-pub(super) use rows::db_err;
+pub(super) use rows::{Conn, db_err};
 
 use super::{Db, EngineStore, dialect};
 

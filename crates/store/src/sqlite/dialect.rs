@@ -155,3 +155,10 @@ pub(super) async fn wait_for_access_change(
     tokio::time::sleep(at_most).await;
     Ok(())
 }
+
+/// After a read of whole tables (the permission index's load): frees the connection's page
+/// cache, which such a read fills with pages no request needs.
+pub(super) async fn after_bulk_read(c: &mut super::sql::Conn) -> Result<()> {
+    sqlx::query("PRAGMA shrink_memory").execute(c).await.map_err(db_err)?;
+    Ok(())
+}

@@ -529,24 +529,37 @@ impl AccessIndex {
         }
         let inactive: std::collections::HashSet<u128, BuildHasherDefault<IdHasher>> =
             rows.inactive_users.iter().copied().collect();
-        let mut users: Map<u128, (Vec<Held>, Vec<u32>)> = Map::default();
-        for a in rows.user_assignments.iter().filter(|a| !inactive.contains(&a.holder)) {
-            if let Some(held) = self.held(a) {
-                users.entry(a.holder).or_default().0.push(held);
-            }
-        }
-        for (group, user) in rows.memberships.iter().filter(|(_, u)| !inactive.contains(u)) {
-            let id = self.group_id(*group);
-            users.entry(*user).or_default().1.push(id);
-        }
-        self.users.reserve(users.len());
-        for (bits, (grants, groups)) in users {
-            let row = self.users.entry(bits).or_default();
-            let mut all: Vec<Held> = row.grants.iter().copied().chain(grants).collect();
+        // By user, then each user's grants and groups allocated once at their size: no map of
+        // growing vectors (a whole load has a hundred thousand users and more).
+        let mut assignments = rows.user_assignments;
+        assignments.retain(|a| !inactive.contains(&a.holder));
+        assignments.sort_unstable_by_key(|a| a.holder);
+        let mut memberships = rows.memberships;
+        memberships.retain(|(_, u)| !inactive.contains(u));
+        memberships.sort_unstable_by_key(|(_, u)| *u);
+        let (mut a, mut m) = (0, 0);
+        while a < assignments.len() || m < memberships.len() {
+            let user = match (assignments.get(a), memberships.get(m)) {
+                (Some(x), Some((_, u))) => x.holder.min(*u),
+                (Some(x), None) => x.holder,
+                (None, Some((_, u))) => *u,
+                (None, None) => break,
+            };
+            let a_end = a + assignments[a..].partition_point(|x| x.holder == user);
+            let m_end = m + memberships[m..].partition_point(|(_, u)| *u == user);
+            let held: Vec<Held> = assignments[a..a_end].iter().filter_map(|x| self.held(x)).collect();
+            let groups: Vec<u32> = memberships[m..m_end].iter().map(|(g, _)| self.group_id(*g)).collect();
+            let row = self.users.entry(user).or_default();
+            let mut all: Vec<Held> = Vec::with_capacity(row.grants.len() + held.len());
+            all.extend(row.grants.iter().copied());
+            all.extend(held);
             // By scope: a decision looks only at the few scopes that can reach its place.
             all.sort_unstable_by_key(|h| h.scope);
             row.grants = all.into_boxed_slice();
-            row.groups = row.groups.iter().copied().chain(groups).collect();
+            if !groups.is_empty() {
+                row.groups = row.groups.iter().copied().chain(groups).collect();
+            }
+            (a, m) = (a_end, m_end);
         }
         let mut shares: Map<u32, Vec<u32>> = Map::default();
         for (account, org) in &rows.shares {

@@ -205,9 +205,7 @@ impl App {
         let mut answers = Vec::with_capacity(parsed.len());
         for (who, permission, resource) in parsed {
             let place = index.place(resource).filter(|p| realm.contains(*p)).ok_or(Error::NotFound)?;
-            let allowed = index.authorize(who, permission, place).is_ok();
-            let because = if allowed { index.reasons(who, permission, place) } else { Vec::new() };
-            answers.push(CheckAnswer { allowed, because });
+            answers.push(answer(&index, who, permission, place));
         }
         Ok((answers, index.revision()))
     }
@@ -218,9 +216,7 @@ impl App {
         let (who, permission, resource) = parse_question(None, question)?;
         let index = self.access.index.read().unwrap_or_else(|e| e.into_inner());
         let place = index.place(resource).ok_or(Error::NotFound)?;
-        let allowed = index.authorize(who, permission, place).is_ok();
-        let because = if allowed { index.reasons(who, permission, place) } else { Vec::new() };
-        Ok(CheckAnswer { allowed, because })
+        Ok(answer(&index, who, permission, place))
     }
 
     /// Only whether the index allows it: the in-process decision the benchmark times.
@@ -264,6 +260,13 @@ impl App {
         };
         Ok(decision.is_ok())
     }
+}
+
+/// The index's answer: whether it is allowed, and (only then) every grant that allows it.
+fn answer(index: &AccessIndex, who: Who, permission: Permission, place: Place<u32, u32>) -> CheckAnswer {
+    let allowed = index.authorize(who, permission, place).is_ok();
+    let because = if allowed { index.reasons(who, permission, place) } else { Vec::new() };
+    CheckAnswer { allowed, because }
 }
 
 /// Reads question `i` (of a batch when `i` is `Some`).
